@@ -1,0 +1,11 @@
+"""The journey's event catalogue (reference section 7.3), one module per group.
+
+Importing this package registers every event type, rule and clock.
+"""
+
+from domain.catalogue import (  # noqa: F401
+    assessment,
+    exceptions,
+    identification,
+    registration,
+)

@@ -1,0 +1,136 @@
+"""Timescale exceptions: recorded, evidenced, and never moving a deadline.
+
+A claim marks a clock "late, exception applies" when the step is late and the ground is
+valid for that clock under the rules in force (SEND Regs 2014 regs 5(4), 8(2), 10(4),
+13(3), 27(3), 44(3); SI 2020/471 for the 2020 coronavirus window). Waiting lists, staff
+shortages and panel backlogs are not grounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from domain.catalogue.common import check, check_not_before
+from domain.events import JourneyEvent
+from domain.rules import (
+    CLOSURE_EARLY_YEARS,
+    CLOSURE_SCHOOL,
+    ground_permitted,
+    rule,
+)
+
+if TYPE_CHECKING:
+    from domain.state import JourneyState
+
+
+@dataclass
+class ExceptionClaim:
+    """A claim that an exception ground applies to one clock of one episode."""
+
+    id: str
+    clock: str
+    episode: str
+    ground: str
+    period_from: date
+    period_to: date
+    family_informed: bool
+    withdrawn: bool = False
+
+
+GROUND_NOT_VALID = rule(
+    "exception-ground-not-valid", "SEND Regulations 2014, regs 5(4), 8(2), 10(4), 13(3), "
+    "27(3), 44(3)",
+    "An exception is claimed only on a ground the regulations allow for that clock; "
+    "waiting lists, staffing and panel backlogs are never grounds.")
+CLOSURE_WINDOW = rule(
+    "closure-window-mismatch", "SEND Regulations 2014, reg 5(4)(a)-(b), 10(4)(a)-(b)",
+    "A closure claim needs a closure of at least 4 continuous weeks and advice asked of "
+    "the setting from one week before it closed until one week before it re-opened.")
+CLAIM_NEEDS_EPISODE = rule(
+    "exception-needs-clock-episode", "SEND Regulations 2014, reg 5(4), 10(4), 13(3)",
+    "An exception is claimed for a clock episode that exists in this journey.")
+CLAIM_TO_WITHDRAW = rule(
+    "exception-claim-missing", "casetrack journey rule (exception claims)",
+    "Only a standing exception claim can be withdrawn.")
+
+CLOSURE_GROUNDS = frozenset({CLOSURE_SCHOOL, CLOSURE_EARLY_YEARS})
+
+
+def check_closure_window(
+    closure_starts_on: date | None, reopens_on: date | None, advice_requested_on: date | None
+) -> None:
+    """Check a closure claim: closure of 4+ weeks, advice asked inside the window."""
+    check(closure_starts_on is not None and reopens_on is not None
+          and advice_requested_on is not None, CLOSURE_WINDOW,
+          "closure_starts_on, reopens_on and advice_requested_on are needed")
+    assert closure_starts_on and reopens_on and advice_requested_on
+    check(reopens_on - closure_starts_on >= timedelta(weeks=4), CLOSURE_WINDOW,
+          "the setting was closed for less than 4 continuous weeks")
+    window_from = closure_starts_on - timedelta(weeks=1)
+    window_to = reopens_on - timedelta(weeks=1)
+    check(window_from <= advice_requested_on <= window_to, CLOSURE_WINDOW,
+          f"advice was asked on {advice_requested_on}, outside {window_from} to {window_to}")
+
+
+def add_claim(state: JourneyState, event: JourneyEvent, *, clock: str, episode: str,
+              ground: str, period_from: date, period_to: date, family_informed: bool) -> None:
+    """Validate a claim's ground for its clock and period, then record it."""
+    check_not_before(period_to, period_from, "period_to", "period_from")
+    check(ground_permitted(clock, ground, period_from, period_to), GROUND_NOT_VALID,
+          f"{ground!r} is not a ground for {clock} in that period")
+    state.exception_claims.append(ExceptionClaim(
+        id=f"exception-{event.originator_version}", clock=clock, episode=episode,
+        ground=ground, period_from=period_from, period_to=period_to,
+        family_informed=family_informed))
+
+
+class TimescaleExceptionClaimed(JourneyEvent):
+    """The LA recorded that an exception ground applies to one of its timescales.
+
+    ``episode`` names the clock episode (e.g. ``request-2``); without it the current
+    assessment request is meant.
+    """
+
+    clock: str
+    ground: str
+    period_from: date
+    period_to: date
+    family_informed: bool
+    phase: str | None = None
+    episode: str | None = None
+    closure_starts_on: date | None = None
+    reopens_on: date | None = None
+    advice_requested_on: date | None = None
+
+    group: ClassVar[str] = "exceptions"
+
+    def evolve(self, state: JourneyState) -> None:
+        episode = self.episode
+        if episode is None and state.assessment.latest is not None:
+            episode = state.assessment.latest.id
+        check(episode is not None, CLAIM_NEEDS_EPISODE, "no clock episode to claim against")
+        assert episode is not None
+        if self.ground in CLOSURE_GROUNDS:
+            check_closure_window(self.closure_starts_on, self.reopens_on,
+                                 self.advice_requested_on)
+        add_claim(state, self, clock=self.clock, episode=episode, ground=self.ground,
+                  period_from=self.period_from, period_to=self.period_to,
+                  family_informed=self.family_informed)
+
+
+class TimescaleExceptionWithdrawn(JourneyEvent):
+    """An exception claim was withdrawn; the clock reverts to plain late if it was late."""
+
+    claim_id: str
+    reason: str
+
+    group: ClassVar[str] = "exceptions"
+
+    def evolve(self, state: JourneyState) -> None:
+        for claim in state.exception_claims:
+            if claim.id == self.claim_id and not claim.withdrawn:
+                claim.withdrawn = True
+                return
+        check(False, CLAIM_TO_WITHDRAW, f"no standing claim {self.claim_id!r}")

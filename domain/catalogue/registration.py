@@ -1,0 +1,98 @@
+"""Registering a journey, and correcting or retracting what was recorded.
+
+Corrections never delete: ``EntryCorrected`` and ``EntryRetracted`` name the event
+version they amend and carry a reason; the corrector is their actor. The original stays
+in the log, and state and clocks are recomputed from the effective events.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from eventsourcing.domain import AggregateCreated
+
+from domain.events import JourneyEvent
+from domain.rules import rule
+from domain.state import ChildFacts
+
+if TYPE_CHECKING:
+    from domain.state import JourneyState
+
+JOURNEY_RULES = "casetrack journey rule (events record what has happened)"
+
+OCCURRED_IN_FUTURE = rule(
+    "occurred-on-in-future", JOURNEY_RULES,
+    "An event cannot be recorded as happening after the day it is recorded.")
+OCCURRED_BEFORE_BIRTH = rule(
+    "occurred-before-birth", JOURNEY_RULES,
+    "An event cannot have happened before the child was born.")
+JOURNEY_CLOSED = rule(
+    "journey-closed", "CFA 2014 s.45; SEND Regulations 2014, reg 15",
+    "Nothing more is recorded on a journey whose plan has ceased or transferred out, "
+    "except corrections and the events allowed after closure.")
+CORRECTION_TARGET = rule(
+    "correction-target-missing", JOURNEY_RULES,
+    "A correction or retraction must name an event version in this journey.")
+CORRECTION_OF_CORRECTION = rule(
+    "correction-of-correction", JOURNEY_RULES,
+    "A correction cannot itself be corrected; retract it and record a new one.")
+REGISTRATION_RETRACTED = rule(
+    "registration-not-retractable", JOURNEY_RULES,
+    "The registration of a journey can be corrected but not retracted.")
+CORRECTION_EMPTY = rule(
+    "correction-changes-nothing", JOURNEY_RULES,
+    "A correction must change at least one field to a different value.")
+
+
+class ChildRegistered(AggregateCreated, JourneyEvent):
+    """A child's journey with one local authority was opened."""
+
+    authority: str
+    date_of_birth: date
+    case_ref: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+
+    group: ClassVar[str] = "identification"
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.start_log(self)
+
+    def evolve(self, state: JourneyState) -> None:
+        state.child = ChildFacts(
+            child_id=str(self.originator_id), authority=self.authority,
+            date_of_birth=self.date_of_birth, case_ref=self.case_ref, sex=self.sex,
+            ethnicity=self.ethnicity, registered_on=self.occurred_on,
+        )
+
+
+class EntryCorrected(JourneyEvent):
+    """A recorded event's fields were corrected; the original stays in the log."""
+
+    target_version: int
+    changes: dict[str, Any]
+    reason: str
+
+    group: ClassVar[str] = "corrections"
+    allowed_when_closed: ClassVar[bool] = True
+
+    def evolve(self, state: JourneyState) -> None:
+        """Corrections act through ``effective_events``, not on the state directly."""
+
+
+class EntryRetracted(JourneyEvent):
+    """A recorded event was withdrawn as recorded in error; it stays in the log.
+
+    Retracting a correction or a retraction undoes it.
+    """
+
+    target_version: int
+    reason: str
+
+    group: ClassVar[str] = "corrections"
+    allowed_when_closed: ClassVar[bool] = True
+
+    def evolve(self, state: JourneyState) -> None:
+        """Retractions act through ``effective_events``, not on the state directly."""
+

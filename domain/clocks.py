@@ -1,0 +1,177 @@
+"""Statutory clocks: pure functions of the journey state, a rule set and a day.
+
+A clock reading says when the clock started, when the step is due, whether and when it
+stopped, and its status. An exception never moves a deadline (SEND Regs 2014 reg 5(4),
+10(4), 13(3): the LA "need not comply" where it is impractical): a late step with a valid
+exception is classified ``late_exception_applies``; the due date stays where the law put it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from domain.calendar import DEFAULT_COUNTING, Counting
+from domain.responsibility import Body
+from domain.rules import RuleSet, ground_permitted, rule_set_on
+
+if TYPE_CHECKING:
+    from domain.state import JourneyState
+
+
+class ClockStatus(StrEnum):
+    """Where a clock stands."""
+
+    RUNNING = "running"
+    MET = "met"
+    LATE = "late"
+    LATE_EXCEPTION_APPLIES = "late_exception_applies"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class ClockSpec:
+    """What a clock is: its id in the K1–K26 table, its limit, citation and body."""
+
+    id: str
+    name: str
+    limit: str
+    citation: str
+    responsible: Body
+    statutory: bool = True
+
+
+@dataclass(frozen=True)
+class ClockReading:
+    """One clock as it stands on a day, for one episode of the journey."""
+
+    clock: str
+    name: str
+    episode: str
+    started_on: date
+    due_on: date | None
+    stopped_on: date | None
+    status: ClockStatus
+    responsible: Body
+    citation: str
+    limit: str
+    rule_set: str
+    exception_ground: str | None = None
+    statutory: bool = True
+
+    @property
+    def is_open(self) -> bool:
+        return self.stopped_on is None and self.status is not ClockStatus.NOT_APPLICABLE
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "clock": self.clock, "name": self.name, "episode": self.episode,
+            "started_on": self.started_on, "due_on": self.due_on,
+            "stopped_on": self.stopped_on, "status": self.status.value,
+            "responsible": self.responsible.value, "citation": self.citation,
+            "limit": self.limit, "rule_set": self.rule_set,
+            "exception_ground": self.exception_ground, "statutory": self.statutory,
+        }
+
+
+@dataclass(frozen=True)
+class ClockContext:
+    """What every clock function needs besides the state."""
+
+    today: date
+    counting: Counting = DEFAULT_COUNTING
+
+    def rules_on(self, day: date) -> RuleSet:
+        return rule_set_on(day)
+
+
+ClockFunction = Callable[["JourneyState", ClockContext], Iterable[ClockReading]]
+
+CLOCK_SPECS: dict[str, ClockSpec] = {}
+_CLOCK_FUNCTIONS: list[tuple[ClockSpec, ClockFunction]] = []
+
+
+def clock(spec: ClockSpec) -> Callable[[ClockFunction], ClockFunction]:
+    """Register a clock function under its spec (one function per clock id)."""
+
+    def register(function: ClockFunction) -> ClockFunction:
+        if spec.id in CLOCK_SPECS:
+            raise ValueError(f"clock {spec.id} registered twice")
+        CLOCK_SPECS[spec.id] = spec
+        _CLOCK_FUNCTIONS.append((spec, function))
+        return function
+
+    return register
+
+
+def classify(
+    *,
+    due_on: date | None,
+    stopped_on: date | None,
+    today: date,
+    exception_ground: str | None = None,
+) -> ClockStatus:
+    """Return the status of a clock due on ``due_on`` that stopped on ``stopped_on``.
+
+    A clock with no due date (not started in law) is not applicable. A step done on
+    the due date is on time.
+    """
+    if due_on is None:
+        return ClockStatus.NOT_APPLICABLE
+    if stopped_on is not None:
+        if stopped_on <= due_on:
+            return ClockStatus.MET
+    elif today <= due_on:
+        return ClockStatus.RUNNING
+    return ClockStatus.LATE_EXCEPTION_APPLIES if exception_ground else ClockStatus.LATE
+
+
+def reading(
+    spec: ClockSpec,
+    context: ClockContext,
+    *,
+    episode: str,
+    started_on: date,
+    due_on: date | None,
+    stopped_on: date | None,
+    exception_ground: str | None = None,
+    responsible: Body | None = None,
+    status: ClockStatus | None = None,
+) -> ClockReading:
+    """Build a reading for ``spec``, classifying it under the rules in force.
+
+    ``status`` overrides the classification for clocks whose lateness depends on an
+    outcome not yet known (K3 binds only a decision not to issue).
+    """
+    rules = context.rules_on(started_on)
+    period_end = max(started_on, due_on or started_on, stopped_on or started_on)
+    ground = exception_ground if exception_ground and ground_permitted(
+        spec.id, exception_ground, started_on, period_end) else None
+    return ClockReading(
+        clock=spec.id, name=spec.name, episode=episode, started_on=started_on,
+        due_on=due_on, stopped_on=stopped_on,
+        status=status or classify(due_on=due_on, stopped_on=stopped_on,
+                                  today=context.today, exception_ground=ground),
+        responsible=responsible or spec.responsible, citation=spec.citation,
+        limit=spec.limit, rule_set=rules.name, exception_ground=ground,
+        statutory=spec.statutory,
+    )
+
+
+def compute_clocks(
+    state: JourneyState, today: date, counting: Counting = DEFAULT_COUNTING
+) -> list[ClockReading]:
+    """Return every clock of the journey as it stands on ``today``."""
+    context = ClockContext(today=today, counting=counting)
+    readings: list[ClockReading] = []
+    for _spec, function in _CLOCK_FUNCTIONS:
+        readings.extend(function(state, context))
+    readings.sort(key=lambda r: (r.started_on, _clock_number(r.clock), r.episode))
+    return readings
+
+
+def _clock_number(clock_id: str) -> int:
+    return int(clock_id[1:]) if clock_id[1:].isdigit() else 999

@@ -1,0 +1,219 @@
+"""The ChildJourney aggregate: one child's journey with one local authority.
+
+The journey keeps its whole log of events (corrections included) and derives its
+state by folding the effective events (``domain.state``). A command builds the event,
+checks that folding it in adds no rule violation, and only then triggers it, so every
+accepted sequence leaves every invariant true and nothing is stored when a rule refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+import domain.catalogue  # noqa: F401  (registers every event type, rule and clock)
+from domain.actors import Actor
+from domain.calendar import DEFAULT_COUNTING, Counting
+from domain.catalogue.common import check
+from domain.catalogue.registration import (
+    CORRECTION_EMPTY,
+    CORRECTION_OF_CORRECTION,
+    CORRECTION_TARGET,
+    JOURNEY_CLOSED,
+    OCCURRED_BEFORE_BIRTH,
+    OCCURRED_IN_FUTURE,
+    REGISTRATION_RETRACTED,
+    ChildRegistered,
+    EntryCorrected,
+    EntryRetracted,
+)
+from domain.clocks import ClockReading, compute_clocks
+from domain.errors import InvalidFieldError, RuleViolationError
+from domain.events import JourneyEvent, check_payload, event_type, payload_fields
+from domain.reference import reference_on
+from domain.rules import RULES
+from domain.state import JourneyState, replay
+
+SNAPSHOT_INTERVAL = 50
+
+
+class ChildJourney(Aggregate):
+    """A child's SEND journey: its events, and the state and clocks they imply."""
+
+    class Snapshot(Aggregate.Snapshot):
+        """A snapshot of the log only; the derived state is rebuilt on load."""
+
+        @classmethod
+        def take(cls, aggregate: Any) -> Any:
+            snapshot = super().take(aggregate)
+            snapshot.state.pop("_state", None)
+            return snapshot
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        authority: str,
+        date_of_birth: date,
+        actor: Actor,
+        occurred_on: date,
+        today: date,
+        case_ref: str | None = None,
+        sex: str | None = None,
+        ethnicity: str | None = None,
+        child_id: UUID | None = None,
+        request_id: str | None = None,
+        idempotency_key_hash: str | None = None,
+    ) -> ChildJourney:
+        """Open a journey for a child with ``authority``."""
+        check(date_of_birth <= today, OCCURRED_IN_FUTURE, "date_of_birth is in the future")
+        check(occurred_on <= today, OCCURRED_IN_FUTURE, f"occurred_on {occurred_on} is after "
+              f"{today}")
+        check(occurred_on >= date_of_birth, OCCURRED_BEFORE_BIRTH,
+              "occurred_on is before date_of_birth")
+        return cls._create(
+            ChildRegistered, id=child_id, authority=authority, date_of_birth=date_of_birth,
+            case_ref=case_ref, sex=sex, ethnicity=ethnicity, actor=actor,
+            occurred_on=occurred_on, reference_version=reference_on(occurred_on).version,
+            request_id=request_id, idempotency_key_hash=idempotency_key_hash,
+        )
+
+    def record(
+        self,
+        type_name: str,
+        payload: Mapping[str, Any],
+        *,
+        actor: Actor,
+        occurred_on: date,
+        today: date,
+        evidence: Sequence[Mapping[str, str]] = (),
+        request_id: str | None = None,
+        idempotency_key_hash: str | None = None,
+    ) -> JourneyEvent:
+        """Record that ``type_name`` happened on ``occurred_on``, if the rules allow it."""
+        cls = event_type(type_name)
+        if cls is ChildRegistered:
+            raise InvalidFieldError("type", "a journey is registered once, at its start")
+        checked = check_payload(cls, dict(payload))
+        state = self.state
+        assert state.child is not None
+        check(occurred_on <= today, OCCURRED_IN_FUTURE,
+              f"occurred_on {occurred_on} is after {today}")
+        check(occurred_on >= state.child.date_of_birth, OCCURRED_BEFORE_BIRTH,
+              f"occurred_on {occurred_on} is before the child's date of birth")
+        check(not state.is_closed or cls.allowed_when_closed, JOURNEY_CLOSED,
+              f"the journey is {state.status}")
+        if issubclass(cls, EntryCorrected | EntryRetracted):
+            checked = self._check_amendment(cls, checked)
+        kwargs = dict(
+            checked, actor=actor, occurred_on=occurred_on,
+            reference_version=reference_on(occurred_on).version,
+            evidence=[dict(e) for e in evidence], request_id=request_id,
+            idempotency_key_hash=idempotency_key_hash,
+            timestamp=cls.create_timestamp(),
+        )
+        candidate = cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
+        new_state = self._check_adds_no_violation(candidate)
+        self.trigger_event(cls, **kwargs)
+        self._state = new_state
+        return self._log[-1]
+
+    # The log and the state derived from it.
+
+    def start_log(self, event: ChildRegistered) -> None:
+        self._log: list[JourneyEvent] = [event]
+        self._state: JourneyState | None = None
+
+    def append_entry(self, event: JourneyEvent) -> None:
+        self._log.append(event)
+        self._state = None
+
+    @property
+    def log(self) -> tuple[JourneyEvent, ...]:
+        """Every event in recorded order, corrections and retracted events included."""
+        return tuple(self._log)
+
+    @property
+    def state(self) -> JourneyState:
+        """The current state: every effective event folded, corrections applied."""
+        cached = self.__dict__.get("_state")
+        if cached is None:
+            cached = self._state = replay(self._log)
+        return cached
+
+    @property
+    def authority(self) -> str:
+        registered = self._log[0]
+        assert isinstance(registered, ChildRegistered)
+        return registered.authority
+
+    def as_at(self, day: date) -> JourneyState:
+        """Return the journey as it stood in the world on ``day`` (corrections as known now)."""
+        return replay(self._log, as_at=day)
+
+    def known_at(self, moment: datetime, as_at: date | None = None) -> JourneyState:
+        """Return the journey as the system knew it at ``moment`` (recorded by then)."""
+        return replay(self._log, known_at=moment, as_at=as_at)
+
+    def clocks(self, today: date, counting: Counting = DEFAULT_COUNTING) -> list[ClockReading]:
+        return compute_clocks(self.state, today, counting)
+
+    def event(self, version: int) -> JourneyEvent | None:
+        if 1 <= version <= len(self._log):
+            return self._log[version - 1]
+        return None
+
+    # Checks that need the whole log.
+
+    def _check_amendment(self, cls: type[JourneyEvent], checked: dict[str, Any]
+                         ) -> dict[str, Any]:
+        target = self.event(checked["target_version"])
+        check(target is not None, CORRECTION_TARGET,
+              f"there is no event version {checked['target_version']}")
+        assert target is not None
+        if cls is EntryRetracted:
+            check(not isinstance(target, ChildRegistered), REGISTRATION_RETRACTED,
+                  "retract nothing at version 1; correct it instead")
+            return checked
+        check(not isinstance(target, EntryCorrected | EntryRetracted), CORRECTION_OF_CORRECTION,
+              f"version {target.originator_version} is itself a {target.type_name}")
+        changes = dict(checked["changes"])
+        corrected = _check_changes(type(target), changes)
+        current = {name: getattr(target, name) for name in corrected}
+        check(corrected != current, CORRECTION_EMPTY, "every field already has that value")
+        return dict(checked, changes=corrected)
+
+    def _check_adds_no_violation(self, candidate: JourneyEvent) -> JourneyState:
+        before = {(a.event_version, a.code) for a in self.state.anomalies}
+        after = replay([*self._log, candidate])
+        for anomaly in after.anomalies:
+            if (anomaly.event_version, anomaly.code) not in before:
+                raise RuleViolationError(RULES[anomaly.code], anomaly.detail,
+                                         event_version=anomaly.event_version)
+        return after
+
+
+def _check_changes(target_cls: type[JourneyEvent], changes: dict[str, Any]) -> dict[str, Any]:
+    """Check a correction's changes against the corrected event's fields."""
+    if not changes:
+        raise InvalidFieldError("changes", "must name at least one field")
+    correctable = set(payload_fields(target_cls)) | {"occurred_on"}
+    for name in changes:
+        if name not in correctable:
+            raise InvalidFieldError(f"changes.{name}",
+                                    f"is not a correctable field of {target_cls.__name__}")
+    occurred_on = changes.pop("occurred_on", None)
+    try:
+        merged = check_payload(target_cls, changes, partial=True)
+    except InvalidFieldError as error:
+        raise InvalidFieldError(f"changes.{error.field}", error.message) from None
+    if occurred_on is not None:
+        if not isinstance(occurred_on, date) or isinstance(occurred_on, datetime):
+            raise InvalidFieldError("changes.occurred_on", "must be a date")
+        merged["occurred_on"] = occurred_on
+    return merged
+

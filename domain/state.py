@@ -1,0 +1,156 @@
+"""The journey's state: a pure fold of its effective events.
+
+``effective_events`` applies corrections and retractions (the originals stay in the log)
+and orders events by when they happened; ``fold`` evolves a fresh state through them.
+A rule an old event no longer satisfies (say, after a rules change) is kept as an
+anomaly instead of making the journey unreadable; a new command may not add one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from domain.errors import RuleViolationError
+
+# State parts live beside the events that change them; those modules import this one
+# only for type checking, so these imports make no cycle.
+from domain.catalogue.assessment import AssessmentState
+from domain.catalogue.identification import SupportState
+
+if TYPE_CHECKING:
+    from domain.catalogue.exceptions import ExceptionClaim
+    from domain.events import JourneyEvent
+
+
+@dataclass
+class ChildFacts:
+    """What the journey knows of the child that its rules depend on."""
+
+    child_id: str
+    authority: str
+    date_of_birth: date
+    case_ref: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    registered_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A rule an accepted event no longer satisfies when the journey is replayed."""
+
+    event_version: int
+    event_type: str
+    code: str
+    citation: str
+    detail: str
+
+
+@dataclass
+class AppealableDecision:
+    """A decision the family may appeal (CFA 2014 s.51(2)); starts K19 and K21."""
+
+    id: str
+    kind: str
+    notified_on: date
+    event_version: int
+
+
+@dataclass
+class JourneyState:
+    """Everything the rules and clocks read; rebuilt from events, never stored."""
+
+    child: ChildFacts | None = None
+    status: str = "open"  # open | ceased | transferred_out
+    stage: str = "registered"
+    last_event_on: date | None = None
+    support: SupportState = field(default_factory=SupportState)
+    assessment: AssessmentState = field(default_factory=AssessmentState)
+    exception_claims: list[ExceptionClaim] = field(default_factory=list)
+    appealable_decisions: list[AppealableDecision] = field(default_factory=list)
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status != "open"
+
+    def exception_for(self, clock_id: str, episode: str) -> str | None:
+        """Return the ground of the first standing exception claim on that clock episode."""
+        for claim in self.exception_claims:
+            if claim.clock == clock_id and claim.episode == episode and not claim.withdrawn:
+                return claim.ground
+        return None
+
+    def add_appealable_decision(self, kind: str, notified_on: date, event_version: int) -> None:
+        self.appealable_decisions.append(AppealableDecision(
+            id=f"decision-{event_version}", kind=kind, notified_on=notified_on,
+            event_version=event_version))
+
+
+def effective_events(
+    log: Sequence[JourneyEvent], *, known_at: datetime | None = None
+) -> list[JourneyEvent]:
+    """Return the events as now corrected, registration first, then by occurrence.
+
+    With ``known_at``, only what had been recorded by then counts, corrections included.
+    """
+    from domain.catalogue.registration import EntryCorrected, EntryRetracted
+
+    if known_at is not None:
+        log = [e for e in log if e.timestamp <= known_at]
+    by_version = {e.originator_version: e for e in log}
+    retractors: dict[int, list[int]] = {}
+    for e in log:
+        if isinstance(e, EntryRetracted):
+            retractors.setdefault(e.target_version, []).append(e.originator_version)
+    active: dict[int, bool] = {}
+    for version in sorted(by_version, reverse=True):
+        active[version] = not any(active[r] for r in retractors.get(version, ()))
+    changes: dict[int, dict[str, Any]] = {}
+    for e in log:
+        if isinstance(e, EntryCorrected) and active[e.originator_version]:
+            changes.setdefault(e.target_version, {}).update(e.changes)
+    effective = []
+    for e in log:
+        if not active[e.originator_version] or isinstance(e, EntryCorrected | EntryRetracted):
+            continue
+        effective.append(dataclasses.replace(e, **changes[e.originator_version])
+                         if e.originator_version in changes else e)
+    first, rest = effective[:1], effective[1:]
+    rest.sort(key=lambda e: (e.occurred_on, e.originator_version))
+    return first + rest
+
+
+def fold(events: Iterable[JourneyEvent]) -> JourneyState:
+    """Evolve a fresh state through ``events`` (already effective and ordered)."""
+    state = JourneyState()
+    for event in events:
+        try:
+            event.evolve(state)
+        except RuleViolationError as violation:
+            state.anomalies.append(Anomaly(
+                event_version=event.originator_version, event_type=event.type_name,
+                code=violation.code, citation=violation.citation, detail=violation.detail,
+            ))
+            continue
+        if state.last_event_on is None or event.occurred_on > state.last_event_on:
+            state.last_event_on = event.occurred_on
+    return state
+
+
+def replay(
+    log: Sequence[JourneyEvent], *, as_at: date | None = None, known_at: datetime | None = None
+) -> JourneyState:
+    """Return the state as it stood on ``as_at`` and as known at ``known_at``.
+
+    ``as_at`` keeps events that had happened by that date (corrections as known now, or
+    as known at ``known_at``); ``known_at`` keeps what had been recorded by that moment.
+    """
+    events = effective_events(log, known_at=known_at)
+    if as_at is not None:
+        events = events[:1] + [e for e in events[1:] if e.occurred_on <= as_at]
+    return fold(events)
