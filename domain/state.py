@@ -19,7 +19,9 @@ from domain.errors import RuleViolationError
 # State parts live beside the events that change them; those modules import this one
 # only for type checking, so these imports make no cycle.
 from domain.catalogue.assessment import AssessmentState
+from domain.catalogue.disputes import DisputesState
 from domain.catalogue.identification import SupportState
+from domain.catalogue.plan import PlanState
 
 if TYPE_CHECKING:
     from domain.catalogue.exceptions import ExceptionClaim
@@ -70,6 +72,8 @@ class JourneyState:
     last_event_on: date | None = None
     support: SupportState = field(default_factory=SupportState)
     assessment: AssessmentState = field(default_factory=AssessmentState)
+    plan: PlanState = field(default_factory=PlanState)
+    disputes: DisputesState = field(default_factory=DisputesState)
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)

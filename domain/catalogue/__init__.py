@@ -5,7 +5,9 @@ Importing this package registers every event type, rule and clock.
 
 from domain.catalogue import (  # noqa: F401
     assessment,
+    disputes,
     exceptions,
     identification,
+    plan,
     registration,
 )
