@@ -14,7 +14,6 @@ from eventsourcing.domain import AggregateCreated
 
 from domain.events import JourneyEvent
 from domain.rules import rule
-from domain.state import ChildFacts
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
@@ -60,6 +59,8 @@ class ChildRegistered(AggregateCreated, JourneyEvent):
         aggregate.start_log(self)
 
     def evolve(self, state: JourneyState) -> None:
+        from domain.state import ChildFacts  # state imports the catalogue; defer
+
         state.child = ChildFacts(
             child_id=str(self.originator_id), authority=self.authority,
             date_of_birth=self.date_of_birth, case_ref=self.case_ref, sex=self.sex,

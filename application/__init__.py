@@ -1,0 +1,1 @@
+"""Use cases in the users' words: the CaseTracking application and its ports."""

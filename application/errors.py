@@ -1,0 +1,41 @@
+"""Errors raised by the application layer (the domain's own errors pass through)."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """Raised when a use case cannot be carried out."""
+
+
+class ChildNotFoundError(ApplicationError):
+    """Raised when no journey has the given child id."""
+
+    def __init__(self, child_id: object) -> None:
+        super().__init__(f"no journey with child id {child_id}")
+        self.child_id = child_id
+
+
+class StaleVersionError(ApplicationError):
+    """Raised when a write names a journey version that is no longer current (If-Match)."""
+
+    def __init__(self, expected: int, current: int) -> None:
+        super().__init__(f"the journey is at version {current}, not {expected}")
+        self.expected = expected
+        self.current = current
+
+
+class ConcurrentWriteError(ApplicationError):
+    """Raised when another write to the same journey won twice in a row."""
+
+
+class CaseReferenceTakenError(ApplicationError):
+    """Raised when an authority's case reference already names another journey."""
+
+    def __init__(self, authority: str, case_ref: str) -> None:
+        super().__init__(f"case reference {case_ref!r} is already used in {authority}")
+        self.authority = authority
+        self.case_ref = case_ref
+
+
+class ForbiddenError(ApplicationError):
+    """Raised when the actor may not act on this journey."""

@@ -1,0 +1,172 @@
+"""CaseTracking: the use cases of recording and reading children's SEND journeys.
+
+Each command is load → one journey call → save, taking and returning plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from application import access
+from application.errors import (
+    CaseReferenceTakenError,
+    ChildNotFoundError,
+    ConcurrentWriteError,
+    StaleVersionError,
+)
+from application.transcodings import register_domain_transcodings
+from application.views import clock_view, event_view, journey_view
+from domain.actors import Actor
+from domain.case_reference import CaseReference, reference_id
+from domain.catalogue.registration import EntryCorrected, EntryRetracted
+from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write answers: where the journey and the log now stand."""
+
+    child_id: UUID
+    version: int
+    position: int
+    event: dict[str, Any]
+    clocks: list[dict[str, Any]]
+
+
+class CaseTracking(Application):
+    """Record and read children's SEND journeys."""
+
+    name = "casetrack"
+    snapshotting_intervals = {ChildJourney: SNAPSHOT_INTERVAL}
+
+    def __init__(self, env: Mapping[str, str] | None = None, *,
+                 today: Callable[[], date] = date.today) -> None:
+        super().__init__(env)
+        self._today = today
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    # Commands.
+
+    def register_child(
+        self, *, authority: str, date_of_birth: date, actor: Actor,
+        occurred_on: date | None = None, case_ref: str | None = None,
+        sex: str | None = None, ethnicity: str | None = None,
+        request_id: str | None = None, idempotency_key_hash: str | None = None,
+    ) -> WriteResult:
+        """Open a journey for a child; a case reference must be new to the authority."""
+        access.check_may_register(actor, authority)
+        today = self._today()
+        journey = ChildJourney.register(
+            authority=authority, date_of_birth=date_of_birth, actor=actor,
+            occurred_on=occurred_on or today, today=today, case_ref=case_ref, sex=sex,
+            ethnicity=ethnicity, request_id=request_id,
+            idempotency_key_hash=idempotency_key_hash)
+        index = [CaseReference(authority, case_ref, journey.id)] if case_ref else []
+        try:
+            recordings = self.save(journey, *index)
+        except IntegrityError:
+            raise CaseReferenceTakenError(authority, case_ref or "") from None
+        return self._written(journey, recordings[0].notification.id, today)
+
+    def record_event(
+        self, child_id: UUID, type_name: str, payload: Mapping[str, Any], *, actor: Actor,
+        occurred_on: date, expected_version: int | None = None,
+        evidence: Sequence[Mapping[str, str]] = (), request_id: str | None = None,
+        idempotency_key_hash: str | None = None,
+    ) -> WriteResult:
+        """Record one journey event, checking the rules against the latest journey.
+
+        With ``expected_version`` a stale journey is refused; without it a write that
+        loses a race is reloaded and re-checked once before giving up.
+        """
+        for attempt in (1, 2):
+            journey = self._journey(child_id)
+            self._check_may_record(actor, journey, type_name, payload)
+            if expected_version is not None and journey.version != expected_version:
+                raise StaleVersionError(expected_version, journey.version)
+            today = self._today()
+            journey.record(type_name, payload, actor=actor, occurred_on=occurred_on,
+                           today=today, evidence=evidence, request_id=request_id,
+                           idempotency_key_hash=idempotency_key_hash)
+            try:
+                recordings = self.save(journey)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise StaleVersionError(expected_version, journey.version - 1) from None
+                if attempt == 2:
+                    raise ConcurrentWriteError("the journey changed twice while recording")
+                continue
+            return self._written(journey, recordings[-1].notification.id, today)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    # Queries.
+
+    def get_journey(
+        self, child_id: UUID, *, actor: Actor, as_at: date | None = None,
+        known_at: datetime | None = None, version: int | None = None,
+    ) -> dict[str, Any]:
+        """Return the journey now, as it stood on ``as_at``, as known at ``known_at``,
+        or at ``version``; with its clocks as they stood then."""
+        journey = self._journey(child_id, version=version)
+        access.check_may_read(actor, journey.authority)
+        if as_at is None and known_at is None:
+            state = journey.state
+        else:
+            state = journey.known_at(known_at, as_at=as_at) if known_at else journey.as_at(
+                as_at)  # type: ignore[arg-type]
+        on = as_at or (known_at.date() if known_at else self._today())
+        from domain.clocks import compute_clocks
+
+        clocks = compute_clocks(state, on)
+        return journey_view(journey.id, journey.version, state, clocks, as_at=as_at,
+                            known_at=known_at)
+
+    def find_by_case_ref(self, authority: str, case_ref: str) -> UUID | None:
+        """Return the child id an authority's case reference points at, if any."""
+        try:
+            index = self.repository.get(reference_id(authority, case_ref))
+        except AggregateNotFoundError:
+            return None
+        return index.child_id  # type: ignore[no-any-return]
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # Helpers.
+
+    def _journey(self, child_id: UUID, version: int | None = None) -> ChildJourney:
+        try:
+            journey = self.repository.get(child_id, version=version)
+        except AggregateNotFoundError:
+            raise ChildNotFoundError(child_id) from None
+        if not isinstance(journey, ChildJourney):
+            raise ChildNotFoundError(child_id)
+        return journey
+
+    @staticmethod
+    def _check_may_record(actor: Actor, journey: ChildJourney, type_name: str,
+                          payload: Mapping[str, Any]) -> None:
+        access.check_may_write(actor, journey.authority)
+        if type_name in (EntryCorrected.__name__, EntryRetracted.__name__):
+            target = journey.event(payload.get("target_version", 0)) if isinstance(
+                payload.get("target_version"), int) else None
+            if target is not None:
+                access.check_may_amend(actor, target)
+
+    @staticmethod
+    def _written(journey: ChildJourney, position: int, today: date) -> WriteResult:
+        return WriteResult(
+            child_id=journey.id, version=journey.version, position=position,
+            event=event_view(journey.log[-1]),
+            clocks=[clock_view(c) for c in journey.clocks(today)],
+        )

@@ -1,0 +1,81 @@
+"""Plain-data views of a journey for callers outside the domain (no aggregates leak)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from domain.clocks import ClockReading, ClockStatus
+from domain.events import JourneyEvent
+from domain.state import JourneyState
+
+
+def plain(value: Any) -> Any:
+    """Return ``value`` as JSON-friendly data (dates stay dates for the schemas)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    return value
+
+
+def event_view(event: JourneyEvent) -> dict[str, Any]:
+    """Return an event as recorded: type, dates, actor and its own fields."""
+    return {
+        "version": event.originator_version,
+        "type": event.type_name,
+        "occurred_on": event.occurred_on,
+        "recorded_at": event.timestamp,
+        "actor": event.actor.as_dict(),
+        "reference_version": event.reference_version,
+        "evidence": plain(event.evidence),
+        "data": plain(event.payload()),
+    }
+
+
+def clock_view(reading: ClockReading) -> dict[str, Any]:
+    return plain(reading.as_dict())
+
+
+def next_due(clocks: list[ClockReading]) -> dict[str, Any] | None:
+    """Return the open clock due soonest: what is due next."""
+    open_clocks = [c for c in clocks if c.stopped_on is None and c.due_on is not None
+                   and c.status in (ClockStatus.RUNNING, ClockStatus.LATE,
+                                    ClockStatus.LATE_EXCEPTION_APPLIES)]
+    if not open_clocks:
+        return None
+    return clock_view(min(open_clocks, key=lambda c: c.due_on or date.max))
+
+
+def journey_view(
+    child_id: object, version: int, state: JourneyState, clocks: list[ClockReading],
+    *, as_at: date | None = None, known_at: datetime | None = None,
+) -> dict[str, Any]:
+    """Return the journey's current (or replayed) state with its clocks."""
+    assert state.child is not None
+    parts = {
+        name: plain(getattr(state, name)) for name in (
+            f.name for f in dataclasses.fields(state))
+        if name not in ("child", "status", "stage", "last_event_on", "anomalies")
+    }
+    return {
+        "child_id": str(child_id),
+        "version": version,
+        "authority": state.child.authority,
+        "case_ref": state.child.case_ref,
+        "date_of_birth": state.child.date_of_birth,
+        "status": state.status,
+        "stage": state.stage,
+        "as_at": as_at,
+        "known_at": known_at,
+        "clocks": [clock_view(c) for c in clocks],
+        "next_due": next_due(clocks),
+        "anomalies": plain(state.anomalies),
+        "episodes": parts,
+    }

@@ -1,0 +1,1 @@
+"""Adapters: event-store settings, read models, key store, vault, signing."""

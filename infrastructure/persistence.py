@@ -1,0 +1,67 @@
+"""Event-store settings: turn a database URL into the eventsourcing environment.
+
+SQLite (``eventsourcing.sqlite``) is the embedded default, one file under the data
+directory; a ``postgresql://`` URL selects ``eventsourcing.postgres`` (psycopg 3, pooled).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+SQLITE_FILE = "casetrack-events.sqlite"
+
+
+class DatabaseURLError(ValueError):
+    """Raised when a database URL is not one casetrack can use."""
+
+
+def event_store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
+    """Return the eventsourcing settings for ``database_url`` (SQLite when None)."""
+    if not database_url:
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(Path(data_dir) / SQLITE_FILE),
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    parts = urlsplit(database_url)
+    if parts.scheme in ("sqlite", "sqlite3"):
+        name = unquote(parts.path.lstrip("/")) if parts.netloc == "" else unquote(
+            parts.netloc + parts.path)
+        if not name:
+            raise DatabaseURLError("a sqlite URL needs a file path, e.g. sqlite:///var/x.db")
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name,
+                "SQLITE_LOCK_TIMEOUT": "10"}
+    if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
+        raise DatabaseURLError(
+            f"unsupported database URL scheme {parts.scheme!r}; use postgresql:// or sqlite://")
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise DatabaseURLError("a postgresql URL needs a database name")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+    }
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"]
+    return env
+
+
+def sqlalchemy_url(database_url: str | None, data_dir: Path, filename: str) -> str:
+    """Return the SQLAlchemy URL for the read models beside the event store."""
+    if not database_url:
+        return f"sqlite:///{Path(data_dir) / filename}"
+    parts = urlsplit(database_url)
+    if parts.scheme in ("postgresql", "postgres"):
+        return "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return database_url
