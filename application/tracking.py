@@ -139,6 +139,11 @@ class CaseTracking(Application):
             return None
         return index.child_id  # type: ignore[no-any-return]
 
+    def event_type_at(self, child_id: UUID, version: int) -> str | None:
+        """Return the type of the journey's event at ``version``, if there is one."""
+        event = self._journey(child_id).event(version)
+        return event.type_name if event is not None else None
+
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 

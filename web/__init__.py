@@ -1,0 +1,87 @@
+"""The HTTP edge: the app factory, blueprints, schemas, auth, problems, logging, CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, Response, g, request
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from application.tracking import CaseTracking
+from web import children, health, problems
+from web import logging as web_logging
+from web.auth import actor_from_header
+from web.config import Settings, load_settings
+
+PUBLIC_ENDPOINTS = frozenset({
+    "health.Live", "health.Ready", "api-docs.openapi_json", "api-docs.openapi_redoc",
+    "static",
+})
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Dates and times as ISO 8601, ids as strings."""
+
+    sort_keys = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime | date):
+            return o.isoformat()
+        if isinstance(o, UUID):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, answering errors as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return problems.problem_response(problems._to_problem(error))
+
+
+def create_app(
+    config: Settings | Mapping[str, str] | None = None,
+    *,
+    today: Callable[[], date] | None = None,
+) -> Flask:
+    """Build the service: settings, logging, the CaseTracking application, blueprints."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    web_logging.configure_logging(settings.log_format)
+    if settings.store == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Flask("casetrack")
+    app.json = JSONProvider(app)
+    app.config.update(
+        API_TITLE="casetrack", API_VERSION="0.1.0", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}], "info": {
+            "description": "Event-sourced case tracking for the SEND system in England."}},
+    )
+    app.extensions["casetrack.settings"] = settings
+    app.extensions["casetrack"] = CaseTracking(env=settings.event_store_env(),
+                                               today=today or date.today)
+    web_logging.init_app(app)
+    _init_auth(app, settings.secret_key)
+    problems.init_app(app)
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.register_blueprint(health.blp)
+    api.register_blueprint(children.blp)
+    return app
+
+
+def _init_auth(app: Flask, secret: str) -> None:
+    @app.before_request
+    def authenticate() -> None:
+        g.actor = None
+        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+            return
+        g.actor = actor_from_header(request.headers.get("Authorization"), secret)

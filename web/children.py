@@ -1,0 +1,62 @@
+"""Children's journeys: register, record events, read the current state."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from application.tracking import CaseTracking, WriteResult
+from web.requests import current_actor, event_body, if_match_version, json_object, load
+from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
+
+blp = Blueprint("children", __name__, url_prefix="/children",
+                description="Children's SEND journeys")
+
+
+def tracking() -> CaseTracking:
+    app_tracking: CaseTracking = current_app.extensions["casetrack"]
+    return app_tracking
+
+
+def written(result: WriteResult) -> tuple[WriteResult, int, dict[str, str]]:
+    return result, 201, {"ETag": f'"{result.version}"',
+                         "Location": f"/children/{result.child_id}"}
+
+
+@blp.route("")
+class Children(MethodView):
+    @blp.response(201, WriteResultSchema)
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": RegisterChildSchema}}})
+    def post(self) -> Any:
+        """Register a child's journey with the caller's authority."""
+        data = load(RegisterChildSchema(), json_object())
+        actor = current_actor()
+        return written(tracking().register_child(
+            authority=data.pop("authority", actor.organisation), actor=actor,
+            request_id=g.request_id, **data))
+
+
+@blp.route("/<uuid:child_id>/events")
+class ChildEvents(MethodView):
+    @blp.response(201, WriteResultSchema)
+    def post(self, child_id: UUID) -> Any:
+        """Record one event of the child's journey, selected by ``type``."""
+        body = event_body(tracking(), child_id)
+        return written(tracking().record_event(
+            child_id, body.type_name, body.payload, actor=current_actor(),
+            occurred_on=body.occurred_on, evidence=body.evidence,
+            expected_version=if_match_version(), request_id=g.request_id))
+
+
+@blp.route("/<uuid:child_id>")
+class Child(MethodView):
+    @blp.response(200, JourneySchema)
+    def get(self, child_id: UUID) -> Any:
+        """Return the journey's current state with its clocks and what is due next."""
+        view = tracking().get_journey(child_id, actor=current_actor())
+        return view, 200, {"ETag": f'"{view["version"]}"', "Cache-Control": "no-store"}

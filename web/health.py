@@ -1,0 +1,39 @@
+"""Liveness and readiness: /livez answers while the process runs, /readyz when the store does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from web.problems import Problem
+
+logger = structlog.get_logger()
+blp = Blueprint("health", __name__, description="Liveness and readiness probes")
+
+
+@blp.route("/livez")
+class Live(MethodView):
+    @blp.doc(security=[])
+    def get(self) -> dict[str, Any]:
+        """Answer while the process is alive."""
+        return {"status": "live"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.doc(security=[])
+    def get(self) -> dict[str, Any]:
+        """Answer when the event store answers."""
+        tracking = current_app.extensions["casetrack"]
+        try:
+            position = tracking.max_position()
+        except Exception as error:  # any store failure means "not ready"
+            logger.warning("store_not_ready", error_type=type(error).__name__)
+            raise Problem(503, "not-ready", "Service Unavailable", "the event store does not "
+                          "answer", headers={"Retry-After": "5"}) from None
+        return {"status": "ready", "store": current_app.extensions["casetrack.settings"].store,
+                "position": position}

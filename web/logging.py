@@ -1,0 +1,66 @@
+"""structlog configuration, request ids, and one summary line per request.
+
+No personal data in any line: the summary names the route rule (not the URL), the
+status, the duration and the actor's pseudonymous ids.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+
+import structlog
+from flask import Flask, Response, g, request
+
+logger = structlog.get_logger()
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def configure_logging(log_format: str = "json") -> None:
+    """Configure structlog once, before the app exists: JSON lines or a console."""
+    renderer: structlog.types.Processor = (
+        structlog.dev.ConsoleRenderer() if log_format == "console"
+        else structlog.processors.JSONRenderer())
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.dict_tracebacks if log_format == "json"
+            else structlog.dev.set_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Bind a request id per request and log one summary line when it ends."""
+
+    @app.before_request
+    def bind_request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+
+    @app.after_request
+    def summarise(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        actor = g.get("actor")
+        logger.info(
+            "request", method=request.method,
+            route=request.url_rule.rule if request.url_rule else None,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter()))
+                              * 1000, 2),
+            actor=actor.user_id if actor else None, role=actor.role if actor else None,
+            organisation=actor.organisation if actor else None,
+        )
+        return response

@@ -1,0 +1,108 @@
+"""Reading requests: JSON objects, event bodies by type, and the If-Match precondition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from flask import g, request
+from marshmallow import ValidationError
+
+from application.tracking import CaseTracking
+from domain.actors import Actor
+from domain.catalogue.registration import EntryCorrected
+from domain.events import EVENT_TYPES
+from web.problems import Problem, pointers, validation_problem
+from web.schemas import event_schema, partial_schema
+
+
+def current_actor() -> Actor:
+    actor: Actor = g.actor
+    return actor
+
+
+def json_object() -> dict[str, Any]:
+    """Return the request body as a JSON object (400 malformed, 415 wrong type, 422 not an object)."""
+    if not request.mimetype or request.mimetype not in ("application/json",) and \
+            not request.mimetype.endswith("+json"):
+        raise Problem(415, "unsupported-media-type", "Unsupported Media Type",
+                      "send the body as application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise Problem(400, "malformed-json", "Bad Request", "the body is not valid JSON")
+    if not isinstance(body, dict):
+        raise validation_problem([{"pointer": "/", "detail": "the body must be a JSON object"}])
+    return body
+
+
+def load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        loaded: dict[str, Any] = schema.load(data)
+    except ValidationError as error:
+        raise validation_problem(pointers(error.messages)) from None
+    return loaded
+
+
+@dataclass(frozen=True)
+class EventBody:
+    """An event request, parsed: its type, when it happened, evidence and fields."""
+
+    type_name: str
+    occurred_on: date
+    evidence: list[dict[str, str]]
+    payload: dict[str, Any]
+
+
+def event_body(tracking: CaseTracking, child_id: UUID) -> EventBody:
+    """Parse an event request with the schema of its ``type``."""
+    body = json_object()
+    type_name = body.get("type")
+    if not isinstance(type_name, str) or not type_name:
+        raise validation_problem([{"pointer": "/type",
+                                   "detail": "type is required and must be an event type name"}])
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None or type_name == "ChildRegistered":
+        raise validation_problem([{"pointer": "/type",
+                                   "detail": f"unknown event type {type_name!r}"}])
+    data = load(event_schema(cls)(), body)
+    data.pop("type")
+    occurred_on, evidence = data.pop("occurred_on"), data.pop("evidence")
+    if cls is EntryCorrected:
+        data["changes"] = _correction_changes(tracking, child_id, data)
+    return EventBody(type_name, occurred_on, evidence, data)
+
+
+def _correction_changes(tracking: CaseTracking, child_id: UUID, data: dict[str, Any]
+                        ) -> dict[str, Any]:
+    """Type the corrected fields with the corrected event's own schema."""
+    target_type = tracking.event_type_at(child_id, data["target_version"])
+    changes = dict(data["changes"])
+    if target_type is None:
+        return changes  # the domain refuses the missing target with its rule code
+    occurred_on = changes.pop("occurred_on", None)
+    try:
+        typed: dict[str, Any] = partial_schema(EVENT_TYPES[target_type]).load(
+            {"type": target_type, **changes})
+    except ValidationError as error:
+        raise validation_problem(pointers(error.messages, "/changes")) from None
+    typed.pop("type", None)
+    typed.pop("evidence", None)
+    if occurred_on is not None:
+        typed["occurred_on"] = load(partial_schema(EVENT_TYPES[target_type]),
+                                    {"occurred_on": occurred_on})["occurred_on"]
+    return typed
+
+
+def if_match_version() -> int | None:
+    """Return the version named by If-Match, None when absent or ``*``."""
+    if not request.if_match:
+        return None
+    if request.if_match.star_tag:
+        return None
+    tags = list(request.if_match.as_set(include_weak=False))
+    if len(tags) != 1 or not tags[0].isdigit():
+        raise Problem(412, "stale-version", "Precondition failed",
+                      "If-Match must name one journey version, e.g. \"3\"")
+    return int(tags[0])

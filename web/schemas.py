@@ -1,0 +1,154 @@
+"""Marshmallow schemas: one per journey event type, generated from the catalogue.
+
+Each event type's request schema has ``type``, ``occurred_on``, ``evidence`` and the
+event's own fields, typed from the domain's annotations; unknown fields are refused,
+strings are bounded and free of control characters.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+import typing
+from datetime import date
+from functools import cache
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from domain.events import EVENT_TYPES, JourneyEvent, payload_fields
+
+MAX_TEXT = 4000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> None:
+    if _CONTROL.search(value):
+        raise ValidationError("must not contain control characters")
+
+
+class Text(fields.String):
+    """A bounded string without control characters."""
+
+    def __init__(self, *, max_length: int = MAX_TEXT, **kwargs: Any) -> None:
+        validators = [validate.Length(max=max_length), _no_control_characters]
+        extra = kwargs.pop("validate", None)
+        if extra is not None:
+            validators.append(extra)
+        super().__init__(validate=validators, **kwargs)
+
+
+class StrictBoolean(fields.Boolean):
+    """Only JSON true and false."""
+
+    truthy = {True}
+    falsy = {False}
+
+
+class StrictDate(fields.Date):
+    """An ISO 8601 calendar date (YYYY-MM-DD) that exists."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValidationError("Not a valid date; use YYYY-MM-DD.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+class EvidenceSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    document_ref = Text(required=True, max_length=200)
+    sha256 = Text(required=True, validate=validate.Regexp(r"^[0-9a-f]{64}$"))
+    title = Text(max_length=200)
+
+
+class RegisterChildSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    date_of_birth = StrictDate(required=True)
+    authority = Text(max_length=40)
+    case_ref = Text(max_length=60)
+    sex = Text(validate=validate.OneOf(["F", "M", "U"]))
+    ethnicity = Text(max_length=8)
+    occurred_on = StrictDate()
+
+
+class WriteResultSchema(Schema):
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    event = fields.Dict(required=True)
+    clocks = fields.List(fields.Dict(), required=True)
+
+
+class JourneySchema(Schema):
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    authority = fields.String(required=True)
+    case_ref = fields.String(allow_none=True)
+    date_of_birth = fields.Date(required=True)
+    status = fields.String(required=True)
+    stage = fields.String(required=True)
+    as_at = fields.Date(allow_none=True)
+    known_at = fields.DateTime(allow_none=True)
+    clocks = fields.List(fields.Dict(), required=True)
+    next_due = fields.Dict(allow_none=True)
+    anomalies = fields.List(fields.Dict(), required=True)
+    episodes = fields.Dict(required=True)
+
+
+def _field_for(annotation: Any, *, required: bool) -> fields.Field:
+    origin = typing.get_origin(annotation)
+    allow_none = False
+    if origin in (types.UnionType, typing.Union):
+        arms = [a for a in typing.get_args(annotation) if a is not type(None)]
+        allow_none = len(arms) < len(typing.get_args(annotation))
+        annotation = arms[0] if len(arms) == 1 else Any
+        origin = typing.get_origin(annotation)
+    options: dict[str, Any] = {"required": required, "allow_none": allow_none}
+    if origin is typing.Literal:
+        return Text(validate=validate.OneOf([str(a) for a in typing.get_args(annotation)]),
+                    **options)
+    if origin in (list, tuple):
+        (item,) = typing.get_args(annotation) or (Any,)
+        return fields.List(_field_for(item, required=True), **options)
+    if origin is dict or annotation is dict:
+        return fields.Dict(keys=Text(max_length=100), **options)
+    if annotation is date:
+        return StrictDate(**options)
+    if annotation is bool:
+        return StrictBoolean(**options)
+    if annotation is int:
+        return fields.Integer(strict=True, **options)
+    if annotation is float:
+        return fields.Float(**options)
+    if annotation is str:
+        return Text(**options)
+    return fields.Raw(**options)
+
+
+@cache
+def event_schema(cls: type[JourneyEvent]) -> type[Schema]:
+    """Return the request schema for one event type."""
+    attrs: dict[str, Any] = {
+        "type": Text(required=True, validate=validate.Equal(cls.__name__)),
+        "occurred_on": StrictDate(required=True),
+        "evidence": fields.List(fields.Nested(EvidenceSchema), load_default=list),
+        "Meta": type("Meta", (), {"unknown": RAISE}),
+    }
+    for name, (annotation, required) in payload_fields(cls).items():
+        attrs[name] = _field_for(annotation, required=required)
+    return type(f"{cls.__name__}Schema", (Schema,), attrs)
+
+
+@cache
+def partial_schema(cls: type[JourneyEvent]) -> Schema:
+    """Return a schema loading any subset of an event type's fields (for corrections)."""
+    schema_cls = event_schema(cls)
+    return schema_cls(partial=True)
+
+
+def recordable_types() -> list[str]:
+    return sorted(name for name in EVENT_TYPES if name != "ChildRegistered")
