@@ -155,3 +155,20 @@ def bank_holidays_england(year: int) -> frozenset[date]:
         days |= {christmas, boxing}
     days.update(_EXTRA.get(year, ()))
     return frozenset(days)
+
+
+def sen_appeal_deadline(due: date, counting: Counting = DEFAULT_COUNTING) -> date:
+    """Return the last day to start a SEN appeal whose period ends on ``due``.
+
+    Tribunal Procedure (First-tier Tribunal) (HESC Chamber) Rules 2008, r.12(3)(a): a time
+    for starting proceedings under r.20 that ends on any day in August, or from 25 December
+    to 1 January, runs to the first working day after 31 August or 1 January; otherwise
+    r.12(2) allows the next working day when the period ends on a non-working day.
+    """
+    if due.month == 8:
+        return counting.next_working_day(date(due.year, 9, 1))
+    if due.month == 12 and due.day >= 25:
+        return counting.next_working_day(date(due.year + 1, 1, 2))
+    if due.month == 1 and due.day == 1:
+        return counting.next_working_day(date(due.year, 1, 2))
+    return counting.next_working_day(due)

@@ -1,12 +1,54 @@
 """Disagreement resolution: mediation, appeals, Tribunal decisions, complaints.
 
-(Skeleton: the state contract other groups read. Events and clocks K19-K23 are added here.)
+Every appealable decision (``state.appealable_decisions``) opens K19 (contact the
+mediation adviser, 2 months) and K21 (the appeal window); both fall on the family. A
+mediation certificate can lengthen K21, whose last day moves out of August and out of
+25 December to 1 January (HESC Rules 2008, r.12(3)). A Tribunal decision or the LA's
+non-opposition gives the LA orders to comply with (K22, reg 44(2), 45), and
+recommendations on health and social care get a reasoned answer in 5 weeks (K23).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+from domain.calendar import DEFAULT_COUNTING, Counting, sen_appeal_deadline
+from domain.catalogue.common import check, check_not_before
+from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
+from domain.events import JourneyEvent
+from domain.responsibility import Body
+from domain.rules import rule
+
+if TYPE_CHECKING:
+    from domain.state import AppealableDecision, JourneyState
+
+
+@dataclass
+class Mediation:
+    """What followed one appealable decision on the way to a mediation certificate."""
+
+    id: str
+    decision_id: str
+    adviser_contacted_on: date
+    declined_on: date | None = None
+    requested_on: date | None = None
+    issues: list[str] = field(default_factory=list)
+    icb_notified_on: date | None = None
+    held_on: date | None = None
+    outcome: str | None = None
+    certificate_on: date | None = None
+    certificate_type: str | None = None
+
+    @property
+    def health_issues(self) -> bool:
+        return "health" in self.issues
+
+    @property
+    def health_only(self) -> bool:
+        return self.issues == ["health"]
 
 
 @dataclass
@@ -18,14 +60,646 @@ class Appeal:
     registered_on: date
     closed_on: date | None = None
     outcome: str | None = None
+    tribunal_ref: str = ""
+    sections_challenged: list[str] = field(default_factory=list)
+    extended_elements: list[str] = field(default_factory=list)
+    late_permitted: bool = False
+    certificate_exempt: bool = False
+
+
+@dataclass
+class OrderObligation:
+    """One step an order (or the LA's non-opposition) requires of the LA, with its period."""
+
+    id: str
+    appeal_id: str
+    order: str
+    step: str
+    ordered_on: date
+    weeks: int
+    source: str  # tribunal | non_opposition
+    complied_on: date | None = None
+    outcome: str | None = None
+    action_event_version: int | None = None
+
+
+@dataclass
+class Recommendation:
+    """A Tribunal recommendation on health or social care in an extended appeal."""
+
+    id: str
+    appeal_id: str
+    body: str  # health | social_care
+    made_on: date
+    responded_on: date | None = None
+    accepted: bool | None = None
+
+
+@dataclass
+class Complaint:
+    """A complaint or an ombudsman's decision about the journey."""
+
+    id: str
+    kind: str  # complaint | ombudsman_decision
+    received_on: date
+    body: str
+    subject: str | None = None
+    finding: str | None = None
+    remedy: str | None = None
+    reference: str | None = None
 
 
 @dataclass
 class DisputesState:
-    """Mediation, appeals and complaints. Other groups read the two questions below."""
+    """Mediation, appeals and complaints. Other groups read ``appeal_pending``."""
 
     appeals: list[Appeal] = field(default_factory=list)
+    mediations: list[Mediation] = field(default_factory=list)
+    obligations: list[OrderObligation] = field(default_factory=list)
+    recommendations: list[Recommendation] = field(default_factory=list)
+    complaints: list[Complaint] = field(default_factory=list)
 
     def appeal_pending(self) -> bool:
         """Tell whether an appeal is registered and not yet decided or withdrawn."""
         return any(appeal.closed_on is None for appeal in self.appeals)
+
+    def mediation_for(self, decision_id: str) -> Mediation | None:
+        for mediation in self.mediations:
+            if mediation.decision_id == decision_id:
+                return mediation
+        return None
+
+    def appeals_for(self, decision_id: str) -> list[Appeal]:
+        return [appeal for appeal in self.appeals if appeal.decision_id == decision_id]
+
+    def open_appeal(self, tribunal_ref: str) -> Appeal | None:
+        for appeal in self.appeals:
+            if appeal.tribunal_ref == tribunal_ref and appeal.closed_on is None:
+                return appeal
+        return None
+
+
+def appeal_deadline(decision: AppealableDecision, mediation: Mediation | None,
+                    counting: Counting = DEFAULT_COUNTING) -> date:
+    """Return the last day to appeal ``decision`` (K21).
+
+    The later of 2 months from the decision notice and 1 month from the mediation
+    certificate (HESC Rules 2008, r.20), then moved out of August and 25 December to
+    1 January (r.12(3)(a)) or off a non-working day (r.12(2)).
+    """
+    due = counting.add_months(decision.notified_on, 2)
+    if mediation is not None and mediation.certificate_on is not None:
+        due = max(due, counting.add_months(mediation.certificate_on, 1))
+    return sen_appeal_deadline(due, counting)
+
+
+def appeal_window_open_on(state: JourneyState, day: date,
+                          counting: Counting = DEFAULT_COUNTING) -> bool:
+    """Tell whether any appealable decision can still be appealed in time on ``day``."""
+    for decision in state.appealable_decisions:
+        if state.disputes.appeals_for(decision.id):
+            continue
+        mediation = state.disputes.mediation_for(decision.id)
+        if decision.notified_on <= day <= appeal_deadline(decision, mediation, counting):
+            return True
+    return False
+
+
+NEEDS_DECISION = rule(
+    "dispute-needs-appealable-decision", "CFA 2014 s.51(2), s.55(1)",
+    "Mediation and appeals name a decision the family may appeal, notified in this "
+    "journey before the step.", Body.FAMILY)
+ADVISER_CONTACTED_ONCE = rule(
+    "mediation-adviser-contacted-once", "SEND Regulations 2014, reg 33",
+    "The family contacts the mediation adviser once about a decision.", Body.FAMILY)
+NEEDS_ADVISER_CONTACT = rule(
+    "mediation-needs-adviser-contact", "CFA 2014 s.55(2); SEND Regulations 2014, reg 33",
+    "Declining or requesting mediation follows the family's contact with the mediation "
+    "adviser about that decision.", Body.FAMILY)
+MEDIATION_CHOICE_ONCE = rule(
+    "mediation-choice-made-once", "SEND Regulations 2014, regs 33-34",
+    "The family either declines or requests mediation about a decision, once.",
+    Body.FAMILY)
+HELD_NEEDS_REQUEST = rule(
+    "mediation-held-needs-request", "CFA 2014 ss.53-54; SEND Regulations 2014, regs 35-37",
+    "Mediation is held once, after the family asked for it.", Body.MEDIATION)
+CERTIFICATE_BASIS = rule(
+    "mediation-certificate-basis", "CFA 2014 s.55(4)-(5); SEND Regulations 2014, regs 34, "
+    "39", "A certificate issues once per decision, of the type that matches what happened: "
+    "mediation declined, held, or requested and not arranged.", Body.MEDIATION)
+NEEDS_CERTIFICATE = rule(
+    "appeal-needs-mediation-certificate", "CFA 2014 s.55; SEND Code of Practice 2015, "
+    "11.18-11.19",
+    "An appeal needs a mediation certificate unless it is only about the setting named "
+    "(or not named) in section I.", Body.FAMILY)
+OUT_OF_TIME = rule(
+    "appeal-out-of-time", "Tribunal Procedure (First-tier Tribunal) (Health, Education and "
+    "Social Care Chamber) Rules 2008, r.20, r.12(3), r.5(3)(a)",
+    "An appeal is registered within the appeal window (K21) unless the Tribunal "
+    "permitted it late.", Body.FAMILY)
+ONE_APPEAL_PER_DECISION = rule(
+    "appeal-already-registered", "CFA 2014 s.51(1)",
+    "A decision is appealed once; a second registration of the same appeal is refused.",
+    Body.FAMILY)
+APPEAL_TYPE = rule(
+    "appeal-type-mismatch", "CFA 2014 s.51(2)",
+    "The appeal type, when given, is the kind of the decision appealed.", Body.FAMILY)
+APPEAL_OPEN = rule(
+    "appeal-must-be-open", "Tribunal Procedure (First-tier Tribunal) (Health, Education and "
+    "Social Care Chamber) Rules 2008, r.17, r.20; SEND Regulations 2014, reg 45",
+    "Non-opposition, withdrawal, concession and the Tribunal's decision concern a "
+    "registered appeal that is still open.", Body.TRIBUNAL)
+ORDERS_CONSISTENT = rule(
+    "tribunal-orders-consistent", "SEND Regulations 2014, regs 44(2), 45",
+    "A decision or non-opposition carries at least one order; a dismissal carries no "
+    "other order, and an allowed appeal is not a dismissal.", Body.TRIBUNAL)
+RECOMMENDATION_NEEDS_EXTENDED_APPEAL = rule(
+    "recommendation-needs-extended-appeal", "Special Educational Needs and Disability "
+    "(First-tier Tribunal Recommendations Power) Regulations 2017 (SI 2017/1306), reg 3",
+    "Recommendations on health or social care are made only in an appeal that asked "
+    "about sections C, D, G or H.", Body.TRIBUNAL)
+ORDER_OPEN = rule(
+    "order-compliance-needs-open-order", "SEND Regulations 2014, regs 44(2), 45",
+    "Compliance names an order step of this journey that is not yet complied with.")
+RECOMMENDATION_OPEN = rule(
+    "recommendation-response-needs-recommendation", "Special Educational Needs and "
+    "Disability (First-tier Tribunal Recommendations Power) Regulations 2017, reg 6",
+    "A response names a recommendation not yet answered, by the body it was made to.",
+    Body.HEALTH)
+DECLINE_NEEDS_REASONS = rule(
+    "recommendation-decline-needs-reasons", "Special Educational Needs and Disability "
+    "(First-tier Tribunal Recommendations Power) Regulations 2017, reg 6",
+    "A body that does not follow a recommendation gives its reasons in writing.",
+    Body.HEALTH)
+
+
+def _decision(state: JourneyState, decision_id: str, on: date) -> AppealableDecision:
+    for decision in state.appealable_decisions:
+        if decision.id == decision_id:
+            check(decision.notified_on <= on, NEEDS_DECISION,
+                  f"{decision_id} was notified on {decision.notified_on}, after {on}")
+            return decision
+    check(False, NEEDS_DECISION, f"there is no appealable decision {decision_id!r}")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _mediation(state: JourneyState, decision_id: str) -> Mediation:
+    mediation = state.disputes.mediation_for(decision_id)
+    check(mediation is not None, NEEDS_ADVISER_CONTACT,
+          f"no contact with the mediation adviser is recorded for {decision_id}")
+    assert mediation is not None
+    return mediation
+
+
+def _open_appeal(state: JourneyState, tribunal_ref: str) -> Appeal:
+    appeal = state.disputes.open_appeal(tribunal_ref)
+    check(appeal is not None, APPEAL_OPEN, f"no open appeal {tribunal_ref!r}")
+    assert appeal is not None
+    return appeal
+
+
+_Issue = Literal["education", "health", "social_care"]
+_Section = Literal["B", "F", "I"]
+_ExtendedElement = Literal["C", "D", "G", "H"]
+_Order = Literal["assess", "reassess", "make_plan", "amend_b_f", "change_i",
+                 "continue_to_maintain", "dismiss"]
+
+# Steps each order requires, in weeks from the order (reg 44(2)) or the LA's notice of
+# non-opposition (reg 45). The "outcome" of an ordered assessment is 10 weeks when it is
+# a decision not to issue a plan and 14 weeks when it is a final plan.
+ORDER_STEPS: dict[str, tuple[tuple[str, int], ...]] = {
+    "assess": (("notify_assessment", 2), ("outcome", 14)),
+    "reassess": (("notify_assessment", 2), ("outcome", 14)),
+    "make_plan": (("draft_plan", 5), ("final_plan", 11)),
+    "amend_b_f": (("amended_plan", 5),),
+    "change_i": (("amended_plan", 2),),
+    "continue_to_maintain": (("maintain", 0),),
+    "dismiss": (("cease", 0),),
+}
+NO_PLAN_OUTCOME_WEEKS = 10
+
+
+def _add_obligations(state: JourneyState, event: JourneyEvent, appeal: Appeal,
+                     orders: list[str], source: str) -> None:
+    decision_kind = next((d.kind for d in state.appealable_decisions
+                          if d.id == appeal.decision_id), "")
+    for order in orders:
+        if order == "dismiss" and not decision_kind.startswith("cease"):
+            continue  # only a dismissed appeal against ceasing asks the LA to act
+        for step, weeks in ORDER_STEPS[order]:
+            state.disputes.obligations.append(OrderObligation(
+                id=f"order-{event.originator_version}-{order}-{step}", appeal_id=appeal.id,
+                order=order, step=step, ordered_on=event.occurred_on, weeks=weeks,
+                source=source))
+
+
+def _check_orders(orders: list[str], *, dismissed: bool) -> None:
+    check(bool(orders), ORDERS_CONSISTENT, "no order is given")
+    if "dismiss" in orders or dismissed:
+        check(orders == ["dismiss"] and dismissed, ORDERS_CONSISTENT,
+              "a dismissal is the only order of a dismissed appeal")
+
+
+class MediationAdviserContacted(JourneyEvent):
+    """The family contacted the mediation adviser about a decision (stops K19)."""
+
+    decision_id: str
+    wishes_to_appeal: bool = True
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.MEDIATION
+
+    def evolve(self, state: JourneyState) -> None:
+        _decision(state, self.decision_id, self.occurred_on)
+        check(state.disputes.mediation_for(self.decision_id) is None, ADVISER_CONTACTED_ONCE,
+              f"the adviser was already contacted about {self.decision_id}")
+        state.disputes.mediations.append(Mediation(
+            id=f"mediation-{self.originator_version}", decision_id=self.decision_id,
+            adviser_contacted_on=self.occurred_on))
+
+
+class MediationDeclined(JourneyEvent):
+    """The family told the adviser they do not wish to mediate (starts K20, 3 working days)."""
+
+    decision_id: str
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.MEDIATION
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = _mediation(state, self.decision_id)
+        check(mediation.declined_on is None and mediation.requested_on is None,
+              MEDIATION_CHOICE_ONCE, "the family has already chosen about mediation")
+        check_not_before(self.occurred_on, mediation.adviser_contacted_on, "occurred_on",
+                         "adviser_contacted_on")
+        mediation.declined_on = self.occurred_on
+
+
+class MediationRequested(JourneyEvent):
+    """The family asked for mediation (starts K20: 30 days; ICB told in 3 working days)."""
+
+    decision_id: str
+    issues: list[_Issue]
+    health_provision_sought: str | None = None
+    icb_notified_on: date | None = None
+
+    group: ClassVar[str] = "disputes"
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = _mediation(state, self.decision_id)
+        check(mediation.declined_on is None and mediation.requested_on is None,
+              MEDIATION_CHOICE_ONCE, "the family has already chosen about mediation")
+        check_not_before(self.occurred_on, mediation.adviser_contacted_on, "occurred_on",
+                         "adviser_contacted_on")
+        check_not_before(self.icb_notified_on, self.occurred_on, "icb_notified_on",
+                         "occurred_on")
+        mediation.requested_on = self.occurred_on
+        mediation.issues = sorted(set(self.issues))
+        mediation.icb_notified_on = self.icb_notified_on if "health" in self.issues else None
+
+
+class MediationHeld(JourneyEvent):
+    """Mediation took place."""
+
+    decision_id: str
+    parties: list[str]
+    outcome: Literal["agreement", "partial_agreement", "no_agreement"]
+    agreement_ref: str | None = None
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.MEDIATION
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = _mediation(state, self.decision_id)
+        check(mediation.requested_on is not None and mediation.held_on is None
+              and mediation.certificate_on is None, HELD_NEEDS_REQUEST,
+              "mediation was not requested, or is already held or certified")
+        assert mediation.requested_on is not None
+        check_not_before(self.occurred_on, mediation.requested_on, "occurred_on",
+                         "requested_on")
+        mediation.held_on = self.occurred_on
+        mediation.outcome = self.outcome
+
+
+class MediationCertificateIssued(JourneyEvent):
+    """The adviser or mediator issued a mediation certificate (recomputes K21)."""
+
+    decision_id: str
+    certificate_type: Literal["declined", "held", "not_arranged_in_30_days"]
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.MEDIATION
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = _mediation(state, self.decision_id)
+        basis = {
+            "declined": mediation.declined_on,
+            "held": mediation.held_on,
+            "not_arranged_in_30_days": mediation.requested_on if mediation.held_on is None
+            else None,
+        }[self.certificate_type]
+        check(mediation.certificate_on is None and basis is not None, CERTIFICATE_BASIS,
+              f"a {self.certificate_type!r} certificate does not match the mediation "
+              "recorded, or one has already issued")
+        assert basis is not None
+        check_not_before(self.occurred_on, basis, "occurred_on", "mediation step")
+        mediation.certificate_on = self.occurred_on
+        mediation.certificate_type = self.certificate_type
+
+
+class AppealRegistered(JourneyEvent):
+    """The Tribunal registered the family's appeal against a decision (stops K21)."""
+
+    decision_id: str
+    tribunal_ref: str
+    appeal_type: str | None = None
+    sections_challenged: list[_Section] = field(default_factory=list)
+    extended_elements: list[_ExtendedElement] = field(default_factory=list)
+    late_permitted: bool = False
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.TRIBUNAL
+
+    def evolve(self, state: JourneyState) -> None:
+        decision = _decision(state, self.decision_id, self.occurred_on)
+        check(self.appeal_type is None or self.appeal_type == decision.kind, APPEAL_TYPE,
+              f"{self.decision_id} is a {decision.kind!r} decision, not {self.appeal_type!r}")
+        check(not any(a.closed_on is None for a in state.disputes.appeals_for(decision.id)),
+              ONE_APPEAL_PER_DECISION, f"{decision.id} is already under appeal")
+        exempt = set(self.sections_challenged) == {"I"}
+        mediation = state.disputes.mediation_for(decision.id)
+        check(exempt or (mediation is not None and mediation.certificate_on is not None
+                         and mediation.certificate_on <= self.occurred_on),
+              NEEDS_CERTIFICATE, f"no mediation certificate for {decision.id}")
+        deadline = appeal_deadline(decision, mediation)
+        check(self.occurred_on <= deadline or self.late_permitted, OUT_OF_TIME,
+              f"the appeal window closed on {deadline}")
+        state.disputes.appeals.append(Appeal(
+            id=f"appeal-{self.originator_version}", decision_id=decision.id,
+            registered_on=self.occurred_on, tribunal_ref=self.tribunal_ref,
+            sections_challenged=list(self.sections_challenged),
+            extended_elements=list(self.extended_elements),
+            late_permitted=self.late_permitted and self.occurred_on > deadline,
+            certificate_exempt=exempt))
+
+
+class AppealNonOppositionNotified(JourneyEvent):
+    """The LA told the Tribunal it will not oppose the appeal (reg 45 clocks start, K22)."""
+
+    tribunal_ref: str
+    will: list[_Order]
+
+    group: ClassVar[str] = "disputes"
+
+    def evolve(self, state: JourneyState) -> None:
+        appeal = _open_appeal(state, self.tribunal_ref)
+        _check_orders(list(self.will), dismissed=False)
+        _add_obligations(state, self, appeal, list(self.will), "non_opposition")
+        appeal.closed_on = self.occurred_on
+        appeal.outcome = "unopposed"
+
+
+class AppealWithdrawn(JourneyEvent):
+    """The family withdrew the appeal."""
+
+    tribunal_ref: str
+    reason: str | None = None
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.FAMILY
+
+    def evolve(self, state: JourneyState) -> None:
+        appeal = _open_appeal(state, self.tribunal_ref)
+        appeal.closed_on = self.occurred_on
+        appeal.outcome = "withdrawn"
+
+
+class AppealConceded(JourneyEvent):
+    """The appeal ended by agreement, on terms recorded by reference."""
+
+    tribunal_ref: str
+    terms: str
+
+    group: ClassVar[str] = "disputes"
+
+    def evolve(self, state: JourneyState) -> None:
+        appeal = _open_appeal(state, self.tribunal_ref)
+        appeal.closed_on = self.occurred_on
+        appeal.outcome = "conceded"
+
+
+class TribunalDecisionIssued(JourneyEvent):
+    """The Tribunal decided the appeal (starts K22 per order step, K23 per recommendation)."""
+
+    tribunal_ref: str
+    outcome: Literal["allowed", "partly_allowed", "dismissed"]
+    orders: list[_Order]
+    recommendations: list[Literal["health", "social_care"]] = field(default_factory=list)
+    decision_ref: str | None = None
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.TRIBUNAL
+
+    def evolve(self, state: JourneyState) -> None:
+        appeal = _open_appeal(state, self.tribunal_ref)
+        _check_orders(list(self.orders), dismissed=self.outcome == "dismissed")
+        check(not self.recommendations or bool(appeal.extended_elements),
+              RECOMMENDATION_NEEDS_EXTENDED_APPEAL,
+              "the appeal did not ask about sections C, D, G or H")
+        _add_obligations(state, self, appeal, list(self.orders), "tribunal")
+        for index, body in enumerate(self.recommendations, start=1):
+            state.disputes.recommendations.append(Recommendation(
+                id=f"recommendation-{self.originator_version}-{index}", appeal_id=appeal.id,
+                body=body, made_on=self.occurred_on))
+        appeal.closed_on = self.occurred_on
+        appeal.outcome = self.outcome
+
+
+class TribunalOrderComplied(JourneyEvent):
+    """The LA did what an order step required (stops K22 for that step).
+
+    ``outcome`` says, for the last step of an ordered assessment, whether it ended in a
+    final plan (14 weeks) or a decision not to issue one (10 weeks).
+    """
+
+    obligation_id: str
+    outcome: Literal["plan", "no_plan"] | None = None
+    action_event_version: int | None = None
+
+    group: ClassVar[str] = "disputes"
+
+    def evolve(self, state: JourneyState) -> None:
+        obligation = next((o for o in state.disputes.obligations
+                           if o.id == self.obligation_id and o.complied_on is None), None)
+        check(obligation is not None, ORDER_OPEN,
+              f"no outstanding order step {self.obligation_id!r}")
+        assert obligation is not None
+        check_not_before(self.occurred_on, obligation.ordered_on, "occurred_on", "ordered_on")
+        obligation.complied_on = self.occurred_on
+        obligation.outcome = self.outcome
+        obligation.action_event_version = self.action_event_version
+
+
+class TribunalRecommendationResponded(JourneyEvent):
+    """The ICB or social care answered a Tribunal recommendation (stops K23)."""
+
+    recommendation_id: str
+    body: Literal["health", "social_care"]
+    accepted: bool
+    reasons: str | None = None
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.HEALTH
+
+    def evolve(self, state: JourneyState) -> None:
+        recommendation = next((r for r in state.disputes.recommendations
+                               if r.id == self.recommendation_id and r.responded_on is None
+                               and r.body == self.body), None)
+        check(recommendation is not None, RECOMMENDATION_OPEN,
+              f"no unanswered {self.body} recommendation {self.recommendation_id!r}")
+        assert recommendation is not None
+        check(self.accepted or bool((self.reasons or "").strip()), DECLINE_NEEDS_REASONS,
+              "reasons are needed when the recommendation is not followed")
+        check_not_before(self.occurred_on, recommendation.made_on, "occurred_on", "made_on")
+        recommendation.responded_on = self.occurred_on
+        recommendation.accepted = self.accepted
+
+
+class ComplaintReceived(JourneyEvent):
+    """A complaint about the journey was received (may follow the journey's close)."""
+
+    complaint_ref: str
+    body: Literal["local_authority", "school", "health", "social_care"]
+    subject: Literal["delay", "non_delivery", "communication", "assessment", "plan_content",
+                     "other"]
+
+    group: ClassVar[str] = "disputes"
+    allowed_when_closed: ClassVar[bool] = True
+
+    def evolve(self, state: JourneyState) -> None:
+        state.disputes.complaints.append(Complaint(
+            id=f"complaint-{self.originator_version}", kind="complaint",
+            received_on=self.occurred_on, body=self.body, subject=self.subject,
+            reference=self.complaint_ref))
+
+
+class OmbudsmanDecisionReceived(JourneyEvent):
+    """An ombudsman's decision on a complaint was received (may follow the journey's close)."""
+
+    ombudsman: Literal["LGSCO", "PHSO"]
+    finding: Literal["fault_causing_injustice", "fault_no_injustice", "no_fault",
+                     "not_investigated"]
+    ombudsman_ref: str
+    remedy: str | None = None
+    complaint_ref: str | None = None
+
+    group: ClassVar[str] = "disputes"
+    allowed_when_closed: ClassVar[bool] = True
+
+    def evolve(self, state: JourneyState) -> None:
+        state.disputes.complaints.append(Complaint(
+            id=f"ombudsman-{self.originator_version}", kind="ombudsman_decision",
+            received_on=self.occurred_on, body=self.ombudsman, finding=self.finding,
+            remedy=self.remedy, reference=self.ombudsman_ref))
+
+
+K19 = ClockSpec("K19", "Mediation adviser contact", "2 months",
+                "SEND Regulations 2014, reg 33", Body.FAMILY)
+K20 = ClockSpec("K20", "Mediation certificate or meeting",
+                "certificate 3 working days; mediation 30 days; ICB told 3 working days",
+                "SEND Regulations 2014, regs 34-37, 39", Body.MEDIATION)
+K21 = ClockSpec("K21", "Appeal window",
+                "later of 2 months from the decision notice and 1 month from the "
+                "certificate; August and 25 December-1 January deadlines move on",
+                "Tribunal Procedure (First-tier Tribunal) (Health, Education and Social Care "
+                "Chamber) Rules 2008, r.20, r.12(3)", Body.FAMILY)
+K22 = ClockSpec("K22", "Tribunal order compliance",
+                "2, 5, 10, 11 or 14 weeks, or immediately, by order",
+                "SEND Regulations 2014, regs 44(2)-(3), 45", Body.LOCAL_AUTHORITY)
+K23 = ClockSpec("K23", "Tribunal recommendation response", "5 weeks",
+                "Special Educational Needs and Disability (First-tier Tribunal "
+                "Recommendations Power) Regulations 2017, reg 6", Body.HEALTH)
+
+
+def _lapsed_or(due: date, stopped: date | None, today: date) -> ClockStatus | None:
+    """Return NOT_APPLICABLE for a family window that passed unused: no breach by anyone."""
+    return ClockStatus.NOT_APPLICABLE if stopped is None and today > due else None
+
+
+@clock(K19)
+def adviser_contact_clock(state: JourneyState, context: ClockContext
+                          ) -> Iterator[ClockReading]:
+    for decision in state.appealable_decisions:
+        mediation = state.disputes.mediation_for(decision.id)
+        stopped = mediation.adviser_contacted_on if mediation else None
+        due = context.counting.add_months(decision.notified_on, 2)
+        exempt = [a for a in state.disputes.appeals_for(decision.id) if a.certificate_exempt]
+        if stopped is None and exempt:
+            # A section-I-only appeal needs no certificate, so no adviser contact.
+            yield reading(K19, context, episode=decision.id, started_on=decision.notified_on,
+                          due_on=None, stopped_on=exempt[0].registered_on)
+            continue
+        yield reading(K19, context, episode=decision.id, started_on=decision.notified_on,
+                      due_on=due, stopped_on=stopped,
+                      status=_lapsed_or(due, stopped, context.today))
+
+
+@clock(K20)
+def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
+    counting = context.counting
+    for m in state.disputes.mediations:
+        if m.declined_on is not None:
+            yield reading(K20, context, episode=f"{m.id}-certificate", started_on=m.declined_on,
+                          due_on=counting.add_working_days(m.declined_on, 3),
+                          stopped_on=m.certificate_on)
+        if m.requested_on is None:
+            continue
+        if m.health_issues:
+            yield reading(K20, context, episode=f"{m.id}-icb-notice", started_on=m.requested_on,
+                          due_on=counting.add_working_days(m.requested_on, 3),
+                          stopped_on=m.icb_notified_on, responsible=Body.LOCAL_AUTHORITY)
+        # Health-only mediation is arranged by the ICB within 30 days of the LA telling it.
+        start = (m.icb_notified_on or m.requested_on) if m.health_only else m.requested_on
+        meeting_stop = m.held_on or (m.certificate_on
+                                     if m.certificate_type == "not_arranged_in_30_days" else None)
+        yield reading(K20, context, episode=f"{m.id}-meeting", started_on=start,
+                      due_on=start + timedelta(days=30), stopped_on=meeting_stop,
+                      responsible=Body.HEALTH if m.health_only else Body.LOCAL_AUTHORITY)
+        if m.held_on is not None:
+            yield reading(K20, context, episode=f"{m.id}-certificate", started_on=m.held_on,
+                          due_on=counting.add_working_days(m.held_on, 3),
+                          stopped_on=m.certificate_on)
+
+
+@clock(K21)
+def appeal_window_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
+    for decision in state.appealable_decisions:
+        mediation = state.disputes.mediation_for(decision.id)
+        due = appeal_deadline(decision, mediation, context.counting)
+        appeals = state.disputes.appeals_for(decision.id)
+        stopped = appeals[0].registered_on if appeals else None
+        yield reading(K21, context, episode=decision.id, started_on=decision.notified_on,
+                      due_on=due, stopped_on=stopped,
+                      status=_lapsed_or(due, stopped, context.today))
+
+
+@clock(K22)
+def order_compliance_clock(state: JourneyState, context: ClockContext
+                           ) -> Iterator[ClockReading]:
+    for o in state.disputes.obligations:
+        weeks = NO_PLAN_OUTCOME_WEEKS if o.step == "outcome" and o.outcome == "no_plan" \
+            else o.weeks
+        yield reading(K22, context, episode=o.id, started_on=o.ordered_on,
+                      due_on=context.counting.add_weeks(o.ordered_on, weeks),
+                      stopped_on=o.complied_on,
+                      exception_ground=state.exception_for("K22", o.id))
+
+
+@clock(K23)
+def recommendation_clock(state: JourneyState, context: ClockContext
+                         ) -> Iterator[ClockReading]:
+    for r in state.disputes.recommendations:
+        yield reading(K23, context, episode=r.id, started_on=r.made_on,
+                      due_on=context.counting.add_weeks(r.made_on, 5),
+                      stopped_on=r.responded_on,
+                      responsible=Body.HEALTH if r.body == "health" else Body.SOCIAL_CARE)
