@@ -1,0 +1,47 @@
+# casetrack: `make run` serves on the embedded store, `make test` runs the whole suite.
+# Both create .venv and install what they need on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+BASE_STAMP := $(VENV)/.installed-base
+DEV_STAMP := $(VENV)/.installed-dev
+LOCAL_POSTGRES_URL := postgresql://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test bench lint rules install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BASE_STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(BASE_STAMP)
+
+install: $(BASE_STAMP)
+
+run: $(BASE_STAMP)
+	$(BIN)/casetrack serve
+
+# PostgreSQL tests use CASETRACK_TEST_POSTGRES_URL (default: the local server); each run
+# makes its own database. Under CI=true a PostgreSQL that does not answer fails the run.
+test: $(DEV_STAMP)
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m pytest
+
+bench: $(DEV_STAMP)
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m benchmarks.write_path
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check domain application infrastructure web tests benchmarks
+
+rules: $(DEV_STAMP)
+	$(BIN)/python -m tests.rulebook --write
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

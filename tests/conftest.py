@@ -1,0 +1,61 @@
+"""Shared fixtures: settings on a temporary data dir, the app, a client, tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from web import create_app
+from web.auth import mint_token
+from web.config import Settings, load_settings
+
+pytest_plugins = ["tests.postgres"]
+
+TEST_SECRET = "test-secret-" + "x" * 40
+AUTHORITY = "LA-901"
+
+
+def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
+    environ = {"CASETRACK_DATA_DIR": str(data_dir), "CASETRACK_SECRET_KEY": TEST_SECRET,
+               "CASETRACK_LOG_FORMAT": "json"}
+    if database_url:
+        environ["CASETRACK_DATABASE_URL"] = database_url
+    return load_settings(environ)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """None for the embedded SQLite store, else the run's PostgreSQL database URL."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
+    flask_app = create_app(settings_for(tmp_path, store_url))
+    yield flask_app
+    flask_app.extensions["casetrack"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def auth() -> Callable[..., dict[str, str]]:
+    """Return headers with a bearer token for a role and organisation."""
+
+    def headers(role: str = "caseworker", org: str = AUTHORITY, sub: str = "user-1",
+                **extra: Any) -> dict[str, str]:
+        token = mint_token(TEST_SECRET, subject=sub, role=role, organisation=org)
+        return {"Authorization": f"Bearer {token}", **extra}
+
+    return headers

@@ -1,0 +1,180 @@
+"""The slice through a real server (``casetrack serve``, waitress) on a free port."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import TEST_SECRET
+from web.auth import mint_token
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """A ``casetrack serve`` subprocess; started and stopped by the test."""
+
+    def __init__(self, data_dir: Path, database_url: str | None, *, demo: bool = False,
+                 secret: str | None = TEST_SECRET) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "CASETRACK_DATA_DIR": str(data_dir),
+                    "CASETRACK_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)}
+        self.env.pop("CASETRACK_DATABASE_URL", None)
+        self.env.pop("CASETRACK_SECRET_KEY", None)
+        if secret:
+            self.env["CASETRACK_SECRET_KEY"] = secret
+        if database_url:
+            self.env["CASETRACK_DATABASE_URL"] = database_url
+        self.args = [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port)]
+        if not demo:
+            self.args.append("--no-demo")
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, env=self.env, cwd=ROOT,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
+            try:
+                if self.request("GET", "/readyz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("server did not become ready within 60 seconds")
+
+    def stop(self) -> str:
+        assert self.process is not None
+        self.process.terminate()
+        out, _ = self.process.communicate(timeout=20)
+        return out
+
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                token: str | None = None) -> tuple[int, dict[str, Any], Any]:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as response:
+                return response.status, json.loads(response.read()), response.headers
+        except urllib.error.HTTPError as error:
+            payload = json.loads(error.read() or b"{}")
+            return error.code, payload, error.headers
+
+
+@pytest.fixture
+def server(tmp_path: Path, store_url: str | None) -> Iterator[Server]:
+    running = Server(tmp_path, store_url)
+    running.start()
+    yield running
+    if running.process and running.process.poll() is None:
+        running.stop()
+
+
+def test_slice_through_a_real_server_survives_a_restart(server: Server) -> None:
+    token = mint_token(TEST_SECRET, subject="user-1", role="caseworker", organisation="LA-901")
+    status, registered, headers = server.request(
+        "POST", "/children", {"date_of_birth": "2015-03-02"}, token)
+    assert status == 201 and headers["ETag"] == '"1"'
+    child_id = registered["child_id"]
+    status, _, _ = server.request("POST", f"/children/{child_id}/events", {
+        "type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+        "requester_role": "Parent", "request_source": "1"}, token)
+    assert status == 201
+    status, decided, _ = server.request("POST", f"/children/{child_id}/events", {
+        "type": "DecisionToAssessMade", "occurred_on": "2024-02-26", "reasons": "may have SEN"},
+        token)
+    assert status == 201 and decided["version"] == 3
+
+    server.stop()
+    server.start()
+
+    status, journey, _ = server.request("GET", f"/children/{child_id}", token=token)
+    assert status == 200
+    assert journey["version"] == 3
+    k1 = next(c for c in journey["clocks"] if c["clock"] == "K1")
+    assert (k1["due_on"], k1["status"]) == ("2024-02-19", "late")
+
+
+def test_real_server_refuses_without_a_token_and_with_an_out_of_order_step(
+        server: Server) -> None:
+    status, problem, headers = server.request("POST", "/children", {"date_of_birth": "2015-03-02"})
+    assert status == 401 and headers["Content-Type"] == "application/problem+json"
+    token = mint_token(TEST_SECRET, subject="user-1", role="caseworker", organisation="LA-901")
+    _, registered, _ = server.request("POST", "/children", {"date_of_birth": "2015-03-02"}, token)
+    status, problem, _ = server.request(
+        "POST", f"/children/{registered['child_id']}/events",
+        {"type": "DecisionToAssessMade", "occurred_on": "2024-02-26", "reasons": "x"}, token)
+    assert status == 409 and problem["code"] == "decision-needs-request"
+
+
+def test_first_start_in_development_loads_the_demo_and_prints_working_tokens(
+        tmp_path: Path) -> None:
+    server = Server(tmp_path, None, demo=True, secret=None)
+    server.start()
+    try:
+        time.sleep(0.2)
+    finally:
+        out = server.stop()
+    tokens = dict(re.findall(r"^\s+(caseworker|manager|inspector|auditor|admin)\s+(\S+)$", out,
+                             re.MULTILINE))
+    assert set(tokens) == {"caseworker", "manager", "inspector", "auditor", "admin"}
+    child_path = re.search(r"(/children/[0-9a-f-]{36})", out)
+    assert child_path and "curl" in out
+    assert (tmp_path / "secret_key").exists()
+    server.start()  # the same data dir: the demo is not loaded twice, the secret is kept
+    try:
+        status, journey, _ = server.request("GET", child_path.group(1),
+                                            token=tokens["caseworker"])
+        assert status == 200 and journey["authority"] == "LA-901"
+        status, ready, _ = server.request("GET", "/readyz")
+        assert ready["position"] > 0
+    finally:
+        out = server.stop()
+    assert "Development tokens" not in out
+
+
+def test_a_bad_setting_fails_at_start_with_one_clear_line(tmp_path: Path) -> None:
+    env = {**os.environ, "CASETRACK_DATA_DIR": str(tmp_path), "CASETRACK_ENV": "staging",
+           "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-m", "web.cli", "serve"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "casetrack: configuration error: CASETRACK_ENV must be one of development, "
+        "production, got 'staging'"]
+
+
+def test_production_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
+    env = {**os.environ, "CASETRACK_DATA_DIR": str(tmp_path), "CASETRACK_ENV": "production",
+           "PYTHONPATH": str(ROOT)}
+    env.pop("CASETRACK_SECRET_KEY", None)
+    result = subprocess.run([sys.executable, "-m", "web.cli", "serve"], env=env, cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "CASETRACK_SECRET_KEY is required" in result.stderr
+    assert "Traceback" not in result.stderr

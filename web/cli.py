@@ -1,0 +1,94 @@
+"""The ``casetrack`` command: serve, token, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from application.access import ROLES
+from web.config import ConfigError, Settings, load_settings
+
+DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="casetrack", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the HTTP API (waitress)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--no-demo", action="store_true",
+                       help="do not load the demo cohort into an empty development store")
+    token = commands.add_parser("token", help="mint a signed development token")
+    token.add_argument("--role", required=True, choices=sorted(ROLES))
+    token.add_argument("--org", required=True)
+    token.add_argument("--sub", required=True)
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
+    commands.add_parser("demo", help="load the demo cohort of synthetic journeys")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        return {"serve": _serve, "token": _token, "demo": _demo}[args.command](settings, args)
+    except ConfigError as error:
+        print(f"casetrack: configuration error: {error}", file=sys.stderr)
+        return 2
+
+
+def _token(settings: Settings, args: argparse.Namespace) -> int:
+    from web.auth import mint_token
+
+    print(mint_token(settings.secret_key, subject=args.sub, role=args.role,
+                     organisation=args.org, ttl_seconds=args.ttl))
+    return 0
+
+
+def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from application.demo import load_demo_cohort
+    from application.tracking import CaseTracking
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tracking = CaseTracking(env=settings.event_store_env())
+    try:
+        child_ids = load_demo_cohort(tracking)
+    finally:
+        tracking.close()
+    print(f"loaded {len(child_ids)} demo journeys into the {settings.store} store")
+    return 0
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import waitress
+
+    from application.demo import DEMO_AUTHORITY, load_demo_cohort
+    from web import create_app
+    from web.auth import mint_token
+
+    host = args.host or settings.host
+    port = args.port or settings.port
+    app = create_app(settings)
+    tracking = app.extensions["casetrack"]
+    if not settings.is_production and not args.no_demo and tracking.max_position() == 0:
+        child_ids = load_demo_cohort(tracking)
+        base = f"http://{host}:{port}"
+        print(f"\nLoaded {len(child_ids)} synthetic demo journeys for {DEMO_AUTHORITY}.")
+        print("Development tokens (valid 8 hours):")
+        tokens = {role: mint_token(settings.secret_key, subject=f"demo-{role}", role=role,
+                                   organisation=DEMO_AUTHORITY) for role in DEMO_ROLES}
+        for role, value in tokens.items():
+            print(f"  {role:<10} {value}")
+        print("\nTry:")
+        print(f"  curl -s -H 'Authorization: Bearer {tokens['caseworker']}' "
+              f"{base}/children/{child_ids[0]}")
+        print(f"  curl -s -X POST -H 'Authorization: Bearer {tokens['caseworker']}' "
+              f"-H 'Content-Type: application/json' -d '{{\"date_of_birth\": \"2016-05-04\"}}' "
+              f"{base}/children\n", flush=True)
+    print(f"casetrack serving on http://{host}:{port} ({settings.store} store, "
+          f"{settings.env})", flush=True)
+    waitress.serve(app, host=host, port=port, threads=args.threads, ident="casetrack")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
