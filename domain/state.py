@@ -21,7 +21,9 @@ from domain.errors import RuleViolationError
 from domain.catalogue.assessment import AssessmentState
 from domain.catalogue.disputes import DisputesState
 from domain.catalogue.identification import SupportState
+from domain.catalogue.movement import MovementState
 from domain.catalogue.plan import PlanState
+from domain.catalogue.reviews import ReviewsState
 
 if TYPE_CHECKING:
     from domain.catalogue.exceptions import ExceptionClaim
@@ -74,6 +76,8 @@ class JourneyState:
     assessment: AssessmentState = field(default_factory=AssessmentState)
     plan: PlanState = field(default_factory=PlanState)
     disputes: DisputesState = field(default_factory=DisputesState)
+    reviews: ReviewsState = field(default_factory=ReviewsState)
+    movement: MovementState = field(default_factory=MovementState)
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)

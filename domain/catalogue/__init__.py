@@ -8,6 +8,8 @@ from domain.catalogue import (  # noqa: F401
     disputes,
     exceptions,
     identification,
+    movement,
     plan,
     registration,
+    reviews,
 )
