@@ -36,7 +36,7 @@ from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent, check_payload, event_type, payload_fields
 from domain.reference import reference_on
 from domain.rules import RULES
-from domain.state import JourneyState, replay
+from domain.state import JourneyState, effective_events, replay
 
 SNAPSHOT_INTERVAL = 50
 
@@ -183,7 +183,9 @@ class ChildJourney(Aggregate):
               f"version {target.originator_version} is itself a {target.type_name}")
         changes = dict(checked["changes"])
         corrected = _check_changes(type(target), changes)
-        current = {name: getattr(target, name) for name in corrected}
+        effective = next((e for e in effective_events(self._log)
+                          if e.originator_version == target.originator_version), target)
+        current = {name: getattr(effective, name) for name in corrected}
         check(corrected != current, CORRECTION_EMPTY, "every field already has that value")
         return dict(checked, changes=corrected)
 
