@@ -4,6 +4,7 @@ Importing this package registers every event type, rule and clock.
 """
 
 from domain.catalogue import (  # noqa: F401
+    advice,
     assessment,
     disputes,
     exceptions,
