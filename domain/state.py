@@ -19,6 +19,7 @@ from domain.errors import RuleViolationError
 # State parts live beside the events that change them; those modules import this one
 # only for type checking, so these imports make no cycle.
 from domain.catalogue.assessment import AssessmentState
+from domain.catalogue.budgets import BudgetsState
 from domain.catalogue.disputes import DisputesState
 from domain.catalogue.identification import SupportState
 from domain.catalogue.movement import MovementState
@@ -78,6 +79,7 @@ class JourneyState:
     disputes: DisputesState = field(default_factory=DisputesState)
     reviews: ReviewsState = field(default_factory=ReviewsState)
     movement: MovementState = field(default_factory=MovementState)
+    budgets: BudgetsState = field(default_factory=BudgetsState)
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)

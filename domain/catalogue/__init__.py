@@ -6,6 +6,7 @@ Importing this package registers every event type, rule and clock.
 from domain.catalogue import (  # noqa: F401
     advice,
     assessment,
+    budgets,
     disputes,
     exceptions,
     identification,
