@@ -305,3 +305,28 @@ def test_plan_after_reassessment_due_14_weeks_from_the_decision_with_exception()
     [excused] = clock(journey, "K14")
     assert (excused.due_on, excused.status) == (date(2024, 6, 21),
                                                 ClockStatus.LATE_EXCEPTION_APPLIES)
+
+
+@pytest.mark.proves("K7")
+def test_first_review_is_due_12_months_from_the_final_plan_being_made() -> None:
+    """s.44(1): a plan made on 22 April 2024 is first reviewed by 22 April 2025; a review
+    meeting on 14 April 2025 meets it and its amendment keeps the date the plan was made."""
+    from tests.unit.test_plan_drafting import drafted, finalise
+
+    journey = drafted()
+    finalise(journey, date(2024, 4, 22))
+    [running] = clock(journey, "K7", today=date(2025, 4, 1))
+    assert (running.started_on, running.due_on, running.status) == (
+        date(2024, 4, 22), date(2025, 4, 22), ClockStatus.RUNNING)
+
+    hold_review(journey, date(2025, 4, 14), scheduled_on=date(2025, 2, 3),
+                invited_on=date(2025, 3, 17))
+    record(journey, "ReviewDecisionIssued", date(2025, 4, 28), decision="Amend",
+           reasons="new outcomes", proposed_amendments=PROPOSALS)
+    record(journey, "AmendedPlanFinalised", date(2025, 5, 19), sections_changed=["E"],
+           notice_includes=NOTICE)
+    first, second = clock(journey, "K7", today=date(2025, 6, 1))
+    assert (first.stopped_on, first.status) == (date(2025, 4, 14), ClockStatus.MET)
+    assert (second.started_on, second.due_on) == (date(2025, 4, 14), date(2026, 4, 14))
+    assert journey.state.plan.current is not None
+    assert journey.state.plan.current.made_on == date(2024, 4, 22)
