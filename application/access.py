@@ -7,10 +7,9 @@ capabilities (inspection samples, auditor purposes) widen reads through here onl
 
 from __future__ import annotations
 
+from application.errors import ForbiddenError
 from domain.actors import Actor
 from domain.events import JourneyEvent
-
-from application.errors import ForbiddenError
 
 WRITE_ROLES = frozenset({"caseworker", "manager"})
 READ_ROLES = frozenset({"caseworker", "manager"})

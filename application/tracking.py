@@ -6,7 +6,7 @@ Each command is load → one journey call → save, taking and returning plain d
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -21,6 +21,12 @@ from application.errors import (
     ConcurrentWriteError,
     StaleVersionError,
 )
+from application.idempotency import (
+    IdempotencyKeyReusedError,
+    IdempotencyRecord,
+    record_id,
+    scope_of,
+)
 from application.transcodings import register_domain_transcodings
 from application.views import clock_view, event_view, journey_view
 from domain.actors import Actor
@@ -31,13 +37,32 @@ from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What a write answers: where the journey and the log now stand."""
+    """What a write answers: where the journey and the log now stand.
+
+    ``replayed`` marks the stored first answer to an idempotency key; its ``position``
+    is the log's position when replayed, at or after the original write's, which is
+    what ``consistent_after`` needs.
+    """
 
     child_id: UUID
     version: int
     position: int
     event: dict[str, Any]
     clocks: list[dict[str, Any]]
+    replayed: bool = False
+
+    def answer(self) -> dict[str, Any]:
+        """Return what is kept with an idempotency key (all but the position)."""
+        return {"child_id": self.child_id, "version": self.version, "event": self.event,
+                "clocks": self.clocks}
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """An Idempotency-Key (hashed) and the fingerprint of the request that carried it."""
+
+    key_hash: str
+    fingerprint: str
 
 
 class CaseTracking(Application):
@@ -61,35 +86,46 @@ class CaseTracking(Application):
         self, *, authority: str, date_of_birth: date, actor: Actor,
         occurred_on: date | None = None, case_ref: str | None = None,
         sex: str | None = None, ethnicity: str | None = None,
-        request_id: str | None = None, idempotency_key_hash: str | None = None,
+        request_id: str | None = None, idempotency: Idempotency | None = None,
     ) -> WriteResult:
         """Open a journey for a child; a case reference must be new to the authority."""
         access.check_may_register(actor, authority)
+        replayed = self._replayed(actor, idempotency)
+        if replayed is not None:
+            return replayed
         today = self._today()
         journey = ChildJourney.register(
             authority=authority, date_of_birth=date_of_birth, actor=actor,
             occurred_on=occurred_on or today, today=today, case_ref=case_ref, sex=sex,
             ethnicity=ethnicity, request_id=request_id,
-            idempotency_key_hash=idempotency_key_hash)
+            idempotency_key_hash=idempotency.key_hash if idempotency else None)
+        result = self._written(journey, 0, today)
         index = [CaseReference(authority, case_ref, journey.id)] if case_ref else []
         try:
-            recordings = self.save(journey, *index)
+            recordings = self.save(journey, *index, *self._keep(actor, idempotency, result))
         except IntegrityError:
+            replayed = self._replayed(actor, idempotency)
+            if replayed is not None:
+                return replayed
             raise CaseReferenceTakenError(authority, case_ref or "") from None
-        return self._written(journey, recordings[0].notification.id, today)
+        return replace(result, position=recordings[0].notification.id)
 
     def record_event(
         self, child_id: UUID, type_name: str, payload: Mapping[str, Any], *, actor: Actor,
         occurred_on: date, expected_version: int | None = None,
         evidence: Sequence[Mapping[str, str]] = (), request_id: str | None = None,
-        idempotency_key_hash: str | None = None,
+        idempotency: Idempotency | None = None,
     ) -> WriteResult:
         """Record one journey event, checking the rules against the latest journey.
 
         With ``expected_version`` a stale journey is refused; without it a write that
-        loses a race is reloaded and re-checked once before giving up.
+        loses a race is reloaded and re-checked once before giving up. A repeated
+        idempotency key answers as it first did and records nothing.
         """
         for attempt in (1, 2):
+            replayed = self._replayed(actor, idempotency)
+            if replayed is not None:
+                return replayed
             journey = self._journey(child_id)
             self._check_may_record(actor, journey, type_name, payload)
             if expected_version is not None and journey.version != expected_version:
@@ -97,16 +133,21 @@ class CaseTracking(Application):
             today = self._today()
             journey.record(type_name, payload, actor=actor, occurred_on=occurred_on,
                            today=today, evidence=evidence, request_id=request_id,
-                           idempotency_key_hash=idempotency_key_hash)
+                           idempotency_key_hash=idempotency.key_hash if idempotency else None)
+            result = self._written(journey, 0, today)
             try:
-                recordings = self.save(journey)
+                recordings = self.save(journey, *self._keep(actor, idempotency, result))
             except IntegrityError:
+                replayed = self._replayed(actor, idempotency)
+                if replayed is not None:
+                    return replayed
                 if expected_version is not None:
                     raise StaleVersionError(expected_version, journey.version - 1) from None
                 if attempt == 2:
-                    raise ConcurrentWriteError("the journey changed twice while recording")
+                    raise ConcurrentWriteError(
+                        "the journey changed twice while recording") from None
                 continue
-            return self._written(journey, recordings[-1].notification.id, today)
+            return replace(result, position=recordings[0].notification.id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # Queries.
@@ -167,6 +208,27 @@ class CaseTracking(Application):
                 payload.get("target_version"), int) else None
             if target is not None:
                 access.check_may_amend(actor, target)
+
+    def _replayed(self, actor: Actor, idempotency: Idempotency | None) -> WriteResult | None:
+        """Return the first answer to this key, or None if the key is new."""
+        if idempotency is None:
+            return None
+        try:
+            kept = self.repository.get(record_id(actor, idempotency.key_hash))
+        except AggregateNotFoundError:
+            return None
+        if kept.fingerprint != idempotency.fingerprint:
+            raise IdempotencyKeyReusedError(
+                "this Idempotency-Key was used for a different request")
+        return WriteResult(position=self.max_position(), replayed=True, **kept.answer)
+
+    @staticmethod
+    def _keep(actor: Actor, idempotency: Idempotency | None, result: WriteResult
+              ) -> list[IdempotencyRecord]:
+        if idempotency is None:
+            return []
+        return [IdempotencyRecord(scope_of(actor), idempotency.key_hash,
+                                  idempotency.fingerprint, result.answer())]
 
     @staticmethod
     def _written(journey: ChildJourney, position: int, today: date) -> WriteResult:

@@ -10,7 +10,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.tracking import CaseTracking, WriteResult
-from web.requests import current_actor, event_body, if_match_version, json_object, load
+from web.requests import (
+    current_actor,
+    event_body,
+    idempotency,
+    if_match_version,
+    json_object,
+    load,
+    require_if_match,
+)
 from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
 
 blp = Blueprint("children", __name__, url_prefix="/children",
@@ -23,8 +31,10 @@ def tracking() -> CaseTracking:
 
 
 def written(result: WriteResult) -> tuple[WriteResult, int, dict[str, str]]:
-    return result, 201, {"ETag": f'"{result.version}"',
-                         "Location": f"/children/{result.child_id}"}
+    headers = {"ETag": f'"{result.version}"', "Location": f"/children/{result.child_id}"}
+    if result.replayed:
+        headers["Idempotency-Replayed"] = "true"
+    return result, 201, headers
 
 
 @blp.route("")
@@ -34,11 +44,12 @@ class Children(MethodView):
         "application/json": {"schema": RegisterChildSchema}}})
     def post(self) -> Any:
         """Register a child's journey with the caller's authority."""
-        data = load(RegisterChildSchema(), json_object())
+        body = json_object()
+        data = load(RegisterChildSchema(), body)
         actor = current_actor()
         return written(tracking().register_child(
             authority=data.pop("authority", actor.organisation), actor=actor,
-            request_id=g.request_id, **data))
+            request_id=g.request_id, idempotency=idempotency(body), **data))
 
 
 @blp.route("/<uuid:child_id>/events")
@@ -46,11 +57,13 @@ class ChildEvents(MethodView):
     @blp.response(201, WriteResultSchema)
     def post(self, child_id: UUID) -> Any:
         """Record one event of the child's journey, selected by ``type``."""
-        body = event_body(tracking(), child_id)
+        raw = json_object()
+        body = event_body(tracking(), child_id, raw)
         return written(tracking().record_event(
             child_id, body.type_name, body.payload, actor=current_actor(),
             occurred_on=body.occurred_on, evidence=body.evidence,
-            expected_version=if_match_version(), request_id=g.request_id))
+            expected_version=require_if_match() if body.is_amendment else if_match_version(),
+            request_id=g.request_id, idempotency=idempotency(raw)))
 
 
 @blp.route("/<uuid:child_id>")

@@ -1,14 +1,13 @@
 """Settings, read once from ``CASETRACK_*`` variables; bad settings fail with one line.
 
-| variable | default | meaning |
-|---|---|---|
-| CASETRACK_ENV | development | ``development`` or ``production`` |
-| CASETRACK_DATA_DIR | ./var | where the SQLite store and the generated secret live |
-| CASETRACK_DATABASE_URL | (none: SQLite in the data dir) | ``postgresql://...`` selects PostgreSQL |
-| CASETRACK_SECRET_KEY | generated into the data dir in development | signs tokens; required in production |
-| CASETRACK_HOST / CASETRACK_PORT | 127.0.0.1 / 8080 | where ``casetrack serve`` listens |
-| CASETRACK_LOG_FORMAT | json unless a terminal | ``json`` or ``console`` |
-| CASETRACK_MAX_BODY_BYTES | 1048576 | larger request bodies are refused (413) |
+- ``CASETRACK_ENV``: ``development`` (default) or ``production``.
+- ``CASETRACK_DATA_DIR``: the SQLite store and the generated secret (default ``./var``).
+- ``CASETRACK_DATABASE_URL``: ``postgresql://...`` selects PostgreSQL (default: SQLite).
+- ``CASETRACK_SECRET_KEY``: signs tokens; generated into the data dir in development,
+  required in production.
+- ``CASETRACK_HOST`` / ``CASETRACK_PORT``: where ``casetrack serve`` listens.
+- ``CASETRACK_LOG_FORMAT``: ``json`` (default unless a terminal) or ``console``.
+- ``CASETRACK_MAX_BODY_BYTES``: larger request bodies are refused with 413 (default 1 MiB).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from application.errors import (
     ForbiddenError,
     StaleVersionError,
 )
+from application.idempotency import IdempotencyKeyReusedError, InvalidIdempotencyKeyError
 from domain.errors import InvalidFieldError, RuleViolationError, UnknownEventTypeError
 from web.auth import AuthenticationError
 
@@ -118,6 +119,12 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
         case StaleVersionError():
             return Problem(412, "stale-version", "Precondition failed", str(error),
                            current_version=error.current)
+        case IdempotencyKeyReusedError():
+            return validation_problem([{"pointer": "/headers/Idempotency-Key",
+                                        "detail": str(error)}],
+                                      "The Idempotency-Key was first used for another request.")
+        case InvalidIdempotencyKeyError():
+            return Problem(400, "bad-idempotency-key", "Bad Request", str(error))
         case InvalidFieldError():
             return validation_problem([{"pointer": "/" + error.field.replace(".", "/"),
                                         "detail": error.message}])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,7 +11,8 @@ from uuid import UUID
 from flask import g, request
 from marshmallow import ValidationError
 
-from application.tracking import CaseTracking
+from application.idempotency import fingerprint, key_hash
+from application.tracking import CaseTracking, Idempotency
 from domain.actors import Actor
 from domain.catalogue.registration import EntryCorrected
 from domain.events import EVENT_TYPES
@@ -24,17 +26,37 @@ def current_actor() -> Actor:
 
 
 def json_object() -> dict[str, Any]:
-    """Return the request body as a JSON object (400 malformed, 415 wrong type, 422 not an object)."""
-    if not request.mimetype or request.mimetype not in ("application/json",) and \
-            not request.mimetype.endswith("+json"):
+    """Return the body as a JSON object: 400 malformed, 415 not JSON, 422 not an object."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise Problem(415, "unsupported-media-type", "Unsupported Media Type",
                       "send the body as application/json")
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "malformed-json", "Bad Request", "the body is not valid JSON")
+    raw = request.get_data(cache=True)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise Problem(400, "malformed-json", "Bad Request", "the body is not valid JSON"
+                      ) from None
     if not isinstance(body, dict):
         raise validation_problem([{"pointer": "/", "detail": "the body must be a JSON object"}])
     return body
+
+
+def idempotency(body: dict[str, Any]) -> Idempotency | None:
+    """Return the request's Idempotency-Key (hashed) with its fingerprint, if one was sent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    return Idempotency(key_hash=key_hash(key),
+                       fingerprint=fingerprint(request.method, request.path, body))
+
+
+def require_if_match() -> int | None:
+    """Return the If-Match version, answering 428 when the header is absent."""
+    if not request.if_match:
+        raise Problem(428, "precondition-required", "Precondition Required",
+                      "corrections must name the journey version they were made against: "
+                      "send If-Match: \"<version>\" (the ETag of the journey)")
+    return if_match_version()
 
 
 def load(schema: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -54,10 +76,13 @@ class EventBody:
     evidence: list[dict[str, str]]
     payload: dict[str, Any]
 
+    @property
+    def is_amendment(self) -> bool:
+        return self.type_name in ("EntryCorrected", "EntryRetracted")
 
-def event_body(tracking: CaseTracking, child_id: UUID) -> EventBody:
+
+def event_body(tracking: CaseTracking, child_id: UUID, body: dict[str, Any]) -> EventBody:
     """Parse an event request with the schema of its ``type``."""
-    body = json_object()
     type_name = body.get("type")
     if not isinstance(type_name, str) or not type_name:
         raise validation_problem([{"pointer": "/type",

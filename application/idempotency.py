@@ -1,0 +1,66 @@
+"""Idempotency keys: the first answer to a key is kept, atomically with its events.
+
+A record's id is a uuid5 of (organisation, user, key), so it is saved in the same
+``Application.save()`` call as the journey events it produced: either both are stored
+or neither is, and two racing requests with one key cannot both record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from application.errors import ApplicationError
+from domain.actors import Actor
+
+MAX_KEY_LENGTH = 200
+
+
+class IdempotencyKeyReusedError(ApplicationError):
+    """Raised when an idempotency key comes back with a different request."""
+
+
+class InvalidIdempotencyKeyError(ApplicationError):
+    """Raised when an idempotency key is empty, too long or not printable ASCII."""
+
+
+class IdempotencyRecord(Aggregate):
+    """The request fingerprint a key was first used for, and the answer given."""
+
+    @event("Recorded")
+    def __init__(self, scope: str, key_hash: str, fingerprint: str,
+                 answer: dict[str, Any]) -> None:
+        self.scope = scope
+        self.key_hash = key_hash
+        self.fingerprint = fingerprint
+        self.answer = answer
+
+    @staticmethod
+    def create_id(scope: str, key_hash: str) -> UUID:  # type: ignore[override]
+        return uuid5(NAMESPACE_URL, f"casetrack:idempotency:{scope}:{key_hash}")
+
+
+def key_hash(key: str) -> str:
+    """Return the sha256 of a key (only the hash is kept on events)."""
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise InvalidIdempotencyKeyError(
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters")
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def scope_of(actor: Actor) -> str:
+    return f"{actor.organisation}:{actor.user_id}"
+
+
+def record_id(actor: Actor, hashed_key: str) -> UUID:
+    return IdempotencyRecord.create_id(scope_of(actor), hashed_key)
+
+
+def fingerprint(operation: str, target: str, body: Any) -> str:
+    """Return a stable hash of what was asked (operation, target and canonical body)."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{operation}\n{target}\n{canonical}".encode()).hexdigest()
