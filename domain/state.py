@@ -14,17 +14,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from domain.errors import RuleViolationError
-
 # State parts live beside the events that change them; those modules import this one
 # only for type checking, so these imports make no cycle.
 from domain.catalogue.assessment import AssessmentState
 from domain.catalogue.budgets import BudgetsState
 from domain.catalogue.disputes import DisputesState
+from domain.catalogue.health import HealthState
 from domain.catalogue.identification import SupportState
 from domain.catalogue.movement import MovementState
 from domain.catalogue.plan import PlanState
 from domain.catalogue.reviews import ReviewsState
+from domain.errors import RuleViolationError
 
 if TYPE_CHECKING:
     from domain.catalogue.exceptions import ExceptionClaim
@@ -80,6 +80,7 @@ class JourneyState:
     reviews: ReviewsState = field(default_factory=ReviewsState)
     movement: MovementState = field(default_factory=MovementState)
     budgets: BudgetsState = field(default_factory=BudgetsState)
+    health: HealthState = field(default_factory=HealthState)
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
