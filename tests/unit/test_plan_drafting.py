@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.clocks import ClockStatus
+from domain.errors import RuleViolationError
 from domain.journey import ChildJourney
 from domain.responsibility import Body
 from tests.unit.test_plan_advice import (
@@ -325,6 +328,24 @@ def test_a_family_with_nothing_further_to_add_lets_the_plan_be_finalised_early()
     finalise(journey, date(2024, 4, 8))
     reading = clock(journey, "K5", draft_id(journey), date(2024, 4, 9))
     assert (reading.stopped_on, reading.status) == (date(2024, 4, 5), ClockStatus.MET)
+
+
+@given(served_after=st.integers(0, 60), final_after=st.integers(0, 30))
+@settings(max_examples=30, deadline=None)
+@pytest.mark.proves("representation-period-running", "K5")
+def test_a_final_plan_is_refused_exactly_within_15_days_beginning_with_service(
+        served_after: int, final_after: int) -> None:
+    served = date(2024, 3, 25) + timedelta(days=served_after)
+    journey = drafted(served=served)
+    last_day = served + timedelta(days=14)
+    assert clock(journey, "K5", draft_id(journey), served).due_on == last_day
+    try:
+        finalise(journey, served + timedelta(days=final_after))
+    except RuleViolationError as refused:
+        assert refused.code == "representation-period-running"
+        assert served + timedelta(days=final_after) <= last_day
+    else:
+        assert served + timedelta(days=final_after) > last_day
 
 
 @pytest.mark.proves("final-plan-names-setting")
