@@ -33,7 +33,7 @@ from domain.catalogue.common import check, check_code, check_not_before, check_n
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
-from domain.rules import rule
+from domain.rules import Rule, rule
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
@@ -282,14 +282,15 @@ def _open_amendment(state: JourneyState) -> Amendment:
 
 
 def _open_amendment_notice(state: JourneyState, event: JourneyEvent, *, trigger: str,
-                           source_id: str | None) -> Amendment:
+                           source_id: str | None, noticed_on: date | None = None
+                           ) -> Amendment:
     check(state.reviews.open_amendment is None, ONE_OPEN_AMENDMENT,
           "an amendment notice is already outstanding")
+    noticed_on = noticed_on or event.occurred_on
     amendment = Amendment(
-        id=f"amendment-{event.originator_version}", noticed_on=event.occurred_on,
+        id=f"amendment-{event.originator_version}", noticed_on=noticed_on,
         trigger=trigger, source_id=source_id,
-        representations_end_on=Counting.days_beginning_with(event.occurred_on,
-                                                             REPRESENTATION_DAYS))
+        representations_end_on=Counting.days_beginning_with(noticed_on, REPRESENTATION_DAYS))
     state.reviews.amendments.append(amendment)
     state.stage = "amendment"
     return amendment
@@ -366,7 +367,7 @@ class ReviewMeetingHeld(JourneyEvent):
         state.stage = "review_held"
 
 
-def _held_review_without(state: JourneyState, attribute: str, violated: Any) -> Review:
+def _held_review_without(state: JourneyState, attribute: str, violated: Rule) -> Review:
     held = state.reviews.held_reviews()
     review = held[-1] if held else None
     check(review is not None and getattr(review, attribute) is None, violated,
@@ -411,7 +412,8 @@ class ReviewDecisionIssued(JourneyEvent):
         if self.decision == "Amend":
             check(bool(self.proposed_amendments), AMEND_NEEDS_PROPOSALS,
                   "a decision to amend must carry the proposed amendments")
-            _open_amendment_notice(state, self, trigger="review", source_id=review.id)
+            _open_amendment_notice(state, self, trigger="review", source_id=review.id,
+                                   noticed_on=notified_on)
         else:
             check_notice_content(self.notice_includes, REVIEW_DECISION_NOTICE)
             kind = "maintain_plan" if self.decision == "Maintain" else "cease_plan_at_review"
