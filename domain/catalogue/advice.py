@@ -23,7 +23,7 @@ from domain.catalogue.exceptions import CLAIM_NEEDS_EPISODE, add_claim
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
-from domain.rules import rule
+from domain.rules import Rule, rule
 
 if TYPE_CHECKING:
     from domain.catalogue.assessment import AssessmentRequest
@@ -145,7 +145,7 @@ NO_PLAN_NOTICE = rule(
     "mediation, disagreement resolution and information and advice services.")
 
 
-def _assessing_request(state: JourneyState, violated: Any) -> AssessmentRequest:
+def _assessing_request(state: JourneyState, violated: Rule) -> AssessmentRequest:
     request = state.assessment.open_request
     check(request is not None and request.decision == "assess", violated,
           "there is no open request the LA has decided to assess")

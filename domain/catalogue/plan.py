@@ -45,7 +45,7 @@ from domain.catalogue.identification import NEEDS_RANKED, check_ranked_needs
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
-from domain.rules import rule
+from domain.rules import Rule, rule
 
 if TYPE_CHECKING:
     from domain.catalogue.assessment import AssessmentRequest
@@ -383,7 +383,7 @@ def named_setting(sections: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in (sections.get("I") or {}).items() if v not in (None, "")}
 
 
-def _issuing_request(state: JourneyState, violated: Any) -> AssessmentRequest:
+def _issuing_request(state: JourneyState, violated: Rule) -> AssessmentRequest:
     request = state.assessment.open_request
     check(request is not None and request.issue_decision == "issue", violated,
           "there is no open request with a decision to issue a plan")
@@ -666,11 +666,10 @@ class PlacementStarted(JourneyEvent):
         by_ref = bool(self.urn or self.ukprn)
         check(by_ref != bool(self.sen_setting), PLACEMENT_IDENTIFIES_SETTING,
               "give a URN or UKPRN, or else a SENSetting code")
-        clash = next((p for p in state.plan.placements if p.rank == self.rank and (
-            p.end_on is None or p.end_on >= self.occurred_on)), None)
-        check(clash is None, PLACEMENT_OVERLAP,
-              f"placement {clash.id if clash else ''} of rank {self.rank} is still running "
-              f"on {self.occurred_on}")
+        running = [p.id for p in state.plan.placements if p.rank == self.rank and (
+            p.end_on is None or p.end_on >= self.occurred_on)]
+        check(not running, PLACEMENT_OVERLAP,
+              f"rank {self.rank} is taken on {self.occurred_on} by {', '.join(running)}")
         state.plan.placements.append(Placement(
             id=f"placement-{self.originator_version}", start_on=self.occurred_on,
             rank=self.rank, urn=self.urn, ukprn=self.ukprn, sen_setting=self.sen_setting,
