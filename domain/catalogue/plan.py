@@ -279,8 +279,8 @@ MEETING_IN_PERIOD = rule(
     "A meeting about the draft is required within the representation period.", Body.FAMILY)
 PREFERENCE_NEEDS_DRAFT = rule(
     "preference-needs-draft", "CFA 2014 s.38(2)(b)",
-    "A request to name a setting is made on a draft plan (or an amendment of an active "
-    "plan).", Body.FAMILY)
+    "A request to name a setting is made while a draft plan or an amendment notice is "
+    "outstanding.", Body.FAMILY)
 CONSULTATION_NEEDS_REASON = rule(
     "consultation-needs-preference", "CFA 2014 s.39(2), s.40(2)",
     "The LA consults a setting the family asked for, or one it is considering naming.")
@@ -475,7 +475,7 @@ class RepresentationsReceived(JourneyEvent):
 
 
 class PlacementPreferenceExpressed(JourneyEvent):
-    """The parent or young person asked for a setting to be named (s.38(2)(b))."""
+    """The parent or young person asked for a setting to be named (s.38(2)(b); reg 22)."""
 
     setting_ref: str
     setting_category: S38_CATEGORIES
@@ -486,8 +486,9 @@ class PlacementPreferenceExpressed(JourneyEvent):
     recorded_by: ClassVar[Body] = Body.FAMILY
 
     def evolve(self, state: JourneyState) -> None:
-        check(state.plan.outstanding_draft is not None or state.plan.is_active,
-              PREFERENCE_NEEDS_DRAFT, "there is no outstanding draft or active plan")
+        check(state.plan.outstanding_draft is not None
+              or state.reviews.open_amendment is not None, PREFERENCE_NEEDS_DRAFT,
+              "there is no outstanding draft plan or amendment notice")
         state.plan.preferences.append(Preference(
             id=f"preference-{self.originator_version}", setting_ref=self.setting_ref,
             category=self.setting_category, expressed_by=self.expressed_by,

@@ -201,11 +201,20 @@ def test_a_meeting_about_the_draft_is_required_within_the_period() -> None:
 # Naming the setting (s.38(3), s.39, s.40) and K6.
 
 @pytest.mark.proves("preference-needs-draft")
-def test_a_setting_preference_is_made_on_a_draft() -> None:
+def test_a_setting_preference_is_made_on_a_draft_or_an_amendment_notice() -> None:
     journey = issuing()
-    assert refusal(journey, "PlacementPreferenceExpressed",
-                   {"setting_ref": "urn-100001", "setting_category": "maintained_school"},
+    preference = {"setting_ref": "urn-100002", "setting_category": "academy"}
+    assert refusal(journey, "PlacementPreferenceExpressed", preference,
                    SERVED) == "preference-needs-draft"
+    journey = drafted()
+    finalise(journey, date(2024, 5, 20))
+    assert refusal(journey, "PlacementPreferenceExpressed", preference,
+                   date(2024, 6, 3)) == "preference-needs-draft"
+    record(journey, "AmendmentNoticeIssued",
+           {"trigger": "reg28", "proposed_amendments": [{"section": "I", "change": "move"}]},
+           date(2024, 6, 3))
+    record(journey, "PlacementPreferenceExpressed", preference, date(2024, 6, 5))
+    assert journey.state.plan.preferences[-1].setting_ref == "urn-100002"
 
 
 @pytest.mark.proves("consultation-needs-preference")
