@@ -404,3 +404,15 @@ def test_a_decision_not_to_issue_notified_in_week_16_stops_k3_met_and_k4() -> No
     [decision] = journey.state.appealable_decisions
     assert (decision.kind, decision.notified_on) == ("refuse_plan", date(2024, 4, 29))
     assert journey.state.assessment.requests[-1].outcome == "plan_not_issued"
+
+
+@pytest.mark.proves("K2")
+def test_correcting_when_the_adviser_received_the_request_recomputes_k2() -> None:
+    journey = assessing()
+    advice_id = ask(journey, "Educational", date(2024, 3, 5), date(2024, 3, 6))
+    record(journey, "EntryCorrected",
+           {"target_version": journey.version, "changes": {"received_by_adviser_on":
+                                                           date(2024, 3, 11)},
+            "reason": "adviser's portal shows receipt on 11 March"}, date(2024, 3, 12))
+    reading = clock(journey, "K2", advice_id, date(2024, 3, 12))
+    assert (reading.started_on, reading.due_on) == (date(2024, 3, 11), date(2024, 4, 22))
