@@ -13,14 +13,13 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from application.tracking import CaseTracking
-from web import children, health, problems
+from web import children, health, openapi, problems
 from web import logging as web_logging
 from web.auth import actor_from_header
 from web.config import Settings, load_settings
 
 PUBLIC_ENDPOINTS = frozenset({
-    "health.Live", "health.Ready", "api-docs.openapi_json", "api-docs.openapi_redoc",
-    "static",
+    "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
 })
 
 
@@ -40,6 +39,9 @@ class JSONProvider(DefaultJSONProvider):
 
 class ProblemApi(Api):  # type: ignore[misc]
     """flask-smorest's Api, answering errors as problem+json."""
+
+    # Every operation documents its own problem responses (web/openapi.py).
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         return problems.problem_response(problems._to_problem(error))
@@ -75,6 +77,7 @@ def create_app(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.register_blueprint(health.blp)
     api.register_blueprint(children.blp)
+    openapi.init_app(app, api)
     return app
 
 

@@ -19,6 +19,7 @@ from web.requests import (
     load,
     require_if_match,
 )
+from web.openapi import event_request_body, problems
 from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
 
 blp = Blueprint("children", __name__, url_prefix="/children",
@@ -41,7 +42,10 @@ def written(result: WriteResult) -> tuple[WriteResult, int, dict[str, str]]:
 class Children(MethodView):
     @blp.response(201, WriteResultSchema)
     @blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": RegisterChildSchema}}})
+        "application/json": {"schema": RegisterChildSchema}}},
+        parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
+                     "schema": {"type": "string", "maxLength": 200}}])
+    @problems(blp, 400, 401, 403, 409, 413, 415, 422, 500)
     def post(self) -> Any:
         """Register a child's journey with the caller's authority."""
         body = json_object()
@@ -55,6 +59,14 @@ class Children(MethodView):
 @blp.route("/<uuid:child_id>/events")
 class ChildEvents(MethodView):
     @blp.response(201, WriteResultSchema)
+    @blp.doc(requestBody=event_request_body(), parameters=[
+        {"in": "header", "name": "Idempotency-Key", "required": False,
+         "schema": {"type": "string", "maxLength": 200}},
+        {"in": "header", "name": "If-Match", "required": False,
+         "description": "the journey version (ETag) the write is made against; required "
+                        "for EntryCorrected and EntryRetracted", "schema": {"type": "string"}},
+    ])
+    @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500)
     def post(self, child_id: UUID) -> Any:
         """Record one event of the child's journey, selected by ``type``."""
         raw = json_object()
@@ -69,6 +81,7 @@ class ChildEvents(MethodView):
 @blp.route("/<uuid:child_id>")
 class Child(MethodView):
     @blp.response(200, JourneySchema)
+    @problems(blp, 401, 403, 404, 500)
     def get(self, child_id: UUID) -> Any:
         """Return the journey's current state with its clocks and what is due next."""
         view = tracking().get_journey(child_id, actor=current_actor())

@@ -9,15 +9,26 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from marshmallow import Schema, fields
+
+from web.openapi import problems
 from web.problems import Problem
 
 logger = structlog.get_logger()
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+    store = fields.String()
+    position = fields.Integer()
+
+
 @blp.route("/livez")
 class Live(MethodView):
     @blp.doc(security=[])
+    @blp.response(200, HealthSchema)
+    @problems(blp, 500)
     def get(self) -> dict[str, Any]:
         """Answer while the process is alive."""
         return {"status": "live"}
@@ -26,6 +37,8 @@ class Live(MethodView):
 @blp.route("/readyz")
 class Ready(MethodView):
     @blp.doc(security=[])
+    @blp.response(200, HealthSchema)
+    @problems(blp, 500, 503)
     def get(self) -> dict[str, Any]:
         """Answer when the event store answers."""
         tracking = current_app.extensions["casetrack"]

@@ -1,0 +1,136 @@
+"""OpenAPI additions: one component per event type, the discriminated request body, the
+problem responses of every operation, and a self-contained HTML API page."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app
+from flask_smorest import Api
+from marshmallow import Schema, fields
+
+from domain.events import EVENT_TYPES
+from web.problems import PROBLEM_JSON
+from web.schemas import event_schema, recordable_types
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed JSON or a malformed header",
+    401: "No valid bearer token",
+    403: "The token's role or organisation may not do this",
+    404: "No such child",
+    405: "Method not allowed",
+    409: "Refused by a statutory rule or journey invariant (code and citation given)",
+    412: "If-Match names a version that is no longer current",
+    413: "The body is too large",
+    415: "The body is not application/json",
+    422: "Validation failed; each error names its field with a JSON pointer",
+    428: "This write must name the version it was made against (If-Match)",
+    500: "Unexpected error; quote the request id",
+    503: "Not ready, or the read models have not caught up yet (Retry-After)",
+}
+
+
+class ProblemErrorSchema(Schema):
+    pointer = fields.String(metadata={"description": "JSON pointer to the field"})
+    detail = fields.String()
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with casetrack's extension members."""
+
+    type = fields.String(required=True, metadata={"example": "/problems/rule-violation"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    request_id = fields.String()
+    code = fields.String(metadata={"description": "stable rule code (409)",
+                                   "example": "final-plan-needs-draft"})
+    citation = fields.String(metadata={"description": "the rule's legal source (409)",
+                                       "example": "SEND Regulations 2014, reg 13"})
+    errors = fields.List(fields.Nested(ProblemErrorSchema))
+
+
+def problems(blp: Any, *codes: int) -> Callable[[Any], Any]:
+    """Document the problem responses a view can answer."""
+
+    def decorate(view: Any) -> Any:
+        for code in codes:
+            view = blp.alt_response(code, schema=ProblemSchema, content_type=PROBLEM_JSON,
+                                    description=ERROR_DESCRIPTIONS[code])(view)
+        return view
+
+    return decorate
+
+
+def event_request_body() -> dict[str, Any]:
+    """Return the requestBody of POST /children/{id}/events: oneOf, discriminated by type."""
+    mapping = {name: f"#/components/schemas/{name}" for name in recordable_types()}
+    return {
+        "required": True,
+        "content": {"application/json": {
+            "schema": {"oneOf": [{"$ref": ref} for ref in mapping.values()],
+                       "discriminator": {"propertyName": "type", "mapping": mapping}},
+            "examples": {
+                "request": {"summary": "A parent asks for an EHC needs assessment", "value": {
+                    "type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+                    "requester_role": "Parent", "request_source": "1"}},
+                "decision": {"summary": "The LA decides to assess", "value": {
+                    "type": "DecisionToAssessMade", "occurred_on": "2024-02-16",
+                    "reasons": "The child may have SEN and may need a plan"}},
+            },
+        }},
+    }
+
+
+def register_event_components(api: Api) -> None:
+    for name in recordable_types():
+        api.spec.components.schema(name, schema=event_schema(EVENT_TYPES[name]))
+
+
+docs = Blueprint("docs", __name__)
+
+
+@docs.get("/docs")
+def api_page() -> Response:
+    """Render the API and the event catalogue as one HTML page, no external assets."""
+    spec = current_app.extensions["casetrack.api"].spec.to_dict()
+    rows = []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            codes = ", ".join(sorted(operation.get("responses", {})))
+            rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>"
+                        f"{html.escape(path)}</code></td><td>{html.escape(operation.get('summary', ''))}"
+                        f"</td><td>{codes}</td></tr>")
+    events = []
+    schemas = spec["components"]["schemas"]
+    for name in recordable_types():
+        props = schemas.get(name, {}).get("properties", {})
+        required = set(schemas.get(name, {}).get("required", []))
+        fields_html = ", ".join(
+            f"<code>{html.escape(k)}</code>{'*' if k in required else ''}"
+            for k in props if k not in ("type", "evidence"))
+        doc = html.escape((EVENT_TYPES[name].__doc__ or "").strip().splitlines()[0])
+        events.append(f"<tr><td><code>{name}</code></td><td>{doc}</td><td>{fields_html}"
+                      f"</td></tr>")
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>casetrack API</title><style>body{{font-family:sans-serif;margin:2em;max-width:70em}}
+td{{border-bottom:1px solid #ddd;padding:.3em;vertical-align:top}}</style></head><body>
+<h1>casetrack API</h1><p>Every endpoint but <code>/livez</code>, <code>/readyz</code>,
+<code>/openapi.json</code> and this page needs <code>Authorization: Bearer &lt;token&gt;</code>.
+Errors are <code>application/problem+json</code>. The machine-readable description is
+<a href="/openapi.json">/openapi.json</a>.</p>
+<h2>Endpoints</h2><table>{''.join(rows)}</table>
+<h2>Journey events</h2><p><code>POST /children/{{child_id}}/events</code> with
+<code>type</code>, <code>occurred_on</code> (YYYY-MM-DD) and the fields below
+(* required).</p><table>{''.join(events)}</table></body></html>"""
+    return Response(page, mimetype="text/html")
+
+
+def init_app(app: Flask, api: Api) -> None:
+    app.extensions["casetrack.api"] = api
+    register_event_components(api)
+    app.register_blueprint(docs)
