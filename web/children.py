@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.tracking import CaseTracking, WriteResult
+from web.openapi import event_request_body, problems
 from web.requests import (
     current_actor,
     event_body,
@@ -19,7 +20,6 @@ from web.requests import (
     load,
     require_if_match,
 )
-from web.openapi import event_request_body, problems
 from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
 
 blp = Blueprint("children", __name__, url_prefix="/children",

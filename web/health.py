@@ -8,7 +8,6 @@ import structlog
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-
 from marshmallow import Schema, fields
 
 from web.openapi import problems

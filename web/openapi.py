@@ -102,9 +102,9 @@ def api_page() -> Response:
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
             codes = ", ".join(sorted(operation.get("responses", {})))
+            summary = html.escape(operation.get("summary", ""))
             rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>"
-                        f"{html.escape(path)}</code></td><td>{html.escape(operation.get('summary', ''))}"
-                        f"</td><td>{codes}</td></tr>")
+                        f"{html.escape(path)}</code></td><td>{summary}</td><td>{codes}</td></tr>")
     events = []
     schemas = spec["components"]["schemas"]
     for name in recordable_types():
