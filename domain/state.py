@@ -24,6 +24,7 @@ from domain.catalogue.identification import SupportState
 from domain.catalogue.movement import MovementState
 from domain.catalogue.plan import PlanState
 from domain.catalogue.reviews import ReviewsState
+from domain.catalogue.voice import VoiceState
 from domain.errors import RuleViolationError
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class JourneyState:
     movement: MovementState = field(default_factory=MovementState)
     budgets: BudgetsState = field(default_factory=BudgetsState)
     health: HealthState = field(default_factory=HealthState)
+    voice: VoiceState = field(default_factory=VoiceState)
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)

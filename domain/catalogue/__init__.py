@@ -15,4 +15,5 @@ from domain.catalogue import (  # noqa: F401
     plan,
     registration,
     reviews,
+    voice,
 )
