@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from domain.calendar import sen_appeal_deadline
+from domain.calendar import DEFAULT_COUNTING, sen_appeal_deadline
 from domain.catalogue.disputes import appeal_window_open_on
 from domain.clocks import ClockStatus
 from domain.journey import ChildJourney
@@ -76,6 +78,18 @@ def test_an_appeal_deadline_from_25_december_to_1_january_moves_past_new_year() 
 @pytest.mark.proves("K21")
 def test_sen_appeal_deadline_follows_rule_12(due: date, moved: date) -> None:
     assert sen_appeal_deadline(due) == moved
+
+
+@given(st.dates(min_value=date(2015, 1, 1), max_value=date(2035, 12, 31)))
+@pytest.mark.proves("K21")
+def test_an_appeal_deadline_is_never_earlier_in_august_or_at_new_year_or_a_holiday(
+        due: date) -> None:
+    moved = sen_appeal_deadline(due)
+    assert moved >= due
+    assert DEFAULT_COUNTING.is_working_day(moved)
+    assert moved.month != 8
+    assert not (moved.month == 12 and moved.day >= 25) and moved != date(moved.year, 1, 1)
+    assert (moved - due).days <= 34  # 1 August can move to early September
 
 
 @pytest.mark.proves("K21")
