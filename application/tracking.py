@@ -185,6 +185,13 @@ class CaseTracking(Application):
         event = self._journey(child_id).event(version)
         return event.type_name if event is not None else None
 
+    def today(self) -> date:
+        return self._today()
+
+    def journey_for_update(self, child_id: UUID) -> ChildJourney:
+        """Return the journey aggregate, for use cases in this layer that change it."""
+        return self._journey(child_id)
+
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 

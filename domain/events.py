@@ -151,7 +151,8 @@ def _conforms(value: Any, annotation: Any) -> bool:
     if annotation is Any:
         return True
     if origin is typing.Literal:
-        return value in typing.get_args(annotation)
+        return any(value == arg and type(value) is type(arg)
+                   for arg in typing.get_args(annotation))
     if origin in (list, tuple):
         args = typing.get_args(annotation)
         return isinstance(value, list | tuple) and all(

@@ -13,7 +13,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from application.tracking import CaseTracking
-from web import children, health, openapi, problems
+from web import children, health, imports, openapi, problems
 from web import logging as web_logging
 from web.auth import actor_from_header
 from web.config import Settings, load_settings
@@ -77,6 +77,7 @@ def create_app(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     api.register_blueprint(health.blp)
     api.register_blueprint(children.blp)
+    api.register_blueprint(imports.blp)
     openapi.init_app(app, api)
     return app
 

@@ -27,10 +27,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--sub", required=True)
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     commands.add_parser("demo", help="load the demo cohort of synthetic journeys")
+    importer = commands.add_parser("import", help="import journeys from a JSON-lines file")
+    importer.add_argument("file", help="one JSON object a line (see docs/imports.md)")
+    importer.add_argument("--org", required=True, help="the importing local authority")
+    importer.add_argument("--user", default="importer", help="recorded as the actor")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        return {"serve": _serve, "token": _token, "demo": _demo}[args.command](settings, args)
+        handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import}
+        return handlers[args.command](settings, args)
     except ConfigError as error:
         print(f"casetrack: configuration error: {error}", file=sys.stderr)
         return 2
@@ -56,6 +61,27 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
         tracking.close()
     print(f"loaded {len(child_ids)} demo journeys into the {settings.store} store")
     return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from application.tracking import CaseTracking
+    from domain.actors import Actor
+    from web.imports import run_import
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tracking = CaseTracking(env=settings.event_store_env())
+    try:
+        with open(args.file, encoding="utf-8") as lines:
+            report = run_import(tracking, Actor(args.user, "manager", args.org), lines)
+    except OSError as error:
+        print(f"casetrack: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    finally:
+        tracking.close()
+    print(json.dumps(report.as_dict(), indent=2))
+    return 1 if report.refused else 0
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,6 +27,35 @@ def _no_control_characters(value: str) -> None:
         raise ValidationError("must not contain control characters")
 
 
+MAX_DEPTH = 8
+MAX_ITEMS = 1000
+
+
+def _safe_nested(value: Any) -> None:
+    """Bound free-form JSON (plan sections, changes): depth, size, and every string."""
+    count = 0
+
+    def walk(node: Any, depth: int) -> None:
+        nonlocal count
+        count += 1
+        if depth > MAX_DEPTH or count > MAX_ITEMS:
+            raise ValidationError(f"must nest at most {MAX_DEPTH} deep and hold at most "
+                                  f"{MAX_ITEMS} values")
+        if isinstance(node, str):
+            if len(node) > MAX_TEXT:
+                raise ValidationError(f"strings must be at most {MAX_TEXT} characters")
+            _no_control_characters(node)
+        elif isinstance(node, dict):
+            for key, item in node.items():
+                walk(key, depth + 1)
+                walk(item, depth + 1)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, depth + 1)
+
+    walk(value, 0)
+
+
 class Text(fields.String):
     """A bounded string without control characters."""
 
@@ -115,7 +144,7 @@ def _field_for(annotation: Any, *, required: bool) -> fields.Field:
         (item,) = typing.get_args(annotation) or (Any,)
         return fields.List(_field_for(item, required=True), **options)
     if origin is dict or annotation is dict:
-        return fields.Dict(keys=Text(max_length=100), **options)
+        return fields.Dict(keys=Text(max_length=100), validate=_safe_nested, **options)
     if annotation is date:
         return StrictDate(**options)
     if annotation is bool:
@@ -126,7 +155,7 @@ def _field_for(annotation: Any, *, required: bool) -> fields.Field:
         return fields.Float(**options)
     if annotation is str:
         return Text(**options)
-    return fields.Raw(**options)
+    return fields.Raw(validate=_safe_nested, **options)
 
 
 @cache
