@@ -108,7 +108,7 @@ class CaseTracking(Application):
             if replayed is not None:
                 return replayed
             raise CaseReferenceTakenError(authority, case_ref or "") from None
-        return replace(result, position=recordings[0].notification.id)
+        return replace(result, position=recordings[-1].notification.id)
 
     def record_event(
         self, child_id: UUID, type_name: str, payload: Mapping[str, Any], *, actor: Actor,
@@ -147,7 +147,7 @@ class CaseTracking(Application):
                     raise ConcurrentWriteError(
                         "the journey changed twice while recording") from None
                 continue
-            return replace(result, position=recordings[0].notification.id)
+            return replace(result, position=recordings[-1].notification.id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # Queries.

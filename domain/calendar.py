@@ -165,10 +165,17 @@ def sen_appeal_deadline(due: date, counting: Counting = DEFAULT_COUNTING) -> dat
     to 1 January, runs to the first working day after 31 August or 1 January; otherwise
     r.12(2) allows the next working day when the period ends on a non-working day.
     """
-    if due.month == 8:
-        return counting.next_working_day(date(due.year, 9, 1))
-    if due.month == 12 and due.day >= 25:
-        return counting.next_working_day(date(due.year + 1, 1, 2))
-    if due.month == 1 and due.day == 1:
-        return counting.next_working_day(date(due.year, 1, 2))
-    return counting.next_working_day(due)
+    day = due
+    while True:
+        # A move off a weekend or bank holiday can land in August or the Christmas week
+        # (24 December 2022 was a Saturday), so the rules apply until the day is stable.
+        if day.month == 8:
+            day = date(day.year, 9, 1)
+        elif day.month == 12 and day.day >= 25:
+            day = date(day.year + 1, 1, 2)
+        elif day.month == 1 and day.day == 1:
+            day = date(day.year, 1, 2)
+        moved = counting.next_working_day(day)
+        if moved == day:
+            return day
+        day = moved

@@ -49,7 +49,10 @@ def event_store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
         "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
         "POSTGRES_POOL_SIZE": "5",
         "POSTGRES_MAX_OVERFLOW": "10",
-        "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+        # Not "y": in eventsourcing 9.5.6 the database insert function skips tracking
+        # records and the table lock that keeps notification ids in commit order
+        # (tests/integration/test_recorders.py shows both); projections need both.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
     query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
     if "schema" in query:

@@ -126,7 +126,7 @@ def if_match_version() -> int | None:
         return None
     if request.if_match.star_tag:
         return None
-    tags = list(request.if_match.as_set(include_weak=False))
+    tags = [tag for tag in request.if_match.as_set(include_weak=False) if tag]
     if len(tags) != 1 or not tags[0].isdigit():
         raise Problem(412, "stale-version", "Precondition failed",
                       "If-Match must name one journey version, e.g. \"3\"")

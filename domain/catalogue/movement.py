@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import age_on
 from domain.calendar import add_calendar_months
+from domain.catalogue.disputes import appeal_deadline
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
 from domain.catalogue.reviews import ended_or
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
@@ -401,7 +402,11 @@ class PlanCeased(JourneyEvent):
             assert proposal is not None and proposal.decision_notified_on is not None
             appealed = any(a.decision_id == proposal.decision_id
                            for a in state.disputes.appeals)
-            last_day = add_calendar_months(proposal.decision_notified_on, 2)
+            decision = next(d for d in state.appealable_decisions
+                            if d.id == proposal.decision_id)
+            # The window K21 computes: 2 months, or 1 month after a mediation
+            # certificate if later, moved out of August and the Christmas week.
+            last_day = appeal_deadline(decision, state.disputes.mediation_for(decision.id))
             check(appealed or self.occurred_on > last_day, APPEAL_WINDOW_OPEN,
                   f"the family may appeal until {last_day}")
         state.plan.ceased_on = self.occurred_on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,12 @@ SPEC_CHECKS = [
     schemathesis.checks.response_headers_conformance,
     schemathesis.checks.response_schema_conformance,
 ]
+
+@schemathesis.serializer("application/x-ndjson")
+def ndjson(context: object, value: object) -> bytes:
+    """Send generated import bodies as they come (a string of JSON lines)."""
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
 
 @pytest.fixture(scope="module")
 def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:

@@ -7,7 +7,7 @@ is Monday 27 May 2024 (docs/rules.md, counting conventions).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -452,7 +452,7 @@ class TestBitemporalReplay:
 
     def test_known_at_shows_only_what_had_been_recorded(self) -> None:
         journey = requested(date(2024, 1, 8))
-        before_decision = datetime.now(timezone.utc)
+        before_decision = datetime.now(UTC)
         record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
         assert journey.known_at(before_decision).assessment.open_request.decision is None
         assert journey.state.assessment.open_request.decision == "assess"
