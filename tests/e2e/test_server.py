@@ -72,7 +72,12 @@ class Server:
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None,
                 token: str | None = None) -> tuple[int, dict[str, Any], Any]:
-        headers = {"Content-Type": "application/json"}
+        return self.request_with_headers(method, path, body, token, {})
+
+    def request_with_headers(self, method: str, path: str, body: dict[str, Any] | None,
+                             token: str | None, extra: dict[str, str]
+                             ) -> tuple[int, dict[str, Any], Any]:
+        headers = {"Content-Type": "application/json", **extra}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         data = json.dumps(body).encode() if body is not None else None
