@@ -16,8 +16,19 @@ class DatabaseURLError(ValueError):
     """Raised when a database URL is not one casetrack can use."""
 
 
+# Journeys recently written or read stay in memory; a cached journey is brought up to
+# date from the store ("fast-forward") on every get, so other processes' writes are seen,
+# and callers get a deep copy, so a refused or lost write never touches the cached one.
+CACHE_SETTINGS = {"AGGREGATE_CACHE_MAXSIZE": "5000", "AGGREGATE_CACHE_FASTFORWARD": "y",
+                  "DEEPCOPY_FROM_AGGREGATE_CACHE": "y"}
+
+
 def event_store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
     """Return the eventsourcing settings for ``database_url`` (SQLite when None)."""
+    return _store_env(database_url, data_dir) | CACHE_SETTINGS
+
+
+def _store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
     if not database_url:
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",

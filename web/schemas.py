@@ -138,8 +138,12 @@ def _field_for(annotation: Any, *, required: bool) -> fields.Field:
         origin = typing.get_origin(annotation)
     options: dict[str, Any] = {"required": required, "allow_none": allow_none}
     if origin is typing.Literal:
-        return Text(validate=validate.OneOf([str(a) for a in typing.get_args(annotation)]),
-                    **options)
+        choices = list(typing.get_args(annotation))
+        if all(isinstance(c, str) for c in choices):
+            return Text(validate=validate.OneOf(choices), **options)
+        if all(isinstance(c, int) and not isinstance(c, bool) for c in choices):
+            return fields.Integer(strict=True, validate=validate.OneOf(choices), **options)
+        return fields.Raw(validate=validate.OneOf(choices), **options)
     if origin in (list, tuple):
         (item,) = typing.get_args(annotation) or (Any,)
         return fields.List(_field_for(item, required=True), **options)
