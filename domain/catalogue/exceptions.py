@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from domain.calendar import DEFAULT_COUNTING
 from domain.catalogue.common import check, check_not_before
 from domain.events import JourneyEvent
 from domain.rules import (
@@ -51,11 +52,17 @@ CLOSURE_WINDOW = rule(
 CLAIM_NEEDS_EPISODE = rule(
     "exception-needs-clock-episode", "SEND Regulations 2014, reg 5(4), 10(4), 13(3)",
     "An exception is claimed for a clock episode that exists in this journey.")
+CLOSURE_AFTER_DEADLINE = rule(
+    "closure-after-deadline", "SEND Regulations 2014, reg 5(4)(a), 10(4)(a), 13(3)",
+    "A closure makes a time limit impractical only if its window began by the deadline; "
+    "a closure that starts after the step was already due explains nothing.")
 CLAIM_TO_WITHDRAW = rule(
     "exception-claim-missing", "casetrack journey rule (exception claims)",
     "Only a standing exception claim can be withdrawn.")
 
 CLOSURE_GROUNDS = frozenset({CLOSURE_SCHOOL, CLOSURE_EARLY_YEARS})
+# The request clocks and their limits in weeks from the request (regs 5(1), 10(1), 13(2)).
+REQUEST_CLOCK_WEEKS = {"K1": 6, "K3": 16, "K4": 20}
 
 
 def check_closure_window(
@@ -112,12 +119,28 @@ class TimescaleExceptionClaimed(JourneyEvent):
             episode = state.assessment.latest.id
         check(episode is not None, CLAIM_NEEDS_EPISODE, "no clock episode to claim against")
         assert episode is not None
+        due_on = self._request_clock_due(state, episode)
         if self.ground in CLOSURE_GROUNDS:
             check_closure_window(self.closure_starts_on, self.reopens_on,
                                  self.advice_requested_on)
+            assert self.closure_starts_on is not None
+            window_from = self.closure_starts_on - timedelta(weeks=1)
+            check(due_on is None or window_from <= due_on, CLOSURE_AFTER_DEADLINE,
+                  f"{self.clock} was due on {due_on}; the closure window began {window_from}")
         add_claim(state, self, clock=self.clock, episode=episode, ground=self.ground,
                   period_from=self.period_from, period_to=self.period_to,
                   family_informed=self.family_informed)
+
+
+    def _request_clock_due(self, state: JourneyState, episode: str) -> date | None:
+        """Return the due date of a request clock (K1, K3, K4), checking the episode."""
+        if self.clock not in REQUEST_CLOCK_WEEKS:
+            return None
+        request = next((r for r in state.assessment.requests if r.id == episode), None)
+        check(request is not None, CLAIM_NEEDS_EPISODE,
+              f"{episode!r} is not an assessment request of this journey")
+        assert request is not None
+        return DEFAULT_COUNTING.add_weeks(request.received_on, REQUEST_CLOCK_WEEKS[self.clock])
 
 
 class TimescaleExceptionWithdrawn(JourneyEvent):

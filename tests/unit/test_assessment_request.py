@@ -88,15 +88,41 @@ class TestSixWeekDecision:
         assert due == {"K1": date(2024, 4, 15), "K3": date(2024, 6, 24),
                        "K4": date(2024, 7, 22)}
 
-    @pytest.mark.proves("K1", "closure-window-mismatch")
+    @pytest.mark.proves("K4", "closure-after-deadline")
     def test_request_of_8_january_2024_with_a_summer_closure_claim(self) -> None:
-        """Reg 5(4)(a): the exception marks a late decision; the due date does not move.
-
-        A request received 8 January 2024 is due a decision on 19 February 2024. A claim
-        that the school was closed must show a closure of 4+ weeks with the advice asked
-        inside the window: February half term (one week) is refused; the decision
-        stays plain late.
+        """Reg 13(3), 10(4)(a): a request received on 8 January 2024 has its final plan
+        due on 27 May 2024. A summer closure (school shut 20 July, advice asked 15 July)
+        began after that date, so it cannot have made the limit impractical: the claim is
+        refused and a plan issued in September is plainly late.
         """
+        journey = requested(date(2024, 1, 8))
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        assert refused(journey, "TimescaleExceptionClaimed", date(2024, 7, 22), clock="K4",
+                       ground="school_closure_window", period_from=date(2024, 7, 13),
+                       period_to=date(2024, 9, 3), family_informed=True,
+                       closure_starts_on=date(2024, 7, 20), reopens_on=date(2024, 9, 4),
+                       advice_requested_on=date(2024, 7, 15)) == "closure-after-deadline"
+        k4 = clock(journey, "K4", date(2024, 9, 30))
+        assert (k4.due_on, k4.status) == (date(2024, 5, 27), ClockStatus.LATE)
+
+    @pytest.mark.proves("K4")
+    def test_request_of_6_may_2024_with_a_summer_closure_is_late_with_exception(self) -> None:
+        """Reg 13(3): received 6 May 2024, due 23 September 2024; advice asked of the head
+        on 15 July, inside the window that opened a week before the 20 July closure. The
+        plan issued on 30 September is late, exception applies; the due date stays put.
+        """
+        journey = requested(date(2024, 5, 6))
+        record(journey, "TimescaleExceptionClaimed", date(2024, 7, 22), clock="K4",
+               ground="school_closure_window", period_from=date(2024, 7, 13),
+               period_to=date(2024, 9, 3), family_informed=True,
+               closure_starts_on=date(2024, 7, 20), reopens_on=date(2024, 9, 4),
+               advice_requested_on=date(2024, 7, 15))
+        k4 = clock(journey, "K4", date(2024, 9, 30))
+        assert (k4.due_on, k4.status) == (date(2024, 9, 23), ClockStatus.LATE_EXCEPTION_APPLIES)
+
+    @pytest.mark.proves("K1", "closure-window-mismatch")
+    def test_a_half_term_week_is_too_short_for_a_closure_claim(self) -> None:
+        """Reg 5(4)(a) needs a closure of at least 4 continuous weeks."""
         journey = requested(date(2024, 1, 8))
         assert refused(journey, "TimescaleExceptionClaimed", date(2024, 2, 20), clock="K1",
                        ground="school_closure_window", period_from=date(2024, 2, 12),
@@ -300,6 +326,14 @@ class TestRequestRules:
                        ground="missed_appointment", period_from=date(2024, 1, 8),
                        period_to=date(2024, 2, 19), family_informed=True) == \
             "exception-ground-not-valid"
+
+    @pytest.mark.proves("exception-needs-clock-episode")
+    def test_an_exception_on_an_unknown_request_is_refused(self) -> None:
+        assert refused(requested(), "TimescaleExceptionClaimed", date(2024, 2, 1),
+                       clock="K1", ground="exceptional_personal_circumstances",
+                       episode="request-99", period_from=date(2024, 1, 8),
+                       period_to=date(2024, 2, 19), family_informed=True) == \
+            "exception-needs-clock-episode"
 
     @pytest.mark.proves("exception-needs-clock-episode")
     def test_an_exception_needs_a_clock_episode(self) -> None:
