@@ -241,6 +241,23 @@ class EvidenceSubmitted(FamilyViewsSubmitted):
     """Evidence was submitted for the LA's consideration of the request."""
 
 
+def _request_awaiting_decision(state: JourneyState) -> AssessmentRequest:
+    request = state.assessment.open_request
+    check(request is not None and request.decision is None, DECISION_NEEDS_REQUEST,
+          "there is no open request awaiting a decision whether to assess")
+    assert request is not None
+    return request
+
+
+def _decide(request: AssessmentRequest, event: JourneyEvent, decision: str,
+            notified_on: date | None) -> None:
+    """Record the decision whether to assess; K1 stops on the day it was notified."""
+    check_not_before(notified_on, event.occurred_on, "notified_on", "occurred_on")
+    request.decision = decision
+    request.decision_on = event.occurred_on
+    request.decision_notified_on = notified_on or event.occurred_on
+
+
 class DecisionToAssessMade(JourneyEvent):
     """The LA decided to carry out an EHC needs assessment (stops K1)."""
 
@@ -252,16 +269,10 @@ class DecisionToAssessMade(JourneyEvent):
     group: ClassVar[str] = "request"
 
     def evolve(self, state: JourneyState) -> None:
-        request = state.assessment.open_request
-        check(request is not None and request.decision is None, DECISION_NEEDS_REQUEST,
-              "there is no open request awaiting a decision whether to assess")
-        assert request is not None
+        request = _request_awaiting_decision(state)
         check(self.assessment_test_met, ASSESSMENT_TEST,
               "the s.36(8) test must be met to decide to assess")
-        check_not_before(self.notified_on, self.occurred_on, "notified_on", "occurred_on")
-        request.decision = "assess"
-        request.decision_on = self.occurred_on
-        request.decision_notified_on = self.notified_on or self.occurred_on
+        _decide(request, self, "assess", self.notified_on)
         state.stage = "assessment"
 
 
@@ -276,15 +287,10 @@ class DecisionNotToAssessMade(JourneyEvent):
     group: ClassVar[str] = "request"
 
     def evolve(self, state: JourneyState) -> None:
-        request = state.assessment.open_request
-        check(request is not None and request.decision is None, DECISION_NEEDS_REQUEST,
-              "there is no open request awaiting a decision whether to assess")
-        assert request is not None
+        request = _request_awaiting_decision(state)
         check_notice_content(self.notice_includes, REFUSAL_NOTICE)
-        check_not_before(self.notified_on, self.occurred_on, "notified_on", "occurred_on")
-        request.decision = "not_assess"
-        request.decision_on = self.occurred_on
-        request.decision_notified_on = self.notified_on or self.occurred_on
+        _decide(request, self, "not_assess", self.notified_on)
+        assert request.decision_notified_on is not None
         state.add_appealable_decision("refuse_assessment", request.decision_notified_on,
                                       self.originator_version)
         state.stage = "assessment_refused"
