@@ -13,7 +13,9 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from application.tracking import CaseTracking
-from web import children, health, imports, openapi, problems
+from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
+from infrastructure.readmodels import SQLReadModels
+from web import audit, children, health, imports, journeys, listing, openapi, problems
 from web import logging as web_logging
 from web.auth import actor_from_header
 from web.config import Settings, load_settings
@@ -78,8 +80,34 @@ def create_app(
     api.register_blueprint(health.blp)
     api.register_blueprint(children.blp)
     api.register_blueprint(imports.blp)
+    # Read side (issue 5): journey replay, lists and audit; embedded projection runners.
+    read_models = ReadModelDatabase.beside(settings.database_url, settings.data_dir)
+    app.extensions["casetrack.readmodels"] = SQLReadModels(read_models.engine(),
+                                                           CaseTracking.name)
+    for read_blueprint in (journeys.blp, listing.blp, audit.blp):
+        api.register_blueprint(read_blueprint)
+    runners = EmbeddedRunners(
+        application_class=CaseTracking, event_store_env=settings.event_store_env(),
+        database=read_models, today=today or date.today) if settings.store == "sqlite" else None
+    app.extensions["casetrack.runners"] = runners
+    _close_read_side_with(app.extensions["casetrack"], app.extensions["casetrack.readmodels"],
+                          runners)
+    # (end of read side)
     openapi.init_app(app, api)
     return app
+
+
+def _close_read_side_with(tracking: CaseTracking, *closables: Any) -> None:
+    """Stop the embedded runners and the read-model engine when the application closes."""
+    close_tracking = tracking.close
+
+    def close() -> None:
+        for closable in closables:
+            if closable is not None:
+                closable.close()
+        close_tracking()
+
+    tracking.close = close  # type: ignore[method-assign]
 
 
 def _init_auth(app: Flask, secret: str) -> None:

@@ -1,0 +1,188 @@
+"""Reading one child's journey from the event store: replay with a timeline, and the raw log.
+
+Functions over the ``CaseTracking`` application (its commands stay in ``tracking``).
+Everything returned is plain data; nothing here reads a read model, so the answers are
+always consistent with the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import Notification
+
+from application import access
+from application.errors import ChildNotFoundError
+from application.views import journey_view, plain
+from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
+from domain.clocks import ClockReading, compute_clocks
+from domain.errors import RuleViolationError
+from domain.events import JourneyEvent
+from domain.journey import ChildJourney
+from domain.state import JourneyState, effective_events
+
+if TYPE_CHECKING:
+    from application.tracking import CaseTracking
+
+MAX_HISTORY_PAGE = 500
+
+
+def load_journey(app: CaseTracking, child_id: UUID, version: int | None = None
+                 ) -> ChildJourney:
+    """Return the journey (at ``version``), or raise ``ChildNotFoundError``."""
+    try:
+        journey = app.repository.get(child_id, version=version)
+    except AggregateNotFoundError:
+        raise ChildNotFoundError(child_id) from None
+    if not isinstance(journey, ChildJourney):
+        raise ChildNotFoundError(child_id)
+    return journey
+
+
+def journey_at(
+    app: CaseTracking, child_id: UUID, *, actor: Any, today: date,
+    as_at: date | None = None, known_at: datetime | None = None, version: int | None = None,
+) -> dict[str, Any]:
+    """Return the journey's state at a point (world date, system time or version) and
+    its timeline: every event known then, in order of occurrence, with its clock effects."""
+    journey = load_journey(app, child_id, version)
+    access.check_may_read(actor, journey.authority)
+    log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
+    if as_at is None and known_at is None:
+        state = journey.state
+    else:
+        state = journey.known_at(known_at, as_at=as_at) if known_at else journey.as_at(
+            as_at)  # type: ignore[arg-type]
+    on = as_at or (known_at.date() if known_at else today)
+    view = journey_view(journey.id, journey.version, state, compute_clocks(state, on),
+                        as_at=as_at, known_at=known_at)
+    view["timeline"] = timeline(log, as_at=as_at, on=on)
+    view["events_known"] = len(log)
+    return view
+
+
+def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[dict[str, Any]]:
+    """Return the log's entries by occurrence, each with what it did to each clock.
+
+    Corrections and retractions sit beside the entry they amend (``amended_by``) and
+    appear in their own place too; ``recorded_days_after`` shows late recording.
+    """
+    amendments: dict[int, list[dict[str, Any]]] = {}
+    for event in log:
+        if isinstance(event, EntryCorrected | EntryRetracted):
+            amendments.setdefault(event.target_version, []).append({
+                "version": event.originator_version, "type": event.type_name,
+                "recorded_at": event.timestamp, "actor": event.actor.as_dict(),
+                "reason": event.reason,
+                "changes": plain(event.changes) if isinstance(event, EntryCorrected) else None,
+            })
+    effective = effective_events(log)
+    if as_at is not None:
+        effective = effective[:1] + [e for e in effective[1:] if e.occurred_on <= as_at]
+    effects = clock_effects(effective, on)
+    in_force = {e.originator_version: e for e in effective}
+
+    def occurred(event: JourneyEvent) -> date:
+        current = in_force.get(event.originator_version)
+        return (current or event).occurred_on
+
+    ordered = sorted(log, key=lambda e: (not isinstance(e, ChildRegistered), occurred(e),
+                                         e.originator_version))
+    entries = []
+    for event in ordered:
+        if as_at is not None and occurred(event) > as_at and not isinstance(
+                event, ChildRegistered):
+            continue
+        current = in_force.get(event.originator_version)
+        entries.append({
+            "version": event.originator_version, "type": event.type_name,
+            "occurred_on": event.occurred_on, "recorded_at": event.timestamp,
+            "recorded_days_after": (event.timestamp.date() - event.occurred_on).days,
+            "actor": event.actor.as_dict(), "responsible": type(event).recorded_by.value,
+            "data": plain(event.payload()),
+            "in_force": current is not None or isinstance(event, EntryCorrected |
+                                                          EntryRetracted),
+            "as_corrected": plain(current.payload()) if current is not None
+            and current is not event else None,
+            "corrects_version": event.target_version if isinstance(
+                event, EntryCorrected | EntryRetracted) else None,
+            "amended_by": amendments.get(event.originator_version, []),
+            "clock_effects": effects.get(event.originator_version, []),
+        })
+    return entries
+
+
+def clock_effects(events: list[JourneyEvent], on: date) -> dict[int, list[dict[str, Any]]]:
+    """Fold the effective events one by one and say which clocks each started or stopped."""
+    state = JourneyState()
+    before: dict[tuple[str, str], ClockReading] = {}
+    effects: dict[int, list[dict[str, Any]]] = {}
+    for event in events:
+        try:
+            event.evolve(state)
+        except RuleViolationError:
+            continue  # kept as an anomaly by the fold; it changed nothing
+        after = {(r.clock, r.episode): r for r in compute_clocks(state, on)}
+        changes = []
+        for key, reading in after.items():
+            old = before.get(key)
+            if old is None:
+                change = "started"
+            elif old.stopped_on is None and reading.stopped_on is not None:
+                change = "stopped"
+            elif old.due_on != reading.due_on or old.status != reading.status:
+                change = "changed"
+            else:
+                continue
+            changes.append({"clock": reading.clock, "episode": reading.episode,
+                            "change": change, "due_on": reading.due_on,
+                            "stopped_on": reading.stopped_on,
+                            "status": reading.status.value,
+                            "responsible": reading.responsible.value})
+        if changes:
+            effects[event.originator_version] = changes
+        before = after
+    return effects
+
+
+class LogReader(Protocol):
+    """Read a journey's stored events after a version, with their log positions."""
+
+    def __call__(self, recorder: Any, child_id: UUID, *, after_version: int,
+                 limit: int) -> Sequence[Notification]: ...
+
+
+def journey_history(app: CaseTracking, child_id: UUID, *, actor: Any,
+                    journey_notifications: LogReader, after: int = 0,
+                    limit: int = 100) -> dict[str, Any]:
+    """Return the raw log in recorded order after version ``after``, with positions."""
+    first = app.recorder.select_events(child_id, lte=1)
+    if not first:
+        raise ChildNotFoundError(child_id)
+    registered = app.mapper.to_domain_event(first[0])
+    if not isinstance(registered, ChildRegistered):
+        raise ChildNotFoundError(child_id)
+    access.check_may_read(actor, registered.authority)
+    limit = max(1, min(limit, MAX_HISTORY_PAGE))
+    notifications = journey_notifications(app.recorder, child_id, after_version=max(after, 0),
+                                          limit=limit + 1)
+    more = len(notifications) > limit
+    items = []
+    for notification in notifications[:limit]:
+        event = app.mapper.to_domain_event(notification)
+        items.append({
+            "version": notification.originator_version, "position": notification.id,
+            "topic": notification.topic, "type": type(event).__name__,
+            "occurred_on": getattr(event, "occurred_on", None), "recorded_at": event.timestamp,
+            "actor": event.actor.as_dict() if hasattr(event, "actor") else None,
+            "request_id": getattr(event, "request_id", None),
+            "hash": getattr(event, "hash", None), "prev_hash": getattr(event, "prev_hash", None),
+            "stored_sha256": hashlib.sha256(notification.state).hexdigest(),
+        })
+    return {"child_id": str(child_id), "items": items,
+            "next_after": items[-1]["version"] if more else None}

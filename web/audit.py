@@ -1,0 +1,165 @@
+"""The audit trail across children: who recorded or changed what, when (JSON or CSV)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Response, current_app, request, stream_with_context
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from application.queries import (
+    MAX_LIMIT,
+    EventFilter,
+    PositionNotWrittenError,
+    ReadModelsBehindError,
+    audit_events,
+    stream_audit_events,
+)
+from web.openapi import problems
+from web.problems import Problem, problem_response, validation_problem
+from web.requests import current_actor
+
+blp = Blueprint("audit", __name__, url_prefix="/audit",
+                description="The audit trail across children (auditors and managers)")
+
+CSV_COLUMNS = ("position", "child_id", "version", "type", "authority", "actor_user_id",
+               "actor_role", "actor_organisation", "responsible", "occurred_on",
+               "recorded_at", "corrects_version", "correction_kind", "corrected_by_version",
+               "request_id")
+
+
+class AuditQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    actor = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "the user id that recorded the event"})
+    role = fields.String(validate=validate.Length(max=20))
+    organisation = fields.String(validate=validate.Length(max=100))
+    type = fields.String(validate=validate.Length(max=80))
+    child_id = fields.UUID()
+    occurred_from = fields.Date()
+    occurred_to = fields.Date()
+    recorded_from = fields.AwareDateTime(default_timezone=None)
+    recorded_to = fields.AwareDateTime(default_timezone=None)
+    corrections_only = fields.Boolean(load_default=False)
+    after = fields.Integer(validate=validate.Range(min=0),
+                           metadata={"description": "the next_after of the previous page"})
+    limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), metadata={
+        "description": "page size (JSON default 50; CSV streams every row unless given)"})
+    consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
+        "description": "wait (bounded) until the read models include this log position"})
+
+
+class AuditActorSchema(Schema):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    organisation = fields.String(required=True)
+
+
+class AuditEventSchema(Schema):
+    position = fields.Integer(required=True)
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+    authority = fields.String(required=True)
+    actor = fields.Nested(AuditActorSchema, required=True)
+    responsible = fields.String(required=True)
+    occurred_on = fields.Date(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    corrects_version = fields.Integer(allow_none=True)
+    correction_kind = fields.String(allow_none=True)
+    corrected_by_version = fields.Integer(allow_none=True)
+    request_id = fields.String(allow_none=True)
+
+
+class AuditPageSchema(Schema):
+    items = fields.List(fields.Nested(AuditEventSchema), required=True)
+    next_after = fields.Integer(allow_none=True)
+    position = fields.Integer(required=True, metadata={
+        "description": "the log position the read models reflect"})
+
+
+@blp.app_errorhandler(ReadModelsBehindError)
+def _read_models_behind(error: ReadModelsBehindError) -> Response:
+    return problem_response(Problem(
+        503, "read-models-behind", "Read models not yet consistent", str(error),
+        headers={"Retry-After": "1"}))
+
+
+@blp.app_errorhandler(PositionNotWrittenError)
+def _position_not_written(error: PositionNotWrittenError) -> Response:
+    return problem_response(validation_problem(
+        [{"pointer": "/query/consistent_after", "detail": str(error)}]))
+
+
+@blp.route("/events")
+class AuditEvents(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditPageSchema, description=(
+        "A page of events; with `Accept: text/csv` every matching row streams as CSV"))
+    @blp.doc(responses={"200": {"content": {
+        "application/json": {"schema": AuditPageSchema},
+        "text/csv": {"schema": {"type": "string"}}}}})
+    @problems(blp, 401, 403, 422, 500, 503)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Query every event across children by actor, role, organisation, type, child,
+        occurrence and recording dates, or corrections only; keyset paginated."""
+        consistent_after = query.pop("consistent_after", None)
+        if "child_id" in query:
+            query["child_id"] = str(query["child_id"])
+        store = current_app.extensions["casetrack.readmodels"]
+        if _wants_csv():
+            position, rows = stream_audit_events(
+                store, actor=current_actor(), where=EventFilter(**query),
+                consistent_after=consistent_after, head=_head())
+            return Response(stream_with_context(_csv_lines(rows)), mimetype="text/csv",
+                            headers={"Cache-Control": "no-store",
+                                     "X-Casetrack-Position": str(position)})
+        result = audit_events(store, actor=current_actor(),
+                              where=EventFilter(**{"limit": 50, **query}),
+                              consistent_after=consistent_after, head=_head())
+        return result, 200, {"Cache-Control": "no-store",
+                             "X-Casetrack-Position": str(result["position"])}
+
+
+def _head() -> Any:
+    return current_app.extensions["casetrack"].max_position
+
+
+def _wants_csv() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
+    return best == "text/csv" and request.accept_mimetypes["text/csv"] > \
+        request.accept_mimetypes["application/json"]
+
+
+def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(_cell(v) for v in (
+            row["position"], row["child_id"], row["version"], row["type"], row["authority"],
+            row["actor"]["user_id"], row["actor"]["role"], row["actor"]["organisation"],
+            row["responsible"], row["occurred_on"].isoformat(), row["recorded_at"].isoformat(),
+            row["corrects_version"], row["correction_kind"], row["corrected_by_version"],
+            row["request_id"]))
+        if buffer.tell() > 16_384:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    """Return a cell value spreadsheets will not run as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

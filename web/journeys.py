@@ -1,0 +1,151 @@
+"""One child's journey from the event store: replay at a point with its timeline, and the log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date
+from typing import Any
+from uuid import UUID
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from application.history import journey_at, journey_history
+from infrastructure.projections import journey_notifications
+from web.openapi import problems
+from web.requests import current_actor
+from web.schemas import JourneySchema
+
+blp = Blueprint("journeys", __name__, url_prefix="/children",
+                description="Replay a child's journey and read its event log")
+
+
+class ActorSchema(Schema):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    organisation = fields.String(required=True)
+
+
+class ClockEffectSchema(Schema):
+    clock = fields.String(required=True)
+    episode = fields.String(required=True)
+    change = fields.String(required=True, metadata={"enum": ["started", "stopped", "changed"]})
+    due_on = fields.Date(allow_none=True)
+    stopped_on = fields.Date(allow_none=True)
+    status = fields.String(required=True)
+    responsible = fields.String(required=True)
+
+
+class AmendmentSchema(Schema):
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    actor = fields.Nested(ActorSchema, required=True)
+    reason = fields.String(required=True)
+    changes = fields.Dict(allow_none=True)
+
+
+class TimelineEntrySchema(Schema):
+    version = fields.Integer(required=True)
+    type = fields.String(required=True)
+    occurred_on = fields.Date(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    recorded_days_after = fields.Integer(
+        required=True, metadata={"description": "days between occurrence and recording"})
+    actor = fields.Nested(ActorSchema, required=True)
+    responsible = fields.String(required=True)
+    data = fields.Dict(required=True)
+    in_force = fields.Boolean(required=True,
+                              metadata={"description": "false when retracted"})
+    as_corrected = fields.Dict(allow_none=True,
+                               metadata={"description": "the fields as now corrected"})
+    corrects_version = fields.Integer(allow_none=True)
+    amended_by = fields.List(fields.Nested(AmendmentSchema), required=True)
+    clock_effects = fields.List(fields.Nested(ClockEffectSchema), required=True)
+
+
+class JourneyAtSchema(JourneySchema):
+    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+    events_known = fields.Integer(required=True)
+
+
+class JourneyPointSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    as_at = fields.Date(metadata={"description": "as it stood in the world on this date"})
+    known_at = fields.DateTime(metadata={
+        "description": "as the system knew it at this moment (UTC when no offset)"})
+    version = fields.Integer(strict=False, validate=validate.Range(min=1))
+
+    @validates_schema
+    def _one_point_in_versions(self, data: dict[str, Any], **_: Any) -> None:
+        if "version" in data and ("as_at" in data or "known_at" in data):
+            raise ValidationError("give version alone, or as_at and/or known_at", "version")
+
+
+class HistoryQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "the last version of the previous page"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class HistoryEntrySchema(Schema):
+    version = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    topic = fields.String(required=True)
+    type = fields.String(required=True)
+    occurred_on = fields.Date(allow_none=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    actor = fields.Nested(ActorSchema, allow_none=True)
+    request_id = fields.String(allow_none=True)
+    hash = fields.String(allow_none=True)
+    prev_hash = fields.String(allow_none=True)
+    stored_sha256 = fields.String(required=True)
+
+
+class HistorySchema(Schema):
+    child_id = fields.UUID(required=True)
+    items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
+    next_after = fields.Integer(allow_none=True)
+
+
+def _today() -> date:
+    tracking = current_app.extensions["casetrack"]
+    return tracking._today()  # type: ignore[no-any-return]  # noqa: SLF001
+
+
+@blp.route("/<uuid:child_id>/journey")
+class Journey(MethodView):
+    @blp.arguments(JourneyPointSchema, location="query")
+    @blp.response(200, JourneyAtSchema)
+    @problems(blp, 401, 403, 404, 422, 500)
+    def get(self, point: dict[str, Any], child_id: UUID) -> Any:
+        """Replay the journey as it stood on ``as_at``, as known at ``known_at``, or at
+        ``version``: its state then, and every event in order of occurrence."""
+        known_at = point.get("known_at")
+        if known_at is not None and known_at.tzinfo is None:
+            known_at = known_at.replace(tzinfo=UTC)
+        view = journey_at(current_app.extensions["casetrack"], child_id,
+                          actor=current_actor(), today=_today(), as_at=point.get("as_at"),
+                          known_at=known_at, version=point.get("version"))
+        return view, 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/<uuid:child_id>/history")
+class History(MethodView):
+    @blp.arguments(HistoryQuerySchema, location="query")
+    @blp.response(200, HistorySchema)
+    @problems(blp, 401, 403, 404, 422, 500)
+    def get(self, page: dict[str, Any], child_id: UUID) -> Any:
+        """Return the raw event log in recorded order, keyset paginated by version."""
+        result = journey_history(current_app.extensions["casetrack"], child_id,
+                                 actor=current_actor(), after=page["after"],
+                                 limit=page["limit"],
+                                 journey_notifications=journey_notifications)
+        return result, 200, {"Cache-Control": "no-store"}
