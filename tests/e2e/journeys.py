@@ -401,7 +401,8 @@ EARLY_YEARS = Journey(
 )
 
 # A young person over compulsory school age: their own request, preparation-for-adulthood
-# advice, a plan naming a college, then employment and the plan ceasing.
+# advice, a plan naming a college, then employment, the plan ceasing, and their feedback
+# (allowed after the journey has closed).
 YOUNG_PERSON = Journey(
     registration={"date_of_birth": "2007-04-12", "occurred_on": "2023-09-01"},
     steps=[
@@ -437,15 +438,8 @@ YOUNG_PERSON = Journey(
              reasons="Started an apprenticeship", recipients=["family", "icb", "setting"],
              notice_includes=NOTICE),
         step("PlanCeased", "2025-07-22", cease_reason="4"),
-    ],
-)
-
-# Family feedback: ``rating`` is ``Literal[1, 2, 3, 4, 5]`` in the domain.
-FAMILY_FEEDBACK = Journey(
-    registration={"date_of_birth": "2016-06-01", "occurred_on": "2024-01-02"},
-    steps=[
-        step("FamilyFeedbackRecorded", "2024-02-01", given_by="parent", about="overall",
-             rating=4, summary="Clear letters, but a long wait"),
+        step("FamilyFeedbackRecorded", "2025-08-04", given_by="young_person", about="overall",
+             rating=4, summary="Clear letters, but a long wait for the plan"),
     ],
 )
 
@@ -454,5 +448,4 @@ JOURNEYS: dict[str, Journey] = {
     "transferred_in": TRANSFERRED_IN,
     "early_years": EARLY_YEARS,
     "young_person": YOUNG_PERSON,
-    "family_feedback": FAMILY_FEEDBACK,
 }

@@ -21,24 +21,6 @@ from web.schemas import recordable_types
 
 Auth = Callable[..., dict[str, str]]
 
-# Journeys that cannot pass for a reason in the web layer, not in the scenario. Strict:
-# once the web layer is fixed the journey passes, and the mark must be removed.
-WEB_LAYER_GAPS = {
-    "family_feedback": (
-        "FamilyFeedbackRecorded.rating is Literal[1, 2, 3, 4, 5], but web.schemas._field_for "
-        "makes every Literal a Text field with OneOf(['1', ..., '5']): the JSON integer 4 "
-        "answers 422 /rating 'Not a valid string.', and the string '4' passes the schema "
-        "but answers 422 /rating 'must be one of 1, 2, 3, 4, 5' from the domain"),
-}
-
-
-def journey_params() -> list[Any]:
-    return [pytest.param(name, id=name, marks=pytest.mark.xfail(
-                strict=True, raises=AssertionError, reason=WEB_LAYER_GAPS[name]))
-            if name in WEB_LAYER_GAPS else pytest.param(name, id=name)
-            for name in JOURNEYS]
-
-
 def answer(response: TestResponse) -> dict[str, Any]:
     """Return a response's JSON object."""
     data = response.json
@@ -76,7 +58,7 @@ def record_journey(client: FlaskClient, auth: Auth, name: str, journey: Journey
     return recorded
 
 
-@pytest.mark.parametrize("name", journey_params())
+@pytest.mark.parametrize("name", list(JOURNEYS))
 def test_every_step_of_the_journey_is_recorded_over_http(
         client: FlaskClient, auth: Auth, name: str) -> None:
     journey = JOURNEYS[name]
@@ -92,14 +74,10 @@ def test_the_journeys_cover_every_recordable_event_type_exactly() -> None:
     assert sorted(covered - recordable) == [], "steps of types that are not recordable"
 
 
-def test_the_journeys_post_every_type_and_only_known_gaps_fail(
+def test_the_types_posted_over_http_are_exactly_the_recordable_types(
         client: FlaskClient, auth: Auth) -> None:
-    """All journeys on one store: every type but the known web-layer gaps answers 201."""
+    """All journeys on one store: the union of the types answered 201 is every type."""
     posted: set[str] = set()
     for name, journey in JOURNEYS.items():
-        if name in WEB_LAYER_GAPS:
-            continue
         posted |= set(record_journey(client, auth, name, journey))
-    gaps = set().union(*(JOURNEYS[name].types for name in WEB_LAYER_GAPS))
-    assert posted | gaps == set(recordable_types())
-    assert not posted & gaps
+    assert posted == set(recordable_types())
