@@ -21,6 +21,7 @@ from web.schemas import recordable_types
 
 Auth = Callable[..., dict[str, str]]
 
+
 def answer(response: TestResponse) -> dict[str, Any]:
     """Return a response's JSON object."""
     data = response.json
