@@ -41,3 +41,15 @@ def check_may_read(actor: Actor, authority: str) -> None:
         raise ForbiddenError(f"role {actor.role!r} may not read journeys")
     if actor.organisation != authority:
         raise ForbiddenError("this journey belongs to another authority")
+
+
+INTEGRITY_ROLES = frozenset({"auditor", "manager"})
+
+
+def check_may_verify_integrity(actor: Actor, authority: str | None) -> None:
+    """Allow auditors and managers to check a journey's hash chain (``authority``) or, with
+    None, the log-wide checkpoints; a journey of another authority stays closed to them."""
+    if actor.role not in INTEGRITY_ROLES:
+        raise ForbiddenError(f"role {actor.role!r} may not check integrity")
+    if authority is not None and actor.organisation != authority:
+        raise ForbiddenError("this journey belongs to another authority")

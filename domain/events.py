@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 COMMON_FIELDS = frozenset({
     "originator_id", "originator_version", "timestamp", "originator_topic",
     "occurred_on", "actor", "reference_version", "request_id", "idempotency_key_hash",
-    "evidence",
+    "evidence", "prev_hash", "hash",
 })
 
 EVENT_TYPES: dict[str, type[JourneyEvent]] = {}
@@ -49,6 +49,9 @@ class JourneyEvent(AggregateEvent):
     request_id: str | None = None
     idempotency_key_hash: str | None = None
     evidence: list[dict[str, str]] = field(default_factory=list)
+    # The journey's hash chain (domain.integrity): set by the command, never by a request.
+    prev_hash: str = ""
+    hash: str = ""
 
     # Who normally records it, and which group of the catalogue it belongs to.
     recorded_by: ClassVar[Body] = Body.LOCAL_AUTHORITY

@@ -34,6 +34,7 @@ from domain.catalogue.registration import (
 from domain.clocks import ClockReading, compute_clocks
 from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent, check_payload, event_type, payload_fields
+from domain.integrity import event_hash, genesis_hash
 from domain.reference import reference_on
 from domain.rules import RULES
 from domain.state import JourneyState, effective_events, replay
@@ -75,12 +76,18 @@ class ChildJourney(Aggregate):
               f"{today}")
         check(occurred_on >= date_of_birth, OCCURRED_BEFORE_BIRTH,
               "occurred_on is before date_of_birth")
-        return cls._create(
-            ChildRegistered, id=child_id, authority=authority, date_of_birth=date_of_birth,
-            case_ref=case_ref, sex=sex, ethnicity=ethnicity, actor=actor,
-            occurred_on=occurred_on, reference_version=reference_on(occurred_on).version,
-            request_id=request_id, idempotency_key_hash=idempotency_key_hash,
+        journey_id = child_id or cls.create_id()
+        kwargs = dict(
+            authority=authority, date_of_birth=date_of_birth, case_ref=case_ref, sex=sex,
+            ethnicity=ethnicity, actor=actor, occurred_on=occurred_on,
+            reference_version=reference_on(occurred_on).version, request_id=request_id,
+            idempotency_key_hash=idempotency_key_hash,
+            timestamp=ChildRegistered.create_timestamp(), prev_hash=genesis_hash(journey_id),
         )
+        candidate = ChildRegistered(originator_id=journey_id, originator_version=1,
+                                    originator_topic="", **kwargs)
+        return cls._create(ChildRegistered, id=journey_id, hash=event_hash(candidate),
+                           **kwargs)
 
     def record(
         self,
@@ -114,11 +121,11 @@ class ChildJourney(Aggregate):
             reference_version=reference_on(occurred_on).version,
             evidence=[dict(e) for e in evidence], request_id=request_id,
             idempotency_key_hash=idempotency_key_hash,
-            timestamp=cls.create_timestamp(),
+            timestamp=cls.create_timestamp(), prev_hash=self._log[-1].hash,
         )
         candidate = cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
         new_state = self._check_adds_no_violation(candidate)
-        self.trigger_event(cls, **kwargs)
+        self.trigger_event(cls, hash=event_hash(candidate), **kwargs)
         self._state = new_state
         return self._log[-1]
 

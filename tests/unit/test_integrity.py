@@ -1,0 +1,156 @@
+"""The journey's hash chain: computed once by the command, checked by a pure verifier."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+from hypothesis import HealthCheck, given, settings
+
+from application.tracking import CaseTracking
+from domain.actors import Actor
+from domain.events import JourneyEvent, payload_field_names
+from domain.integrity import (
+    canonical_content,
+    event_hash,
+    first_break,
+    genesis_hash,
+    verify_chain,
+)
+from domain.journey import ChildJourney
+from tests.unit.test_journey_properties import commands, run
+
+LA = Actor("caseworker-1", "caseworker", "LA-901")
+TODAY = date(2025, 6, 30)
+PARENT_REQUEST = {"requester_role": "Parent", "request_source": "1"}
+
+
+def journey_of(events: int = 5) -> ChildJourney:
+    journey = ChildJourney.register(authority="LA-901", date_of_birth=date(2015, 3, 2),
+                                    actor=LA, occurred_on=date(2024, 1, 2), today=TODAY)
+    journey.record("EHCNeedsAssessmentRequested", PARENT_REQUEST, actor=LA,
+                   occurred_on=date(2024, 1, 8), today=TODAY,
+                   evidence=[{"ref": "doc-1", "sha256": "ab" * 32}])
+    for day in range(3, events + 1):
+        journey.record("FamilyViewsSubmitted", {"author_role": "parent"}, actor=LA,
+                       occurred_on=date(2024, 1, 8 + day), today=TODAY)
+    return journey
+
+
+def changed(event: JourneyEvent, **fields: Any) -> JourneyEvent:
+    """Return a copy of ``event`` with ``fields`` overwritten, as an edited row would load."""
+    edited = copy.copy(event)
+    for name, value in fields.items():
+        object.__setattr__(edited, name, value)
+    return edited
+
+
+def test_each_event_chains_from_the_previous_one_and_the_first_from_the_journey_id() -> None:
+    journey = journey_of()
+    log = journey.log
+    assert log[0].prev_hash == genesis_hash(journey.id)
+    for before, after in zip(log, log[1:], strict=False):
+        assert after.prev_hash == before.hash
+    assert all(event.hash == event_hash(event) and len(event.hash) == 64 for event in log)
+    assert verify_chain(log) is None
+
+
+def test_hash_and_prev_hash_are_system_fields_not_payload() -> None:
+    journey = journey_of(2)
+    for event in journey.log:
+        assert "hash" not in payload_field_names(type(event))
+        assert "prev_hash" not in payload_field_names(type(event))
+        assert "hash" not in event.payload()
+
+
+def test_canonical_content_names_the_type_version_actor_dates_and_payload() -> None:
+    event = journey_of(2).log[1]
+    content = canonical_content(event).decode()
+    for part in ('"type":"EHCNeedsAssessmentRequested"', '"originator_version":2',
+                 '"occurred_on":"2024-01-08"', '"user_id":"caseworker-1"',
+                 '"requester_role":"Parent"', '"sha256":"' + "ab" * 32, '"prev_hash":',
+                 '"timestamp":"' + event.timestamp.isoformat()):
+        assert part in content
+    assert '"hash"' not in content
+
+
+def test_the_chain_survives_the_stores_round_trip_and_snapshots() -> None:
+    journey = journey_of(7)
+    app = CaseTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        app.save(journey)
+        stored = list(app.events.get(journey.id))
+        assert [e.hash for e in stored] == [e.hash for e in journey.log]
+        assert verify_chain(stored) is None
+        app.take_snapshot(journey.id, version=4)
+        assert verify_chain(app.repository.get(journey.id).log) is None
+    finally:
+        app.close()
+
+
+def test_an_edited_field_in_a_middle_event_breaks_the_chain_at_that_version() -> None:
+    log = list(journey_of().log)
+    log[2] = changed(log[2], occurred_on=date(2024, 1, 2))
+    assert verify_chain(log) == 3
+    broken = first_break(log[0].originator_id, log)
+    assert broken is not None and "content" in broken.reason
+
+
+def test_an_edited_actor_or_evidence_breaks_the_chain() -> None:
+    log = list(journey_of().log)
+    assert verify_chain([*log[:1], changed(log[1], actor=Actor("x", "manager", "LA-901")),
+                         *log[2:]]) == 2
+    assert verify_chain([*log[:1], changed(log[1], evidence=[]), *log[2:]]) == 2
+
+
+def test_a_deleted_event_is_reported_as_the_missing_version() -> None:
+    log = list(journey_of().log)
+    del log[2]
+    assert verify_chain(log) == 3
+    broken = first_break(log[0].originator_id, log)
+    assert broken is not None and "missing" in broken.reason
+
+
+def test_two_swapped_events_are_reported_at_the_first_of_them() -> None:
+    log = list(journey_of().log)
+    # A row swap in the table keeps the version column: contents trade places.
+    third = changed(log[3], originator_version=3)
+    fourth = changed(log[2], originator_version=4)
+    assert verify_chain([*log[:2], third, fourth, *log[4:]]) == 3
+    assert verify_chain([*log[:2], log[3], log[2], *log[4:]]) == 3
+
+
+def test_a_new_event_with_a_forged_hash_or_prev_hash_is_caught() -> None:
+    log = list(journey_of().log)
+    assert verify_chain([*log[:-1], changed(log[-1], hash="0" * 64)]) == 5
+    assert verify_chain([*log[:-1], changed(log[-1], prev_hash="0" * 64)]) == 5
+    assert verify_chain([changed(log[0], prev_hash=genesis_hash(uuid4())), *log[1:]]) == 1
+
+
+def test_a_truncated_tail_or_a_rewritten_tail_still_chains_so_checkpoints_anchor_heads() -> None:
+    log = list(journey_of().log)
+    assert verify_chain(log[:3]) is None
+    forged = changed(log[3], occurred_on=date(2024, 1, 3))
+    object.__setattr__(forged, "hash", event_hash(forged))
+    assert verify_chain([*log[:3], forged]) is None
+    assert forged.hash != log[3].hash
+
+
+def test_an_empty_journey_has_nothing_to_report() -> None:
+    assert verify_chain([]) is None
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands)
+def test_any_accepted_sequence_chains_and_verifies_after_the_json_round_trip(
+        steps: list[tuple[int, int]]) -> None:
+    journey, _ = run(steps)
+    assert verify_chain(journey.log) is None
+    app = CaseTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        app.save(journey)
+        assert verify_chain(app.events.get(journey.id)) is None
+    finally:
+        app.close()
