@@ -9,9 +9,9 @@ import pytest
 
 from domain.actors import Actor
 from domain.clocks import ClockReading, ClockStatus
-from domain.errors import RuleViolationError
 from domain.journey import ChildJourney
 from domain.responsibility import Body
+from tests.unit.support import recorder
 
 LA = Actor("health-1", "nhs_shared_data", "ICB-QXX")
 TODAY = date(2026, 6, 30)
@@ -22,17 +22,7 @@ def registered(date_of_birth: date = date(2015, 3, 3)) -> ChildJourney:
                                  occurred_on=date(2023, 9, 1), today=TODAY)
 
 
-def record(journey: ChildJourney, type_name: str, payload: dict[str, Any], on: date) -> None:
-    journey.record(type_name, payload, actor=LA, occurred_on=on, today=TODAY)
-
-
-def refusal(journey: ChildJourney, type_name: str, payload: dict[str, Any], on: date) -> str:
-    """Return the rule code that refuses the command, checking nothing was stored."""
-    before = journey.version
-    with pytest.raises(RuleViolationError) as refused:
-        record(journey, type_name, payload, on)
-    assert journey.version == before
-    return refused.value.code
+record, refusal = recorder(LA, TODAY)
 
 
 def referred(journey: ChildJourney, service: str, on: date, **extra: Any) -> str:

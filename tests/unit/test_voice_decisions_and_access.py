@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import pytest
 
 from domain.actors import Actor
 from domain.catalogue.voice import decision_maker_on
 from domain.clocks import ClockReading, ClockStatus
-from domain.errors import InvalidFieldError, RuleViolationError
+from domain.errors import InvalidFieldError
 from domain.journey import ChildJourney
 from domain.responsibility import Body
+from tests.unit.support import recorder
 
 LA = Actor("caseworker-1", "sen_officer", "LA-999")
 TODAY = date(2026, 6, 30)
@@ -26,17 +26,7 @@ def registered(date_of_birth: date = BORN) -> ChildJourney:
                                  occurred_on=date(2023, 9, 1), today=TODAY)
 
 
-def record(journey: ChildJourney, type_name: str, payload: dict[str, Any], on: date) -> None:
-    journey.record(type_name, payload, actor=LA, occurred_on=on, today=TODAY)
-
-
-def refusal(journey: ChildJourney, type_name: str, payload: dict[str, Any], on: date) -> str:
-    """Return the rule code that refuses the command, checking nothing was stored."""
-    before = journey.version
-    with pytest.raises(RuleViolationError) as refused:
-        record(journey, type_name, payload, on)
-    assert journey.version == before
-    return refused.value.code
+record, refusal = recorder(LA, TODAY)
 
 
 def k25(journey: ChildJourney, today: date) -> ClockReading:
