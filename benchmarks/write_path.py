@@ -1,13 +1,16 @@
 """Measure the write path: register a child, then record two events, per child.
 
-Three paths on each store, each on a fresh store of its own:
+Three paths on each store, each run on a fresh store of its own, at 1 and at 8
+concurrent clients (threads, each writing its own children):
 
 - ``bare``: the eventsourcing library alone, a three-event ``Aggregate`` in a plain
-  ``Application`` (load → call → save), with the same event-store settings;
-- ``casetrack``: ``CaseTracking.register_child`` and ``record_event`` (rules, clocks,
-  case-reference index, idempotency);
+  ``Application`` (load → call → save), with the same event-store settings; the
+  writer threads share one application, as the server's threads share one;
+- ``casetrack``: ``CaseTracking.register_child`` and ``record_event`` in-process (rules,
+  clocks, case-reference index, idempotency record per write);
 - ``http``: the same through ``casetrack serve`` (waitress in a subprocess), one
-  keep-alive client connection, bearer token, JSON in and out.
+  keep-alive connection per client, bearer token, JSON in and out, a unique
+  ``Idempotency-Key`` on every POST.
 
 Run ``python -m benchmarks.write_path --children 200``; see benchmarks/README.md.
 """
@@ -18,16 +21,19 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import platform
 import secrets
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,9 +48,16 @@ from infrastructure.persistence import event_store_env
 
 EVENTS_PER_CHILD = 3
 WARM_UP_CHILDREN = 5
+WARM_UP_BASE = 1_000_000
 AUTHORITY = "LA-901"
 TODAY = date(2024, 6, 1)
 POSTGRES_URL_VARIABLES = ("CASETRACK_BENCH_POSTGRES_URL", "CASETRACK_TEST_POSTGRES_URL")
+PATHS = ("bare", "casetrack", "http")
+ROOT = Path(__file__).resolve().parent.parent
+
+# A writer writes one child's three events and appends each write's latency (seconds)
+# to the list it is given (None during warm-up).
+Write = Callable[[int, "list[float] | None"], None]
 
 
 # The bare library doing the same writes.
@@ -107,101 +120,165 @@ class BareJourneys(Application):
         self.save(journey)
 
 
-# One child's writes on each path.
+def _timed(latencies: list[float] | None, call: Callable[[], Any]) -> Any:
+    started = time.perf_counter()
+    answer = call()
+    if latencies is not None:
+        latencies.append(time.perf_counter() - started)
+    return answer
 
 
-def bare_path(env: dict[str, str]) -> tuple[Callable[[int], None], Callable[[], None]]:
+# Each path: a factory of writers (one per client thread) and a closer.
+
+
+@dataclass
+class Target:
+    """What one run writes through: a writer per client thread, and how to stop."""
+
+    new_writer: Callable[[], Write]
+    close: Callable[[], None]
+    cpu_seconds: Callable[[], float] = time.process_time
+    server: Server | None = None
+
+
+def bare_target(env: dict[str, str]) -> Target:
     app = BareJourneys(env=env)
 
-    def write(n: int) -> None:
-        child_id = app.register(f"BENCH-{n:06d}")
-        app.request_assessment(child_id)
-        app.decide_to_assess(child_id)
+    def new_writer() -> Write:
+        def write(n: int, latencies: list[float] | None) -> None:
+            child_id = _timed(latencies, lambda: app.register(f"BENCH-{n:07d}"))
+            _timed(latencies, lambda: app.request_assessment(child_id))
+            _timed(latencies, lambda: app.decide_to_assess(child_id))
+        return write
 
-    return write, app.close
+    return Target(new_writer, app.close)
 
 
-def casetrack_path(env: dict[str, str]) -> tuple[Callable[[int], None], Callable[[], None]]:
-    from application.tracking import CaseTracking
+def casetrack_target(env: dict[str, str]) -> Target:
+    from application.idempotency import fingerprint, key_hash
+    from application.tracking import CaseTracking, Idempotency
     from domain.actors import Actor
 
     actor = Actor("bench", "caseworker", AUTHORITY)
     app = CaseTracking(env=env, today=lambda: TODAY)
 
-    def write(n: int) -> None:
-        child = app.register_child(authority=AUTHORITY, date_of_birth=date(2016, 3, 1),
-                                   actor=actor, occurred_on=date(2024, 1, 2),
-                                   case_ref=f"BENCH-{n:06d}")
-        app.record_event(child.child_id, "EHCNeedsAssessmentRequested",
-                         {"requester_role": "Parent", "request_source": "1"}, actor=actor,
-                         occurred_on=date(2024, 1, 8))
-        app.record_event(child.child_id, "DecisionToAssessMade",
-                         {"reasons": "Evidence suggests needs the setting cannot meet."},
-                         actor=actor, occurred_on=date(2024, 2, 5))
+    def keyed(target: str, body: dict[str, Any]) -> Idempotency:
+        # What web.requests.idempotency builds from a fresh Idempotency-Key.
+        return Idempotency(key_hash(secrets.token_hex(16)), fingerprint("POST", target, body))
 
-    return write, app.close
+    def new_writer() -> Write:
+        def write(n: int, latencies: list[float] | None) -> None:
+            case_ref = f"BENCH-{n:07d}"
+            child = _timed(latencies, lambda: app.register_child(
+                authority=AUTHORITY, date_of_birth=date(2016, 3, 1), actor=actor,
+                occurred_on=date(2024, 1, 2), case_ref=case_ref,
+                idempotency=keyed("/children", {"case_ref": case_ref})))
+            events = f"/children/{child.child_id}/events"
+            _timed(latencies, lambda: app.record_event(
+                child.child_id, "EHCNeedsAssessmentRequested",
+                {"requester_role": "Parent", "request_source": "1"}, actor=actor,
+                occurred_on=date(2024, 1, 8),
+                idempotency=keyed(events, {"type": "EHCNeedsAssessmentRequested"})))
+            _timed(latencies, lambda: app.record_event(
+                child.child_id, "DecisionToAssessMade",
+                {"reasons": "Evidence suggests needs the setting cannot meet."}, actor=actor,
+                occurred_on=date(2024, 2, 5),
+                idempotency=keyed(events, {"type": "DecisionToAssessMade"})))
+        return write
+
+    return Target(new_writer, app.close)
 
 
 @dataclass
 class Server:
     process: subprocess.Popen[bytes]
     port: int
+    threads: int
     peak_rss_kib: int | None = None
 
 
-def http_path(database_url: str | None, data_dir: Path, server_out: list[Server]
-              ) -> tuple[Callable[[int], None], Callable[[], None]]:
+def http_target(database_url: str | None, data_dir: Path, server_threads: int) -> Target:
     from web.auth import mint_token
 
     secret = secrets.token_urlsafe(48)
     port = _free_port()
     environ = {**os.environ, "CASETRACK_ENV": "development", "CASETRACK_DATA_DIR": str(data_dir),
                "CASETRACK_SECRET_KEY": secret, "CASETRACK_LOG_FORMAT": "json",
-               "CASETRACK_HOST": "127.0.0.1"}
+               "CASETRACK_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
     environ.pop("CASETRACK_DATABASE_URL", None)
     if database_url:
         environ["CASETRACK_DATABASE_URL"] = database_url
-    process = subprocess.Popen(
-        [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-demo"],
-        env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        cwd=Path(__file__).resolve().parent.parent)
-    server = Server(process, port)
-    server_out.append(server)
-    _wait_until_live(server)
+    # The server's log (one JSON line per request, on stderr) goes to a file in the run's
+    # data directory: the cost of writing it is part of serving, and a failed start
+    # can be explained.
+    log_path = data_dir / "server.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-demo",
+             "--threads", str(server_threads)],
+            env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
+    server = Server(process, port, server_threads)
+    try:
+        _wait_until_live(server)
+    except BaseException as error:
+        _stop_process(process)
+        tail = log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{error}; server log ends:\n{tail}") from None
     token = mint_token(secret, subject="bench", role="caseworker", organisation=AUTHORITY)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-               "Connection": "keep-alive"}
+    connections: list[http.client.HTTPConnection] = []
+    lock = threading.Lock()
 
-    def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-        conn.request("POST", path, body=json.dumps(body), headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        if response.status != 201:
-            raise RuntimeError(f"POST {path} answered {response.status}: {data[:300]!r}")
-        answer: dict[str, Any] = json.loads(data)
-        return answer
+    def new_writer() -> Write:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        with lock:
+            connections.append(conn)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                   "Connection": "keep-alive"}
 
-    def write(n: int) -> None:
-        child = post("/children", {"date_of_birth": "2016-03-01", "occurred_on": "2024-01-02",
-                                   "case_ref": f"BENCH-{n:06d}"})
-        events = f"/children/{child['child_id']}/events"
-        post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
-                      "requester_role": "Parent", "request_source": "1"})
-        post(events, {"type": "DecisionToAssessMade", "occurred_on": "2024-02-05",
-                      "reasons": "Evidence suggests needs the setting cannot meet."})
+        def post(path: str, body: dict[str, Any], latencies: list[float] | None
+                 ) -> dict[str, Any]:
+            payload = json.dumps(body)
+            request_headers = {**headers, "Idempotency-Key": secrets.token_hex(16)}
+            started = time.perf_counter()
+            conn.request("POST", path, body=payload, headers=request_headers)
+            response = conn.getresponse()
+            data = response.read()
+            if latencies is not None:
+                latencies.append(time.perf_counter() - started)
+            if response.status != 201:
+                raise RuntimeError(f"POST {path} answered {response.status}: {data[:300]!r}")
+            answer: dict[str, Any] = json.loads(data)
+            return answer
 
-    def stop() -> None:
-        conn.close()
+        def write(n: int, latencies: list[float] | None) -> None:
+            child = post("/children", {"date_of_birth": "2016-03-01",
+                                       "occurred_on": "2024-01-02",
+                                       "case_ref": f"BENCH-{n:07d}"}, latencies)
+            events = f"/children/{child['child_id']}/events"
+            post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+                          "requester_role": "Parent", "request_source": "1"}, latencies)
+            post(events, {"type": "DecisionToAssessMade", "occurred_on": "2024-02-05",
+                          "reasons": "Evidence suggests needs the setting cannot meet."},
+                 latencies)
+
+        return write
+
+    def close() -> None:
+        for conn in connections:
+            conn.close()
         server.peak_rss_kib = _vm_hwm_kib(process.pid)
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop_process(process)
 
-    return write, stop
+    return Target(new_writer, close, lambda: _cpu_seconds(process.pid), server)
+
+
+def _stop_process(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _free_port() -> int:
@@ -211,7 +288,7 @@ def _free_port() -> int:
         return port
 
 
-def _wait_until_live(server: Server, timeout: float = 30.0) -> None:
+def _wait_until_live(server: Server, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -237,6 +314,15 @@ def _vm_hwm_kib(pid: int) -> int | None:
     except OSError:
         return None
     return None
+
+
+def _cpu_seconds(pid: int) -> float:
+    """Return a process's user + system CPU seconds from /proc (NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # Fresh stores.
@@ -266,15 +352,18 @@ def fresh_postgres(server_url: str) -> Iterator[tuple[str | None, Path]]:
                 Identifier(dbname)))
 
 
-# Running and reporting.
+# Running.
 
 
 @dataclass
 class Result:
     path: str
     store: str
+    clients: int
     children: int
     seconds: float
+    latencies: list[float] = field(repr=False)
+    cpu_seconds: float = math.nan
     peak_rss_kib: int | None = None
 
     @property
@@ -285,47 +374,174 @@ class Result:
     def events_per_second(self) -> float:
         return self.events / self.seconds if self.seconds else float("inf")
 
+    def percentile(self, p: float) -> float:
+        """Nearest-rank percentile of the per-write latencies, in seconds."""
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return math.nan
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
-def run_path(path: str, store: str, children: int, server_url: str | None) -> Result:
+    @property
+    def cpu_cores(self) -> float:
+        return self.cpu_seconds / self.seconds if self.seconds else math.nan
+
+
+def drive(target: Target, clients: int, children: int) -> tuple[float, list[float], float]:
+    """Write ``children`` children through ``clients`` threads at once.
+
+    Each thread opens its writer, writes its warm-up children (untimed), waits for the
+    others, then writes its share (children ``i``, ``i + clients``, ...). Returns the wall
+    seconds from the common start to the last thread's end, every write's latency and
+    the CPU seconds the writing process spent in that window.
+    """
+    warm_up = max(1, math.ceil(WARM_UP_CHILDREN / clients))
+    start = threading.Barrier(clients + 1)
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors: list[BaseException] = []
+
+    def client(i: int) -> None:
+        try:
+            write = target.new_writer()
+            for k in range(warm_up):
+                write(WARM_UP_BASE + i * 1000 + k, None)
+        except BaseException as error:  # noqa: BLE001 - reported by the main thread
+            errors.append(error)
+            start.abort()
+            return
+        try:
+            start.wait()
+        except threading.BrokenBarrierError:
+            return
+        try:
+            for n in range(i, children, clients):
+                write(n, latencies[i])
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=client, args=(i,), name=f"bench-client-{i}")
+               for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        pass
+    started, cpu_started = time.perf_counter(), target.cpu_seconds()
+    for thread in threads:
+        thread.join()
+    seconds, cpu = time.perf_counter() - started, target.cpu_seconds() - cpu_started
+    if errors:
+        raise RuntimeError(f"{len(errors)} client(s) failed") from errors[0]
+    return seconds, [x for per_client in latencies for x in per_client], cpu
+
+
+def run_path(path: str, store: str, clients: int, children: int, server_url: str | None,
+             server_threads: int) -> Result:
     fresh = fresh_sqlite() if store == "sqlite" else fresh_postgres(server_url or "")
     with fresh as (database_url, data_dir):
-        servers: list[Server] = []
         env = event_store_env(database_url, data_dir)
         if path == "bare":
-            write, close = bare_path(env)
+            target = bare_target(env)
         elif path == "casetrack":
-            write, close = casetrack_path(env)
+            target = casetrack_target(env)
         else:
-            write, close = http_path(database_url, data_dir, servers)
+            target = http_target(database_url, data_dir, server_threads)
         try:
-            for n in range(WARM_UP_CHILDREN):
-                write(1_000_000 + n)
-            started = time.perf_counter()
-            for n in range(children):
-                write(n)
-            seconds = time.perf_counter() - started
+            seconds, latencies, cpu = drive(target, clients, children)
         finally:
-            close()
-        peak = servers[0].peak_rss_kib if servers else None
-        return Result(path, store, children, seconds, peak)
+            target.close()
+        peak = target.server.peak_rss_kib if target.server else None
+        return Result(path, store, clients, children, seconds, latencies, cpu, peak)
+
+
+# Reporting.
 
 
 def format_table(results: list[Result]) -> str:
-    bare = {r.store: r.events_per_second for r in results if r.path == "bare"}
-    header = ("path", "store", "children", "events", "seconds", "events/s", "vs bare",
-              "server peak RSS")
-    rows = [header]
+    bare = {(r.store, r.clients): r.events_per_second for r in results if r.path == "bare"}
+    header = ("store", "path", "clients", "events", "seconds", "events/s", "vs bare",
+              "p50 ms", "p99 ms", "CPU cores", "server peak RSS")
+    left = 2  # the first two columns are text
+    rows: list[tuple[str, ...] | None] = [header]
+    previous_store = None
     for r in results:
-        ratio = f"{r.events_per_second / bare[r.store]:.2f}x" if r.store in bare else "-"
+        if previous_store is not None and r.store != previous_store:
+            rows.append(None)  # a blank line between stores
+        previous_store = r.store
+        base = bare.get((r.store, r.clients))
+        ratio = f"{r.events_per_second / base:.2f}" if base else "-"
         rss = f"{r.peak_rss_kib / 1024:.0f} MiB" if r.peak_rss_kib else "-"
-        rows.append((r.path, r.store, str(r.children), str(r.events), f"{r.seconds:.2f}",
-                     f"{r.events_per_second:,.0f}", ratio, rss))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = ["  ".join(cell.ljust(w) if i < 2 else cell.rjust(w)
-                       for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
-             for row in rows]
+        cores = "-" if math.isnan(r.cpu_cores) else f"{r.cpu_cores:.2f}"
+        rows.append((r.store, r.path, str(r.clients), str(r.events), f"{r.seconds:.2f}",
+                     f"{r.events_per_second:,.0f}", ratio, f"{r.percentile(50) * 1000:.1f}",
+                     f"{r.percentile(99) * 1000:.1f}", cores, rss))
+    real = [row for row in rows if row is not None]
+    widths = [max(len(row[i]) for row in real) for i in range(len(header))]
+    lines = []
+    for row in rows:
+        if row is None:
+            lines.append("")
+            continue
+        lines.append("  ".join(cell.ljust(w) if i < left else cell.rjust(w)
+                               for i, (cell, w) in enumerate(zip(row, widths, strict=True)))
+                     .rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def conditions(args: argparse.Namespace, stores: list[str]) -> list[str]:
+    """Describe the machine and the settings the numbers were taken under."""
+    from importlib.metadata import version
+
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    lines = [
+        f"machine: {platform.system()} {platform.machine()}, {_cpu_model()}, "
+        f"{os.cpu_count()} CPUs, {_memory()}; load average before the run: {load}",
+        f"software: Python {platform.python_version()}, eventsourcing "
+        f"{version('eventsourcing')}, waitress {version('waitress')}, SQLite "
+        f"{sqlite3.sqlite_version}" + (f", PostgreSQL {_postgres_version(args.postgres_url)}"
+                                       if "postgres" in stores else ""),
+        f"work: {args.children} children x {EVENTS_PER_CHILD} events per run (register + 2 "
+        f"events), fresh store per run, best of {max(1, args.repeat)}; "
+        f"http: casetrack serve --threads {args.server_threads}, a unique Idempotency-Key "
+        f"per POST",
+    ]
+    return lines
+
+
+def _cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown CPU"
+
+
+def _memory() -> str:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
+    return "RAM unknown"
+
+
+def _postgres_version(url: str | None) -> str:
+    import psycopg
+
+    try:
+        with psycopg.connect(url or "", connect_timeout=5) as conn:
+            info = conn.info
+            major, minor = divmod(info.server_version, 10000)
+            fsync = conn.execute("SHOW fsync").fetchone()
+            commit = conn.execute("SHOW synchronous_commit").fetchone()
+            return (f"{major}.{minor} (fsync={fsync[0] if fsync else '?'}, "
+                    f"synchronous_commit={commit[0] if commit else '?'})")
+    except psycopg.Error:
+        return "?"
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -333,20 +549,33 @@ def main(argv: list[str] | None = None) -> int:
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--children", type=int, default=200,
                         help="children per run, each registered with two events (default 200)")
+    parser.add_argument("--clients", default="1,8",
+                        help="comma-separated numbers of concurrent clients (threads) "
+                             "(default 1,8)")
     parser.add_argument("--stores", default="sqlite,postgres",
                         help="comma-separated: sqlite, postgres (default both)")
-    parser.add_argument("--paths", default="bare,casetrack,http",
+    parser.add_argument("--paths", default=",".join(PATHS),
                         help="comma-separated: bare, casetrack, http (default all)")
+    parser.add_argument("--server-threads", type=int, default=None,
+                        help="waitress threads for the http path (default: the largest "
+                             "--clients, at least 8)")
     parser.add_argument("--postgres-url", default=next(
         (os.environ[v] for v in POSTGRES_URL_VARIABLES if os.environ.get(v)), None),
         help="server URL whose user may create databases (default "
              "$CASETRACK_BENCH_POSTGRES_URL or $CASETRACK_TEST_POSTGRES_URL)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per path and store, each on a fresh store; the fastest "
-                             "is reported (default 1)")
+                        help="runs per row, each on a fresh store; the fastest is "
+                             "reported (default 1)")
     args = parser.parse_args(argv)
-    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
-    paths = [p.strip() for p in args.paths.split(",") if p.strip()]
+    stores = _csv(args.stores)
+    paths = _csv(args.paths)
+    clients = sorted({int(c) for c in _csv(args.clients)})
+    if any(c < 1 for c in clients) or args.children < 1:
+        parser.error("--clients and --children must be positive")
+    if unknown := [p for p in paths if p not in PATHS]:
+        parser.error(f"unknown path(s): {', '.join(unknown)}")
+    if args.server_threads is None:
+        args.server_threads = max(8, *clients)
     if "postgres" in stores and not args.postgres_url:
         print("postgres skipped: give --postgres-url or set CASETRACK_BENCH_POSTGRES_URL",
               file=sys.stderr)
@@ -355,18 +584,24 @@ def main(argv: list[str] | None = None) -> int:
         print("http skipped: the web package is not importable", file=sys.stderr)
         paths.remove("http")
 
+    header = conditions(args, stores)
     results = []
+    started = time.perf_counter()
     for store in stores:
         for path in paths:
-            runs = [run_path(path, store, args.children, args.postgres_url)
-                    for _ in range(max(1, args.repeat))]
-            result = min(runs, key=lambda r: r.seconds)
-            print(f"  {path:<9} {store:<8} {result.events_per_second:>8,.0f} events/s",
-                  file=sys.stderr, flush=True)
-            results.append(result)
-    print(f"write path: {args.children} children x {EVENTS_PER_CHILD} events, one client, "
-          f"sequential, best of {max(1, args.repeat)}; Python {platform.python_version()}, "
-          f"{os.cpu_count()} CPUs")
+            for n_clients in clients:
+                runs = [run_path(path, store, n_clients, args.children, args.postgres_url,
+                                 args.server_threads)
+                        for _ in range(max(1, args.repeat))]
+                result = min(runs, key=lambda r: r.seconds)
+                print(f"  {store:<8} {path:<9} {n_clients:>2} clients "
+                      f"{result.events_per_second:>8,.0f} events/s", file=sys.stderr,
+                      flush=True)
+                results.append(result)
+    print(f"write path, {time.strftime('%Y-%m-%d %H:%M')} "
+          f"(took {time.perf_counter() - started:.0f} s)")
+    print("\n".join(header))
+    print()
     print(format_table(results))
     return 0
 
