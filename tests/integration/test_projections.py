@@ -1,0 +1,170 @@
+"""Projections on real SQLite and PostgreSQL: exactly once, rebuild equals incremental."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import Tracking
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from application.tracking import CaseTracking
+from benchmarks.read_path import TODAY, generate_cohort
+from infrastructure.migrations import current_revision, head_revision, upgrade
+from infrastructure.persistence import event_store_env
+from infrastructure.projections import (
+    PROJECTIONS,
+    EmbeddedRunners,
+    ProjectionFault,
+    ReadModelDatabase,
+    ReadModelView,
+    catch_up,
+    rebuild,
+)
+from infrastructure.readmodels import (
+    CaseClock,
+    CaseSummary,
+    EventIndex,
+    HealthWait,
+    ProjectionTracking,
+    ServiceRecord,
+)
+
+TABLES = (CaseSummary, CaseClock, EventIndex, ServiceRecord, HealthWait)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The event-store env and two read-model databases (live and reference)."""
+    url = None if request.param == "sqlite" else request.getfixturevalue(
+        "postgres_schema_url")
+    env = event_store_env(url, tmp_path)
+    database = ReadModelDatabase.beside(url, tmp_path)
+    live = database.engine()
+    if url is None:
+        reference = ReadModelDatabase(f"sqlite:///{tmp_path / 'reference.sqlite'}").engine()
+    else:
+        from tests.postgres import fresh_schema
+
+        schema_cm = fresh_schema(request.getfixturevalue("postgres_url"), "ref")
+        reference = ReadModelDatabase.beside(schema_cm.__enter__(), tmp_path).engine()
+    for engine in (live, reference):
+        upgrade(engine)
+    app = CaseTracking(env=env, today=lambda: TODAY)
+    yield {"env": env, "live": live, "reference": reference, "app": app, "database": database}
+    app.close()
+    live.dispose()
+    reference.dispose()
+    if url is not None:
+        schema_cm.__exit__(None, None, None)
+
+
+def contents(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Return every read-model row, in key order, for comparison."""
+    with engine.connect() as conn:
+        return {table.__tablename__: [tuple(row) for row in conn.execute(
+            select(table.__table__).order_by(*table.__table__.primary_key.columns))]
+            for table in TABLES}
+
+
+def project(name: str, engine: Engine, env: dict[str, str], **view_options: Any) -> Any:
+    view = ReadModelView(engine, name)
+    for key, value in view_options.items():
+        setattr(view, key, value)
+    projection = PROJECTIONS[name](view)
+    projection.today = lambda: TODAY
+    return catch_up(projection, application_class=CaseTracking, event_store_env=env,
+                    batch_size=97)
+
+
+def test_migrations_reach_head_and_are_idempotent(stores: dict[str, Any]) -> None:
+    upgrade(stores["live"])
+    assert current_revision(stores["live"]) == head_revision() == "0001"
+
+
+def test_a_fault_between_the_event_commit_and_the_view_commit_loses_and_doubles_nothing(
+        stores: dict[str, Any]) -> None:
+    env, live, reference = stores["env"], stores["live"], stores["reference"]
+    generate_cohort(stores["app"], 300)
+    head = stores["app"].max_position()
+    calls = {"n": 0}
+
+    def crash_on_third_commit() -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ProjectionFault("killed before the view commit")
+
+    for name in PROJECTIONS:
+        calls["n"] = 0
+        with pytest.raises(ProjectionFault):
+            project(name, live, env, before_commit=crash_on_third_commit)
+    with live.connect() as conn:
+        tracked = dict(conn.execute(select(ProjectionTracking.projection,
+                                           ProjectionTracking.notification_id)).all())
+        indexed = conn.scalar(select(EventIndex.position).order_by(
+            EventIndex.position.desc()).limit(1))
+    # Two batches committed with their tracking; the third rolled back with its rows.
+    assert 0 < tracked["event_index"] < head
+    assert indexed is not None and indexed <= tracked["event_index"]
+    for name in PROJECTIONS:  # the restart resumes from the tracked position
+        assert project(name, live, env) == head
+        rebuild(name, application_class=CaseTracking, event_store_env=env, engine=reference,
+                today=lambda: TODAY)
+    assert contents(live) == contents(reference)
+    assert len(contents(live)["rm_event_index"]) > 1000
+
+
+def test_replaying_tracked_events_changes_nothing(stores: dict[str, Any]) -> None:
+    env, live = stores["env"], stores["live"]
+    generate_cohort(stores["app"], 20)
+    project("event_index", live, env)
+    before = contents(live)
+    app = stores["app"]
+    old = [(app.mapper.to_domain_event(n), Tracking(app.name, n.id))
+           for n in app.recorder.select_notifications(start=1, limit=10)]
+    projection = PROJECTIONS["event_index"](ReadModelView(live, "event_index"))
+    assert projection.process_batch(old) == 0
+    with live.begin() as conn:  # rewind: upserts make a full replay harmless too
+        conn.execute(ProjectionTracking.__table__.update().values(notification_id=0))
+    assert project("event_index", live, env) == app.max_position()
+    assert contents(live) == before
+
+
+@pytest.mark.slow
+def test_rebuild_from_scratch_equals_the_incremental_build_on_a_cohort(
+        stores: dict[str, Any]) -> None:
+    env, live, reference = stores["env"], stores["live"], stores["reference"]
+    for chunk in range(4):  # the log grows while the projections follow it
+        generate_cohort(stores["app"], 500, seed=chunk)
+        for name in PROJECTIONS:
+            project(name, live, env)
+    for name in PROJECTIONS:
+        rebuild(name, application_class=CaseTracking, event_store_env=env, engine=reference,
+                today=lambda: TODAY)
+    live_rows, reference_rows = contents(live), contents(reference)
+    assert len(live_rows["rm_case_summary"]) == 2000
+    assert any(row[12] is not None for row in live_rows["rm_event_index"])  # corrections
+    assert live_rows == reference_rows
+
+
+def test_the_embedded_runner_follows_new_writes_by_polling(stores: dict[str, Any],
+                                                           tmp_path: Path) -> None:
+    env, database = stores["env"], stores["database"]
+    runners = EmbeddedRunners(application_class=CaseTracking, event_store_env=env,
+                              database=database, today=lambda: TODAY)
+    try:
+        generate_cohort(stores["app"], 5)
+        head = stores["app"].max_position()
+        assert runners.wait(head, tuple(PROJECTIONS), timeout=10)
+        generate_cohort(stores["app"], 5, seed=9)
+        later = stores["app"].max_position()
+        assert later > head
+        assert runners.wait(later, tuple(PROJECTIONS), timeout=10)
+        assert runners.errors() == {}
+    finally:
+        runners.close()
+    with stores["live"].connect() as conn:
+        assert conn.scalar(select(CaseSummary.child_id).limit(1)) is not None
