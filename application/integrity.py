@@ -31,6 +31,7 @@ class IntegrityChecks:
 
     def check_journey(self, child_id: UUID, *, actor: Actor) -> dict[str, Any]:
         """Return the journey's chain check and the latest checkpoint anchoring it."""
+        access.check_may_verify_integrity(actor, None)  # the role, before any reading
         report = self.log.journey(child_id)
         if report is None:
             raise ChildNotFoundError(child_id)

@@ -16,6 +16,7 @@ from application.tracking import CaseTracking
 from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
 from infrastructure.readmodels import SQLReadModels
 from web import audit, children, health, imports, journeys, listing, openapi, problems
+from web import integrity as web_integrity
 from web import logging as web_logging
 from web.auth import actor_from_header
 from web.config import Settings, load_settings
@@ -93,6 +94,8 @@ def create_app(
     _close_read_side_with(app.extensions["casetrack"], app.extensions["casetrack.readmodels"],
                           runners)
     # (end of read side)
+    web_integrity.init_app(app, settings)
+    api.register_blueprint(web_integrity.blp)
     openapi.init_app(app, api)
     return app
 

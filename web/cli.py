@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from application.access import ROLES
+from web import cli_integrity
 from web.config import ConfigError, Settings, load_settings
 
 DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
@@ -31,10 +32,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     importer.add_argument("file", help="one JSON object a line (see docs/imports.md)")
     importer.add_argument("--org", required=True, help="the importing local authority")
     importer.add_argument("--user", default="importer", help="recorded as the actor")
+    integrity_handlers = cli_integrity.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import}
+        handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import,
+                    **integrity_handlers}
         return handlers[args.command](settings, args)
     except ConfigError as error:
         print(f"casetrack: configuration error: {error}", file=sys.stderr)

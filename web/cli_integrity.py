@@ -1,0 +1,99 @@
+"""``casetrack verify`` and ``casetrack checkpoint``: tamper evidence from the shell.
+
+``verify`` recomputes every journey's hash chain and every signed checkpoint against
+the log, prints the first bad event (and every finding with ``--all``) and exits 1 on
+any failure. ``checkpoint`` verifies, then signs a checkpoint at the log's current
+position; run it on a schedule (cron or a systemd timer) and after imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from web.config import Settings
+
+KEY_FILE_VARIABLE = "CASETRACK_SIGNING_KEY_FILE"
+
+
+def add_commands(commands: Any) -> dict[str, Any]:
+    """Add the integrity subcommands; return their handlers by name."""
+    verify = commands.add_parser("verify", help="verify every journey's hash chain and the "
+                                                "signed checkpoints (exit 1 on failure)")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.add_argument("--all", action="store_true", help="print every finding")
+    commands.add_parser("checkpoint", help="verify the store, then sign a checkpoint at the "
+                                           "log's current position")
+    return {"verify": _verify, "checkpoint": _checkpoint}
+
+
+def _open(settings: Settings) -> Any:
+    from application.tracking import CaseTracking
+    from infrastructure.integrity import CheckpointStore, LogIntegrity, load_signing_key
+
+    key = load_signing_key(os.environ.get(KEY_FILE_VARIABLE) or None, settings.data_dir,
+                           production=settings.is_production)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    tracking = CaseTracking(env=settings.event_store_env())
+    return LogIntegrity(tracking, CheckpointStore.beside(settings.database_url,
+                                                         settings.data_dir), key)
+
+
+def _close(log: Any) -> None:
+    log.store.close()
+    log.application.close()
+
+
+def _verify(settings: Settings, args: argparse.Namespace) -> int:
+    from infrastructure.integrity import IntegrityError
+
+    try:
+        log = _open(settings)
+    except IntegrityError as error:
+        print(f"casetrack: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = log.verify()
+    finally:
+        _close(log)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(f"checked {report.events} events of {report.journeys} journeys up to position "
+              f"{report.position}; {report.checkpoints} checkpoints anchor positions up to "
+              f"{report.anchored_position}")
+        shown = report.findings if args.all else report.findings[:1]
+        for finding in shown:
+            print(("first bad event: " if finding is report.findings[0] else "also: ")
+                  + finding.describe())
+        if len(report.findings) > len(shown):
+            print(f"... and {len(report.findings) - len(shown)} more (--all)")
+        print("verified: the log is intact" if report.ok else "FAILED: the log was tampered "
+              "with or damaged")
+    return 0 if report.ok else 1
+
+
+def _checkpoint(settings: Settings, args: argparse.Namespace) -> int:
+    from infrastructure.integrity import IntegrityError, LogTamperedError
+
+    try:
+        log = _open(settings)
+    except IntegrityError as error:
+        print(f"casetrack: {error}", file=sys.stderr)
+        return 2
+    try:
+        checkpoint = log.checkpoint()
+    except LogTamperedError as error:
+        print(f"casetrack: refusing to sign a checkpoint; first bad event: {error}",
+              file=sys.stderr)
+        return 1
+    finally:
+        _close(log)
+    print(json.dumps({"seq": checkpoint.seq, "position": checkpoint.position,
+                      "root": checkpoint.root, "created_at": checkpoint.created_at,
+                      "key_id": checkpoint.key_id, "previous": checkpoint.previous,
+                      "signature": checkpoint.signature}, indent=2))
+    return 0
