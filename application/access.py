@@ -1,19 +1,41 @@
-"""Who may do what to a journey: deny by default.
+"""Who may do what: deny by default.
 
-Local-authority staff (caseworker, manager) act on journeys of their own authority;
-corrections need a manager or the organisation that recorded the original. Later
-capabilities (inspection samples, auditor purposes) widen reads through here only.
+- caseworker: record and read journeys of their own authority.
+- manager: as caseworker, plus corrections, and opening inspections of their authority.
+- inspector: read only journeys in an active inspection sample of the authority under
+  inspection (their organisation is the inspectorate); open inspections and select.
+- auditor: read journeys' history (the log without case content) and the access log,
+  across authorities; staff identifiers pseudonymised unless a purpose is stated.
+- admin: operations only, no case content.
+
+Every rule is a ``check_*`` function raising ``ForbiddenError``; docs/security.md holds
+the table of what each endpoint answers each role.
 """
 
 from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Protocol
+from uuid import UUID
 
 from application.errors import ForbiddenError
 from domain.actors import Actor
 from domain.events import JourneyEvent
 
+ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin"})
 WRITE_ROLES = frozenset({"caseworker", "manager"})
 READ_ROLES = frozenset({"caseworker", "manager"})
-ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin"})
+HISTORY_ROLES = frozenset({"caseworker", "manager", "inspector", "auditor"})
+ACCESS_LOG_ROLES = frozenset({"auditor"})
+MIN_PURPOSE_LENGTH = 10
+MAX_PURPOSE_LENGTH = 300
+
+
+class SampleLookup(Protocol):
+    """Whether an inspectorate's active inspection of an authority tracks a child today."""
+
+    def tracks(self, inspectorate: str, authority: str, child_id: UUID) -> bool: ...
 
 
 def check_may_register(actor: Actor, authority: str) -> None:
@@ -36,11 +58,80 @@ def check_may_amend(actor: Actor, target: JourneyEvent) -> None:
         raise ForbiddenError("only a manager or the original organisation may correct an entry")
 
 
-def check_may_read(actor: Actor, authority: str) -> None:
-    if actor.role not in READ_ROLES:
-        raise ForbiddenError(f"role {actor.role!r} may not read journeys")
-    if actor.organisation != authority:
-        raise ForbiddenError("this journey belongs to another authority")
+def check_may_read(actor: Actor, authority: str, *, child_id: UUID | None = None,
+                   samples: SampleLookup | None = None) -> None:
+    """Allow staff to read their authority's journeys, and inspectors a sampled child's."""
+    if actor.role in READ_ROLES:
+        if actor.organisation != authority:
+            raise ForbiddenError("this journey belongs to another authority")
+        return
+    if actor.role == "inspector":
+        _check_sampled(actor, authority, child_id, samples)
+        return
+    raise ForbiddenError(f"role {actor.role!r} may not read journeys")
+
+
+def check_may_read_history(actor: Actor, authority: str, *, child_id: UUID | None = None,
+                           samples: SampleLookup | None = None) -> None:
+    """Allow the journey's readers, and auditors of any authority, to read its raw log."""
+    if actor.role == "auditor":
+        return
+    if actor.role not in HISTORY_ROLES:
+        raise ForbiddenError(f"role {actor.role!r} may not read journey history")
+    check_may_read(actor, authority, child_id=child_id, samples=samples)
+
+
+def _check_sampled(actor: Actor, authority: str, child_id: UUID | None,
+                   samples: SampleLookup | None) -> None:
+    if child_id is None or samples is None or not samples.tracks(
+            actor.organisation, authority, child_id):
+        raise ForbiddenError("inspectors read only the journeys of children in an active "
+                             "inspection sample")
+
+
+def check_may_open_inspection(actor: Actor, authority: str) -> None:
+    """Allow a manager of the authority, or an inspector, to open an inspection of it."""
+    if actor.role == "inspector":
+        return
+    if actor.role == "manager":
+        if actor.organisation != authority:
+            raise ForbiddenError("managers open inspections of their own authority only")
+        return
+    raise ForbiddenError(f"role {actor.role!r} may not open inspections")
+
+
+def check_may_select(actor: Actor, authority: str, inspectorate: str) -> None:
+    """Allow the authority's manager, or the inspectorate's inspectors, to select children."""
+    if actor.role == "manager" and actor.organisation == authority:
+        return
+    if actor.role == "inspector" and actor.organisation == inspectorate:
+        return
+    raise ForbiddenError("only the authority's managers or the inspectorate's inspectors "
+                         "may select children for this inspection")
+
+
+def check_may_view_inspection(actor: Actor, authority: str, inspectorate: str) -> None:
+    """Allow the inspection's parties, and auditors, to see it and its sample."""
+    if actor.role == "auditor":
+        return
+    check_may_select(actor, authority, inspectorate)
+
+
+def check_may_read_access_log(actor: Actor) -> None:
+    if actor.role not in ACCESS_LOG_ROLES:
+        raise ForbiddenError(f"role {actor.role!r} may not read the access log")
+
+
+def unlocks_identifiers(actor: Actor, purpose: str | None) -> bool:
+    """Return whether an auditor's stated purpose unlocks staff identifiers in clear."""
+    return actor.role != "auditor" or bool(purpose and len(purpose.strip())
+                                           >= MIN_PURPOSE_LENGTH)
+
+
+def pseudonym(value: str, key: bytes) -> str:
+    """Return a stable pseudonym for an identifier: the same person, the same pseudonym."""
+    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()
+    return "pseudo-" + digest[:16]
 
 
 INTEGRITY_ROLES = frozenset({"auditor", "manager"})

@@ -18,6 +18,7 @@ from eventsourcing.persistence import Notification
 
 from application import access
 from application.errors import ChildNotFoundError
+from application.inspections import InspectionSamples
 from application.views import journey_view, plain
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
 from domain.clocks import ClockReading, compute_clocks
@@ -51,7 +52,8 @@ def journey_at(
     """Return the journey's state at a point (world date, system time or version) and
     its timeline: every event known then, in order of occurrence, with its clock effects."""
     journey = load_journey(app, child_id, version)
-    access.check_may_read(actor, journey.authority)
+    access.check_may_read(actor, journey.authority, child_id=child_id,
+                          samples=InspectionSamples(app))
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
     if as_at is None and known_at is None:
         state = journey.state
@@ -167,7 +169,8 @@ def journey_history(app: CaseTracking, child_id: UUID, *, actor: Any,
     registered = app.mapper.to_domain_event(first[0])
     if not isinstance(registered, ChildRegistered):
         raise ChildNotFoundError(child_id)
-    access.check_may_read(actor, registered.authority)
+    access.check_may_read_history(actor, registered.authority, child_id=child_id,
+                                  samples=InspectionSamples(app))
     limit = max(1, min(limit, MAX_HISTORY_PAGE))
     notifications = journey_notifications(app.recorder, child_id, after_version=max(after, 0),
                                           limit=limit + 1)

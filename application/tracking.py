@@ -27,6 +27,7 @@ from application.idempotency import (
     record_id,
     scope_of,
 )
+from application.inspections import InspectionSamples
 from application.transcodings import register_domain_transcodings
 from application.views import clock_view, event_view, journey_view
 from domain.actors import Actor
@@ -159,7 +160,8 @@ class CaseTracking(Application):
         """Return the journey now, as it stood on ``as_at``, as known at ``known_at``,
         or at ``version``; with its clocks as they stood then."""
         journey = self._journey(child_id, version=version)
-        access.check_may_read(actor, journey.authority)
+        access.check_may_read(actor, journey.authority, child_id=child_id,
+                              samples=InspectionSamples(self))
         if as_at is None and known_at is None:
             state = journey.state
         else:

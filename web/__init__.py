@@ -15,10 +15,22 @@ from werkzeug.exceptions import HTTPException
 from application.tracking import CaseTracking
 from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
 from infrastructure.readmodels import SQLReadModels
-from web import audit, children, health, imports, journeys, listing, openapi, problems
+from web import (
+    access_log,
+    audit,
+    children,
+    health,
+    imports,
+    inspections,
+    journeys,
+    listing,
+    openapi,
+    problems,
+    security,
+)
 from web import integrity as web_integrity
 from web import logging as web_logging
-from web.auth import actor_from_header
+from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
 
 PUBLIC_ENDPOINTS = frozenset({
@@ -73,7 +85,9 @@ def create_app(
     app.extensions["casetrack"] = CaseTracking(env=settings.event_store_env(),
                                                today=today or date.today)
     web_logging.init_app(app)
-    _init_auth(app, settings.secret_key)
+    # Issue 6: headers, CORS, purposes and recorded looks; then tokens (HS256 or JWKS).
+    security.init_app(app, settings, PUBLIC_ENDPOINTS)
+    _init_auth(app, verifier_for(settings))
     problems.init_app(app)
     api = ProblemApi(app)
     api.spec.components.security_scheme(
@@ -81,6 +95,8 @@ def create_app(
     api.register_blueprint(health.blp)
     api.register_blueprint(children.blp)
     api.register_blueprint(imports.blp)
+    api.register_blueprint(inspections.blp)
+    api.register_blueprint(access_log.blp)
     # Read side (issue 5): journey replay, lists and audit; embedded projection runners.
     read_models = ReadModelDatabase.beside(settings.database_url, settings.data_dir)
     app.extensions["casetrack.readmodels"] = SQLReadModels(read_models.engine(),
@@ -113,10 +129,10 @@ def _close_read_side_with(tracking: CaseTracking, *closables: Any) -> None:
     tracking.close = close  # type: ignore[method-assign]
 
 
-def _init_auth(app: Flask, secret: str) -> None:
+def _init_auth(app: Flask, verifier: TokenVerifier) -> None:
     @app.before_request
     def authenticate() -> None:
         g.actor = None
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return
-        g.actor = actor_from_header(request.headers.get("Authorization"), secret)
+        g.actor = verifier.actor(request.headers.get("Authorization"))

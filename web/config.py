@@ -8,10 +8,19 @@
 - ``CASETRACK_HOST`` / ``CASETRACK_PORT``: where ``casetrack serve`` listens.
 - ``CASETRACK_LOG_FORMAT``: ``json`` (default unless a terminal) or ``console``.
 - ``CASETRACK_MAX_BODY_BYTES``: larger request bodies are refused with 413 (default 1 MiB).
+- ``CASETRACK_JWKS_URL``: the identity provider's JWK set; tokens are then RS256/ES256
+  verified against it (required in production; https, or http on a loopback host).
+- ``CASETRACK_TOKEN_ISSUER`` / ``CASETRACK_TOKEN_AUDIENCE``: the exact ``iss`` and ``aud``
+  tokens must carry (required with a JWKS; default ``casetrack`` / ``casetrack-api``).
+- ``CASETRACK_TOKEN_LEEWAY``: clock skew allowed on ``exp``/``nbf``/``iat``, in seconds
+  (default 30, at most 60).
+- ``CASETRACK_CORS_ORIGINS``: comma-separated origins allowed to call the API from a
+  browser; CORS is off when unset.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import stat
@@ -19,12 +28,20 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from infrastructure.persistence import DatabaseURLError, event_store_env
 
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret_key"
 MIN_SECRET_LENGTH = 32
+# A production secret must look random: a long run of one character is not.
+MIN_PRODUCTION_SECRET_DISTINCT = 16
+DEFAULT_ISSUER = "casetrack"
+DEFAULT_AUDIENCE = "casetrack-api"
+MAX_LEEWAY_SECONDS = 60
+ACCESS_LOG_SQLITE_FILE = "casetrack-access.sqlite"
 
 
 class ConfigError(Exception):
@@ -43,6 +60,11 @@ class Settings:
     port: int = 8080
     log_format: str = "json"
     max_body_bytes: int = 1_048_576
+    jwks_url: str | None = None
+    token_issuer: str = DEFAULT_ISSUER
+    token_audience: str = DEFAULT_AUDIENCE
+    token_leeway: int = 30
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -54,6 +76,16 @@ class Settings:
 
     def event_store_env(self) -> dict[str, str]:
         return event_store_env(self.database_url, self.data_dir)
+
+    def access_log_env(self) -> dict[str, str]:
+        """Return the access log's store: a file beside SQLite's, or its own table."""
+        env = self.event_store_env()
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            events = Path(env["SQLITE_DBNAME"])
+            env["SQLITE_DBNAME"] = str(events.with_name(
+                ACCESS_LOG_SQLITE_FILE if not self.database_url
+                else events.stem + "-access" + events.suffix))
+        return env
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -79,12 +111,74 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     max_body = environ.get("CASETRACK_MAX_BODY_BYTES", "1048576")
     if not max_body.isdigit() or int(max_body) < 1024:
         raise ConfigError(f"CASETRACK_MAX_BODY_BYTES must be at least 1024, got {max_body!r}")
+    secret_key = _secret_key(environ.get("CASETRACK_SECRET_KEY", ""), env, data_dir)
+    if env == "production":
+        _refuse_development_secret(secret_key, data_dir)
     return Settings(
-        env=env, data_dir=data_dir, database_url=database_url,
-        secret_key=_secret_key(environ.get("CASETRACK_SECRET_KEY", ""), env, data_dir),
+        env=env, data_dir=data_dir, database_url=database_url, secret_key=secret_key,
         host=environ.get("CASETRACK_HOST", "127.0.0.1"), port=int(port_text),
         log_format=log_format, max_body_bytes=int(max_body),
+        **_token_settings(environ, env), cors_origins=_cors_origins(environ),
     )
+
+
+def _token_settings(environ: Mapping[str, str], env: str) -> dict[str, Any]:
+    jwks_url = environ.get("CASETRACK_JWKS_URL", "").strip() or None
+    issuer = environ.get("CASETRACK_TOKEN_ISSUER", "").strip()
+    audience = environ.get("CASETRACK_TOKEN_AUDIENCE", "").strip()
+    if env == "production" and not jwks_url:
+        raise ConfigError("CASETRACK_JWKS_URL is required when CASETRACK_ENV=production "
+                          "(tokens are verified against the identity provider's keys)")
+    if jwks_url:
+        parts = urlsplit(jwks_url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(
+                parts.hostname or "")):
+            raise ConfigError("CASETRACK_JWKS_URL must be an https:// URL")
+        if not issuer or not audience:
+            raise ConfigError("CASETRACK_TOKEN_ISSUER and CASETRACK_TOKEN_AUDIENCE are "
+                              "required with CASETRACK_JWKS_URL")
+    leeway = environ.get("CASETRACK_TOKEN_LEEWAY", "30").strip()
+    if not leeway.isdigit() or int(leeway) > MAX_LEEWAY_SECONDS:
+        raise ConfigError(f"CASETRACK_TOKEN_LEEWAY must be 0 to {MAX_LEEWAY_SECONDS} seconds, "
+                          f"got {leeway!r}")
+    return {"jwks_url": jwks_url, "token_issuer": issuer or DEFAULT_ISSUER,
+            "token_audience": audience or DEFAULT_AUDIENCE, "token_leeway": int(leeway)}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _cors_origins(environ: Mapping[str, str]) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in environ.get(
+        "CASETRACK_CORS_ORIGINS", "").split(",") if o.strip())
+    for origin in origins:
+        parts = urlsplit(origin)
+        if origin == "*" or parts.scheme not in ("https", "http") or not parts.netloc \
+                or parts.path:
+            raise ConfigError("CASETRACK_CORS_ORIGINS must list origins such as "
+                              f"https://app.example.org (no wildcard), got {origin!r}")
+    return origins
+
+
+def _refuse_development_secret(secret: str, data_dir: Path) -> None:
+    """Refuse, in production, a key that is the generated development one or not random."""
+    generated = data_dir / SECRET_FILE
+    try:
+        development = generated.read_text().strip() if generated.exists() else None
+    except OSError:
+        development = None
+    if development is not None and development == secret:
+        raise ConfigError("CASETRACK_SECRET_KEY is the generated development secret "
+                          f"({generated}); set a new random key for production")
+    if len(set(secret)) < MIN_PRODUCTION_SECRET_DISTINCT:
+        raise ConfigError("CASETRACK_SECRET_KEY does not look random; generate one, e.g. "
+                          "python -c 'import secrets; print(secrets.token_urlsafe(48))'")
 
 
 def _secret_key(given: str, env: str, data_dir: Path) -> str:
@@ -114,3 +208,4 @@ def _development_secret(data_dir: Path) -> str:
     except OSError as error:
         raise ConfigError(f"CASETRACK_DATA_DIR {str(data_dir)!r} is not writable: "
                           f"{error.strerror}") from None
+

@@ -1,0 +1,153 @@
+"""Every look at a child's record, recorded: who, role, organisation, purpose and when.
+
+The access log is its own event-sourced application (``AccessLog``), with its own
+store beside the journeys' (a second SQLite file; a second table in PostgreSQL), so
+reads never move the journeys' log and the journeys' projections never see them. Each
+look is one ``AccessRecord`` aggregate of one event: appends never contend. See
+docs/decisions/0005-access-audit.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.utils import get_topic
+
+from application import access
+from application.transcodings import register_domain_transcodings
+from domain.actors import Actor
+
+# What was looked at: the kinds of read that show a child's record.
+READ_KINDS = ("state", "journey", "history", "export", "integrity")
+# A query of the access log itself, recorded with its purpose (it may unlock identifiers).
+ACCESS_LOG_QUERY = "access-log"
+SCAN_BATCH = 500
+MAX_LIMIT = 500
+
+
+class AccessRecord(Aggregate):
+    """One look at one child's record."""
+
+    @event("Recorded")
+    def __init__(self, child_id: UUID | None, kind: str, actor: Actor, purpose: str | None,
+                 request_id: str | None, route: str | None) -> None:
+        self.child_id = child_id
+        self.kind = kind
+        self.actor = actor
+        self.purpose = purpose
+        self.request_id = request_id
+        self.route = route
+
+
+RECORDED_TOPIC = get_topic(AccessRecord.Recorded)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class AccessFilter:
+    """Which looks to answer with: by child, by actor, by period (recorded time)."""
+
+    child_id: UUID | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    after: int = 0
+    limit: int = 100
+
+
+class AccessLog(Application):
+    """The append-only log of looks at children's records."""
+
+    name = "casetrack_access"
+
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        register_domain_transcodings(transcoder)
+
+    def record(self, child_id: UUID | None, *, kind: str, actor: Actor, purpose: str | None = None,
+               request_id: str | None = None, route: str | None = None) -> int:
+        """Record one look durably; return its position in the access log."""
+        if kind not in (*READ_KINDS, ACCESS_LOG_QUERY):
+            raise ValueError(f"kind must be one of {', '.join(READ_KINDS)}")
+        record = AccessRecord(child_id=child_id, kind=kind, actor=actor,
+                              purpose=_clean_purpose(purpose), request_id=request_id,
+                              route=route)
+        recordings = self.save(record)
+        return recordings[-1].notification.id
+
+    def looks(self, where: AccessFilter) -> Iterator[dict[str, Any]]:
+        """Yield the looks matching ``where`` in recorded order, after position ``after``."""
+        start = where.after
+        while True:
+            batch = self.recorder.select_notifications(
+                start, SCAN_BATCH, topics=[RECORDED_TOPIC], inclusive_of_start=False)
+            for notification in batch:
+                look = self.mapper.to_domain_event(notification)
+                row = _row(notification.id, look)
+                if _matches(row, where):
+                    yield row
+            if len(batch) < SCAN_BATCH:
+                return
+            start = batch[-1].id
+
+    def max_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+
+def who_looked(log: AccessLog, *, actor: Actor, where: AccessFilter, purpose: str | None,
+               pseudonym_key: bytes) -> dict[str, Any]:
+    """Answer "who looked at this child's record?": a page of looks, oldest first.
+
+    An auditor sees staff identifiers as stable pseudonyms unless a purpose is stated;
+    filtering by actor accepts either the identifier or its pseudonym.
+    """
+    access.check_may_read_access_log(actor)
+    in_clear = access.unlocks_identifiers(actor, purpose)
+    limit = max(1, min(where.limit, MAX_LIMIT))
+    items: list[dict[str, Any]] = []
+    more = False
+    wanted = where.actor
+    scan = AccessFilter(where.child_id, None, where.since, where.until, where.after, limit)
+    for row in log.looks(scan):
+        user = row["actor"]["user_id"]
+        if wanted is not None and wanted not in (user, access.pseudonym(user, pseudonym_key)):
+            continue
+        if len(items) == limit:
+            more = True
+            break
+        if not in_clear:
+            row["actor"]["user_id"] = access.pseudonym(user, pseudonym_key)
+        items.append(row)
+    return {"items": items, "next_after": items[-1]["position"] if more else None,
+            "identifiers": "clear" if in_clear else "pseudonymised"}
+
+
+def _row(position: int, look: Any) -> dict[str, Any]:
+    return {"position": position, "child_id": look.child_id, "kind": look.kind,
+            "actor": look.actor.as_dict(), "purpose": look.purpose,
+            "request_id": look.request_id, "route": look.route, "at": look.timestamp}
+
+
+def _matches(row: dict[str, Any], where: AccessFilter) -> bool:
+    if where.child_id is not None and row["child_id"] != where.child_id:
+        return False
+    if where.actor is not None and row["actor"]["user_id"] != where.actor:
+        return False
+    if where.since is not None and row["at"] < where.since:
+        return False
+    return where.until is None or row["at"] < where.until
+
+
+def _clean_purpose(purpose: str | None) -> str | None:
+    if purpose is None or not purpose.strip():
+        return None
+    return purpose.strip()[:access.MAX_PURPOSE_LENGTH]

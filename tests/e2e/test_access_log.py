@@ -1,0 +1,196 @@
+"""Every look at a child's record is recorded before the answer leaves, and
+``GET /audit/access`` answers who looked (on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from application.access_log import AccessLog
+
+Auth = Callable[..., dict[str, str]]
+PURPOSE = "Complaint 2024/17 about delayed assessment"
+# Reads of a child's record that show no case content, so are not looks.
+NOT_LOOKS = {"GET /children/{child_id}/integrity"}
+
+
+def register(client: FlaskClient, headers: dict[str, str]) -> str:
+    answer = client.post("/children", json={"date_of_birth": "2015-03-02"}, headers=headers)
+    assert answer.status_code == 201, answer.json
+    return str(answer.json["child_id"])
+
+
+def looks(client: FlaskClient, auth: Auth, query: str = "", **headers: str
+          ) -> dict[str, Any]:
+    answer = client.get(f"/audit/access{query}", headers=auth(role="auditor", sub="aud-1",
+                                                              **headers))
+    assert answer.status_code == 200, answer.json
+    return answer.json  # type: ignore[no-any-return]
+
+
+def reads(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [i for i in items if i["kind"] != "access-log"]
+
+
+def test_each_read_of_a_record_is_recorded_with_who_role_organisation_purpose_and_when(
+        client: FlaskClient, auth: Auth) -> None:
+    child_id = register(client, auth())
+    before = datetime.now(UTC)
+    state = client.get(f"/children/{child_id}", headers=auth(sub="cw-7"))
+    journey = client.get(f"/children/{child_id}/journey?purpose=review%20meeting%20prep",
+                         headers=auth(role="manager", sub="mgr-2"))
+    history = client.get(f"/children/{child_id}/history",
+                         headers=auth(role="auditor", sub="aud-3",
+                                      **{"X-Access-Purpose": PURPOSE}))
+    assert [state.status_code, journey.status_code, history.status_code] == [200, 200, 200]
+
+    found = reads(looks(client, auth, f"?child_id={child_id}",
+                        **{"X-Access-Purpose": PURPOSE})["items"])
+    assert [(i["kind"], i["actor"], i["purpose"]) for i in found] == [
+        ("state", {"user_id": "cw-7", "role": "caseworker", "organisation": "LA-901"}, None),
+        ("journey", {"user_id": "mgr-2", "role": "manager", "organisation": "LA-901"},
+         "review meeting prep"),
+        ("history", {"user_id": "aud-3", "role": "auditor", "organisation": "LA-901"},
+         PURPOSE),
+    ]
+    assert all(before <= datetime.fromisoformat(i["at"]) <= datetime.now(UTC) for i in found)
+    assert found[0]["request_id"] == state.headers["X-Request-ID"]
+    assert found[0]["route"] == "/children/<uuid:child_id>"
+
+
+def test_looks_are_found_by_child_by_actor_and_by_period(
+        client: FlaskClient, auth: Auth) -> None:
+    first, second = register(client, auth()), register(client, auth())
+    client.get(f"/children/{first}", headers=auth(sub="alice"))
+    middle = datetime.now(UTC)
+    client.get(f"/children/{second}", headers=auth(sub="bob"))
+    client.get(f"/children/{first}", headers=auth(sub="bob"))
+
+    by_child = reads(looks(client, auth, f"?child_id={first}", **{
+        "X-Access-Purpose": PURPOSE})["items"])
+    assert [i["actor"]["user_id"] for i in by_child] == ["alice", "bob"]
+    by_actor = looks(client, auth, "?actor=bob", **{"X-Access-Purpose": PURPOSE})["items"]
+    assert [i["child_id"] for i in by_actor] == [second, first]
+    since = middle.isoformat().replace("+00:00", "Z")
+    in_period = reads(looks(client, auth, f"?since={since}&child_id={first}", **{
+        "X-Access-Purpose": PURPOSE})["items"])
+    assert [i["actor"]["user_id"] for i in in_period] == ["bob"]
+
+
+def test_an_auditor_without_a_purpose_sees_pseudonyms_and_a_purpose_unlocks_names(
+        client: FlaskClient, auth: Auth) -> None:
+    child_id = register(client, auth())
+    client.get(f"/children/{child_id}", headers=auth(sub="carol"))
+    hidden = looks(client, auth, f"?child_id={child_id}")
+    assert hidden["identifiers"] == "pseudonymised"
+    pseudonym = reads(hidden["items"])[0]["actor"]["user_id"]
+    assert re.fullmatch(r"pseudo-[0-9a-f]{16}", pseudonym)
+    assert "carol" not in str(hidden)
+    # The same person has the same pseudonym, and the pseudonym finds them.
+    assert reads(looks(client, auth, f"?actor={pseudonym}")["items"])[0]["child_id"] == child_id
+    shown = looks(client, auth, f"?child_id={child_id}&purpose={PURPOSE}")
+    assert shown["identifiers"] == "clear"
+    assert reads(shown["items"])[0]["actor"]["user_id"] == "carol"
+    # The unlocking query itself is in the log, with its purpose.
+    queries = [i for i in looks(client, auth, f"?child_id={child_id}")["items"]
+               if i["kind"] == "access-log"]
+    assert PURPOSE in [q["purpose"] for q in queries]
+
+
+def test_only_auditors_read_the_access_log(client: FlaskClient, auth: Auth) -> None:
+    for role in ("caseworker", "manager", "inspector", "admin"):
+        assert client.get("/audit/access", headers=auth(role=role)).status_code == 403
+    assert client.get("/audit/access").status_code == 401
+
+
+def test_a_read_that_cannot_be_recorded_is_withheld(
+        app: Flask, client: FlaskClient, auth: Auth) -> None:
+    child_id = register(client, auth())
+
+    def broken(*_: Any, **__: Any) -> int:
+        raise OSError("disk full")
+
+    log: AccessLog = app.extensions["casetrack.access_log"]
+    log.record = broken  # type: ignore[method-assign]
+    answer = client.get(f"/children/{child_id}", headers=auth())
+    assert answer.status_code == 503
+    assert answer.mimetype == "application/problem+json"
+    assert "date_of_birth" not in answer.get_data(as_text=True)
+
+
+def test_the_look_is_stored_before_the_answer_is_returned(
+        app: Flask, client: FlaskClient, auth: Auth) -> None:
+    child_id = register(client, auth())
+    log: AccessLog = app.extensions["casetrack.access_log"]
+    seen_when_answered: list[int] = []
+    original = log.record
+
+    def spy(*args: Any, **kwargs: Any) -> int:
+        position = original(*args, **kwargs)
+        seen_when_answered.append(log.max_position())
+        return position
+
+    log.record = spy  # type: ignore[method-assign]
+    answer = client.get(f"/children/{child_id}", headers=auth())
+    assert answer.status_code == 200
+    assert seen_when_answered and seen_when_answered[0] >= 1
+    # A second application over the same store sees the look: it is durable.
+    settings = app.extensions["casetrack.settings"]
+    other = AccessLog(env=settings.access_log_env())
+    try:
+        from application.access_log import AccessFilter
+
+        assert [r["kind"] for r in other.looks(AccessFilter(child_id=UUID(child_id)))] == [
+            "state"]
+    finally:
+        other.close()
+
+
+def test_every_read_of_a_childs_record_in_the_spec_is_recorded(
+        app: Flask, client: FlaskClient, auth: Auth) -> None:
+    """A new endpoint reading one child's record must record the look (or be listed here)."""
+    spec = app.extensions["casetrack.api"].spec.to_dict()
+    paths = [p for p, ops in spec["paths"].items() if "get" in ops and "{child_id}" in p
+             and f"GET {p}" not in NOT_LOOKS and p.count("{") == 1]
+    assert "/children/{child_id}" in paths
+    unrecorded = []
+    for path in paths:
+        child_id = register(client, auth())
+        answer = client.get(path.replace("{child_id}", child_id),
+                            headers=auth(role="manager", sub="walker"))
+        assert answer.status_code == 200, (path, answer.json)
+        recorded = reads(looks(client, auth, f"?child_id={child_id}")["items"])
+        if len(recorded) != 1:
+            unrecorded.append(path)
+    assert unrecorded == []
+
+
+@pytest.mark.parametrize("query", ["?limit=0", "?since=yesterday", "?child_id=nope"])
+def test_bad_access_queries_are_refused_with_pointers(
+        client: FlaskClient, auth: Auth, query: str) -> None:
+    answer = client.get(f"/audit/access{query}", headers=auth(role="auditor"))
+    assert answer.status_code == 422
+    assert answer.json["errors"][0]["pointer"].startswith("/query/")
+
+
+def test_pages_follow_on_without_gaps(client: FlaskClient, auth: Auth) -> None:
+    child_id = register(client, auth())
+    for _ in range(5):
+        client.get(f"/children/{child_id}", headers=auth(sub="pager"))
+    seen: list[int] = []
+    after = 0
+    while True:
+        page = looks(client, auth, f"?actor=pager&limit=2&after={after}",
+                     **{"X-Access-Purpose": PURPOSE})
+        seen.extend(i["position"] for i in page["items"])
+        if page["next_after"] is None:
+            break
+        after = page["next_after"]
+    assert len(seen) == 5 and seen == sorted(set(seen))

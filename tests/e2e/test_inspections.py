@@ -1,0 +1,156 @@
+"""Inspections over HTTP: an inspector reads only sampled children, only while the window
+is open (on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import settings_for
+from web import create_app
+
+Auth = Callable[..., dict[str, str]]
+START = date(2025, 3, 3)
+END = date(2025, 3, 14)
+INSPECTORATE = "OFSTED-CQC"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.day = START - timedelta(days=7)
+
+    def __call__(self) -> date:
+        return self.day
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def timed_client(tmp_path: Path, store_url: str | None, clock: Clock) -> Iterator[FlaskClient]:
+    app: Flask = create_app(settings_for(tmp_path, store_url), today=clock)
+    yield app.test_client()
+    app.extensions["casetrack"].close()
+
+
+def register(client: FlaskClient, headers: dict[str, str]) -> str:
+    answer = client.post("/children", json={"date_of_birth": "2015-03-02"}, headers=headers)
+    assert answer.status_code == 201, answer.json
+    return str(answer.json["child_id"])
+
+
+def open_inspection(client: FlaskClient, headers: dict[str, str], **body: Any
+                    ) -> dict[str, Any]:
+    body = {"authority": "LA-901", "starts_on": START.isoformat(),
+            "ends_on": END.isoformat(), **body}
+    answer = client.post("/inspections", json=body, headers=headers)
+    assert answer.status_code == 201, answer.json
+    return answer.json  # type: ignore[no-any-return]
+
+
+def test_an_inspector_reads_a_sampled_child_only_while_the_window_is_open(
+        timed_client: FlaskClient, auth: Auth, clock: Clock) -> None:
+    client = timed_client
+    sampled, unsampled = register(client, auth()), register(client, auth())
+    inspector = auth(role="inspector", org=INSPECTORATE, sub="hmi-1")
+    inspection = open_inspection(client, inspector, theme="preparing for adulthood")
+    assert inspection["inspectorate"] == INSPECTORATE and inspection["active"] is False
+    selected = client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                           json={"child_ids": [sampled], "theme": "transitions"},
+                           headers=inspector)
+    assert selected.status_code == 200
+    assert selected.json["sample"] == [sampled]
+    assert selected.json["selections"][0]["method"] == "explicit"
+
+    def reads(child_id: str) -> list[int]:
+        return [client.get(f"/children/{child_id}{suffix}", headers=inspector).status_code
+                for suffix in ("", "/journey", "/history")]
+
+    assert reads(sampled) == [403, 403, 403]  # before the window opens
+    clock.day = START
+    assert reads(sampled) == [200, 200, 200]
+    assert reads(unsampled) == [403, 403, 403]
+    clock.day = END
+    assert reads(sampled) == [200, 200, 200]
+    clock.day = END + timedelta(days=1)
+    assert reads(sampled) == [403, 403, 403]  # the window has closed
+    late = client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                       json={"child_ids": [unsampled]}, headers=inspector)
+    assert late.status_code == 409 and late.json["code"] == "inspection-closed"
+
+
+def test_another_inspectorate_cannot_use_the_sample(
+        timed_client: FlaskClient, auth: Auth, clock: Clock) -> None:
+    client = timed_client
+    child_id = register(client, auth())
+    inspection = open_inspection(client, auth(role="manager"), inspectorate=INSPECTORATE)
+    assert client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                       json={"child_ids": [child_id]}, headers=auth(role="manager")
+                       ).status_code == 200
+    clock.day = START
+    stranger = auth(role="inspector", org="ANOTHER-INSPECTORATE")
+    assert client.get(f"/children/{child_id}", headers=stranger).status_code == 403
+    assert client.get(f"/inspections/{inspection['inspection_id']}",
+                      headers=stranger).status_code == 403
+    ours = auth(role="inspector", org=INSPECTORATE)
+    assert client.get(f"/children/{child_id}", headers=ours).status_code == 200
+
+
+def test_only_children_of_the_inspected_authority_can_be_sampled(
+        timed_client: FlaskClient, auth: Auth) -> None:
+    client = timed_client
+    elsewhere = register(client, auth(org="LA-902"))
+    inspector = auth(role="inspector", org=INSPECTORATE)
+    inspection = open_inspection(client, inspector)
+    answer = client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                         json={"child_ids": [elsewhere]}, headers=inspector)
+    assert answer.status_code == 409 and answer.json["code"] == "sample-child-elsewhere"
+    missing = client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                          json={"child_ids": ["00000000-0000-4000-8000-000000000000"]},
+                          headers=inspector)
+    assert missing.status_code == 404
+    assert client.get(f"/inspections/{inspection['inspection_id']}",
+                      headers=inspector).json["sample"] == []
+
+
+def test_a_manager_must_name_the_inspectorate_and_opens_only_their_own_authority(
+        timed_client: FlaskClient, auth: Auth) -> None:
+    client = timed_client
+    body = {"authority": "LA-901", "starts_on": START.isoformat(), "ends_on": END.isoformat()}
+    unnamed = client.post("/inspections", json=body, headers=auth(role="manager"))
+    assert unnamed.status_code == 409 and unnamed.json["code"] == "inspectorate-required"
+    other = client.post("/inspections", json={**body, "authority": "LA-902",
+                                              "inspectorate": INSPECTORATE},
+                        headers=auth(role="manager"))
+    assert other.status_code == 403
+    backwards = client.post("/inspections", json={**body, "ends_on": "2025-03-01"},
+                            headers=auth(role="inspector", org=INSPECTORATE))
+    assert backwards.status_code == 422
+    assert backwards.json["errors"][0]["pointer"] == "/ends_on"
+
+
+def test_an_inspection_is_kept_as_events_with_who_selected_whom(
+        timed_client: FlaskClient, auth: Auth) -> None:
+    client = timed_client
+    first, second = register(client, auth()), register(client, auth())
+    inspector = auth(role="inspector", org=INSPECTORATE, sub="hmi-2")
+    inspection = open_inspection(client, inspector)
+    url = f"/inspections/{inspection['inspection_id']}"
+    client.post(f"{url}/sample", json={"child_ids": [first]}, headers=inspector)
+    client.post(f"{url}/sample", json={"child_ids": [first, second], "theme": "EHC plans"},
+                headers=auth(role="manager", sub="mgr-3"))
+    read = client.get(url, headers=auth(role="auditor", org="NATIONAL"))
+    assert read.status_code == 200
+    assert read.json["sample"] == [first, second]
+    assert read.json["version"] == 3
+    assert [(s["child_ids"], s["selected_by"]["user_id"], s["theme"])
+            for s in read.json["selections"]] == [([first], "hmi-2", None),
+                                                  ([second], "mgr-3", "EHC plans")]

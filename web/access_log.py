@@ -1,0 +1,88 @@
+"""``GET /audit/access``: who looked at which child's record, when, and why."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from application.access_log import ACCESS_LOG_QUERY, AccessFilter, who_looked
+from web.openapi import problems
+from web.requests import current_actor
+from web.security import PURPOSE_HEADER, access_log, stated_purpose
+
+blp = Blueprint("access_log", __name__, url_prefix="/audit",
+                description="The access log: every look at a child's record")
+
+
+class AccessQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    child_id = fields.UUID(metadata={"description": "looks at this child's record"})
+    actor = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "looks by this user id (or its pseudonym)"})
+    since = fields.AwareDateTime(default_timezone=None, metadata={
+        "description": "looks at or after this moment (UTC when no offset)"})
+    until = fields.AwareDateTime(default_timezone=None, metadata={
+        "description": "looks before this moment (UTC when no offset)"})
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+                           metadata={"description": "the next_after of the previous page"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+
+class LookActorSchema(Schema):
+    user_id = fields.String(required=True)
+    role = fields.String(required=True)
+    organisation = fields.String(required=True)
+
+
+class LookSchema(Schema):
+    position = fields.Integer(required=True)
+    child_id = fields.UUID(allow_none=True)
+    kind = fields.String(required=True, metadata={
+        "description": "state, journey, history, export, integrity or access-log"})
+    actor = fields.Nested(LookActorSchema, required=True)
+    purpose = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    route = fields.String(allow_none=True)
+    at = fields.AwareDateTime(required=True)
+
+
+class LooksSchema(Schema):
+    items = fields.List(fields.Nested(LookSchema), required=True)
+    next_after = fields.Integer(allow_none=True)
+    identifiers = fields.String(required=True, metadata={
+        "description": "clear, or pseudonymised (state a purpose to unlock)"})
+
+
+PURPOSE_PARAMETERS = [
+    {"in": "header", "name": PURPOSE_HEADER, "required": False,
+     "description": "why you are looking (at least 10 characters); recorded, and unlocks "
+                    "staff identifiers for auditors", "schema": {"type": "string",
+                                                                  "maxLength": 300}},
+    {"in": "query", "name": "purpose", "required": False,
+     "description": "as the header", "schema": {"type": "string", "maxLength": 300}},
+]
+
+
+@blp.route("/access")
+class AccessLookups(MethodView):
+    @blp.arguments(AccessQuerySchema, location="query")
+    @blp.response(200, LooksSchema)
+    @blp.doc(parameters=PURPOSE_PARAMETERS)
+    @problems(blp, 401, 403, 422, 500)
+    def get(self, query: dict[str, Any]) -> Any:
+        """Answer "who looked at this child's record?": looks by child, actor and period."""
+        actor, purpose = current_actor(), stated_purpose()
+        key = hashlib.sha256(b"casetrack-pseudonyms:" + current_app.extensions[
+            "casetrack.settings"].secret_key.encode()).digest()
+        answer = who_looked(access_log(), actor=actor, where=AccessFilter(**query),
+                            purpose=purpose, pseudonym_key=key)
+        access_log().record(query.get("child_id"), kind=ACCESS_LOG_QUERY, actor=actor,
+                            purpose=purpose)
+        return answer

@@ -1,0 +1,123 @@
+"""Area SEND inspections: open one, select the children it tracks, read it."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from application.inspections import (
+    InspectionNotFoundError,
+    get_inspection,
+    open_inspection,
+    select_children,
+)
+from domain.inspection import MAX_SELECTION, InspectionError
+from web.openapi import problems
+from web.problems import Problem, problem_response
+from web.requests import current_actor
+from web.schemas import StrictDate, Text
+
+blp = Blueprint("inspections", __name__, url_prefix="/inspections",
+                description="Area SEND inspections and the children they track")
+
+
+class OpenInspectionSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    authority = Text(required=True, max_length=40)
+    inspectorate = Text(max_length=100, metadata={
+        "description": "whose inspectors read the sample (an inspector's own organisation "
+                       "when an inspector opens it; required when a manager does)"})
+    starts_on = StrictDate(required=True)
+    ends_on = StrictDate(required=True, metadata={"description": "inclusive"})
+    theme = Text(max_length=200)
+
+    @validates_schema
+    def _window_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        if "starts_on" in data and "ends_on" in data and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("ends_on is before starts_on", "ends_on")
+
+
+class SelectChildrenSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    child_ids = fields.List(fields.UUID(), required=True,
+                            validate=validate.Length(min=1, max=MAX_SELECTION))
+    theme = Text(max_length=200, metadata={"description": "the case-sampling theme"})
+
+
+class SelectionSchema(Schema):
+    child_ids = fields.List(fields.UUID(), required=True)
+    theme = fields.String(allow_none=True)
+    method = fields.String(required=True, metadata={"description": "explicit"})
+    parameters = fields.Dict(required=True)
+    selected_by = fields.Dict(required=True)
+
+
+class InspectionSchema(Schema):
+    inspection_id = fields.UUID(required=True)
+    authority = fields.String(required=True)
+    inspectorate = fields.String(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    theme = fields.String(allow_none=True)
+    active = fields.Boolean(required=True)
+    version = fields.Integer(required=True)
+    opened_by = fields.Dict(required=True)
+    sample = fields.List(fields.UUID(), required=True)
+    selections = fields.List(fields.Nested(SelectionSchema), required=True)
+
+
+@blp.app_errorhandler(InspectionError)
+def _inspection_refused(error: InspectionError) -> Response:
+    return problem_response(Problem(409, "inspection-refused", "Refused", error.detail,
+                                    code=error.code))
+
+
+@blp.app_errorhandler(InspectionNotFoundError)
+def _inspection_not_found(error: InspectionNotFoundError) -> Response:
+    return problem_response(Problem(404, "inspection-not-found", "No such inspection",
+                                    str(error)))
+
+
+def _tracking() -> Any:
+    return current_app.extensions["casetrack"]
+
+
+@blp.route("")
+class Inspections(MethodView):
+    @blp.arguments(OpenInspectionSchema)
+    @blp.response(201, InspectionSchema)
+    @problems(blp, 401, 403, 409, 413, 422, 500)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Open an inspection of an authority over a window of dates."""
+        view = open_inspection(_tracking(), actor=current_actor(), **data)
+        return view, 201, {"Location": f"/inspections/{view['inspection_id']}"}
+
+
+@blp.route("/<uuid:inspection_id>/sample")
+class Sample(MethodView):
+    @blp.arguments(SelectChildrenSchema)
+    @blp.response(200, InspectionSchema)
+    @problems(blp, 401, 403, 404, 409, 413, 422, 500)
+    def post(self, data: dict[str, Any], inspection_id: UUID) -> Any:
+        """Select children of the inspected authority into the sample, by id."""
+        return select_children(_tracking(), inspection_id, data["child_ids"],
+                               actor=current_actor(), theme=data.get("theme"))
+
+
+@blp.route("/<uuid:inspection_id>")
+class Inspection(MethodView):
+    @blp.response(200, InspectionSchema)
+    @problems(blp, 401, 403, 404, 500)
+    def get(self, inspection_id: UUID) -> Any:
+        """Return the inspection, its window and its sample."""
+        return get_inspection(_tracking(), inspection_id, actor=current_actor())

@@ -1,0 +1,157 @@
+"""Hardening at the edge, and the recording of every look at a child's record.
+
+- Security headers on every answer; ``no-store`` on everything behind authentication;
+  a strict Content-Security-Policy (the HTML page's inline style allowed by its hash).
+- CORS off unless ``CASETRACK_CORS_ORIGINS`` lists origins.
+- A stated purpose (``X-Access-Purpose`` header or ``purpose`` query parameter) is taken
+  off the request before the views parse their query strings, and recorded.
+- After a successful read of a child's record (``READ_ENDPOINTS``), the look is recorded
+  durably in the access log before the answer leaves; if it cannot be recorded the
+  answer is withheld (503).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from typing import Any
+from uuid import UUID
+
+import structlog
+from flask import Flask, Response, current_app, g, request
+from werkzeug.datastructures import ImmutableMultiDict
+
+from application.access_log import AccessLog
+from web.auth import IdentityProviderUnavailableError
+from web.config import Settings
+from web.problems import Problem, problem_response
+
+logger = structlog.get_logger()
+
+PURPOSE_HEADER = "X-Access-Purpose"
+PURPOSE_PARAMETER = "purpose"
+
+# Endpoints that show one child's record, and the kind of look each is. A new read of a
+# child's record joins this map (tests/e2e/test_access_log.py fails until it does).
+READ_ENDPOINTS: dict[str, str] = {
+    "children.Child": "state",
+    "journeys.Journey": "journey",
+    "journeys.History": "history",
+}
+
+CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+_STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
+CORS_METHODS = "GET, POST, OPTIONS"
+CORS_HEADERS = ("Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-ID, "
+                + PURPOSE_HEADER)
+CORS_EXPOSED = "ETag, Location, X-Request-ID, X-Casetrack-Position, Idempotency-Replayed"
+
+
+def access_log() -> AccessLog:
+    log: AccessLog = current_app.extensions["casetrack.access_log"]
+    return log
+
+
+def stated_purpose() -> str | None:
+    purpose: str | None = g.get("purpose")
+    return purpose
+
+
+def record_look(child_id: UUID, kind: str) -> int:
+    """Record that the current actor looked at a child's record (for views outside the map)."""
+    return access_log().record(child_id, kind=kind, actor=g.actor, purpose=stated_purpose(),
+                               request_id=g.get("request_id"),
+                               route=request.url_rule.rule if request.url_rule else None)
+
+
+def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -> None:
+    """Open the access log and install the hooks; call before authentication is installed."""
+    log = AccessLog(env=settings.access_log_env())
+    app.extensions["casetrack.access_log"] = log
+    _close_with_tracking(app, log)
+    origins = frozenset(settings.cors_origins)
+
+    @app.before_request
+    def preflight() -> Response | None:
+        if request.method == "OPTIONS" and origins and request.headers.get(
+                "Origin") in origins and "Access-Control-Request-Method" in request.headers:
+            return Response(status=204)
+        return None
+
+    @app.before_request
+    def take_purpose() -> None:
+        purpose = request.headers.get(PURPOSE_HEADER) or request.args.get(PURPOSE_PARAMETER)
+        g.purpose = purpose.strip() if purpose and purpose.strip() else None
+        if PURPOSE_PARAMETER in request.args:
+            request.args = ImmutableMultiDict(  # type: ignore[misc]
+                [(k, v) for k, v in request.args.items(multi=True) if k != PURPOSE_PARAMETER])
+
+    @app.after_request
+    def record_read(response: Response) -> Response:
+        kind = READ_ENDPOINTS.get(request.endpoint or "")
+        child_id = (request.view_args or {}).get("child_id")
+        if kind is None or not 200 <= response.status_code < 300 or g.get("actor") is None \
+                or not isinstance(child_id, UUID):
+            return response
+        try:
+            record_look(child_id, kind)
+        except Exception as error:  # the answer must not leave unrecorded
+            logger.error("access_not_recorded", error_type=type(error).__name__)
+            return problem_response(Problem(
+                503, "access-not-recorded", "Service Unavailable",
+                "the read could not be recorded in the access log, so it is withheld",
+                headers={"Retry-After": "5"}))
+        return response
+
+    @app.after_request
+    def secure(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        headers["Content-Security-Policy"] = _csp(response)
+        if request.endpoint not in public_endpoints:
+            headers["Cache-Control"] = "no-store"
+        if settings.is_production:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        origin = request.headers.get("Origin")
+        if origin and origin in origins:
+            headers["Access-Control-Allow-Origin"] = origin
+            headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
+            headers["Access-Control-Max-Age"] = "600"
+            if request.method == "OPTIONS":
+                headers["Access-Control-Allow-Methods"] = CORS_METHODS
+                headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        if origins:
+            headers.add("Vary", "Origin")
+        return response
+
+    @app.errorhandler(IdentityProviderUnavailableError)
+    def idp_unavailable(error: IdentityProviderUnavailableError) -> Response:
+        return problem_response(Problem(503, "identity-provider-unavailable",
+                                        "Service Unavailable", str(error),
+                                        headers={"Retry-After": "5"}))
+
+
+def _csp(response: Response) -> str:
+    """Return the policy: nothing may load; an HTML page's own inline style by its hash."""
+    if response.mimetype != "text/html" or response.direct_passthrough:
+        return CSP
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(style).digest()).decode() + "'"
+        for style in _STYLE.findall(response.get_data()))
+    return CSP.replace("default-src 'none';", f"default-src 'none'; style-src {hashes};"
+                       if hashes else "default-src 'none';")
+
+
+def _close_with_tracking(app: Flask, log: AccessLog) -> None:
+    tracking: Any = app.extensions["casetrack"]
+    close_tracking = tracking.close
+
+    def close() -> None:
+        log.close()
+        close_tracking()
+
+    tracking.close = close
