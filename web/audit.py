@@ -15,13 +15,10 @@ from marshmallow import RAISE, Schema, fields, validate
 from application.queries import (
     MAX_LIMIT,
     EventFilter,
-    PositionNotWrittenError,
-    ReadModelsBehindError,
     audit_events,
     stream_audit_events,
 )
 from web.openapi import problems
-from web.problems import Problem, problem_response, validation_problem
 from web.requests import current_actor
 
 blp = Blueprint("audit", __name__, url_prefix="/audit",
@@ -83,19 +80,6 @@ class AuditPageSchema(Schema):
     next_after = fields.Integer(allow_none=True)
     position = fields.Integer(required=True, metadata={
         "description": "the log position the read models reflect"})
-
-
-@blp.app_errorhandler(ReadModelsBehindError)
-def _read_models_behind(error: ReadModelsBehindError) -> Response:
-    return problem_response(Problem(
-        503, "read-models-behind", "Read models not yet consistent", str(error),
-        headers={"Retry-After": "1"}))
-
-
-@blp.app_errorhandler(PositionNotWrittenError)
-def _position_not_written(error: PositionNotWrittenError) -> Response:
-    return problem_response(validation_problem(
-        [{"pointer": "/query/consistent_after", "detail": str(error)}]))
 
 
 @blp.route("/events")

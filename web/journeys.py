@@ -117,7 +117,7 @@ class HistorySchema(Schema):
 
 def _today() -> date:
     tracking = current_app.extensions["casetrack"]
-    return tracking._today()  # type: ignore[no-any-return]  # noqa: SLF001
+    return tracking.today()
 
 
 @blp.route("/<uuid:child_id>/journey")

@@ -94,7 +94,7 @@ class ChildList(MethodView):
                             overdue_clock=overdue, **query)
         tracking = current_app.extensions["casetrack"]
         result = list_children(current_app.extensions["casetrack.readmodels"], actor=actor,
-                               where=where, today=tracking._today(),  # noqa: SLF001
+                               where=where, today=tracking.today(),
                                consistent_after=consistent_after,
                                head=tracking.max_position)
         return result, 200, {"Cache-Control": "no-store",

@@ -16,6 +16,7 @@ from application.errors import (
     StaleVersionError,
 )
 from application.idempotency import IdempotencyKeyReusedError, InvalidIdempotencyKeyError
+from application.queries import PositionNotWrittenError, ReadModelsBehindError
 from domain.errors import InvalidFieldError, RuleViolationError, UnknownEventTypeError
 from web.auth import AuthenticationError
 
@@ -125,6 +126,12 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
                                       "The Idempotency-Key was first used for another request.")
         case InvalidIdempotencyKeyError():
             return Problem(400, "bad-idempotency-key", "Bad Request", str(error))
+        case ReadModelsBehindError():
+            return Problem(503, "read-models-behind", "Read models not yet consistent",
+                           str(error), headers={"Retry-After": "1"})
+        case PositionNotWrittenError():
+            return validation_problem([{"pointer": "/query/consistent_after",
+                                        "detail": str(error)}])
         case InvalidFieldError():
             return validation_problem([{"pointer": "/" + error.field.replace(".", "/"),
                                         "detail": error.message}])
