@@ -552,6 +552,10 @@ class ReadModelRunner(BaseProjectionRunner[Any]):
         return error
 
 
+# Issue 7: the cohort read model registers itself in PROJECTIONS (before the runners).
+import infrastructure.cohort  # noqa: E402, F401, I001
+
+
 class EmbeddedRunners:
     """Both projections' runners, kept inside one process (the embedded server)."""
 
