@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from application import access
+from application.personal_data import check_recordable, seal_payload
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.case_reference import CaseReference
@@ -114,7 +115,9 @@ def _apply(tracking: CaseTracking, actor: Actor, journey: ChildJourney | None,
             today=today, case_ref=line.case_ref, idempotency_key_hash=line.key, **line.payload)
     if journey is None:
         raise InvalidFieldError("type", "the first line of a new case_ref must be ChildRegistered")
-    journey.record(line.type_name, line.payload, actor=actor, occurred_on=line.occurred_on,
+    check_recordable(line.type_name)
+    payload = seal_payload(tracking.vault, journey, line.type_name, line.payload)
+    journey.record(line.type_name, payload, actor=actor, occurred_on=line.occurred_on,
                    today=today, evidence=line.evidence, idempotency_key_hash=line.key)
     return journey
 

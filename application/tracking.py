@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -28,6 +28,12 @@ from application.idempotency import (
     scope_of,
 )
 from application.inspections import InspectionSamples
+from application.personal_data import (
+    PersonalDataVault,
+    check_recordable,
+    reveal,
+    seal_payload,
+)
 from application.transcodings import register_domain_transcodings
 from application.views import clock_view, event_view, journey_view
 from domain.actors import Actor
@@ -73,9 +79,12 @@ class CaseTracking(Application):
     snapshotting_intervals = {ChildJourney: SNAPSHOT_INTERVAL}
 
     def __init__(self, env: Mapping[str, str] | None = None, *,
-                 today: Callable[[], date] = date.today) -> None:
+                 today: Callable[[], date] = date.today,
+                 vault: PersonalDataVault | None = None) -> None:
         super().__init__(env)
         self._today = today
+        # The personal-data vault: free text is sealed with the child's key when set.
+        self.vault = vault
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -88,8 +97,13 @@ class CaseTracking(Application):
         occurred_on: date | None = None, case_ref: str | None = None,
         sex: str | None = None, ethnicity: str | None = None,
         request_id: str | None = None, idempotency: Idempotency | None = None,
+        identifiers: dict[str, str] | None = None,
     ) -> WriteResult:
-        """Open a journey for a child; a case reference must be new to the authority."""
+        """Open a journey for a child; a case reference must be new to the authority.
+
+        The child's key (and ``identifiers``) go into the vault first; if the journey is
+        then not saved, that vault record is discarded (docs/decisions/0006).
+        """
         access.check_may_register(actor, authority)
         replayed = self._replayed(actor, idempotency)
         if replayed is not None:
@@ -98,18 +112,24 @@ class CaseTracking(Application):
         journey = ChildJourney.register(
             authority=authority, date_of_birth=date_of_birth, actor=actor,
             occurred_on=occurred_on or today, today=today, case_ref=case_ref, sex=sex,
-            ethnicity=ethnicity, request_id=request_id,
+            ethnicity=ethnicity, request_id=request_id, child_id=uuid4(),
             idempotency_key_hash=idempotency.key_hash if idempotency else None)
         result = self._written(journey, 0, today)
         index = [CaseReference(authority, case_ref, journey.id)] if case_ref else []
+        if self.vault is not None:
+            self.vault.create(journey.id, identifiers or None)
         try:
             recordings = self.save(journey, *index, *self._keep(actor, idempotency, result))
-        except IntegrityError:
+        except Exception as error:
+            if self.vault is not None:
+                self.vault.discard(journey.id)
+            if not isinstance(error, IntegrityError):
+                raise
             replayed = self._replayed(actor, idempotency)
             if replayed is not None:
                 return replayed
             raise CaseReferenceTakenError(authority, case_ref or "") from None
-        return replace(result, position=recordings[-1].notification.id)
+        return self._revealed(replace(result, position=recordings[-1].notification.id), actor)
 
     def record_event(
         self, child_id: UUID, type_name: str, payload: Mapping[str, Any], *, actor: Actor,
@@ -129,6 +149,8 @@ class CaseTracking(Application):
                 return replayed
             journey = self._journey(child_id)
             self._check_may_record(actor, journey, type_name, payload)
+            check_recordable(type_name)
+            payload = seal_payload(self.vault, journey, type_name, payload)
             if expected_version is not None and journey.version != expected_version:
                 raise StaleVersionError(expected_version, journey.version)
             today = self._today()
@@ -148,7 +170,8 @@ class CaseTracking(Application):
                     raise ConcurrentWriteError(
                         "the journey changed twice while recording") from None
                 continue
-            return replace(result, position=recordings[-1].notification.id)
+            return self._revealed(replace(result, position=recordings[-1].notification.id),
+                                  actor)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # Queries.
@@ -171,8 +194,9 @@ class CaseTracking(Application):
         from domain.clocks import compute_clocks
 
         clocks = compute_clocks(state, on)
-        return journey_view(journey.id, journey.version, state, clocks, as_at=as_at,
-                            known_at=known_at)
+        return reveal(self.vault, journey.id, journey_view(  # type: ignore[no-any-return]
+            journey.id, journey.version, state, clocks, as_at=as_at, known_at=known_at),
+            actor)
 
     def find_by_case_ref(self, authority: str, case_ref: str) -> UUID | None:
         """Return the child id an authority's case reference points at, if any."""
@@ -229,7 +253,12 @@ class CaseTracking(Application):
         if kept.fingerprint != idempotency.fingerprint:
             raise IdempotencyKeyReusedError(
                 "this Idempotency-Key was used for a different request")
-        return WriteResult(position=self.max_position(), replayed=True, **kept.answer)
+        return self._revealed(
+            WriteResult(position=self.max_position(), replayed=True, **kept.answer), actor)
+
+    def _revealed(self, result: WriteResult, actor: Actor) -> WriteResult:
+        """Return a write's answer with its sealed text opened for the writer."""
+        return replace(result, event=reveal(self.vault, result.child_id, result.event, actor))
 
     @staticmethod
     def _keep(actor: Actor, idempotency: Idempotency | None, result: WriteResult

@@ -30,6 +30,7 @@ from web import (
 )
 from web import integrity as web_integrity
 from web import logging as web_logging
+from web import personal_data as web_personal_data
 from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
 
@@ -112,6 +113,7 @@ def create_app(
     # (end of read side)
     web_integrity.init_app(app, settings)
     api.register_blueprint(web_integrity.blp)
+    web_personal_data.init_app(app, api, settings)  # issue 6: vault, erasure, export
     openapi.init_app(app, api)
     return app
 

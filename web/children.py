@@ -10,6 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.tracking import CaseTracking, WriteResult
+from domain.personal_data import IDENTIFIER_FIELDS
 from web.openapi import event_request_body, problems
 from web.requests import (
     current_actor,
@@ -51,9 +52,11 @@ class Children(MethodView):
         body = json_object()
         data = load(RegisterChildSchema(), body)
         actor = current_actor()
+        identifiers = {name: data.pop(name) for name in IDENTIFIER_FIELDS if name in data}
         return written(tracking().register_child(
             authority=data.pop("authority", actor.organisation), actor=actor,
-            request_id=g.request_id, idempotency=idempotency(body), **data))
+            request_id=g.request_id, idempotency=idempotency(body),
+            identifiers=identifiers, **data))
 
 
 @blp.route("/<uuid:child_id>/events")

@@ -1,4 +1,4 @@
-"""The ``casetrack`` command: serve, token, demo."""
+"""The ``casetrack`` command: serve, token, demo, import, and the operations commands."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from application.access import ROLES
-from web import cli_integrity
+from web import cli_integrity, cli_personal_data, cli_projections
 from web.config import ConfigError, Settings, load_settings
 
 DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
@@ -33,11 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     importer.add_argument("--org", required=True, help="the importing local authority")
     importer.add_argument("--user", default="importer", help="recorded as the actor")
     integrity_handlers = cli_integrity.add_commands(commands)
+    personal_data_handlers = cli_personal_data.add_commands(commands)
+    cli_projections.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import,
-                    **integrity_handlers}
+                    **integrity_handlers, **personal_data_handlers,
+                    **cli_projections.handlers()}
         return handlers[args.command](settings, args)
     except ConfigError as error:
         print(f"casetrack: configuration error: {error}", file=sys.stderr)
@@ -55,9 +58,11 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from application.demo import load_demo_cohort
     from application.tracking import CaseTracking
+    from web.personal_data import attach_vault
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tracking = CaseTracking(env=settings.event_store_env())
+    attach_vault(tracking, settings)
     try:
         child_ids = load_demo_cohort(tracking)
     finally:
@@ -72,9 +77,11 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     from application.tracking import CaseTracking
     from domain.actors import Actor
     from web.imports import run_import
+    from web.personal_data import attach_vault
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tracking = CaseTracking(env=settings.event_store_env())
+    attach_vault(tracking, settings)
     try:
         with open(args.file, encoding="utf-8") as lines:
             report = run_import(tracking, Actor(args.user, "manager", args.org), lines)

@@ -14,9 +14,17 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from domain.events import EVENT_TYPES, JourneyEvent, payload_fields
+from domain.personal_data import (
+    nhs_number_is_valid,
+    normal_nhs_number,
+    normal_postcode,
+    postcode_is_valid,
+    uln_is_valid,
+    upn_is_valid,
+)
 
 MAX_TEXT = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -92,6 +100,16 @@ class EvidenceSchema(Schema):
     title = Text(max_length=200)
 
 
+def _shaped(is_valid: Any, message: str) -> Any:
+    """Return a validator that refuses with ``message`` and never echoes the value."""
+
+    def validator(value: str) -> None:
+        if not is_valid(value):
+            raise ValidationError(message)
+
+    return validator
+
+
 class RegisterChildSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -102,6 +120,26 @@ class RegisterChildSchema(Schema):
     sex = Text(validate=validate.OneOf(["F", "M", "U"]))
     ethnicity = Text(max_length=8)
     occurred_on = StrictDate()
+    # Identifiers: kept in the personal-data vault, never in events (docs/decisions/0006).
+    # Error messages never repeat the value given.
+    given_name = Text(max_length=100)
+    family_name = Text(max_length=100)
+    address = Text(max_length=400)
+    postcode = Text(max_length=10, validate=_shaped(postcode_is_valid, "is not a UK postcode"))
+    upn = Text(max_length=13, validate=_shaped(
+        upn_is_valid, "is not a UPN (check letter, 12 characters, valid check letter)"))
+    uln = Text(max_length=10, validate=_shaped(uln_is_valid, "is not a ULN (10 digits with "
+                                                            "a valid check digit)"))
+    nhs_number = Text(max_length=12, validate=_shaped(
+        nhs_number_is_valid, "is not an NHS number (10 digits with a valid check digit)"))
+
+    @post_load
+    def normalise_identifiers(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if "postcode" in data:
+            data["postcode"] = normal_postcode(data["postcode"])
+        if "nhs_number" in data:
+            data["nhs_number"] = normal_nhs_number(data["nhs_number"])
+        return data
 
 
 class WriteResultSchema(Schema):
@@ -184,4 +222,5 @@ def partial_schema(cls: type[JourneyEvent]) -> Schema:
 
 
 def recordable_types() -> list[str]:
-    return sorted(name for name in EVENT_TYPES if name != "ChildRegistered")
+    return sorted(name for name, cls in EVENT_TYPES.items() if name != "ChildRegistered"
+                  and getattr(cls, "via_events_endpoint", True))

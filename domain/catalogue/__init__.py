@@ -9,6 +9,7 @@ from domain.catalogue import (  # noqa: F401
     budgets,
     disputes,
     exceptions,
+    governance,
     health,
     identification,
     movement,

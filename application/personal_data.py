@@ -1,0 +1,293 @@
+"""Personal data: the vault port, sealing free text before the journey sees it, revealing
+it to readers, and the governance use cases (legal holds, erasure, subject access export).
+
+Identifiers (names, address, UPN, ULN, NHS number) live only in the vault. Free text
+about the child (``domain.personal_data.FREE_TEXT``) is sealed with the child's key here,
+before ``journey.record(...)`` builds the event, so the event store — and the hash
+chain over it — only ever holds the sealed text. Erasing the key leaves every event,
+hash and statistic as it was; the text reads "[erased]". See
+docs/decisions/0006-personal-data.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+
+from application.errors import ApplicationError, ConcurrentWriteError, ForbiddenError
+from application.views import event_view
+from domain.actors import Actor
+from domain.catalogue.governance import (
+    LegalHoldPlaced,
+    LegalHoldReleased,
+    PersonalDataShredded,
+    governance_of,
+)
+from domain.catalogue.registration import EntryCorrected, EntryRetracted
+from domain.errors import InvalidFieldError
+from domain.events import JourneyEvent, event_type
+from domain.personal_data import free_text_fields, is_blank, is_sealed
+
+if TYPE_CHECKING:
+    from application.tracking import CaseTracking
+    from domain.journey import ChildJourney
+
+ERASED = "[erased]"
+WITHHELD = "[withheld]"
+UNAVAILABLE = "[unavailable]"
+
+# Roles that read case content in clear; others see "[withheld]" where text is sealed.
+REVEAL_ROLES = frozenset({"caseworker", "manager", "inspector"})
+ERASE_ROLES = frozenset({"admin"})
+HOLD_ROLES = frozenset({"manager", "admin"})
+EXPORT_ROLES = frozenset({"manager"})
+
+
+class PersonalDataErasedError(ApplicationError):
+    """Raised when personal data is given for a child whose personal data was erased."""
+
+
+class ChildKey(Protocol):
+    """One child's key: seals and opens free text (blank text is never sealed)."""
+
+    def seal(self, text: str) -> str: ...
+
+    def open(self, sealed: str) -> str: ...
+
+
+class PersonalDataVault(Protocol):
+    """Where a child's key and identifiers are kept (infrastructure.vault.SQLVault)."""
+
+    def create(self, child_id: UUID, identifiers: dict[str, str] | None = None
+               ) -> ChildKey: ...
+
+    def cipher(self, child_id: UUID) -> ChildKey | None: ...
+
+    def identifiers(self, child_id: UUID) -> dict[str, str] | None: ...
+
+    def is_shredded(self, child_id: UUID) -> bool: ...
+
+    def shredded_at(self, child_id: UUID) -> datetime | None: ...
+
+    def shred(self, child_id: UUID) -> bool: ...
+
+    def discard(self, child_id: UUID) -> None: ...
+
+
+# Sealing (write side).
+
+def check_recordable(type_name: str) -> None:
+    """Refuse governance events outside their own use cases."""
+    if not getattr(event_type(type_name), "via_events_endpoint", True):
+        raise InvalidFieldError("type", f"{type_name} is recorded through its own endpoint")
+
+
+def seal_payload(vault: PersonalDataVault | None, journey: ChildJourney, type_name: str,
+                 payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``payload`` with its free text sealed with the child's key.
+
+    A correction's changes are sealed by the corrected event's own rule. Blank text and
+    values that are not text are left for the domain to judge.
+    """
+    sealed = dict(payload)
+    if vault is None:
+        return sealed
+    cls = event_type(type_name)
+    key: list[ChildKey] = []
+
+    def seal(value: Any) -> Any:
+        if isinstance(value, list):
+            return [seal(item) for item in value]
+        if not isinstance(value, str) or is_blank(value) or is_sealed(value):
+            return value
+        if not key:
+            key.append(_key_for(vault, journey.id))
+        return key[0].seal(value)
+
+    for name in free_text_fields(cls):
+        if name in sealed:
+            sealed[name] = seal(sealed[name])
+    if cls is EntryCorrected and isinstance(sealed.get("changes"), dict):
+        target = journey.event(sealed.get("target_version", 0)) if isinstance(
+            sealed.get("target_version"), int) else None
+        if target is not None:
+            changes = dict(sealed["changes"])
+            for name in free_text_fields(type(target)):
+                if name in changes:
+                    changes[name] = seal(changes[name])
+            sealed["changes"] = changes
+    return sealed
+
+
+def _key_for(vault: PersonalDataVault, child_id: UUID) -> ChildKey:
+    key = vault.cipher(child_id)
+    if key is not None:
+        return key
+    if vault.is_shredded(child_id):
+        raise PersonalDataErasedError(
+            "this child's personal data was erased; free text can no longer be recorded")
+    return vault.create(child_id)  # a journey registered before the vault existed
+
+
+# Revealing (read side).
+
+def reveal(vault: PersonalDataVault | None, child_id: UUID, data: Any, actor: Actor | None
+           ) -> Any:
+    """Return ``data`` with sealed text opened for ``actor``: clear text for roles that read
+    case content, "[withheld]" for others, "[erased]" once the child's key is destroyed."""
+    if vault is None:
+        return data
+    opener: list[Callable[[str], str]] = []
+
+    def open_text(value: str) -> str:
+        if not opener:
+            opener.append(_opener(vault, child_id, actor))
+        return opener[0](value)
+
+    return _walk(data, open_text)
+
+
+def _opener(vault: PersonalDataVault, child_id: UUID, actor: Actor | None
+            ) -> Callable[[str], str]:
+    if actor is not None and actor.role not in REVEAL_ROLES:
+        return lambda _: WITHHELD
+    key = vault.cipher(child_id)
+    if key is not None:
+        return key.open
+    marker = ERASED if vault.is_shredded(child_id) else UNAVAILABLE
+    return lambda _: marker
+
+
+def _walk(value: Any, open_text: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return open_text(value) if is_sealed(value) else value
+    if isinstance(value, dict):
+        return {k: _walk(v, open_text) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_walk(v, open_text) for v in value]
+    return value
+
+
+# Governance use cases.
+
+class PersonalData:
+    """Legal holds, erasure and subject access export of one child's personal data."""
+
+    def __init__(self, tracking: CaseTracking, vault: PersonalDataVault) -> None:
+        self.tracking = tracking
+        self.vault = vault
+
+    def place_hold(self, child_id: UUID, *, actor: Actor, hold_ref: str, basis: str,
+                   occurred_on: date, reason: str | None = None) -> dict[str, Any]:
+        """Place a legal hold: the child's personal data is not erased while it stands."""
+        payload = {"hold_ref": hold_ref, "basis": basis, "reason": reason}
+        return self._record(child_id, LegalHoldPlaced, payload, actor, occurred_on, HOLD_ROLES)
+
+    def release_hold(self, child_id: UUID, *, actor: Actor, hold_ref: str, occurred_on: date,
+                     reason: str | None = None) -> dict[str, Any]:
+        """Release a standing legal hold."""
+        payload = {"hold_ref": hold_ref, "reason": reason}
+        return self._record(child_id, LegalHoldReleased, payload, actor, occurred_on,
+                            HOLD_ROLES)
+
+    def erase(self, child_id: UUID, *, actor: Actor, basis: str,
+              occurred_on: date | None = None) -> dict[str, Any]:
+        """Destroy the child's key, unless a legal hold stands; record the erasure first.
+
+        The event is saved before the key is destroyed: if destroying fails, running the
+        erasure again finds the event and destroys the key. Nothing else changes.
+        """
+        journey = self.tracking.journey_for_update(child_id)
+        _check_role(actor, journey.authority, ERASE_ROLES, "erase personal data")
+        if governance_of(journey.state).shredded_on is None:
+            journey.record(PersonalDataShredded.__name__, {"basis": basis}, actor=actor,
+                           occurred_on=occurred_on or self.tracking.today(),
+                           today=self.tracking.today())
+            self._save(journey)
+        elif self.vault.is_shredded(child_id):  # the domain refuses a second erasure
+            journey.record(PersonalDataShredded.__name__, {"basis": basis}, actor=actor,
+                           occurred_on=occurred_on or self.tracking.today(),
+                           today=self.tracking.today())
+        self.vault.shred(child_id)
+        erased = next(e for e in reversed(journey.log) if isinstance(e, PersonalDataShredded))
+        return {"child_id": child_id, "version": journey.version,
+                "erased_at": self.vault.shredded_at(child_id),
+                "event": event_view(erased)}
+
+    def export(self, child_id: UUID, *, actor: Actor,
+               access_log: Callable[[UUID], Iterable[dict[str, Any]]] | None = None
+               ) -> dict[str, Any]:
+        """Return everything held about the child, readable: identifiers, the journey now,
+        every recorded event (corrected and retracted ones marked) and who looked."""
+        journey = self.tracking.journey_for_update(child_id)
+        _check_role(actor, journey.authority, EXPORT_ROLES, "export a child's record")
+        shredded_at = self.vault.shredded_at(child_id)
+        view = self.tracking.get_journey(child_id, actor=actor)
+        amended_by = _amendments(journey.log)
+        timeline = [dict(event_view(e), **amended_by.get(e.originator_version, {}))
+                    for e in journey.log]
+        registered = journey.log[0]
+        export = {
+            "child_id": child_id,
+            "exported_at": datetime.now(UTC),
+            "authority": journey.authority,
+            "personal_data": "erased" if shredded_at else "held",
+            "erased_at": shredded_at,
+            "identifiers": self.vault.identifiers(child_id),
+            "registration": {name: getattr(registered, name, None) for name in (
+                "date_of_birth", "case_ref", "sex", "ethnicity")},
+            "journey": view,
+            "timeline": timeline,
+            "access_log": ({"available": True, "looks": list(access_log(child_id))}
+                           if access_log is not None else
+                           {"available": False, "looks": [],
+                            "note": "no access log is configured in this installation"}),
+        }
+        return reveal(self.vault, child_id, export, actor)  # type: ignore[no-any-return]
+
+    def identifiers(self, child_id: UUID, *, actor: Actor) -> dict[str, str] | None:
+        journey = self.tracking.journey_for_update(child_id)
+        _check_role(actor, journey.authority, EXPORT_ROLES, "read a child's identifiers")
+        return self.vault.identifiers(child_id)
+
+    def _record(self, child_id: UUID, cls: type[JourneyEvent], payload: dict[str, Any],
+                actor: Actor, occurred_on: date, roles: frozenset[str]) -> dict[str, Any]:
+        journey = self.tracking.journey_for_update(child_id)
+        _check_role(actor, journey.authority, roles, f"record {cls.__name__}")
+        sealed = seal_payload(self.vault, journey, cls.__name__, payload)
+        event = journey.record(cls.__name__, sealed, actor=actor, occurred_on=occurred_on,
+                               today=self.tracking.today())
+        position = self._save(journey)
+        return {"child_id": child_id, "version": journey.version, "position": position,
+                "event": reveal(self.vault, child_id, event_view(event), actor)}
+
+    def _save(self, journey: ChildJourney) -> int:
+        try:
+            recordings = self.tracking.save(journey)
+        except IntegrityError:
+            raise ConcurrentWriteError("the journey changed while recording") from None
+        return recordings[-1].notification.id if recordings else 0
+
+
+def _check_role(actor: Actor, authority: str, roles: frozenset[str], what: str) -> None:
+    if actor.role not in roles:
+        raise ForbiddenError(f"role {actor.role!r} may not {what}")
+    if actor.organisation != authority:
+        raise ForbiddenError("this journey belongs to another authority")
+
+
+def _amendments(log: Iterable[JourneyEvent]) -> dict[int, dict[str, list[int]]]:
+    """Return, per event version, the versions that corrected or retracted it."""
+    found: dict[int, dict[str, list[int]]] = {}
+    for e in log:
+        if isinstance(e, EntryCorrected):
+            found.setdefault(e.target_version, {}).setdefault("corrected_by", []).append(
+                e.originator_version)
+        elif isinstance(e, EntryRetracted):
+            found.setdefault(e.target_version, {}).setdefault("retracted_by", []).append(
+                e.originator_version)
+    return found

@@ -1,0 +1,285 @@
+"""The personal-data vault: one key per child, wrapped by the master key; identifiers
+sealed with it; erasure destroys it (crypto-shredding).
+
+Envelope encryption with ``cryptography``:
+
+- each child has a random 256-bit data key, stored only wrapped (AES-GCM under the
+  master key, the child id as associated data, so a wrapped key moved to another row
+  does not open);
+- two keys are derived from it with HKDF-SHA256: an AES-GCM key for the identifiers
+  record, and an AES-SIV key for free text in events. AES-SIV is deterministic (the
+  same text of one child seals to the same value), so the journey's rules that compare
+  text still work on sealed text; it reveals only that two texts of one child are equal;
+- erasure clears the wrapped key and the identifiers and keeps a tombstone (when), so a
+  key is never created again for an erased child.
+
+The vault is its own table: a SQLite file in the data directory (``secure_delete`` on,
+so erased rows are overwritten) or a table in the PostgreSQL database. Never in events.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from uuid import UUID
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import (
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    delete,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from domain.personal_data import is_blank, is_sealed, seal_format, sealed_parts
+
+SQLITE_FILE = "casetrack-personal-data.sqlite"
+MASTER_KEY_BYTES = 32
+DATA_KEY_BYTES = 32
+
+metadata = MetaData()
+vault_table = Table(
+    "casetrack_personal_data", metadata,
+    Column("child_id", String(36), primary_key=True),
+    Column("master_key_id", String(16), nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=True),
+    Column("identifiers", LargeBinary, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("shredded_at", DateTime(timezone=True), nullable=True),
+)
+
+
+class VaultError(Exception):
+    """Raised when the vault cannot do what was asked."""
+
+
+class MasterKeyMismatchError(VaultError):
+    """Raised when a child's key was wrapped by another master key than the configured one."""
+
+
+class ChildKeyShreddedError(VaultError):
+    """Raised when sealing for a child whose key was destroyed."""
+
+
+def master_key_id(master_key: bytes) -> str:
+    """Return a short, non-secret name of a master key (to detect the wrong one)."""
+    return hashlib.sha256(b"casetrack-master-key-id:" + master_key).hexdigest()[:16]
+
+
+class ChildCipher:
+    """Seal and open one child's free text and identifiers with the child's data key."""
+
+    def __init__(self, child_id: UUID, data_key: bytes) -> None:
+        self._aad = str(child_id).encode()
+        self._siv = AESSIV(_derive(data_key, b"casetrack free text", 64))
+        self._gcm = AESGCM(_derive(data_key, b"casetrack identifiers", 32))
+
+    def seal(self, text: str) -> str:
+        """Return ``text`` sealed; blank text stays as it is."""
+        if is_blank(text) or is_sealed(text):
+            return text
+        ciphertext = self._siv.encrypt(text.encode(), [self._aad])
+        return seal_format(len(text), base64.urlsafe_b64encode(ciphertext).decode())
+
+    def open(self, sealed: str) -> str:
+        """Return the clear text of ``sealed`` (text that is not sealed is returned as is)."""
+        if not is_sealed(sealed):
+            return sealed
+        _, encoded = sealed_parts(sealed)
+        try:
+            return self._siv.decrypt(base64.urlsafe_b64decode(encoded), [self._aad]).decode()
+        except InvalidTag:
+            raise VaultError("sealed text does not open with this child's key") from None
+
+    def seal_record(self, record: dict[str, Any]) -> bytes:
+        nonce = os.urandom(12)
+        plain = json.dumps(record, sort_keys=True).encode()
+        return nonce + self._gcm.encrypt(nonce, plain, self._aad)
+
+    def open_record(self, blob: bytes) -> dict[str, Any]:
+        try:
+            plain = self._gcm.decrypt(blob[:12], blob[12:], self._aad)
+        except InvalidTag:
+            raise VaultError("the identifiers record does not open with this child's key"
+                             ) from None
+        record: dict[str, Any] = json.loads(plain)
+        return record
+
+
+def _derive(data_key: bytes, info: bytes, length: int) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(
+        data_key)
+
+
+class SQLVault:
+    """The personal-data vault in a SQL table (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine, master_key: bytes) -> None:
+        if len(master_key) != MASTER_KEY_BYTES:
+            raise VaultError(f"the master key must be {MASTER_KEY_BYTES} bytes")
+        self._engine = engine
+        self._master = AESGCM(master_key)
+        self._master_id = master_key_id(master_key)
+        metadata.create_all(engine)
+
+    @classmethod
+    def at(cls, url: str, master_key: bytes) -> SQLVault:
+        """Return the vault at a SQLAlchemy URL (on PostgreSQL, ``?schema=`` puts the table
+        in the event store's schema)."""
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        schema = query.pop("schema", None)
+        connect_args = {"options": f"-csearch_path={unquote(schema)}"} if schema else {}
+        if schema:
+            url = urlunsplit(parts._replace(query=urlencode(query)))
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        return cls(engine, master_key)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # Keys.
+
+    def create(self, child_id: UUID, identifiers: dict[str, str] | None = None) -> ChildCipher:
+        """Create the child's key (and identifiers record); return its cipher.
+
+        Refused for an erased child. Creating a key that exists returns the existing one,
+        with the identifiers replaced when given.
+        """
+        data_key = os.urandom(DATA_KEY_BYTES)
+        cipher = ChildCipher(child_id, data_key)
+        row = {"child_id": str(child_id), "master_key_id": self._master_id,
+               "wrapped_key": self._wrap(child_id, data_key),
+               "identifiers": cipher.seal_record(identifiers) if identifiers else None,
+               "created_at": datetime.now(UTC), "shredded_at": None}
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(insert(vault_table).values(**row))
+            return cipher
+        except IntegrityError:
+            existing = self.cipher(child_id)
+            if existing is None:
+                raise ChildKeyShreddedError("the child's personal data was erased") from None
+            if identifiers:
+                self.put_identifiers(child_id, identifiers)
+            return existing
+
+    def cipher(self, child_id: UUID) -> ChildCipher | None:
+        """Return the child's cipher, or None when the child has no key (none yet, or erased)."""
+        row = self._row(child_id)
+        if row is None or row.wrapped_key is None:
+            return None
+        if row.master_key_id != self._master_id:
+            raise MasterKeyMismatchError(
+                "this child's key was wrapped by another master key (CASETRACK_MASTER_KEY)")
+        return ChildCipher(child_id, self._unwrap(child_id, row.wrapped_key))
+
+    def is_shredded(self, child_id: UUID) -> bool:
+        row = self._row(child_id)
+        return row is not None and row.shredded_at is not None
+
+    def shredded_at(self, child_id: UUID) -> datetime | None:
+        row = self._row(child_id)
+        if row is None or row.shredded_at is None:
+            return None
+        at: datetime = row.shredded_at  # SQLite gives back naive UTC
+        return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+    def shred(self, child_id: UUID) -> bool:
+        """Destroy the child's key and identifiers; return False if already destroyed."""
+        now = datetime.now(UTC)
+        with self._engine.begin() as connection:
+            done = connection.execute(
+                update(vault_table).where(vault_table.c.child_id == str(child_id),
+                                          vault_table.c.shredded_at.is_(None))
+                .values(wrapped_key=None, identifiers=None, shredded_at=now)).rowcount
+            if done:
+                return True
+            exists = connection.execute(select(vault_table.c.child_id).where(
+                vault_table.c.child_id == str(child_id))).first()
+            if exists is None:  # never had a key: leave a tombstone all the same
+                connection.execute(insert(vault_table).values(
+                    child_id=str(child_id), master_key_id=self._master_id, wrapped_key=None,
+                    identifiers=None, created_at=now, shredded_at=now))
+                return True
+        return False
+
+    def discard(self, child_id: UUID) -> None:
+        """Remove a record whose journey was never saved (a registration that failed)."""
+        with self._engine.begin() as connection:
+            connection.execute(delete(vault_table).where(
+                vault_table.c.child_id == str(child_id), vault_table.c.shredded_at.is_(None)))
+
+    # Identifiers.
+
+    def put_identifiers(self, child_id: UUID, identifiers: dict[str, str]) -> None:
+        cipher = self.cipher(child_id)
+        if cipher is None:
+            raise ChildKeyShreddedError("the child has no key")
+        with self._engine.begin() as connection:
+            connection.execute(update(vault_table).where(
+                vault_table.c.child_id == str(child_id)).values(
+                identifiers=cipher.seal_record(identifiers)))
+
+    def identifiers(self, child_id: UUID) -> dict[str, str] | None:
+        """Return the child's identifiers, or None when there are none or they were erased."""
+        row = self._row(child_id)
+        if row is None or row.identifiers is None or row.wrapped_key is None:
+            return None
+        cipher = self.cipher(child_id)
+        assert cipher is not None
+        return cipher.open_record(row.identifiers)
+
+    def raw_identifiers(self, child_id: UUID) -> bytes | None:
+        """Return the stored (encrypted) identifiers record, for checks."""
+        row = self._row(child_id)
+        return None if row is None else row.identifiers
+
+    # Helpers.
+
+    def _row(self, child_id: UUID) -> Any:
+        with self._engine.connect() as connection:
+            return connection.execute(select(vault_table).where(
+                vault_table.c.child_id == str(child_id))).first()
+
+    def _wrap(self, child_id: UUID, data_key: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._master.encrypt(nonce, data_key, _key_aad(child_id))
+
+    def _unwrap(self, child_id: UUID, wrapped: bytes) -> bytes:
+        try:
+            return self._master.decrypt(wrapped[:12], wrapped[12:], _key_aad(child_id))
+        except InvalidTag:
+            raise MasterKeyMismatchError("the child's key does not unwrap with the master key"
+                                         ) from None
+
+
+def _key_aad(child_id: UUID) -> bytes:
+    return b"casetrack data key:" + str(child_id).encode()
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA secure_delete=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

@@ -1,0 +1,124 @@
+"""The personal-data vault on real SQLite and PostgreSQL: envelope encryption, identifiers
+kept only encrypted, and erasure that destroys the key for good."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from infrastructure.persistence import sqlalchemy_url
+from infrastructure.vault import (
+    SQLITE_FILE,
+    ChildKeyShreddedError,
+    MasterKeyMismatchError,
+    SQLVault,
+    VaultError,
+)
+
+MARKER = "ZZQX-MARKER-NAME"
+IDENTIFIERS = {"given_name": MARKER, "family_name": "Synthetic", "postcode": "SW1A 1AA"}
+
+
+@pytest.fixture
+def url(tmp_path: Path, store_url: str | None) -> str:
+    return sqlalchemy_url(store_url, tmp_path, SQLITE_FILE)
+
+
+@pytest.fixture
+def vault(url: str) -> Iterator[SQLVault]:
+    opened = SQLVault.at(url, os.urandom(32))
+    yield opened
+    opened.close()
+
+
+def raw_rows(url: str) -> bytes:
+    """Return every stored byte of the vault table, as the database holds it."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT child_id, wrapped_key, identifiers FROM casetrack_personal_data")).all()
+    finally:
+        engine.dispose()
+    return b"".join(bytes(v) if isinstance(v, bytes | memoryview) else str(v).encode()
+                    for row in rows for v in row if v is not None)
+
+
+def test_identifiers_are_stored_encrypted_and_read_back_in_clear(vault: SQLVault,
+                                                                  url: str) -> None:
+    child = uuid.uuid4()
+    vault.create(child, IDENTIFIERS)
+    assert vault.identifiers(child) == IDENTIFIERS
+    assert MARKER.encode() not in raw_rows(url)
+
+
+def test_free_text_seals_the_same_way_for_one_child_and_opens_only_with_its_key(
+        vault: SQLVault) -> None:
+    child, other = uuid.uuid4(), uuid.uuid4()
+    key = vault.create(child)
+    sealed = key.seal(MARKER)
+    assert MARKER not in sealed
+    assert key.seal(MARKER) == sealed
+    assert key.open(sealed) == MARKER
+    assert vault.create(other).seal(MARKER) != sealed
+    with pytest.raises(VaultError):
+        vault.create(other).open(sealed)
+    assert key.seal("   ") == "   "
+
+
+def test_erasure_destroys_the_key_and_identifiers_and_refuses_a_new_key(
+        vault: SQLVault, url: str) -> None:
+    child = uuid.uuid4()
+    sealed = vault.create(child, IDENTIFIERS).seal(MARKER)
+    assert vault.shred(child) is True
+    assert vault.cipher(child) is None
+    assert vault.identifiers(child) is None
+    assert vault.is_shredded(child)
+    assert vault.shred(child) is False
+    with pytest.raises(ChildKeyShreddedError):
+        vault.create(child)
+    assert sealed.startswith("sealed:v1:")
+    stored = raw_rows(url)
+    assert MARKER.encode() not in stored and str(child).encode() in stored
+
+
+def test_a_vault_opened_with_another_master_key_refuses_to_unwrap(url: str) -> None:
+    first = SQLVault.at(url, os.urandom(32))
+    child = uuid.uuid4()
+    first.create(child, IDENTIFIERS)
+    first.close()
+    second = SQLVault.at(url, os.urandom(32))
+    try:
+        with pytest.raises(MasterKeyMismatchError):
+            second.cipher(child)
+    finally:
+        second.close()
+
+
+def test_a_registration_that_failed_leaves_no_record(vault: SQLVault) -> None:
+    child = uuid.uuid4()
+    vault.create(child, IDENTIFIERS)
+    vault.discard(child)
+    assert vault.cipher(child) is None and not vault.is_shredded(child)
+
+
+def test_the_sqlite_vault_overwrites_erased_rows(tmp_path: Path) -> None:
+    path = tmp_path / SQLITE_FILE
+    vault = SQLVault.at(f"sqlite:///{path}", os.urandom(32))
+    try:
+        with vault._engine.connect() as connection:  # noqa: SLF001
+            assert connection.exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+        child = uuid.uuid4()
+        vault.create(child, IDENTIFIERS)
+        vault.shred(child)
+    finally:
+        vault.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT wrapped_key, identifiers FROM "
+                                  "casetrack_personal_data").fetchall() == [(None, None)]
