@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from typing import Protocol
 from uuid import UUID
 
@@ -144,3 +145,28 @@ def check_may_verify_integrity(actor: Actor, authority: str | None) -> None:
         raise ForbiddenError(f"role {actor.role!r} may not check integrity")
     if authority is not None and actor.organisation != authority:
         raise ForbiddenError("this journey belongs to another authority")
+
+
+# Issue 7: thematic reports and the area picture.
+REPORT_ROLES = frozenset({"manager", "auditor"})
+
+
+def check_may_report(actor: Actor, authority: str, *,
+                     inspecting: Callable[[str, str], bool]) -> None:
+    """Allow managers and auditors of the authority, and inspectors of an inspectorate
+    with an active inspection of it (``inspecting(inspectorate, authority)``)."""
+    if actor.role in REPORT_ROLES:
+        if actor.organisation != authority:
+            raise ForbiddenError("reports cover the staff's own authority only")
+        return
+    if actor.role == "inspector":
+        if not inspecting(actor.organisation, authority):
+            raise ForbiddenError("inspectors ask reports only of an authority under an "
+                                 "active inspection")
+        return
+    raise ForbiddenError(f"role {actor.role!r} may not ask reports")
+
+
+def report_pseudonymises(actor: Actor) -> bool:
+    """Inspectors see children (and staff) in reports only by pseudonym."""
+    return actor.role == "inspector"

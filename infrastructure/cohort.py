@@ -20,7 +20,7 @@ Every row keeps dates, not statuses: the reports decide "as at" a date from the 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
@@ -277,7 +277,8 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
 
 
 def _fact(child_id: str, authority: str, kind: str, key: str, **values: Any) -> dict[str, Any]:
-    row = {"child_id": child_id, "kind": kind, "key": key[:120], "authority": authority,
+    row: dict[str, Any] = {
+           "child_id": child_id, "kind": kind, "key": key[:120], "authority": authority,
            "started_on": None, "due_on": None, "stopped_on": None, "responsible": None,
            "exception_ground": None, "subject": None, "parent": None, "anchor_on": None,
            "outcome": None, "detail": {}}
@@ -493,7 +494,7 @@ class SQLCohortReports:
     def disputes(self, authority: str) -> list[dict[str, Any]]:
         return self._rows(CohortDispute, authority)
 
-    def facts(self, authority: str, kinds: Sequence[str]) -> list[dict[str, Any]]:
+    def facts(self, authority: str, kinds: Iterable[str]) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(CohortFact.__table__).where(
                 CohortFact.authority == authority, CohortFact.kind.in_(list(kinds)))

@@ -114,6 +114,13 @@ def create_app(
     web_integrity.init_app(app, settings)
     api.register_blueprint(web_integrity.blp)
     web_personal_data.init_app(app, api, settings)  # issue 6: vault, erasure, export
+    from web import reports as web_reports  # issue 7: thematic questions, area picture
+
+    api.register_blueprint(web_reports.blp)
+    from web import bundles, exports  # issue 7: case bundles and SEN2
+
+    api.register_blueprint(bundles.blp)
+    api.register_blueprint(exports.blp)
     openapi.init_app(app, api)
     return app
 

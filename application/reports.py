@@ -1,0 +1,928 @@
+"""Thematic and cohort questions, and the area picture, from the cohort read model.
+
+Each question takes a ``Cohort`` (authority, ``as_at``, period, filters, a breakdown
+dimension) and answers counts, percentages, medians and means, each with the children
+behind it, overall and per group of the breakdown. Facts are read as at ``as_at`` from
+their dates: a step counts if it happened by ``as_at`` (as the record now stands,
+corrections included); a clock is late as at ``as_at`` if it stopped after its due date,
+or had not stopped by ``as_at`` and ``as_at`` is past its due date.
+
+Inspectors get pseudonymous child ids (a keyed hash); managers and auditors the child ids.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from typing import Any, Protocol
+
+from application.access import check_may_report, report_pseudonymises
+from application.queries import AGE_BANDS, ReadModels, ensure_reached
+from domain.actors import Actor
+from domain.calendar import DEFAULT_COUNTING
+
+COHORT_PROJECTION = "cohort"
+CHILD_DIMENSIONS = ("primary_need", "age_band", "sex", "ethnicity", "setting_type",
+                    "requester")
+CLOSURE_GROUNDS = ("school_closure_window", "early_years_closure_window")
+AUTISM_SERVICES = ("ND_AUTISM", "AUTISM", "autism")
+
+
+class CohortStore(Protocol):
+    """The rows the reports read (``infrastructure.cohort.SQLCohortReports``)."""
+
+    def children(self, authority: str) -> dict[str, dict[str, Any]]: ...
+
+    def requests(self, authority: str) -> list[dict[str, Any]]: ...
+
+    def disputes(self, authority: str) -> list[dict[str, Any]]: ...
+
+    def facts(self, authority: str, kinds: Iterable[str]) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """Who a question is asked about, as at when, and how to break the answer down."""
+
+    authority: str
+    as_at: date
+    period_from: date | None = None
+    period_to: date | None = None
+    primary_need: str | None = None
+    age_band: str | None = None
+    sex: str | None = None
+    ethnicity: str | None = None
+    setting_type: str | None = None
+    requester: str | None = None
+    breakdown: str | None = None
+
+    def in_period(self, day: date | None) -> bool:
+        return day is not None and day <= self.as_at and \
+            (self.period_from is None or day >= self.period_from) and \
+            (self.period_to is None or day <= self.period_to)
+
+
+@dataclass
+class Record:
+    """One thing counted (a request, an advice request, a child...) and what holds of it."""
+
+    child_id: str
+    flags: dict[str, bool]
+    values: dict[str, float | None] = field(default_factory=dict)
+    dims: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question: its rows, its measures (flag and its denominator) and its values."""
+
+    name: str
+    title: str
+    measures: tuple[tuple[str, str | None], ...]
+    values: tuple[str, ...]
+    dimensions: tuple[str, ...]
+    records: Callable[[Data, Cohort], list[Record]]
+
+
+class Data:
+    """The authority's cohort rows, fetched once per answer."""
+
+    def __init__(self, store: CohortStore, authority: str) -> None:
+        self.store = store
+        self.authority = authority
+        self.children = store.children(authority)
+        self._facts: dict[str, list[dict[str, Any]]] = {}
+
+    def facts(self, *kinds: str) -> list[dict[str, Any]]:
+        missing = [k for k in kinds if k not in self._facts]
+        if missing:
+            for k in missing:
+                self._facts[k] = []
+            for row in self.store.facts(self.authority, missing):
+                self._facts[row["kind"]].append(row)
+        return [row for k in kinds for row in self._facts[k]]
+
+    def requests(self) -> list[dict[str, Any]]:
+        return self.store.requests(self.authority)
+
+    def disputes(self) -> list[dict[str, Any]]:
+        return self.store.disputes(self.authority)
+
+
+# Dates as at a day.
+
+
+def happened(day: date | None, as_at: date) -> bool:
+    return day is not None and day <= as_at
+
+
+def open_at(started: date | None, stopped: date | None, as_at: date) -> bool:
+    return started is not None and started <= as_at and (stopped is None or stopped > as_at)
+
+
+def late_at(due: date | None, stopped: date | None, as_at: date) -> bool:
+    """Late as at ``as_at``: stopped after the due date, or still open past it."""
+    if due is None:
+        return False
+    if stopped is not None and stopped <= as_at:
+        return stopped > due
+    return as_at > due
+
+
+def days_late(due: date | None, stopped: date | None, as_at: date) -> float | None:
+    if not late_at(due, stopped, as_at):
+        return None
+    assert due is not None
+    end = stopped if stopped is not None and stopped <= as_at else as_at
+    return float((end - due).days)
+
+
+def weeks(start: date, end: date) -> float:
+    return round((end - start).days / 7, 2)
+
+
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def age_band(born: date, day: date) -> str | None:
+    age = age_on(born, day)
+    return next((band for band, (low, high) in AGE_BANDS.items() if low <= age <= high), None)
+
+
+# The questions.
+
+
+def _request_records(data: Data, cohort: Cohort, on: Callable[[dict[str, Any]], date | None],
+                     build: Callable[[dict[str, Any]], Record | None]) -> list[Record]:
+    out = []
+    for r in data.requests():
+        if not cohort.in_period(on(r)):
+            continue
+        record = build(r)
+        if record is not None:
+            record.dims.setdefault("requester", r["requester_role"])
+            record.dims.setdefault("month", on(r).strftime("%Y-%m"))  # type: ignore[union-attr]
+            out.append(record)
+    return out
+
+
+def timeliness_records(data: Data, cohort: Cohort) -> list[Record]:
+    """New plans issued in the period: within 20 weeks with and without exceptions."""
+
+    def build(r: dict[str, Any]) -> Record:
+        issued, due = r["final_issued_on"], r["k4_due_on"]
+        within = issued <= due
+        exception = r["k4_ground"] is not None
+        taken = (issued - r["received_on"]).days
+        return Record(r["child_id"], {
+            "within_20_weeks": within, "over_20_weeks": not within,
+            "exception_applied": exception, "no_exception": not exception,
+            "within_20_weeks_excluding_exceptions": within and not exception,
+            "late_without_exception": not within and not exception,
+            "late_exception_applies": not within and exception,
+            "over_20_weeks_within_a_year": not within and taken <= 365,
+            "over_a_year": taken > 365,
+        }, {"weeks_to_issue": weeks(r["received_on"], issued)},
+            {"exception_ground": r["k4_ground"]})
+
+    return _request_records(data, cohort, lambda r: r["final_issued_on"], build)
+
+
+def decision_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Requests received in the period: decided within 6 weeks, refusals."""
+    as_at = cohort.as_at
+
+    def build(r: dict[str, Any]) -> Record:
+        notified = r["decision_notified_on"] if happened(r["decision_notified_on"], as_at) \
+            else None
+        decided = notified is not None and r["decision"] is not None
+        withdrawn = not decided and happened(r["withdrawn_on"], as_at)
+        due = r["k1_due_on"]
+        return Record(r["child_id"], {
+            "decided": decided, "within_6_weeks": decided and notified <= due,
+            "over_6_weeks": (decided and notified > due) or (
+                not decided and not withdrawn and as_at > due),
+            "decided_to_assess": decided and r["decision"] == "assess",
+            "refused": decided and r["decision"] == "not_assess",
+            "withdrawn": withdrawn, "no_decision_yet": not decided and not withdrawn,
+            "rya": bool(r["rya"]), "exception_applied": r["k1_ground"] is not None,
+        }, {"weeks_to_decision": weeks(r["received_on"], notified)
+            if decided and notified else None},
+            {"exception_ground": r["k1_ground"]})
+
+    return _request_records(data, cohort, lambda r: r["received_on"], build)
+
+
+def exception_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Every exception claimed in the period, by ground and clock, and whether it holds."""
+    out = []
+    for f in data.facts("exception_claim"):
+        if not cohort.in_period(f["anchor_on"]):
+            continue
+        verdict = f["outcome"] or ""
+        closure = f["subject"] in CLOSURE_GROUNDS
+        out.append(Record(f["child_id"], {
+            "holds": verdict == "holds", "withdrawn": verdict == "withdrawn",
+            "rejected": verdict.startswith("rejected"),
+            "closure_claim": closure,
+            "closure_claim_holds": closure and verdict == "holds",
+            "closure_inconsistent_with_dates": closure and verdict not in ("holds",
+                                                                           "withdrawn"),
+        }, {}, {"ground": f["subject"], "clock": f["parent"], "outcome": verdict,
+                "phase": (f["detail"] or {}).get("phase"),
+                "month": f["anchor_on"].strftime("%Y-%m")}))
+    return out
+
+
+def advice_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Advice asked in the period: back within 6 weeks, days late, and pushed past week 20."""
+    as_at = cohort.as_at
+    out = []
+    for f in data.facts("K2"):
+        if f["due_on"] is None or not cohort.in_period(f["started_on"]):
+            continue
+        stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        late = late_at(f["due_on"], stopped, as_at)
+        week_20 = f["anchor_on"]
+        final = (f["detail"] or {}).get("final_issued_on")
+        final_on = date.fromisoformat(final) if final else None
+        final_on = final_on if happened(final_on, as_at) else None
+        plan_late = week_20 is not None and late_at(week_20, final_on, as_at)
+        pushed = late and plan_late and week_20 is not None and (
+            stopped is None or stopped > week_20 or (final_on is not None and stopped >
+                                                     (final_on - timedelta(weeks=2))))
+        out.append(Record(f["child_id"], {
+            "returned": stopped is not None,
+            "within_6_weeks": stopped is not None and stopped <= f["due_on"],
+            "late": late, "late_exception_applies": late and f["exception_ground"] is not None,
+            "pushed_plan_past_week_20": bool(pushed),
+        }, {"days_late": days_late(f["due_on"], stopped, as_at)},
+            {"adviser_type": f["subject"], "responsible": f["responsible"],
+             "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def _plan_active(child: dict[str, Any], day: date) -> bool:
+    made = child["plan_made_on"]
+    ended = [d for d in (child["plan_ceased_on"], child["transferred_out_on"]) if d]
+    return made is not None and made <= day and not any(d <= day for d in ended)
+
+
+def reviews_overdue_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Active plans as at the day: the annual review overdue (12 months), under-5s (6)."""
+    as_at = cohort.as_at
+    out = []
+    for f in data.facts("K7"):
+        child = data.children.get(f["child_id"])
+        if child is None or not _plan_active(child, as_at) or not open_at(
+                f["started_on"], f["stopped_on"], as_at) or f["due_on"] is None:
+            continue
+        under_5 = age_on(child["date_of_birth"], as_at) < 5
+        six_months = DEFAULT_COUNTING.add_months(f["started_on"], 6)
+        out.append(Record(f["child_id"], {
+            "overdue": as_at > f["due_on"],
+            "under_5": under_5, "under_5_no_review_in_6_months": under_5 and as_at > six_months,
+        }, {"days_overdue": days_late(f["due_on"], None, as_at)},
+            {"last_review_or_plan_on": f["started_on"].isoformat()}))
+    return out
+
+
+def review_decision_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Review meetings in the period: decision past 4 weeks; amendments past 8 / 12 weeks."""
+    as_at = cohort.as_at
+    out = []
+    for f in data.facts("K10", "K11"):
+        meeting = f["started_on"] if f["kind"] == "K10" else f["anchor_on"]
+        if not cohort.in_period(f["started_on"]):
+            continue
+        stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        if f["kind"] == "K10":
+            flags = {"review": True, "decision_issued": stopped is not None,
+                     "decision_past_4_weeks": late_at(f["due_on"], stopped, as_at)}
+            value = {"weeks_to_decision": weeks(meeting, stopped) if stopped else None}
+        else:
+            twelve = DEFAULT_COUNTING.add_weeks(meeting, 12) if meeting else None
+            flags = {"amendment": True, "amendment_finalised": stopped is not None,
+                     "amendment_past_8_weeks": late_at(f["due_on"], stopped, as_at),
+                     "amendment_past_12_weeks_from_meeting": late_at(twelve, stopped, as_at)}
+            value = {"weeks_meeting_to_amendment": weeks(meeting, stopped)
+                     if stopped and meeting else None}
+        out.append(Record(f["child_id"], flags, value,
+                          {"step": "review_decision" if f["kind"] == "K10" else "amendment",
+                           "review_type": f["subject"],
+                           "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def phase_transfer_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Phase transfers due in the period (15 February / 31 March): finalised in time?"""
+    as_at = cohort.as_at
+    out = []
+    for f in data.facts("K12"):
+        if f["due_on"] is None or not happened(f["started_on"], as_at) or \
+                not cohort.in_period(min(f["due_on"], as_at)) and not (
+                    cohort.period_from is None or cohort.period_from <= f["due_on"]):
+            continue
+        if cohort.period_to is not None and f["due_on"] > cohort.period_to or \
+                cohort.period_from is not None and f["due_on"] < cohort.period_from:
+            continue
+        stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        missed = late_at(f["due_on"], stopped, as_at)
+        out.append(Record(f["child_id"], {
+            "finalised_by_deadline": stopped is not None and stopped <= f["due_on"],
+            "missed_deadline": missed,
+            "pending": stopped is None and as_at <= f["due_on"],
+        }, {"days_late": days_late(f["due_on"], stopped, as_at)},
+            {"transfer_type": f["subject"], "deadline": f["due_on"].isoformat()}))
+    return out
+
+
+def tribunal_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Tribunal orders made in the period: complied with within the reg 44 period?"""
+    as_at = cohort.as_at
+    out = []
+    for f in data.facts("K22"):
+        if not cohort.in_period(f["started_on"]):
+            continue
+        stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        late = late_at(f["due_on"], stopped, as_at)
+        out.append(Record(f["child_id"], {
+            "complied": stopped is not None,
+            "complied_in_time": stopped is not None and stopped <= f["due_on"],
+            "not_complied_in_time": late,
+            "late_exception_applies": late and f["exception_ground"] is not None,
+        }, {"days_to_comply": float((stopped - f["started_on"]).days) if stopped else None,
+            "days_late": days_late(f["due_on"], stopped, as_at)},
+            {"order": f["subject"], "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def health_wait_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Health waits of children with a plan or in assessment: referral to first contact."""
+    as_at = cohort.as_at
+    requested = {r["child_id"] for r in data.requests() if happened(r["received_on"], as_at)}
+    k26 = {(f["child_id"], f["key"]): f for f in data.facts("K26")}
+    out = []
+    for f in data.facts("health_wait"):
+        child = data.children.get(f["child_id"])
+        if child is None or not cohort.in_period(f["started_on"]) or not (
+                f["child_id"] in requested or _plan_active(child, as_at)):
+            continue
+        seen = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        waited = weeks(f["started_on"], seen or as_at)
+        autism = k26.get((f["child_id"], f["key"]))
+        out.append(Record(f["child_id"], {
+            "seen": seen is not None, "waiting": seen is None,
+            "over_18_weeks": waited > 18, "over_52_weeks": waited > 52,
+            "autism_assessment_over_3_months": autism is not None and late_at(
+                autism["due_on"], autism["stopped_on"] if happened(autism["stopped_on"], as_at)
+                else None, as_at),
+        }, {"weeks_to_first_contact": weeks(f["started_on"], seen) if seen else None,
+            "weeks_waited_so_far": waited if seen is None else None},
+            {"service": f["subject"], "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def placement_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Children with an active plan: without a full-time placement now or in the last year."""
+    as_at = cohort.as_at
+    since = cohort.period_from or DEFAULT_COUNTING.add_months(as_at, -12)
+    places: dict[str, list[dict[str, Any]]] = {}
+    for f in data.facts("placement", "out_of_school"):
+        places.setdefault(f["child_id"], []).append(f)
+    out = []
+    for child_id, child in data.children.items():
+        if not _plan_active(child, as_at):
+            continue
+        start = max(since, child["plan_made_on"])
+        rows = places.get(child_id, [])
+        full = [(p["started_on"], p["stopped_on"]) for p in rows
+                if p["kind"] == "placement" and p["outcome"] == "full_time"]
+        uncovered = _uncovered_days(start, as_at, full)
+        out_of_school = [p for p in rows if p["kind"] == "out_of_school" and
+                         p["started_on"] <= as_at and (p["stopped_on"] is None or
+                                                       p["stopped_on"] >= start)]
+        now = any(open_at(s, e, as_at) or (s <= as_at and e is None) for s, e in full)
+        out.append(Record(child_id, {
+            "without_full_time_placement_now": not now,
+            "without_full_time_placement_in_period": uncovered > 0,
+            "out_of_school_in_period": bool(out_of_school),
+            "part_time_or_eotas_in_period": bool(out_of_school) or any(
+                p["kind"] == "placement" and p["outcome"] != "full_time" for p in rows),
+        }, {"days_without_full_time_placement": float(uncovered) if uncovered else None},
+            {"kinds": ",".join(sorted({p["subject"] or "" for p in out_of_school})) or None}))
+    return out
+
+
+def _uncovered_days(start: date, end: date, spans: list[tuple[date, date | None]]) -> int:
+    if start > end:
+        return 0
+    covered = 0
+    cursor = start
+    for s, e in sorted((max(s, start), min(e or end, end)) for s, e in spans):
+        if e < cursor:
+            continue
+        if s > cursor:
+            s = max(s, cursor)
+        covered += (e - max(s, cursor)).days + (1 if e >= max(s, cursor) else 0)
+        cursor = e + timedelta(days=1)
+    return max(0, (end - start).days + 1 - covered)
+
+
+def dispute_records(data: Data, cohort: Cohort) -> list[Record]:
+    """The mediation and appeal funnel of appealable decisions notified in the period."""
+    as_at = cohort.as_at
+    out = []
+    for d in data.disputes():
+        if not cohort.in_period(d["notified_on"]):
+            continue
+        h = {k: happened(d[k], as_at) for k in (
+            "adviser_contacted_on", "mediation_requested_on", "mediation_declined_on",
+            "mediation_held_on", "certificate_on", "appeal_registered_on", "appeal_closed_on")}
+        held = h["mediation_held_on"]
+        outcome = d["appeal_outcome"] if h["appeal_closed_on"] else None
+        out.append(Record(d["child_id"], {
+            "decision": True, "adviser_contacted": h["adviser_contacted_on"],
+            "mediation_requested": h["mediation_requested_on"],
+            "mediation_declined": h["mediation_declined_on"], "mediation_held": held,
+            "mediation_agreement": held and (d["mediation_outcome"] or "").startswith(
+                ("agree", "full", "partial")),
+            "certificate_issued": h["certificate_on"],
+            "appeal_registered": h["appeal_registered_on"],
+            "appeal_after_mediation": h["appeal_registered_on"] and held,
+            "appeal_closed": h["appeal_closed_on"],
+            "appeal_decided_for_family": outcome in ("allowed", "conceded", "unopposed"),
+        }, {}, {"decision_kind": d["kind"], "appeal_outcome": outcome,
+                "mediation_outcome": d["mediation_outcome"] if held else None,
+                "month": d["notified_on"].strftime("%Y-%m")}))
+    return out
+
+
+def ceased_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Plans ceased in the period, by reason; any ceased with the appeal window open."""
+    windows: dict[str, list[dict[str, Any]]] = {}
+    for f in data.facts("K21"):
+        windows.setdefault(f["child_id"], []).append(f)
+    cease_decisions = {(d["child_id"], d["decision_id"]): d for d in data.disputes()
+                       if d["kind"] == "cease_plan"}
+    out = []
+    for child_id, child in data.children.items():
+        ceased = child["plan_ceased_on"]
+        if not cohort.in_period(ceased):
+            continue
+        window_open = any(
+            (child_id, w["key"]) in cease_decisions and w["due_on"] is not None
+            and ceased < w["due_on"] and cease_decisions[(child_id, w["key"])][
+                "appeal_registered_on"] is None for w in windows.get(child_id, []))
+        out.append(Record(child_id, {"ceased": True, "ceased_while_appeal_window_open":
+                                     window_open},
+                          {"age_at_ceasing": float(age_on(child["date_of_birth"], ceased))},
+                          {"reason": child["cease_reason"],
+                           "month": ceased.strftime("%Y-%m")}))
+    return out
+
+
+def budget_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Personal budgets: requests, determined, refusals, direct payments, first reviews."""
+    as_at = cohort.as_at
+    out = []
+    for f in data.facts("budget_request"):
+        if cohort.in_period(f["started_on"]):
+            out.append(Record(f["child_id"], {
+                "request": True, "determined": happened(f["stopped_on"], as_at),
+                "direct_payment_requested": bool((f["detail"] or {}).get(
+                    "direct_payment_requested"))}, {}, {"step": "request",
+                                                       "element": f["subject"]}))
+    for f in data.facts("dp_refusal"):
+        if cohort.in_period(f["started_on"]):
+            out.append(Record(f["child_id"], {
+                "direct_payment_refused": True,
+                "reconsidered": happened(f["stopped_on"], as_at)}, {},
+                {"step": "refusal", "reason": f["subject"], "outcome": f["outcome"]}))
+    for f in data.facts("direct_payment"):
+        if open_at(f["started_on"], f["stopped_on"], as_at):
+            out.append(Record(f["child_id"], {"direct_payment_in_place": True}, {
+                "amount_pence": float((f["detail"] or {}).get("amount_pence") or 0)},
+                {"step": "direct_payment", "element": f["subject"]}))
+    for f in data.facts("K24"):
+        if cohort.in_period(f["started_on"]):
+            stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+            out.append(Record(f["child_id"], {
+                "first_review": True,
+                "first_review_missed": late_at(f["due_on"], stopped, as_at)}, {},
+                {"step": "first_review"}))
+    return out
+
+
+def equality_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Requests in the period: refusal and timeliness, for the equality breakdowns."""
+    as_at = cohort.as_at
+    out = []
+    for r in data.requests():
+        if not cohort.in_period(r["received_on"]):
+            continue
+        decided = happened(r["decision_notified_on"], as_at) and r["decision"] is not None
+        issued = happened(r["final_issued_on"], as_at)
+        out.append(Record(r["child_id"], {
+            "decided": decided, "refused": decided and r["decision"] == "not_assess",
+            "plan_issued": issued,
+            "plan_within_20_weeks": issued and r["final_issued_on"] <= r["k4_due_on"],
+        }, {"weeks_to_issue": weeks(r["received_on"], r["final_issued_on"])
+            if issued else None}, {"requester": r["requester_role"]}))
+    return out
+
+
+def correction_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Corrections and retractions in the period that changed a clock's outcome."""
+    out = []
+    for f in data.facts("correction"):
+        if not cohort.in_period(f["started_on"]):
+            continue
+        detail = f["detail"] or {}
+        before, after = detail.get("before", ""), detail.get("after", "")
+        out.append(Record(f["child_id"], {
+            "changed": True, "became_late": after.startswith("late") and
+            not before.startswith("late"),
+            "no_longer_late": before.startswith("late") and not after.startswith("late"),
+        }, {}, {"clock": f["subject"], "change": f["outcome"], "corrected_event": f["parent"],
+                "kind": detail.get("kind"), "user": detail.get("actor_user"),
+                "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def _q(name: str, title: str, records: Callable[[Data, Cohort], list[Record]],
+       measures: Iterable[str | tuple[str, str | None]], values: Iterable[str] = (),
+       dimensions: Iterable[str] = ()) -> Question:
+    specs = tuple(m if isinstance(m, tuple) else (m, None) for m in measures)
+    return Question(name, title, specs, tuple(values), CHILD_DIMENSIONS + tuple(dimensions),
+                    records)
+
+
+QUESTIONS: dict[str, Question] = {q.name: q for q in (
+    _q("timeliness", "New plans issued within 20 weeks, with and without exceptions",
+       timeliness_records,
+       ["within_20_weeks", "over_20_weeks", "exception_applied", "no_exception",
+        ("within_20_weeks_excluding_exceptions", "no_exception"), "late_without_exception",
+        "late_exception_applies", "over_20_weeks_within_a_year", "over_a_year"],
+       ["weeks_to_issue"], ["month", "exception_ground"]),
+    _q("exceptions", "Exception claims by ground, and whether they hold", exception_records,
+       ["holds", "withdrawn", "rejected", "closure_claim",
+        ("closure_claim_holds", "closure_claim"),
+        ("closure_inconsistent_with_dates", "closure_claim")],
+       (), ["ground", "clock", "outcome", "phase", "month"]),
+    _q("decisions", "Decisions whether to assess within 6 weeks, and refusals",
+       decision_records,
+       ["decided", "within_6_weeks", "over_6_weeks", "decided_to_assess",
+        ("refused", "decided"), "withdrawn", "no_decision_yet", "rya", "exception_applied"],
+       ["weeks_to_decision"], ["month", "exception_ground"]),
+    _q("advice", "Advice returned within 6 weeks by adviser type; late advice past week 20",
+       advice_records,
+       ["returned", "within_6_weeks", "late", "late_exception_applies",
+        "pushed_plan_past_week_20"], ["days_late"], ["adviser_type", "responsible", "month"]),
+    _q("reviews-overdue", "Annual reviews overdue as at the day", reviews_overdue_records,
+       ["overdue", "under_5", ("under_5_no_review_in_6_months", "under_5")],
+       ["days_overdue"]),
+    _q("review-decisions", "Review decisions past 4 weeks; amendments past 12 weeks",
+       review_decision_records,
+       ["review", "decision_issued", ("decision_past_4_weeks", "review"), "amendment",
+        ("amendment_finalised", "amendment"), ("amendment_past_8_weeks", "amendment"),
+        ("amendment_past_12_weeks_from_meeting", "amendment")],
+       ["weeks_to_decision", "weeks_meeting_to_amendment"],
+       ["step", "review_type", "month"]),
+    _q("phase-transfers", "Phase transfers missing 15 February / 31 March",
+       phase_transfer_records, ["finalised_by_deadline", "missed_deadline", "pending"],
+       ["days_late"], ["transfer_type", "deadline"]),
+    _q("tribunal-orders", "Tribunal orders not complied with in time", tribunal_records,
+       ["complied", "complied_in_time", "not_complied_in_time", "late_exception_applies"],
+       ["days_to_comply", "days_late"], ["order", "month"]),
+    _q("health-waits", "Health waits by service for children with a plan or in assessment",
+       health_wait_records,
+       ["seen", "waiting", "over_18_weeks", "over_52_weeks",
+        "autism_assessment_over_3_months"],
+       ["weeks_to_first_contact", "weeks_waited_so_far"], ["service", "month"]),
+    _q("placements", "Children with a plan without a full-time placement",
+       placement_records,
+       ["without_full_time_placement_now", "without_full_time_placement_in_period",
+        "out_of_school_in_period", "part_time_or_eotas_in_period"],
+       ["days_without_full_time_placement"], ["kinds"]),
+    _q("disputes", "The mediation and appeal funnel", dispute_records,
+       ["decision", "adviser_contacted", "mediation_requested", "mediation_declined",
+        "mediation_held", ("mediation_agreement", "mediation_held"), "certificate_issued",
+        "appeal_registered", "appeal_after_mediation", "appeal_closed",
+        ("appeal_decided_for_family", "appeal_closed")],
+       (), ["decision_kind", "appeal_outcome", "mediation_outcome", "month"]),
+    _q("ceased", "Plans ceased by reason", ceased_records,
+       ["ceased", "ceased_while_appeal_window_open"], ["age_at_ceasing"], ["reason", "month"]),
+    _q("personal-budgets", "Personal budgets and direct payments", budget_records,
+       ["request", ("determined", "request"), ("direct_payment_requested", "request"),
+        "direct_payment_refused", ("reconsidered", "direct_payment_refused"),
+        "direct_payment_in_place", "first_review", ("first_review_missed", "first_review")],
+       ["amount_pence"], ["step", "element", "reason", "outcome"]),
+    _q("equality", "Refusals and timeliness by sex, ethnicity, age band and need",
+       equality_records,
+       ["decided", ("refused", "decided"), "plan_issued",
+        ("plan_within_20_weeks", "plan_issued")], ["weeks_to_issue"]),
+    _q("corrections", "Corrections that changed a clock's outcome", correction_records,
+       ["changed", "became_late", "no_longer_late"], (),
+       ["clock", "change", "corrected_event", "kind", "user", "month"]),
+)}
+
+
+# Answering.
+
+
+class UnknownReportError(ValueError):
+    """Raised for a question or breakdown the reports do not know."""
+
+
+def child_dims(child: dict[str, Any], as_at: date) -> dict[str, Any]:
+    return {"primary_need": child["primary_need"], "sex": child["sex"],
+            "ethnicity": child["ethnicity"], "setting_type": child["setting_type"],
+            "requester": child["requester"],
+            "age_band": age_band(child["date_of_birth"], as_at)}
+
+
+def _matches(dims: dict[str, Any], cohort: Cohort) -> bool:
+    return all(getattr(cohort, name) is None or dims.get(name) == getattr(cohort, name)
+               for name in CHILD_DIMENSIONS)
+
+
+def answer(store: CohortStore, question: str, cohort: Cohort, *,
+           pseudonym: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """Answer one question for a cohort (access is checked by ``ask``)."""
+    spec = QUESTIONS.get(question)
+    if spec is None:
+        raise UnknownReportError(f"no report {question!r}; one of {', '.join(QUESTIONS)}")
+    if cohort.breakdown is not None and cohort.breakdown not in spec.dimensions:
+        raise UnknownReportError(f"breakdown must be one of {', '.join(spec.dimensions)}")
+    data = Data(store, cohort.authority)
+    records = []
+    for record in spec.records(data, cohort):
+        child = data.children.get(record.child_id)
+        if child is None:
+            continue
+        record.dims = {**child_dims(child, cohort.as_at), **record.dims}
+        if _matches(record.dims, cohort):
+            records.append(record)
+    name = pseudonym or (lambda child_id: child_id)
+    groups: dict[Any, list[Record]] = {}
+    if cohort.breakdown:
+        for record in records:
+            groups.setdefault(record.dims.get(cohort.breakdown), []).append(record)
+    return {
+        "question": spec.name, "title": spec.title, "authority": cohort.authority,
+        "as_at": cohort.as_at, "period_from": cohort.period_from,
+        "period_to": cohort.period_to, "filters": {
+            k: getattr(cohort, k) for k in CHILD_DIMENSIONS if getattr(cohort, k)},
+        "breakdown": cohort.breakdown, "pseudonymous": pseudonym is not None,
+        "total": figures(records, spec, name),
+        "groups": [{"key": key, **figures(rows, spec, name)}
+                   for key, rows in sorted(groups.items(), key=lambda kv: str(kv[0]))],
+    }
+
+
+def figures(records: list[Record], spec: Question, name: Callable[[str], str]
+            ) -> dict[str, Any]:
+    """Counts, percentages (of the measure's denominator), medians, means, and children."""
+    def children(rows: Iterable[Record]) -> list[str]:
+        return sorted({name(r.child_id) for r in rows})
+
+    measures: dict[str, Any] = {}
+    for flag, denominator in spec.measures:
+        hits = [r for r in records if r.flags.get(flag)]
+        base = len(records) if denominator is None else sum(
+            1 for r in records if r.flags.get(denominator))
+        measures[flag] = {"count": len(hits), "of": base,
+                          "percent": round(100 * len(hits) / base, 1) if base else None,
+                          "children": children(hits)}
+    values: dict[str, Any] = {}
+    for value in spec.values:
+        numbers = [v for r in records if (v := r.values.get(value)) is not None]
+        values[value] = {"count": len(numbers),
+                         "median": round(statistics.median(numbers), 2) if numbers else None,
+                         "mean": round(statistics.fmean(numbers), 2) if numbers else None,
+                         "total": round(sum(numbers), 2) if numbers else 0}
+    return {"count": len(records), "children_count": len({r.child_id for r in records}),
+            "children": children(records), "measures": measures, "values": values}
+
+
+# The area picture.
+
+
+def census_day(year: int) -> date:
+    """The SEN2 census day for figures of ``year``: the third Thursday of January after."""
+    first = date(year + 1, 1, 1)
+    first_thursday = first + timedelta(days=(3 - first.weekday()) % 7)
+    return first_thursday + timedelta(weeks=2)
+
+
+def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
+                 census_on: date | None = None,
+                 pseudonym: Callable[[str], str] | None = None) -> dict[str, Any]:
+    """The headline figures DfE publishes for an authority and a calendar year."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    census = census_on or census_day(year)
+    as_at = min(as_at, max(end, census))
+    cohort = Cohort(authority=authority, as_at=as_at, period_from=start, period_to=end)
+    name = pseudonym or (lambda child_id: child_id)
+    data = Data(store, authority)
+    requests = data.requests()
+
+    def ids(rows: Iterable[dict[str, Any]]) -> list[str]:
+        return sorted({name(r["child_id"]) for r in rows})
+
+    def count(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"count": len(rows), "children": ids(rows)}
+
+    received = [r for r in requests if start <= r["received_on"] <= end and r["route"] ==
+                "request"]
+    decided = [r for r in received if happened(r["decision_notified_on"], as_at)
+               and r["decision"]]
+    assessed = [r for r in decided if r["decision"] == "assess"]
+    refused = [r for r in decided if r["decision"] == "not_assess"]
+    withdrawn = [r for r in received if r not in decided and happened(r["withdrawn_on"],
+                                                                         as_at)]
+    undecided = [r for r in received if r not in decided and r not in withdrawn]
+    in_6 = [r for r in decided if r["decision_notified_on"] <= r["k1_due_on"]]
+    # Assessments: those whose outcome (plan or no plan) fell in the year, as DfE counts.
+    issue_outcome = [r for r in requests if (r["final_issued_on"] and start <=
+                                             r["final_issued_on"] <= end)
+                     or (r["issue_decision"] == "not_issue" and r["issue_decision_on"]
+                         and start <= r["issue_decision_on"] <= end)]
+    plans = [r for r in requests if r["final_issued_on"] and start <= r["final_issued_on"]
+             <= end]
+    within = [r for r in plans if r["final_issued_on"] <= r["k4_due_on"]]
+    no_exc = [r for r in plans if r["k4_ground"] is None]
+    within_no_exc = [r for r in within if r["k4_ground"] is None]
+    weeks_all = [weeks(r["received_on"], r["final_issued_on"]) for r in plans]
+    weeks_no_exc = [weeks(r["received_on"], r["final_issued_on"]) for r in no_exc]
+
+    active = [c for c in data.children.values() if _plan_active(c, census)]
+    ceased = [c for c in data.children.values() if c["plan_ceased_on"] and
+              start <= c["plan_ceased_on"] <= end]
+
+    def by(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
+           ) -> dict[str, Any]:
+        out: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            out.setdefault(str(key(row)), []).append(row)
+        return {k: count(v) for k, v in sorted(out.items())}
+
+    def pct(part: list[Any], whole: list[Any]) -> float | None:
+        return round(100 * len(part) / len(whole), 1) if whole else None
+
+    return {
+        "authority": authority, "year": year, "as_at": as_at, "census_on": census,
+        "pseudonymous": pseudonym is not None,
+        "requests": {
+            "received": count(received), "decided_to_assess": count(assessed),
+            "decided_not_to_assess": count(refused), "withdrawn": count(withdrawn),
+            "no_decision_yet": count(undecided), "decided_within_6_weeks": count(in_6),
+            "percent_within_6_weeks": pct(in_6, decided),
+            "refusal_rate": pct(refused, decided),
+            "linked_to_mediation": count([r for r in received if r["mediation"]]),
+            "linked_to_tribunal": count([r for r in received if r["tribunal"]]),
+        },
+        "assessments": {
+            "completed": count(issue_outcome),
+            "plan_issued": count([r for r in issue_outcome if r["final_issued_on"]]),
+            "plan_not_issued": count([r for r in issue_outcome if not r["final_issued_on"]]),
+        },
+        "new_plans": {
+            "issued": count(plans), "within_20_weeks": count(within),
+            "percent_within_20_weeks": pct(within, plans),
+            "excluding_exceptions": {"issued": count(no_exc),
+                                     "within_20_weeks": count(within_no_exc),
+                                     "percent_within_20_weeks": pct(within_no_exc, no_exc)},
+            "over_20_weeks_within_a_year": count([
+                r for r in plans if r not in within and
+                (r["final_issued_on"] - r["received_on"]).days <= 365]),
+            "over_a_year": count([r for r in plans if
+                                  (r["final_issued_on"] - r["received_on"]).days > 365]),
+            "mean_weeks_to_issue": round(statistics.fmean(weeks_all), 2) if weeks_all
+            else None,
+            "median_weeks_to_issue": round(statistics.median(weeks_all), 2) if weeks_all
+            else None,
+            "mean_weeks_to_issue_excluding_exceptions": round(statistics.fmean(
+                weeks_no_exc), 2) if weeks_no_exc else None,
+        },
+        "active_plans": {
+            **count(active),
+            "by_primary_need": by(active, lambda c: c["primary_need"]),
+            "by_setting_type": by(active, lambda c: c["setting_type"]),
+            "by_age_band": by(active, lambda c: age_band(c["date_of_birth"], census)),
+            "by_sex": by(active, lambda c: c["sex"]),
+        },
+        "ceased_plans": {**count(ceased),
+                         "by_reason": by(ceased, lambda c: c["cease_reason"])},
+        "delays": responsible_delays(data, cohort, plans, name),
+    }
+
+
+def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
+                       name: Callable[[str], str]) -> dict[str, Any]:
+    """Each responsible body's part of every delay: late clock episodes due in the year.
+
+    ``by_body`` counts every statutory clock episode due in the year and late as at the
+    day, with its days late; ``late_plans`` splits each plan issued after week 20 into
+    the days its late advice took past its own due date (by the adviser's body) and the
+    rest (the local authority's).
+    """
+    as_at = cohort.as_at
+    kinds = [f"K{n}" for n in range(1, 27)]
+    by_body: dict[str, dict[str, Any]] = {}
+    total_days = 0.0
+    for f in data.facts(*kinds):
+        if f["due_on"] is None or not cohort.in_period(f["due_on"]):
+            continue
+        stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        late = days_late(f["due_on"], stopped, as_at)
+        if late is None:
+            continue
+        body = by_body.setdefault(f["responsible"] or "unknown", {
+            "late_episodes": 0, "days_late": 0.0, "by_clock": {}, "children": set()})
+        body["late_episodes"] += 1
+        body["days_late"] += late
+        body["by_clock"][f["kind"]] = body["by_clock"].get(f["kind"], 0) + 1
+        body["children"].add(name(f["child_id"]))
+        total_days += late
+    for body in by_body.values():
+        body["share_of_days_late"] = round(100 * body["days_late"] / total_days, 1) \
+            if total_days else None
+        body["children"] = sorted(body["children"])
+    advice: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in data.facts("K2"):
+        advice.setdefault((f["child_id"], f["parent"]), []).append(f)
+    late_plans: dict[str, dict[str, Any]] = {}
+    for r in plans:
+        over = (r["final_issued_on"] - r["k4_due_on"]).days
+        if over <= 0:
+            continue
+        parts: dict[str, float] = {}
+        for f in advice.get((r["child_id"], r["request_id"]), []):
+            late = days_late(f["due_on"], f["stopped_on"], r["final_issued_on"])
+            if late:
+                parts[f["responsible"]] = max(parts.get(f["responsible"], 0.0), late)
+        advisers = min(sum(parts.values()), over)
+        shares = {k: v * advisers / sum(parts.values()) for k, v in parts.items()} \
+            if parts else {}
+        shares["local_authority"] = shares.get("local_authority", 0.0) + (over - advisers)
+        for body_name, days in shares.items():
+            if days <= 0:
+                continue
+            entry = late_plans.setdefault(body_name, {"plans": 0, "days": 0.0, "children": set()})
+            entry["plans"] += 1
+            entry["days"] += round(days, 2)
+            entry["children"].add(name(r["child_id"]))
+    for entry in late_plans.values():
+        entry["children"] = sorted(entry["children"])
+    return {"by_body": by_body, "late_plans_by_body": late_plans}
+
+
+# Use cases (access and consistency).
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What the use cases need besides the question: stores, lookups, today, keys."""
+
+    store: CohortStore
+    read_models: ReadModels
+    inspecting: Callable[[str, str], bool]  # (inspectorate, authority) -> active?
+    pseudonym: Callable[[str], str]
+    head: Callable[[], int] | None = None
+
+
+def ask(context: ReportContext, question: str, cohort: Cohort, *, actor: Actor,
+        consistent_after: int | None = None) -> dict[str, Any]:
+    """Answer a thematic question for an actor allowed to ask it of the authority."""
+    check_may_report(actor, cohort.authority, inspecting=context.inspecting)
+    if cohort.age_band is not None and cohort.age_band not in AGE_BANDS:
+        raise UnknownReportError(f"age_band must be one of {', '.join(AGE_BANDS)}")
+    position = ensure_reached(context.read_models, consistent_after, (COHORT_PROJECTION,),
+                              context.head)
+    result = answer(context.store, question, cohort,
+                    pseudonym=context.pseudonym if report_pseudonymises(actor) else None)
+    if report_pseudonymises(actor) and result.get("breakdown") == "user":
+        for group in result["groups"]:  # staff ids are personal identifiers too
+            group["key"] = context.pseudonym(group["key"]) if group["key"] else None
+    return {**result, "position": position}
+
+
+def area(context: ReportContext, authority: str, year: int, *, actor: Actor, as_at: date,
+         census_on: date | None = None, consistent_after: int | None = None
+         ) -> dict[str, Any]:
+    """The area picture for an authority and a year."""
+    check_may_report(actor, authority, inspecting=context.inspecting)
+    position = ensure_reached(context.read_models, consistent_after, (COHORT_PROJECTION,),
+                              context.head)
+    result = area_picture(context.store, authority, year, as_at=as_at, census_on=census_on,
+                          pseudonym=context.pseudonym if report_pseudonymises(actor) else None)
+    return {**result, "position": position}
+
+
+def with_period(cohort: Cohort, start: date | None, end: date | None) -> Cohort:
+    return replace(cohort, period_from=start, period_to=end)

@@ -1,0 +1,188 @@
+"""Thematic and cohort questions and the area picture over HTTP (issue 7).
+
+``GET /reports/{question}`` answers one of ``application.reports.QUESTIONS`` for a cohort
+as at a date; ``GET /reports/area`` gives the authority's headline figures for a year.
+Managers and auditors ask of their own authority; inspectors of an authority under an
+active inspection by their inspectorate, and see children only by pseudonym.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from flask import abort, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from application.queries import AGE_BANDS
+from application.reports import (
+    QUESTIONS,
+    Cohort,
+    ReportContext,
+    UnknownReportError,
+    area,
+    ask,
+)
+from infrastructure.cohort import SQLCohortReports
+from web.openapi import problems
+from web.problems import validation_problem
+from web.requests import current_actor
+
+blp = Blueprint("reports", __name__, url_prefix="/reports",
+                description="Thematic and cohort questions, and the area picture")
+
+DIMENSIONS = sorted({d for q in QUESTIONS.values() for d in q.dimensions})
+
+
+class CohortQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    authority = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "defaults to the caller's organisation"})
+    as_at = fields.Date(metadata={"description": "the day the question is asked as at "
+                                                 "(default today)"})
+    period_from = fields.Date()
+    period_to = fields.Date()
+    primary_need = fields.String(validate=validate.Length(max=20))
+    age_band = fields.String(validate=validate.OneOf(list(AGE_BANDS)))
+    sex = fields.String(validate=validate.Length(max=20))
+    ethnicity = fields.String(validate=validate.Length(max=20))
+    setting_type = fields.String(validate=validate.Length(max=100))
+    requester = fields.String(validate=validate.Length(max=40))
+    breakdown = fields.String(validate=validate.OneOf(DIMENSIONS))
+    consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
+        "description": "wait (bounded) until the read models include this log position"})
+
+
+class AreaQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    authority = fields.String(validate=validate.Length(max=40))
+    year = fields.Integer(required=True, validate=validate.Range(min=2014, max=2100))
+    as_at = fields.Date()
+    census_on = fields.Date(metadata={"description": "the SEN2 census day for active plans "
+                                                     "(default: third Thursday of January "
+                                                     "after the year)"})
+    consistent_after = fields.Integer(validate=validate.Range(min=0))
+
+
+class FigureSchema(Schema):
+    count = fields.Integer(required=True)
+    children_count = fields.Integer(required=True)
+    children = fields.List(fields.String(), required=True, metadata={
+        "description": "child ids (pseudonyms for inspectors)"})
+    measures = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+    values = fields.Dict(keys=fields.String(), values=fields.Dict(), required=True)
+
+
+class GroupSchema(FigureSchema):
+    key = fields.Raw(allow_none=True)
+
+
+class ReportSchema(Schema):
+    question = fields.String(required=True)
+    title = fields.String(required=True)
+    authority = fields.String(required=True)
+    as_at = fields.Date(required=True)
+    period_from = fields.Date(allow_none=True)
+    period_to = fields.Date(allow_none=True)
+    filters = fields.Dict(required=True)
+    breakdown = fields.String(allow_none=True)
+    pseudonymous = fields.Boolean(required=True)
+    total = fields.Nested(FigureSchema, required=True)
+    groups = fields.List(fields.Nested(GroupSchema), required=True)
+    position = fields.Integer(required=True)
+
+
+class AreaSchema(Schema):
+    authority = fields.String(required=True)
+    year = fields.Integer(required=True)
+    as_at = fields.Date(required=True)
+    census_on = fields.Date(required=True)
+    pseudonymous = fields.Boolean(required=True)
+    requests = fields.Dict(required=True)
+    assessments = fields.Dict(required=True)
+    new_plans = fields.Dict(required=True)
+    active_plans = fields.Dict(required=True)
+    ceased_plans = fields.Dict(required=True)
+    delays = fields.Dict(required=True)
+    position = fields.Integer(required=True)
+
+
+def report_context() -> ReportContext:
+    tracking = current_app.extensions["casetrack"]
+    read_models = current_app.extensions["casetrack.readmodels"]
+    secret = current_app.extensions["casetrack.settings"].secret_key.encode()
+    key = hashlib.sha256(b"casetrack-report-pseudonyms:" + secret).digest()
+
+    def pseudonym(value: str) -> str:
+        return "child-" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
+
+    return ReportContext(store=SQLCohortReports(read_models.engine), read_models=read_models,
+                         inspecting=lambda inspectorate, authority: inspects(
+                             tracking, inspectorate, authority),
+                         pseudonym=pseudonym, head=tracking.max_position)
+
+
+def inspects(tracking: Any, inspectorate: str, authority: str) -> bool:
+    """Whether ``inspectorate`` has an inspection of ``authority`` active today."""
+    from eventsourcing.application import AggregateNotFoundError
+
+    from domain.inspection import AuthorityInspections
+
+    try:
+        index = tracking.repository.get(AuthorityInspections.create_id(authority))
+    except AggregateNotFoundError:
+        return False
+    today = tracking.today()
+    return any(i.inspectorate == inspectorate and i.is_active(today)
+               for i in (tracking.repository.get(x) for x in index.inspection_ids))
+
+
+@blp.route("/area")
+class AreaPicture(MethodView):
+    @blp.arguments(AreaQuerySchema, location="query")
+    @blp.response(200, AreaSchema)
+    @problems(blp, 401, 403, 422, 500, 503)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The area picture: DfE's headline figures for an authority and a year, with each
+        responsible body's part of every delay."""
+        actor = current_actor()
+        tracking = current_app.extensions["casetrack"]
+        result = area(report_context(), query.get("authority", actor.organisation),
+                      query["year"], actor=actor, as_at=query.get("as_at", tracking.today()),
+                      census_on=query.get("census_on"),
+                      consistent_after=query.get("consistent_after"))
+        return result, 200, {"Cache-Control": "no-store",
+                             "X-Casetrack-Position": str(result["position"])}
+
+
+@blp.route("/<string:question>")
+class Report(MethodView):
+    @blp.arguments(CohortQuerySchema, location="query")
+    @blp.response(200, ReportSchema)
+    @problems(blp, 401, 403, 404, 422, 500, 503)
+    def get(self, query: dict[str, Any], question: str) -> Any:
+        """Answer a thematic question (timeliness, exceptions, decisions, advice,
+        reviews-overdue, review-decisions, phase-transfers, tribunal-orders, health-waits,
+        placements, disputes, ceased, personal-budgets, equality, corrections)."""
+        if question not in QUESTIONS:
+            abort(404)
+        actor = current_actor()
+        tracking = current_app.extensions["casetrack"]
+        consistent_after = query.pop("consistent_after", None)
+        cohort = Cohort(authority=query.pop("authority", actor.organisation),
+                        as_at=query.pop("as_at", tracking.today()), **query)
+        try:
+            result = ask(report_context(), question, cohort, actor=actor,
+                         consistent_after=consistent_after)
+        except UnknownReportError as error:
+            raise validation_problem([{"pointer": "/query/breakdown",
+                                       "detail": str(error)}]) from None
+        return result, 200, {"Cache-Control": "no-store",
+                             "X-Casetrack-Position": str(result["position"])}
