@@ -25,7 +25,7 @@ from application.transcodings import register_domain_transcodings
 from domain.actors import Actor
 
 # What was looked at: the kinds of read that show a child's record.
-READ_KINDS = ("state", "journey", "history", "export", "integrity")
+READ_KINDS = ("state", "journey", "history", "export", "integrity", "bundle")
 # A query of the access log itself, recorded with its purpose (it may unlock identifiers).
 ACCESS_LOG_QUERY = "access-log"
 SCAN_BATCH = 500

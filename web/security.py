@@ -38,6 +38,8 @@ READ_ENDPOINTS: dict[str, str] = {
     "children.Child": "state",
     "journeys.Journey": "journey",
     "journeys.History": "history",
+    "bundles.Bundle": "bundle",
+    "bundles.BundleHtml": "bundle",
 }
 
 CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")

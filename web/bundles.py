@@ -1,0 +1,78 @@
+"""The case bundle of one child: JSON, and a printable HTML report a parent can read."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields
+
+from application.bundles import bundle_html, case_bundle
+from web.openapi import problems
+from web.requests import current_actor
+
+blp = Blueprint("bundles", __name__, url_prefix="/children",
+                description="A tracked child's case bundle (JSON and printable HTML)")
+
+
+class BundleQuerySchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    as_at = fields.Date(metadata={"description": "the bundle as things stood on this date "
+                                                 "(default: today)"})
+
+
+class BundleSchema(Schema):
+    child = fields.Dict(required=True)
+    as_at = fields.Date(required=True)
+    requests = fields.List(fields.Dict(), required=True)
+    plan_versions = fields.List(fields.Dict(), required=True,
+                                metadata={"description": "every version with its sections"})
+    drafts = fields.List(fields.Dict(), required=True)
+    advice = fields.List(fields.Dict(), required=True,
+                         metadata={"description": "each advice request, due date, days late"})
+    adopted_advice = fields.List(fields.Dict(), required=True)
+    reviews = fields.Dict(required=True)
+    disputes = fields.Dict(required=True)
+    health = fields.Dict(required=True)
+    placements = fields.List(fields.Dict(), required=True)
+    out_of_school = fields.List(fields.Dict(), required=True)
+    needs = fields.List(fields.Dict(), required=True)
+    voice = fields.Dict(required=True)
+    delays = fields.List(fields.Dict(), required=True,
+                         metadata={"description": "every late step and who was responsible"})
+    clocks = fields.List(fields.Dict(), required=True)
+    anomalies = fields.List(fields.Dict(), required=True)
+    timeline = fields.List(fields.Dict(), required=True)
+
+
+def _bundle(child_id: UUID, query: dict[str, Any]) -> dict[str, Any]:
+    return case_bundle(current_app.extensions["casetrack"], child_id, actor=current_actor(),
+                       as_at=query.get("as_at"))
+
+
+@blp.route("/<uuid:child_id>/bundle")
+class Bundle(MethodView):
+    @blp.arguments(BundleQuerySchema, location="query")
+    @blp.response(200, BundleSchema)
+    @problems(blp, 401, 403, 404, 422, 500)
+    def get(self, query: dict[str, Any], child_id: UUID) -> Any:
+        """Return the child's case bundle: journey, plans, advice, reviews, disputes,
+        health waits, placements, the family's voice and every delay with its body."""
+        return _bundle(child_id, query), 200, {"Cache-Control": "no-store"}
+
+
+@blp.route("/<uuid:child_id>/bundle.html")
+class BundleHtml(MethodView):
+    @blp.arguments(BundleQuerySchema, location="query")
+    @blp.response(200, content_type="text/html",
+                  description="the bundle as a printable page for the family")
+    @problems(blp, 401, 403, 404, 422, 500)
+    def get(self, query: dict[str, Any], child_id: UUID) -> Response:
+        """Return the case bundle as a printable HTML report written for a parent."""
+        return Response(bundle_html(_bundle(child_id, query)), 200, mimetype="text/html",
+                        headers={"Cache-Control": "no-store"})
