@@ -121,10 +121,6 @@ def create_app(
 
     api.register_blueprint(bundles.blp)
     api.register_blueprint(exports.blp)
-    from web import bundles, exports  # issue 7: case bundles and SEN2
-
-    api.register_blueprint(bundles.blp)
-    api.register_blueprint(exports.blp)
     openapi.init_app(app, api)
     return app
 

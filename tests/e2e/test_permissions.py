@@ -174,8 +174,6 @@ RECIPES: dict[str, Recipe] = {
         f"/inspections/{t.inspection_id}", headers=h),
     "GET /exports/sen2": lambda c, t, h: c.get(
         f"/exports/sen2?year=2025&authority={t.authority}", headers=h),
-    "GET /exports/sen2": lambda c, t, h: c.get(
-        f"/exports/sen2?year=2025&authority={t.authority}", headers=h),
     "GET /reports/area": lambda c, t, h: c.get(
         f"/reports/area?authority={t.authority}&year=2024", headers=h),
     "GET /reports/{question}": lambda c, t, h: c.get(
