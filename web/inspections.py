@@ -17,6 +17,7 @@ from application.inspections import (
     open_inspection,
     select_children,
 )
+from application.sampling import DIMENSIONS
 from domain.inspection import MAX_SELECTION, InspectionError
 from web.openapi import problems
 from web.problems import Problem, problem_response
@@ -45,19 +46,54 @@ class OpenInspectionSchema(Schema):
             raise ValidationError("ends_on is before starts_on", "ends_on")
 
 
+class DrawSchema(Schema):
+    """A stratified random draw (issue 7; application/sampling.py)."""
+
+    class Meta:
+        unknown = RAISE
+
+    seed = fields.String(required=True, validate=validate.Length(min=1, max=100),
+                         metadata={"description": "the same seed, parameters and population "
+                                                  "draw the same children"})
+    size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SELECTION))
+    strata = fields.List(fields.String(validate=validate.OneOf(DIMENSIONS)),
+                         load_default=list(DIMENSIONS), validate=validate.Length(min=1))
+    allocation = fields.Raw(load_default="proportional", metadata={
+        "description": "proportional, equal, or {stratum label: count}"})
+    as_at = fields.Date(metadata={"description": "strata as journeys stood on this date"})
+
+    @validates_schema
+    def _allocation_shape(self, data: dict[str, Any], **_: Any) -> None:
+        allocation = data.get("allocation")
+        if isinstance(allocation, str) and allocation in ("proportional", "equal"):
+            return
+        if isinstance(allocation, dict) and all(
+                isinstance(k, str) and isinstance(v, int) and v >= 0
+                for k, v in allocation.items()):
+            return
+        raise ValidationError("proportional, equal, or {stratum label: count}", "allocation")
+
+
 class SelectChildrenSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    child_ids = fields.List(fields.UUID(), required=True,
-                            validate=validate.Length(min=1, max=MAX_SELECTION))
+    child_ids = fields.List(fields.UUID(), validate=validate.Length(min=1, max=MAX_SELECTION))
+    draw = fields.Nested(DrawSchema, metadata={
+        "description": "select by stratified random draw instead of naming child_ids"})
     theme = Text(max_length=200, metadata={"description": "the case-sampling theme"})
+
+    @validates_schema
+    def _ids_or_draw(self, data: dict[str, Any], **_: Any) -> None:
+        if ("child_ids" in data) == ("draw" in data):
+            raise ValidationError("give child_ids or a draw, not both", "child_ids")
 
 
 class SelectionSchema(Schema):
     child_ids = fields.List(fields.UUID(), required=True)
     theme = fields.String(allow_none=True)
-    method = fields.String(required=True, metadata={"description": "explicit"})
+    method = fields.String(required=True, metadata={"description": "explicit or "
+                                                                   "stratified_random"})
     parameters = fields.Dict(required=True)
     selected_by = fields.Dict(required=True)
 
@@ -109,7 +145,13 @@ class Sample(MethodView):
     @blp.response(200, InspectionSchema)
     @problems(blp, 401, 403, 404, 409, 413, 422, 500)
     def post(self, data: dict[str, Any], inspection_id: UUID) -> Any:
-        """Select children of the inspected authority into the sample, by id."""
+        """Select children of the inspected authority into the sample, by id or by a
+        stratified random draw recorded with its seed and parameters."""
+        if "draw" in data:
+            from application.sampling import draw_sample
+
+            return draw_sample(_tracking(), inspection_id, actor=current_actor(),
+                               theme=data.get("theme"), **data["draw"])
         return select_children(_tracking(), inspection_id, data["child_ids"],
                                actor=current_actor(), theme=data.get("theme"))
 
