@@ -118,9 +118,25 @@ def authority_child_ids(app: CaseTracking, authority: str, *, page: int = 5000
     return sorted(set(ids), key=str)
 
 
+def authorities(app: CaseTracking, *, page: int = 5000) -> list[str]:
+    """Return every authority with a journey in the store."""
+    topic = f"{ChildRegistered.__module__}:{ChildRegistered.__qualname__}"
+    found: set[str] = set()
+    start = 1
+    while True:
+        batch = app.recorder.select_notifications(start, page, topics=(topic,))
+        for notification in batch:
+            event = app.mapper.to_domain_event(notification)
+            if isinstance(event, ChildRegistered):
+                found.add(event.authority)
+        if len(batch) < page:
+            return sorted(found)
+        start = batch[-1].id + 1
+
+
 def authority_journeys(app: CaseTracking, authority: str) -> Iterator[ChildJourney]:
     for child_id in authority_child_ids(app, authority):
-        journey = app.repository.get(child_id)
+        journey: ChildJourney = app.repository.get(child_id)
         if isinstance(journey, ChildJourney):
             yield journey
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from application.access import ROLES
-from web import cli_integrity, cli_personal_data, cli_projections
+from web import cli_exports, cli_integrity, cli_personal_data, cli_projections
 from web.config import ConfigError, Settings, load_settings
 
 DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
@@ -35,12 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     integrity_handlers = cli_integrity.add_commands(commands)
     personal_data_handlers = cli_personal_data.add_commands(commands)
     cli_projections.add_commands(commands)
+    cli_exports.add_commands(commands)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import,
                     **integrity_handlers, **personal_data_handlers,
-                    **cli_projections.handlers()}
+                    **cli_projections.handlers(), **cli_exports.handlers()}
         return handlers[args.command](settings, args)
     except ConfigError as error:
         print(f"casetrack: configuration error: {error}", file=sys.stderr)
