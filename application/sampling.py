@@ -49,7 +49,7 @@ def stratum_of(state: JourneyState, on: date) -> dict[str, str]:
     needs = state.plan.needs or (state.support.periods[-1].needs if state.support.periods
                                  else [])
     ranked = sorted((n for n in needs if isinstance(n, dict)),
-                    key=lambda n: n.get("rank") if isinstance(n.get("rank"), int) else 99)
+                    key=lambda n: int(n["rank"]) if isinstance(n.get("rank"), int) else 99)
     age = age_on(state.child.date_of_birth, on)
     band = next((name for name, (low, high) in AGE_BANDS.items() if low <= age <= high),
                 "over-25")
