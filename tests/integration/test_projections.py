@@ -82,7 +82,10 @@ def project(name: str, engine: Engine, env: dict[str, str], **view_options: Any)
 
 def test_migrations_reach_head_and_are_idempotent(stores: dict[str, Any]) -> None:
     upgrade(stores["live"])
-    assert current_revision(stores["live"]) == head_revision() == "0001"
+    assert head_revision() is not None
+    assert current_revision(stores["live"]) == head_revision()
+    upgrade(stores["live"])  # a second upgrade is a no-op
+    assert current_revision(stores["live"]) == head_revision()
 
 
 def test_a_fault_between_the_event_commit_and_the_view_commit_loses_and_doubles_nothing(
