@@ -29,11 +29,11 @@ from uuid import UUID
 from application import access
 from application.inspections import _inspection, inspection_view
 from application.queries import AGE_BANDS
-from application.sen2 import authority_journeys
+from application.sen2 import authority_logs
 from domain.actors import Actor
 from domain.ages import age_on
 from domain.inspection import MAX_SELECTION, InspectionError
-from domain.state import JourneyState
+from domain.state import JourneyState, replay
 
 if TYPE_CHECKING:
     from application.tracking import CaseTracking
@@ -130,8 +130,8 @@ def draw(population: Iterable[tuple[UUID, dict[str, str]]], *, seed: str, size: 
 
 def population(app: CaseTracking, authority: str, on: date
                ) -> list[tuple[UUID, dict[str, str]]]:
-    return [(journey.id, stratum_of(journey.as_at(on), on))
-            for journey in authority_journeys(app, authority)]
+    return [(child_id, stratum_of(replay(log, as_at=on), on))
+            for child_id, log in authority_logs(app, authority)]
 
 
 def draw_sample(app: CaseTracking, inspection_id: UUID, *, actor: Actor, seed: str,
