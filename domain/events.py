@@ -58,6 +58,8 @@ class JourneyEvent(AggregateEvent):
     group: ClassVar[str] = ""
     # Whether it may be recorded after the plan has ceased or transferred out.
     allowed_when_closed: ClassVar[bool] = False
+    # Whether EntryCorrected / EntryRetracted may name it.
+    amendable: ClassVar[bool] = True
     # Set to True on intermediate base classes that are not recordable types.
     abstract: ClassVar[bool] = True
 

@@ -24,6 +24,7 @@ from domain.catalogue.registration import (
     CORRECTION_OF_CORRECTION,
     CORRECTION_TARGET,
     JOURNEY_CLOSED,
+    NOT_AMENDABLE,
     OCCURRED_BEFORE_BIRTH,
     OCCURRED_IN_FUTURE,
     REGISTRATION_RETRACTED,
@@ -182,6 +183,8 @@ class ChildJourney(Aggregate):
         check(target is not None, CORRECTION_TARGET,
               f"there is no event version {checked['target_version']}")
         assert target is not None
+        check(target.amendable, NOT_AMENDABLE,
+              f"version {target.originator_version} is a {target.type_name}")
         if cls is EntryRetracted:
             check(not isinstance(target, ChildRegistered), REGISTRATION_RETRACTED,
                   "retract nothing at version 1; correct it instead")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from domain.catalogue.assessment import AssessmentState
 from domain.catalogue.budgets import BudgetsState
 from domain.catalogue.disputes import DisputesState
+from domain.catalogue.governance import GovernanceState
 from domain.catalogue.health import HealthState
 from domain.catalogue.identification import SupportState
 from domain.catalogue.movement import MovementState
@@ -85,6 +86,7 @@ class JourneyState:
     voice: VoiceState = field(default_factory=VoiceState)
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
+    governance: GovernanceState = field(default_factory=GovernanceState)
     anomalies: list[Anomaly] = field(default_factory=list)
 
     @property

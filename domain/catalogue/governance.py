@@ -63,9 +63,8 @@ class GovernanceState:
 
 
 def governance_of(state: JourneyState) -> GovernanceState:
-    """Return the state's governance part (kept beside the declared state parts)."""
-    part: GovernanceState = vars(state).setdefault("governance", GovernanceState())
-    return part
+    """Return the state's governance part."""
+    return state.governance
 
 
 class GovernanceEvent(JourneyEvent):
@@ -75,6 +74,9 @@ class GovernanceEvent(JourneyEvent):
     allowed_when_closed: ClassVar[bool] = True
     # Not recordable through POST /children/{id}/events (web.schemas.recordable_types).
     via_events_endpoint: ClassVar[bool] = False
+    # Holds and erasures are answered by their own events (a release), never by a
+    # correction or retraction: an erasure cannot be undone.
+    amendable: ClassVar[bool] = False
     abstract: ClassVar[bool] = True
 
 

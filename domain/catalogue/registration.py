@@ -39,6 +39,10 @@ CORRECTION_OF_CORRECTION = rule(
 REGISTRATION_RETRACTED = rule(
     "registration-not-retractable", JOURNEY_RULES,
     "The registration of a journey can be corrected but not retracted.")
+NOT_AMENDABLE = rule(
+    "entry-not-amendable", "UK GDPR Art. 17; casetrack journey rule (information governance)",
+    "Legal holds and erasures are changed by their own events (a release), never corrected "
+    "or retracted; an erasure cannot be undone.")
 CORRECTION_EMPTY = rule(
     "correction-changes-nothing", JOURNEY_RULES,
     "A correction must change at least one field to a different value.")

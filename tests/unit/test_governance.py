@@ -73,3 +73,18 @@ def test_personal_data_is_erased_once() -> None:
     assert refusal(journey, "PersonalDataShredded", {"basis": "erasure_request"}) \
         == "personal-data-already-shredded"
 
+
+
+@pytest.mark.proves("entry-not-amendable")
+def test_an_erasure_and_a_hold_cannot_be_retracted_or_corrected() -> None:
+    journey = registered()
+    record(journey, "LegalHoldPlaced", {"hold_ref": "LIT-8", "basis": "litigation"},
+           date(2026, 5, 1))
+    record(journey, "LegalHoldReleased", {"hold_ref": "LIT-8"}, date(2026, 5, 2))
+    record(journey, "PersonalDataShredded", {"basis": "retention_period_ended"})
+    assert refusal(journey, "EntryRetracted", {"target_version": 4, "reason": "undo"}) \
+        == "entry-not-amendable"
+    assert refusal(journey, "EntryCorrected", {"target_version": 2, "reason": "x",
+                                               "changes": {"basis": "appeal"}}) \
+        == "entry-not-amendable"
+    assert governance_of(journey.state).shredded_on == date(2026, 6, 1)
