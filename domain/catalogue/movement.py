@@ -10,11 +10,10 @@ A transfer is not ceasing (reference 7.4 #5): the old LA's journey closes as
 keeping the date the plan was first made (reg 15(3)).
 
 Ceasing (s.45; regs 29-31): ``CeasingProposed`` → ``CeaseDecisionIssued`` (appealable)
-→ ``PlanCeased``. The plan stays in force while the family may still appeal: until the
-day two calendar months after the decision was notified has passed (Tribunal Procedure
-Rules 2008, r.20(1)(a); counted as plain calendar months with
-``add_calendar_months``, because it fixes a fact of law, not an LA deadline under a
-configurable counting convention), or while an appeal is pending.
+→ ``PlanCeased``. The plan stays in force while the family may still appeal — until the
+last day K21 computes for the cease decision has passed (2 months from the notice, or 1
+month from a mediation certificate if later, moved out of August and the Christmas week:
+Tribunal Procedure Rules 2008, r.20 and r.12) — or while an appeal is pending.
 """
 
 from __future__ import annotations
@@ -25,9 +24,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import age_on
-from domain.calendar import add_calendar_months
-from domain.catalogue.disputes import appeal_deadline
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
+from domain.catalogue.disputes import appeal_deadline
 from domain.catalogue.reviews import ended_or
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
