@@ -13,12 +13,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import Notification
 
 from application import access
 from application.errors import ChildNotFoundError
 from application.inspections import InspectionSamples
+from application.personal_data import reveal
 from application.views import journey_view, plain
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
 from domain.clocks import ClockReading, compute_clocks
@@ -36,13 +36,7 @@ MAX_HISTORY_PAGE = 500
 def load_journey(app: CaseTracking, child_id: UUID, version: int | None = None
                  ) -> ChildJourney:
     """Return the journey (at ``version``), or raise ``ChildNotFoundError``."""
-    try:
-        journey = app.repository.get(child_id, version=version)
-    except AggregateNotFoundError:
-        raise ChildNotFoundError(child_id) from None
-    if not isinstance(journey, ChildJourney):
-        raise ChildNotFoundError(child_id)
-    return journey
+    return app.journey_for_update(child_id, version)
 
 
 def journey_at(
@@ -65,7 +59,7 @@ def journey_at(
                         as_at=as_at, known_at=known_at)
     view["timeline"] = timeline(log, as_at=as_at, on=on)
     view["events_known"] = len(log)
-    return view
+    return reveal(app.vault, journey.id, view, actor)  # type: ignore[no-any-return]
 
 
 def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[dict[str, Any]]:

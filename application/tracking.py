@@ -214,9 +214,10 @@ class CaseTracking(Application):
     def today(self) -> date:
         return self._today()
 
-    def journey_for_update(self, child_id: UUID) -> ChildJourney:
-        """Return the journey aggregate, for use cases in this layer that change it."""
-        return self._journey(child_id)
+    def journey_for_update(self, child_id: UUID, version: int | None = None
+                           ) -> ChildJourney:
+        """Return the journey aggregate (at ``version``), for use cases in this layer."""
+        return self._journey(child_id, version)
 
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -46,6 +46,17 @@ def post(client: FlaskClient, path: str, body: dict[str, Any], headers: dict[str
 
 @pytest.mark.usefixtures("read_side")
 class TestJourneyReads:
+    def test_the_timeline_shows_free_text_opened_for_the_caseworker(
+            self, client: FlaskClient, auth: Callable[..., dict[str, str]]) -> None:
+        headers = auth()
+        child = post(client, "/children", {"date_of_birth": "2015-03-02"}, headers)["child_id"]
+        post(client, f"/children/{child}/events", REQUEST, headers)
+        post(client, f"/children/{child}/events", DECISION, headers)
+        journey = client.get(f"/children/{child}/journey", headers=headers).json
+        decision = next(e for e in journey["timeline"] if e["version"] == 3)
+        assert decision["data"]["reasons"] == DECISION["reasons"]
+        assert "sealed:" not in str(journey)
+
     def test_as_at_and_known_at_differ_where_late_recording_and_corrections_say(
             self, client: FlaskClient, auth: Callable[..., dict[str, str]]) -> None:
         headers = auth()
