@@ -39,6 +39,7 @@ from application.views import clock_view, event_view, journey_view
 from domain.actors import Actor
 from domain.case_reference import CaseReference, reference_id
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
+from domain.errors import DomainError
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 
 
@@ -105,15 +106,18 @@ class CaseTracking(Application):
         then not saved, that vault record is discarded (docs/decisions/0006).
         """
         access.check_may_register(actor, authority)
-        replayed = self._replayed(actor, idempotency)
-        if replayed is not None:
-            return replayed
         today = self._today()
-        journey = ChildJourney.register(
-            authority=authority, date_of_birth=date_of_birth, actor=actor,
-            occurred_on=occurred_on or today, today=today, case_ref=case_ref, sex=sex,
-            ethnicity=ethnicity, request_id=request_id, child_id=uuid4(),
-            idempotency_key_hash=idempotency.key_hash if idempotency else None)
+        try:
+            journey = ChildJourney.register(
+                authority=authority, date_of_birth=date_of_birth, actor=actor,
+                occurred_on=occurred_on or today, today=today, case_ref=case_ref, sex=sex,
+                ethnicity=ethnicity, request_id=request_id, child_id=uuid4(),
+                idempotency_key_hash=idempotency.key_hash if idempotency else None)
+        except DomainError:
+            replayed = self._replayed(actor, idempotency)
+            if replayed is not None:
+                return replayed
+            raise
         result = self._written(journey, 0, today)
         index = [CaseReference(authority, case_ref, journey.id)] if case_ref else []
         if self.vault is not None:
@@ -143,20 +147,27 @@ class CaseTracking(Application):
         loses a race is reloaded and re-checked once before giving up. A repeated
         idempotency key answers as it first did and records nothing.
         """
+        # The key is looked up only when something goes wrong: a repeated request is
+        # either refused now (its step was already taken) or collides with its own
+        # idempotency record on save, so the happy path costs no extra read.
         for attempt in (1, 2):
-            replayed = self._replayed(actor, idempotency)
-            if replayed is not None:
-                return replayed
             journey = self._journey(child_id)
             self._check_may_record(actor, journey, type_name, payload)
             check_recordable(type_name)
-            payload = seal_payload(self.vault, journey, type_name, payload)
-            if expected_version is not None and journey.version != expected_version:
-                raise StaleVersionError(expected_version, journey.version)
+            sealed = seal_payload(self.vault, journey, type_name, payload)
             today = self._today()
-            journey.record(type_name, payload, actor=actor, occurred_on=occurred_on,
-                           today=today, evidence=evidence, request_id=request_id,
-                           idempotency_key_hash=idempotency.key_hash if idempotency else None)
+            try:
+                if expected_version is not None and journey.version != expected_version:
+                    raise StaleVersionError(expected_version, journey.version)
+                journey.record(type_name, sealed, actor=actor, occurred_on=occurred_on,
+                               today=today, evidence=evidence, request_id=request_id,
+                               idempotency_key_hash=idempotency.key_hash if idempotency
+                               else None)
+            except (DomainError, StaleVersionError):
+                replayed = self._replayed(actor, idempotency)
+                if replayed is not None:
+                    return replayed
+                raise
             result = self._written(journey, 0, today)
             try:
                 recordings = self.save(journey, *self._keep(actor, idempotency, result))

@@ -51,6 +51,18 @@ class TestIdempotency:
         assert changed.json["errors"][0]["pointer"] == "/headers/Idempotency-Key"
         assert history_length(client, child, auth()) == 2
 
+    def test_a_replayed_step_that_the_rules_would_now_refuse_gets_its_first_answer(
+            self, client: FlaskClient, auth: Auth, child: str) -> None:
+        post_event(client, child, REQUEST, auth())
+        headers = auth(**{"Idempotency-Key": f"key-{uuid.uuid4()}"})
+        first = post_event(client, child, DECISION, headers)
+        again = post_event(client, child, DECISION, headers)
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json["version"] == first.json["version"] == 3
+        without_key = post_event(client, child, DECISION, auth())
+        assert without_key.status_code == 409
+        assert history_length(client, child, auth()) == 3
+
     def test_registration_is_idempotent_too(self, client: FlaskClient, auth: Auth) -> None:
         headers = auth(**{"Idempotency-Key": f"reg-{uuid.uuid4()}"})
         body = {"date_of_birth": "2016-01-01", "case_ref": f"CR-{uuid.uuid4().hex[:8]}"}
