@@ -170,15 +170,31 @@ def sen2_return(app: CaseTracking, *, year: int, authority: str,
     result = Sen2Return(header=header(year, authority, policy))
     logs = ((j.id, list(j.log)) for j in journeys) if journeys is not None else \
         authority_logs(app, authority)
+    unavailable: list[str] = []
     for child_id, log in logs:
-        identifiers = vault.identifiers(child_id) if vault is not None else None
+        identifiers = _identifiers(vault, child_id, unavailable)
         person = person_record(child_id, log, year=year, policy=policy,
                                identifiers=identifiers)
         if person is not None:
             result.persons.append(person)
     result.summary = summarise(result.persons, policy)
+    # Children whose vault record could not be opened (a wrong or rotated master key):
+    # reported with empty identifiers, and named here so the SEN2 team can follow up.
+    result.summary["identifiers_unavailable"] = unavailable
     result.summary["seconds"] = round(time.perf_counter() - started, 3)
     return result
+
+
+def _identifiers(vault: Any, child_id: UUID, unavailable: list[str]
+                 ) -> dict[str, str] | None:
+    if vault is None:
+        return None
+    try:
+        identifiers: dict[str, str] | None = vault.identifiers(child_id)
+    except Exception:  # noqa: BLE001 (the vault's cipher errors vary by backend)
+        unavailable.append(str(child_id))
+        return None
+    return identifiers
 
 
 def header(year: int, authority: str, policy: Sen2Policy) -> dict[str, Any]:

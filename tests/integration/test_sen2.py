@@ -111,7 +111,7 @@ def test_the_return_item_by_item(built: Any) -> None:
         "within_20_weeks_including_exceptions": 1, "new_plans_excluding_exceptions": 1,
         "within_20_weeks_excluding_exceptions": 1, "percent_within_20_weeks": 50.0,
         "mean_weeks_to_issue": 22.5, "active_plans": 3, "ceased_plans": 0,
-        "within_20_weeks_policy_days": 140, "seconds": 0}
+        "within_20_weeks_policy_days": 140, "seconds": 0, "identifiers_unavailable": []}
 
 
 def test_the_20_week_convention_is_a_policy(built: Any) -> None:
@@ -137,6 +137,21 @@ def test_identifiers_come_from_the_vault_when_present(built: Any) -> None:
     assert (person["Surname"], person["Forename"], person["PostCode"], person["UPN"],
             person["UPNunknown"]) == ("Example", "Ada", "AB1 2CD", "A123456789012", "")
     assert persons[str(cohort["withdrawn"].child_id)]["Person"]["UPNunknown"] == "UN2"
+
+
+def test_a_vault_record_that_cannot_be_opened_is_reported_not_fatal(built: Any) -> None:
+    app, cohort = built
+
+    class Vault:
+        def identifiers(self, child_id: Any) -> dict[str, str] | None:
+            if child_id == cohort["refused"].child_id:
+                raise ValueError("wrong master key")
+            return None
+
+    app.vault = Vault()
+    result = sen2_return(app, year=YEAR, authority=AUTHORITY)
+    assert result.summary["identifiers_unavailable"] == [str(cohort["refused"].child_id)]
+    assert by_ref(result)[str(cohort["refused"].child_id)]["Person"]["UPN"] == ""
 
 
 def test_only_the_authoritys_managers_export(built: Any) -> None:
