@@ -39,7 +39,9 @@ class CohortStore(Protocol):
 
     def disputes(self, authority: str) -> list[dict[str, Any]]: ...
 
-    def facts(self, authority: str, kinds: Iterable[str]) -> list[dict[str, Any]]: ...
+    def facts(self, authority: str, kinds: Iterable[str], *, due_from: date | None = None,
+              due_to: date | None = None, late_only: bool = False
+              ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -743,9 +745,12 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
                and r["decision"]]
     assessed = [r for r in decided if r["decision"] == "assess"]
     refused = [r for r in decided if r["decision"] == "not_assess"]
-    withdrawn = [r for r in received if r not in decided and happened(r["withdrawn_on"],
-                                                                         as_at)]
-    undecided = [r for r in received if r not in decided and r not in withdrawn]
+    decided_keys = {(r["child_id"], r["request_id"]) for r in decided}
+    withdrawn = [r for r in received if (r["child_id"], r["request_id"]) not in decided_keys
+                 and happened(r["withdrawn_on"], as_at)]
+    withdrawn_keys = {(r["child_id"], r["request_id"]) for r in withdrawn}
+    undecided = [r for r in received if (r["child_id"], r["request_id"]) not in
+                 decided_keys | withdrawn_keys]
     in_6 = [r for r in decided if r["decision_notified_on"] <= r["k1_due_on"]]
     # Assessments: those whose outcome (plan or no plan) fell in the year, as DfE counts.
     issue_outcome = [r for r in requests if (r["final_issued_on"] and start <=
@@ -798,7 +803,7 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
                                      "within_20_weeks": count(within_no_exc),
                                      "percent_within_20_weeks": pct(within_no_exc, no_exc)},
             "over_20_weeks_within_a_year": count([
-                r for r in plans if r not in within and
+                r for r in plans if r["final_issued_on"] > r["k4_due_on"] and
                 (r["final_issued_on"] - r["received_on"]).days <= 365]),
             "over_a_year": count([r for r in plans if
                                   (r["final_issued_on"] - r["received_on"]).days > 365]),
@@ -835,7 +840,8 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
     kinds = [f"K{n}" for n in range(1, 27)]
     by_body: dict[str, dict[str, Any]] = {}
     total_days = 0.0
-    for f in data.facts(*kinds):
+    for f in data.store.facts(data.authority, kinds, due_from=cohort.period_from,
+                              due_to=cohort.period_to, late_only=True):
         if f["due_on"] is None or not cohort.in_period(f["due_on"]):
             continue
         stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None

@@ -494,11 +494,26 @@ class SQLCohortReports:
     def disputes(self, authority: str) -> list[dict[str, Any]]:
         return self._rows(CohortDispute, authority)
 
-    def facts(self, authority: str, kinds: Iterable[str]) -> list[dict[str, Any]]:
+    def facts(self, authority: str, kinds: Iterable[str], *, due_from: date | None = None,
+              due_to: date | None = None, late_only: bool = False) -> list[dict[str, Any]]:
+        """Fetch facts of ``kinds``; optionally only those due in a window and late by now
+        (the clock episodes the area picture's delays need), filtered in SQL."""
+        kinds = list(kinds)
+        table = CohortFact.__table__
+        # ``detail`` only where a question reads it (JSON is the costliest column to load).
+        columns = [c for c in table.c if c.name != "detail" or any(
+            not k.startswith("K") or k == "K2" for k in kinds)]
+        stmt = select(*columns).where(CohortFact.authority == authority,
+                                      CohortFact.kind.in_(kinds))
+        if due_from is not None:
+            stmt = stmt.where(CohortFact.due_on >= due_from)
+        if due_to is not None:
+            stmt = stmt.where(CohortFact.due_on <= due_to)
+        if late_only:
+            stmt = stmt.where(CohortFact.due_on.is_not(None)).where(
+                (CohortFact.stopped_on.is_(None)) | (CohortFact.stopped_on > CohortFact.due_on))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(CohortFact.__table__).where(
-                CohortFact.authority == authority, CohortFact.kind.in_(list(kinds)))
-            ).mappings().all()
+            rows = conn.execute(stmt).mappings().all()
         return [dict(r) for r in rows]
 
     def _rows(self, model: type[Base], authority: str) -> list[dict[str, Any]]:
