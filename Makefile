@@ -36,6 +36,8 @@ test: $(DEV_STAMP)
 bench: $(DEV_STAMP)
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.write_path
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m benchmarks.sen2 --journeys 10000
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check domain application infrastructure web tests benchmarks
