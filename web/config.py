@@ -79,7 +79,9 @@ class Settings:
 
     def access_log_env(self) -> dict[str, str]:
         """Return the access log's store: a file beside SQLite's, or its own table."""
-        env = self.event_store_env()
+        # Looks are written once and never loaded as aggregates: no aggregate cache.
+        env = {k: v for k, v in self.event_store_env().items()
+               if not k.startswith(("AGGREGATE_CACHE", "DEEPCOPY_FROM_AGGREGATE_CACHE"))}
         if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
             events = Path(env["SQLITE_DBNAME"])
             env["SQLITE_DBNAME"] = str(events.with_name(
