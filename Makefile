@@ -38,6 +38,10 @@ bench: $(DEV_STAMP)
 		$(BIN)/python -m benchmarks.write_path
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.sen2 --journeys 10000
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m benchmarks.read_path --events 50000 --store both
+	$(BIN)/python -m benchmarks.reports --journeys 20000 \
+		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check domain application infrastructure web tests benchmarks
