@@ -35,7 +35,7 @@ FREE_TEXT = frozenset({
 
 # Text fields that hold codes, references, organisation names or roles: not sealed.
 NOT_FREE_TEXT = frozenset({
-    "advice_request_id", "ground", "document_ref", "recipient_org", "sections_changed",
+    "advice_request_id", "ground", "document_ref", "recipient", "recipient_org", "sections_changed",
     "notice_includes", "named_setting", "setting_type", "recipients", "plan_version",
     "evidence_refs", "tribunal_ref", "decision_id", "appeal_type", "withdrawn_by",
     "review_id", "brought_by", "authority", "case_ref", "sex", "ethnicity", "complaint_ref",

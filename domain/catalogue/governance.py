@@ -1,10 +1,11 @@
-"""Information governance of a journey: legal holds and the erasure of personal data.
+"""Information governance of a journey: disclosures, legal holds and erasure.
 
 A legal hold (an appeal, complaint, litigation or inquiry) stops the child's personal
 data from being erased while it stands (reference section 6.5). Erasure destroys the
 child's key in the personal-data vault ("crypto-shredding"); ``PersonalDataShredded``
-records that it happened, so the pseudonymous history says so too. These events are
-recorded by their own use cases, never through the generic events endpoint.
+records that it happened, so the pseudonymous history says so too. Holds and erasures
+are recorded by their own use cases, never through the generic events endpoint;
+``DisclosureMade`` is an ordinary journey event.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class GovernanceState:
 
     holds: list[LegalHold] = field(default_factory=list)
     shredded_on: date | None = None
+    disclosures: list[Disclosure] = field(default_factory=list)
 
     def standing_holds(self) -> list[LegalHold]:
         return [h for h in self.holds if h.released_on is None]
@@ -120,3 +122,41 @@ class PersonalDataShredded(GovernanceEvent):
         check(not holds, ERASURE_UNDER_HOLD,
               "a legal hold stands: " + ", ".join(h.hold_ref for h in holds))
         governance.shredded_on = self.occurred_on
+
+
+DISCLOSURE_CONSENT = rule(
+    "disclosure-needs-consent", "UK GDPR Art. 6(1)(a), 9(2)(a); SEND Regulations 2014, "
+    "reg 17", "A disclosure made on the basis of consent needs standing consent to share "
+    "with that recipient.")
+
+DisclosureBasis = Literal["statutory_recipient", "reg_17_exception", "consent",
+                          "court_order"]
+
+
+@dataclass
+class Disclosure:
+    """A disclosure of the child's record outside the statutory partners' own use."""
+
+    recipient: str
+    legal_basis: str
+    disclosed_on: date
+    documents: list[str]
+
+
+class DisclosureMade(JourneyEvent):
+    """Information about the child was disclosed to a recipient, on a legal basis."""
+
+    recipient: str
+    legal_basis: DisclosureBasis
+    documents: list[str] = field(default_factory=list)
+
+    group: ClassVar[str] = "governance"
+    allowed_when_closed: ClassVar[bool] = True
+
+    def evolve(self, state: JourneyState) -> None:
+        if self.legal_basis == "consent":
+            check(self.recipient in state.voice.consents, DISCLOSURE_CONSENT,
+                  f"no standing consent to share with {self.recipient!r}")
+        governance_of(state).disclosures.append(Disclosure(
+            recipient=self.recipient, legal_basis=self.legal_basis,
+            disclosed_on=self.occurred_on, documents=self.documents))

@@ -156,6 +156,8 @@ PRIMARY_PLAN = Journey(
              setting_notified_on="2024-01-12"),
         step("ConsentToShareRecorded", "2024-01-12", scope=["icb", "social_care"],
              given_by="parent"),
+        step("DisclosureMade", "2024-01-15", recipient="icb", legal_basis="consent",
+             documents=["doc-request-summary"]),
         step("FamilyViewsSubmitted", "2024-01-20", author_role="Parent",
              document_refs=["doc-1001"]),
         step("EvidenceSubmitted", "2024-01-22", author_role="SENCO",

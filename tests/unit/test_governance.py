@@ -88,3 +88,17 @@ def test_an_erasure_and_a_hold_cannot_be_retracted_or_corrected() -> None:
                                                "changes": {"basis": "appeal"}}) \
         == "entry-not-amendable"
     assert governance_of(journey.state).shredded_on == date(2026, 6, 1)
+
+
+@pytest.mark.proves("disclosure-needs-consent")
+def test_a_disclosure_on_consent_needs_standing_consent_for_that_recipient() -> None:
+    journey = ChildJourney.register(authority="LA-999", date_of_birth=date(2015, 3, 4),
+                                    actor=ADMIN, occurred_on=date(2020, 1, 6), today=TODAY)
+    disclosure = {"recipient": "icb", "legal_basis": "consent", "documents": ["doc-1"]}
+    assert refusal(journey, "DisclosureMade", disclosure) == "disclosure-needs-consent"
+    record(journey, "ConsentToShareRecorded", {"scope": ["icb"], "given_by": "parent"},
+           date(2026, 5, 1))
+    record(journey, "DisclosureMade", disclosure)
+    record(journey, "DisclosureMade", {"recipient": "court", "legal_basis": "court_order"})
+    assert [(d.recipient, d.legal_basis) for d in governance_of(journey.state).disclosures] \
+        == [("icb", "consent"), ("court", "court_order")]
