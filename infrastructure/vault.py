@@ -23,6 +23,8 @@ import base64
 import hashlib
 import json
 import os
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
@@ -54,6 +56,8 @@ from domain.personal_data import is_blank, is_sealed, seal_format, sealed_parts
 SQLITE_FILE = "casetrack-personal-data.sqlite"
 MASTER_KEY_BYTES = 32
 DATA_KEY_BYTES = 32
+KEY_CACHE_SECONDS = 30.0
+KEY_CACHE_SIZE = 10_000
 
 metadata = MetaData()
 vault_table = Table(
@@ -138,6 +142,11 @@ class SQLVault:
         self._engine = engine
         self._master = AESGCM(master_key)
         self._master_id = master_key_id(master_key)
+        # Unwrapped keys stay in memory briefly: a write seals and then opens its answer,
+        # which would otherwise read and unwrap the key twice. Erasing here drops the entry
+        # at once; another process's erasure is seen within KEY_CACHE_SECONDS.
+        self._keys: dict[UUID, tuple[float, ChildCipher]] = {}
+        self._keys_lock = threading.Lock()
         metadata.create_all(engine)
 
     @classmethod
@@ -175,6 +184,7 @@ class SQLVault:
         try:
             with self._engine.begin() as connection:
                 connection.execute(insert(vault_table).values(**row))
+            self._remember(child_id, cipher)
             return cipher
         except IntegrityError:
             existing = self.cipher(child_id)
@@ -186,13 +196,30 @@ class SQLVault:
 
     def cipher(self, child_id: UUID) -> ChildCipher | None:
         """Return the child's cipher, or None when the child has no key (none yet, or erased)."""
+        with self._keys_lock:
+            cached = self._keys.get(child_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
         row = self._row(child_id)
         if row is None or row.wrapped_key is None:
+            self._forget(child_id)
             return None
         if row.master_key_id != self._master_id:
             raise MasterKeyMismatchError(
                 "this child's key was wrapped by another master key (CASETRACK_MASTER_KEY)")
-        return ChildCipher(child_id, self._unwrap(child_id, row.wrapped_key))
+        cipher = ChildCipher(child_id, self._unwrap(child_id, row.wrapped_key))
+        self._remember(child_id, cipher)
+        return cipher
+
+    def _remember(self, child_id: UUID, cipher: ChildCipher) -> None:
+        with self._keys_lock:
+            if len(self._keys) >= KEY_CACHE_SIZE:
+                self._keys.clear()
+            self._keys[child_id] = (time.monotonic() + KEY_CACHE_SECONDS, cipher)
+
+    def _forget(self, child_id: UUID) -> None:
+        with self._keys_lock:
+            self._keys.pop(child_id, None)
 
     def is_shredded(self, child_id: UUID) -> bool:
         row = self._row(child_id)
@@ -207,6 +234,7 @@ class SQLVault:
 
     def shred(self, child_id: UUID) -> bool:
         """Destroy the child's key and identifiers; return False if already destroyed."""
+        self._forget(child_id)
         now = datetime.now(UTC)
         with self._engine.begin() as connection:
             done = connection.execute(
@@ -226,6 +254,7 @@ class SQLVault:
 
     def discard(self, child_id: UUID) -> None:
         """Remove a record whose journey was never saved (a registration that failed)."""
+        self._forget(child_id)
         with self._engine.begin() as connection:
             connection.execute(delete(vault_table).where(
                 vault_table.c.child_id == str(child_id), vault_table.c.shredded_at.is_(None)))
