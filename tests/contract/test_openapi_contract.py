@@ -50,7 +50,7 @@ def test_api_answers_within_its_spec_and_never_5xx(contract_app: object) -> None
     for operation in operations:
 
         @given(operation.as_strategy())
-        @settings(max_examples=30, deadline=None, database=None,
+        @settings(max_examples=30, deadline=None, database=None, derandomize=True,
                   suppress_health_check=list(HealthCheck))
         def check(case: schemathesis.Case) -> None:
             case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
