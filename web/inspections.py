@@ -5,22 +5,20 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from application.inspections import (
-    InspectionNotFoundError,
     get_inspection,
     open_inspection,
     select_children,
 )
 from application.sampling import DIMENSIONS
-from domain.inspection import MAX_SELECTION, InspectionError
+from domain.inspection import MAX_SELECTION
 from web.openapi import problems
-from web.problems import Problem, problem_response
 from web.requests import current_actor
 from web.schemas import StrictDate, Text
 
@@ -110,18 +108,6 @@ class InspectionSchema(Schema):
     opened_by = fields.Dict(required=True)
     sample = fields.List(fields.UUID(), required=True)
     selections = fields.List(fields.Nested(SelectionSchema), required=True)
-
-
-@blp.app_errorhandler(InspectionError)
-def _inspection_refused(error: InspectionError) -> Response:
-    return problem_response(Problem(409, "inspection-refused", "Refused", error.detail,
-                                    code=error.code))
-
-
-@blp.app_errorhandler(InspectionNotFoundError)
-def _inspection_not_found(error: InspectionNotFoundError) -> Response:
-    return problem_response(Problem(404, "inspection-not-found", "No such inspection",
-                                    str(error)))
 
 
 def _tracking() -> Any:

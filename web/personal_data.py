@@ -11,19 +11,18 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from application.personal_data import PersonalData, PersonalDataErasedError
+from application.personal_data import PersonalData
 from application.tracking import CaseTracking
 from domain.catalogue.governance import ErasureBasis, HoldBasis
 from infrastructure.persistence import sqlalchemy_url
 from infrastructure.vault import SQLITE_FILE, SQLVault
 from web.config import Settings, master_key
 from web.openapi import problems
-from web.problems import Problem, problem_response
 from web.requests import current_actor, json_object, load
 from web.schemas import StrictDate, Text
 
@@ -198,8 +197,3 @@ def init_app(app: Flask, api: Api, settings: Settings) -> None:
     app.extensions["casetrack.vault"] = vault
     app.extensions["casetrack.personal_data"] = PersonalData(tracking, vault)
     api.register_blueprint(blp)
-
-    @app.errorhandler(PersonalDataErasedError)
-    def erased(error: PersonalDataErasedError) -> Response:
-        return problem_response(Problem(409, "personal-data-erased", "Personal data erased",
-                                        str(error), code="personal-data-erased"))

@@ -16,9 +16,12 @@ from application.errors import (
     StaleVersionError,
 )
 from application.idempotency import IdempotencyKeyReusedError, InvalidIdempotencyKeyError
+from application.inspections import InspectionNotFoundError
+from application.personal_data import PersonalDataErasedError
 from application.queries import PositionNotWrittenError, ReadModelsBehindError
 from domain.errors import InvalidFieldError, RuleViolationError, UnknownEventTypeError
-from web.auth import AuthenticationError
+from domain.inspection import InspectionError
+from web.auth import AuthenticationError, IdentityProviderUnavailableError
 
 logger = structlog.get_logger()
 
@@ -102,10 +105,20 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
         case AuthenticationError():
             return Problem(401, "unauthenticated", "Authentication required", str(error),
                            headers={"WWW-Authenticate": 'Bearer realm="casetrack"'})
+        case IdentityProviderUnavailableError():
+            return Problem(503, "identity-provider-unavailable", "Service Unavailable",
+                           str(error), headers={"Retry-After": "5"})
         case ForbiddenError():
             return Problem(403, "forbidden", "Forbidden", str(error))
         case ChildNotFoundError():
             return Problem(404, "child-not-found", "No such journey", str(error))
+        case InspectionNotFoundError():
+            return Problem(404, "inspection-not-found", "No such inspection", str(error))
+        case InspectionError():
+            return Problem(409, "inspection-refused", "Refused", error.detail, code=error.code)
+        case PersonalDataErasedError():
+            return Problem(409, "personal-data-erased", "Personal data erased", str(error),
+                           code="personal-data-erased")
         case RuleViolationError():
             return Problem(409, "rule-violation", "Refused by a rule", error.detail,
                            code=error.code, citation=error.citation,

@@ -23,7 +23,6 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from application.access_log import AccessLog
-from web.auth import IdentityProviderUnavailableError
 from web.config import Settings
 from web.problems import Problem, problem_response
 
@@ -129,12 +128,6 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
         if origins:
             headers.add("Vary", "Origin")
         return response
-
-    @app.errorhandler(IdentityProviderUnavailableError)
-    def idp_unavailable(error: IdentityProviderUnavailableError) -> Response:
-        return problem_response(Problem(503, "identity-provider-unavailable",
-                                        "Service Unavailable", str(error),
-                                        headers={"Retry-After": "5"}))
 
 
 def _csp(response: Response) -> str:
