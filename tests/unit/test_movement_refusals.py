@@ -8,39 +8,16 @@ from typing import Any
 
 import pytest
 
-from domain.actors import Actor
-from domain.errors import RuleViolationError
 from domain.journey import ChildJourney
 
-LA = Actor("officer-1", "caseworker", "LA-900")
-TODAY = date(2026, 6, 1)
-NOTICE = ["appeal_rights", "time_limits", "mediation", "disagreement_resolution",
-          "information_advice"]
-
-
-def registered(born: date = date(2014, 3, 1)) -> ChildJourney:
-    return ChildJourney.register(authority="LA-900", date_of_birth=born, actor=LA,
-                                 occurred_on=date(2023, 2, 1), today=TODAY)
-
-
-def journey_with_plan(born: date = date(2014, 3, 1)) -> ChildJourney:
-    journey = registered(born)
-    record(journey, "PlanTransferredIn", date(2023, 3, 1), old_la="LA-100",
-           original_made_on=date(2022, 6, 1))
-    return journey
-
-
-def record(journey: ChildJourney, type_name: str, day: date, **payload: Any) -> None:
-    journey.record(type_name, payload, actor=LA, occurred_on=day, today=TODAY)
-
-
-def refused(journey: ChildJourney, code: str, type_name: str, day: date,
-            **payload: Any) -> None:
-    version = journey.version
-    with pytest.raises(RuleViolationError) as raised:
-        record(journey, type_name, day, **payload)
-    assert raised.value.code == code
-    assert journey.version == version
+# The same journeys and helpers as the review rules: one LA, one day, a plan in force.
+from tests.unit.test_reviews_refusals import (
+    NOTICE,
+    journey_with_plan,
+    record,
+    refused,
+    registered,
+)
 
 
 def proposal(**overrides: Any) -> dict[str, Any]:
