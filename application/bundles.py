@@ -43,7 +43,7 @@ def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
     today = app.today()
     view = journey_at(app, child_id, actor=actor, today=today, as_at=as_at)
     journey = load_journey(app, child_id)
-    state = journey.as_at(as_at) if as_at else journey.state
+    state = journey.state_at(as_at=as_at)
     on = as_at or today
     readings = compute_clocks(state, on)
     k2 = {r.episode: r for r in readings if r.clock == "K2"}

@@ -19,7 +19,7 @@ from application import access
 from application.errors import ChildNotFoundError
 from application.inspections import InspectionSamples
 from application.personal_data import reveal
-from application.views import journey_view, plain
+from application.views import journey_view_at, plain
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
 from domain.clocks import ClockReading, compute_clocks
 from domain.errors import RuleViolationError
@@ -49,14 +49,7 @@ def journey_at(
     access.check_may_read(actor, journey.authority, child_id=child_id,
                           samples=InspectionSamples(app))
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
-    if as_at is None and known_at is None:
-        state = journey.state
-    else:
-        state = journey.known_at(known_at, as_at=as_at) if known_at else journey.as_at(
-            as_at)  # type: ignore[arg-type]
-    on = as_at or (known_at.date() if known_at else today)
-    view = journey_view(journey.id, journey.version, state, compute_clocks(state, on),
-                        as_at=as_at, known_at=known_at)
+    view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at)
     view["timeline"] = timeline(log, as_at=as_at, on=on)
     view["events_known"] = len(log)
     return reveal(app.vault, journey.id, view, actor)  # type: ignore[no-any-return]

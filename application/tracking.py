@@ -35,7 +35,7 @@ from application.personal_data import (
     seal_payload,
 )
 from application.transcodings import register_domain_transcodings
-from application.views import clock_view, event_view, journey_view
+from application.views import clock_view, event_view, journey_view_at
 from domain.actors import Actor
 from domain.case_reference import CaseReference, reference_id
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
@@ -196,18 +196,8 @@ class CaseTracking(Application):
         journey = self._journey(child_id, version=version)
         access.check_may_read(actor, journey.authority, child_id=child_id,
                               samples=InspectionSamples(self))
-        if as_at is None and known_at is None:
-            state = journey.state
-        else:
-            state = journey.known_at(known_at, as_at=as_at) if known_at else journey.as_at(
-                as_at)  # type: ignore[arg-type]
-        on = as_at or (known_at.date() if known_at else self._today())
-        from domain.clocks import compute_clocks
-
-        clocks = compute_clocks(state, on)
-        return reveal(self.vault, journey.id, journey_view(  # type: ignore[no-any-return]
-            journey.id, journey.version, state, clocks, as_at=as_at, known_at=known_at),
-            actor)
+        view, _ = journey_view_at(journey, self._today(), as_at=as_at, known_at=known_at)
+        return reveal(self.vault, journey.id, view, actor)  # type: ignore[no-any-return]
 
     def find_by_case_ref(self, authority: str, case_ref: str) -> UUID | None:
         """Return the child id an authority's case reference points at, if any."""

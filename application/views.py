@@ -7,8 +7,9 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from domain.clocks import ClockReading, ClockStatus
+from domain.clocks import ClockReading, ClockStatus, compute_clocks
 from domain.events import JourneyEvent
+from domain.journey import ChildJourney
 from domain.state import JourneyState
 
 
@@ -79,3 +80,15 @@ def journey_view(
         "anomalies": plain(state.anomalies),
         "episodes": parts,
     }
+
+
+def journey_view_at(
+    journey: ChildJourney, today: date, *, as_at: date | None = None,
+    known_at: datetime | None = None,
+) -> tuple[dict[str, Any], date]:
+    """Return the journey's view at a point, with its clocks as they stood then, and the
+    day those clocks were read on."""
+    state = journey.state_at(as_at=as_at, known_at=known_at)
+    on = as_at or (known_at.date() if known_at else today)
+    return journey_view(journey.id, journey.version, state, compute_clocks(state, on),
+                        as_at=as_at, known_at=known_at), on

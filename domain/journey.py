@@ -159,6 +159,13 @@ class ChildJourney(Aggregate):
         assert isinstance(registered, ChildRegistered)
         return registered.authority
 
+    def state_at(self, *, as_at: date | None = None, known_at: datetime | None = None
+                 ) -> JourneyState:
+        """Return the state now, as it stood on ``as_at``, as known at ``known_at``, or both."""
+        if as_at is None and known_at is None:
+            return self.state
+        return replay(self._log, as_at=as_at, known_at=known_at)
+
     def as_at(self, day: date) -> JourneyState:
         """Return the journey as it stood in the world on ``day`` (corrections as known now)."""
         return replay(self._log, as_at=day)
