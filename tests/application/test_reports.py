@@ -1,0 +1,253 @@
+"""Reports on small hand-built cohorts: timeliness, decisions, exceptions and advice.
+
+Every expected figure is worked out in the comments from the regulations (SEND
+Regulations 2014): 6 weeks to decide whether to assess (reg 5(1)), 6 weeks for each
+adviser (reg 8(1)), 20 weeks to the final plan (reg 13(2)), the exceptions of regs 5(4),
+8(2) and 13(3), which never move a due date but make a late step "late, exception
+applies". Weeks are 7-day periods counted from the day the request was received (day
+0, docs/rules.md), so "N weeks from Monday" is again a Monday; a step done on its due
+date is on time. Cohort helpers: tests/application/reports_cohort.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from application.errors import ForbiddenError
+from application.reports import UnknownReportError
+from domain.actors import Actor
+from tests.application.reports_cohort import (
+    AUTHORITY,
+    INSPECTORATE,
+    OTHER_AUTHORITY,
+    World,
+    advice_back,
+    ask_advice,
+    assess,
+    groups,
+    issue,
+    kids,
+    measure,
+    new_plan,
+    refuse,
+    request,
+    world_on,
+)
+
+Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
+Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
+LATER = date(2025, 6, 30)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    with world_on(tmp_path, None) as w:
+        yield w
+
+
+# 20-week timeliness (reg 13(2)-(3)).
+
+
+def build_timeliness(w: World) -> None:
+    # ON_TIME: received Mon 8 Jan 2024; week 20 = 8 Jan + 140 days = Mon 27 May 2024.
+    # Final Mon 13 May 2024 = 126 days = 18 weeks: within.
+    w.child("on_time", date(2016, 5, 1), sex="M", ethnicity="WBRI")
+    new_plan(w, "on_time", date(2024, 1, 8), date(2024, 2, 12), date(2024, 2, 14),
+             date(2024, 3, 20), date(2024, 5, 13), need="SLCN")
+    # ON_THE_DAY: received Mon 5 Feb 2024; week 20 = Mon 24 Jun 2024 (Feb 2024 has 29
+    # days). Final on that very day: 140 days = 20.0 weeks, within (on time on the day).
+    w.child("on_the_day", date(2015, 9, 1), sex="F", ethnicity="BCRB")
+    new_plan(w, "on_the_day", date(2024, 2, 5), date(2024, 3, 11), date(2024, 3, 13),
+             date(2024, 4, 17), date(2024, 6, 24), need="ASD",
+             setting_type="MAINSTREAM_ACADEMY")
+    # LATE: received Mon 4 Mar 2024; week 20 = Mon 22 Jul 2024. Final Mon 5 Aug 2024 =
+    # 154 days = 22 weeks: 14 days late, no exception.
+    w.child("late", date(2013, 1, 20), sex="M", ethnicity="WBRI")
+    new_plan(w, "late", date(2024, 3, 4), date(2024, 4, 8), date(2024, 4, 10),
+             date(2024, 5, 15), date(2024, 8, 5), need="SLCN")
+    # LATE_EXCEPTION: received Mon 1 Apr 2024; week 20 = Mon 19 Aug 2024. Exceptional
+    # personal circumstances claimed for K4 (reg 13(3), 10(4)(c)); final Mon 2 Sep 2024 =
+    # 154 days = 22 weeks: late, exception applies. The due date stays 19 Aug.
+    w.child("late_exception", date(2012, 3, 3), sex="F", ethnicity="WBRI")
+    request(w, "late_exception", date(2024, 4, 1))
+    assess(w, "late_exception", date(2024, 5, 7))
+    for advice_id in ask_advice(w, "late_exception", date(2024, 5, 9), "Parent",
+                                "Educational", "Medical", "Psychological").values():
+        advice_back(w, "late_exception", advice_id, date(2024, 6, 13))
+    w.rec("late_exception", "TimescaleExceptionClaimed", date(2024, 7, 10), clock="K4",
+          ground="exceptional_personal_circumstances", period_from=date(2024, 7, 1),
+          period_to=date(2024, 7, 31), family_informed=True)
+    issue(w, "late_exception", date(2024, 9, 2), need="ASD")
+    # OVER_A_YEAR: received Mon 6 Feb 2023 (week 20 = Mon 26 Jun 2023); final Mon 12 Feb
+    # 2024 = 371 days = 53 weeks: over 20 weeks and over a year (> 365 days).
+    w.child("over_a_year", date(2014, 7, 7), sex="F", ethnicity="WBRI")
+    new_plan(w, "over_a_year", date(2023, 2, 6), date(2023, 3, 13), date(2023, 3, 15),
+             date(2023, 4, 20), date(2024, 2, 12), need="SLCN")
+    # NEXT_YEAR: received Mon 2 Sep 2024 (week 20 = Mon 20 Jan 2025); final Mon 13 Jan
+    # 2025 = 133 days = 19 weeks: a 2025 plan, within.
+    w.child("next_year", date(2017, 2, 2), sex="M", ethnicity="WBRI")
+    new_plan(w, "next_year", date(2024, 9, 2), date(2024, 10, 7), date(2024, 10, 9),
+             date(2024, 11, 13), date(2025, 1, 13), need="SLCN")
+    # ELSEWHERE: another authority's plan issued in 2024, never in this one's figures.
+    w.child("elsewhere", date(2016, 1, 1), sex="M", authority=OTHER_AUTHORITY)
+    new_plan(w, "elsewhere", date(2024, 1, 8), date(2024, 2, 12), date(2024, 2, 14),
+             date(2024, 3, 20), date(2024, 5, 13))
+    w.project()
+
+
+def test_twenty_week_timeliness_with_and_without_exceptions(world: World) -> None:
+    build_timeliness(world)
+    answer = world.ask("timeliness", LATER, **Y2024)
+    total = answer["total"]
+    # Plans issued in 2024: on_time, on_the_day, late, late_exception, over_a_year = 5.
+    assert total["count"] == 5
+    assert total["children"] == world.id("on_time", "on_the_day", "late", "late_exception",
+                                         "over_a_year")
+    # Within 20 weeks: on_time and on_the_day, 2 of 5 = 40.0%; over: 3 of 5 = 60.0%.
+    assert measure(total, "within_20_weeks") == (2, 5, 40.0)
+    assert kids(total, "within_20_weeks") == world.id("on_time", "on_the_day")
+    assert measure(total, "over_20_weeks") == (3, 5, 60.0)
+    # An exception applied to 1 of 5 (20.0%); without it, 2 of the other 4 within: 50.0%.
+    assert measure(total, "exception_applied") == (1, 5, 20.0)
+    assert measure(total, "within_20_weeks_excluding_exceptions") == (2, 4, 50.0)
+    assert kids(total, "late_without_exception") == world.id("late", "over_a_year")
+    assert kids(total, "late_exception_applies") == world.id("late_exception")
+    # 154 days for late and late_exception (<= 365); 371 days for over_a_year.
+    assert kids(total, "over_20_weeks_within_a_year") == world.id("late", "late_exception")
+    assert kids(total, "over_a_year") == world.id("over_a_year")
+    # Weeks to issue: 18, 20, 22, 22, 53 -> median 22.0, mean 135 / 5 = 27.0.
+    weeks = total["values"]["weeks_to_issue"]
+    assert (weeks["count"], weeks["median"], weeks["mean"]) == (5, 22.0, 27.0)
+
+
+def test_timeliness_breakdowns_filters_and_as_at(world: World) -> None:
+    build_timeliness(world)
+    by_sex = groups(world.ask("timeliness", LATER, breakdown="sex", **Y2024))
+    # M: on_time (within), late -> 1 of 2 = 50.0%. F: on_the_day (within),
+    # late_exception, over_a_year -> 1 of 3 = 33.3%.
+    assert set(by_sex) == {"M", "F"}
+    assert measure(by_sex["M"], "within_20_weeks") == (1, 2, 50.0)
+    assert measure(by_sex["F"], "within_20_weeks") == (1, 3, 33.3)
+    assert by_sex["F"]["children"] == world.id("on_the_day", "late_exception", "over_a_year")
+    by_ground = groups(world.ask("timeliness", LATER, breakdown="exception_ground", **Y2024))
+    assert by_ground["exceptional_personal_circumstances"]["children"] == world.id(
+        "late_exception")
+    assert by_ground[None]["count"] == 4
+    # Filter: primary need ASD -> on_the_day (20 weeks, within) and late_exception (22).
+    asd = world.ask("timeliness", LATER, primary_need="ASD", **Y2024)
+    assert asd["filters"] == {"primary_need": "ASD"}
+    assert measure(asd["total"], "within_20_weeks") == (1, 2, 50.0)
+    assert asd["total"]["values"]["weeks_to_issue"]["median"] == 21.0
+    # Filter: setting type -> only on_the_day's plan names an academy.
+    academy = world.ask("timeliness", LATER, setting_type="MAINSTREAM_ACADEMY", **Y2024)
+    assert academy["total"]["children"] == world.id("on_the_day")
+    # As at Sat 31 Aug 2024 late_exception's plan (2 Sep) is not yet issued: 4 plans,
+    # 2 of 4 within = 50.0%, and no exception has applied to an issued plan yet.
+    before = world.ask("timeliness", date(2024, 8, 31), **Y2024)["total"]
+    assert measure(before, "within_20_weeks") == (2, 4, 50.0)
+    assert measure(before, "exception_applied") == (0, 4, 0.0)
+    # 2025: next_year only, 19 weeks, within.
+    in_2025 = world.ask("timeliness", LATER, **Y2025)["total"]
+    assert measure(in_2025, "within_20_weeks") == (1, 1, 100.0)
+    assert in_2025["values"]["weeks_to_issue"]["median"] == 19.0
+    # The other authority's manager sees only their own plan (week 18).
+    other = world.ask("timeliness", LATER, authority=OTHER_AUTHORITY, **Y2024)["total"]
+    assert other["children"] == world.id("elsewhere")
+
+
+# 6-week decisions whether to assess (reg 5(1), 4(1); exceptions reg 5(4)).
+
+
+def build_decisions(w: World) -> None:
+    # IN_TIME: received Mon 8 Jan 2024, 6 weeks = Mon 19 Feb. Assess 12 Feb (5 weeks).
+    w.child("in_time", date(2016, 1, 1), sex="M", ethnicity="WBRI")
+    request(w, "in_time", date(2024, 1, 8))
+    assess(w, "in_time", date(2024, 2, 12))
+    # ON_THE_DAY: received Mon 15 Jan 2024 by the school (source 2), due Mon 26 Feb.
+    # Refused 26 Feb: within (6.0 weeks), refused.
+    w.child("on_the_day", date(2015, 1, 1), sex="F", ethnicity="WBRI")
+    request(w, "on_the_day", date(2024, 1, 15), role="SchoolOrPost16OnBehalf", source="2")
+    refuse(w, "on_the_day", date(2024, 2, 26))
+    # NOTIFIED_LATE: received Mon 22 Jan 2024, due Mon 4 Mar. Decided Fri 1 Mar but
+    # notified Fri 8 Mar: the clock stops at the notice (reg 5(1)), 46 days = 6.57
+    # weeks, over 6 weeks.
+    w.child("notified_late", date(2014, 1, 1), sex="M", ethnicity="BAFR")
+    request(w, "notified_late", date(2024, 1, 22))
+    assess(w, "notified_late", date(2024, 3, 1), notified_on=date(2024, 3, 8))
+    # REFUSED_LATE: received Mon 5 Feb 2024 by the school, due Mon 18 Mar. Exceptional
+    # personal circumstances claimed for K1 (reg 5(4)(c)); refused Mon 25 Mar = 7.0
+    # weeks: over 6 weeks, exception applied.
+    w.child("refused_late", date(2013, 1, 1), sex="F", ethnicity="BAFR")
+    request(w, "refused_late", date(2024, 2, 5), role="SchoolOrPost16OnBehalf", source="2")
+    w.rec("refused_late", "TimescaleExceptionClaimed", date(2024, 3, 1), clock="K1",
+          ground="exceptional_personal_circumstances", period_from=date(2024, 2, 20),
+          period_to=date(2024, 3, 20), family_informed=True)
+    refuse(w, "refused_late", date(2024, 3, 25))
+    # WITHDRAWN: received Mon 4 Mar 2024 (due 15 Apr), withdrawn 20 Mar: no decision due.
+    w.child("withdrawn", date(2017, 1, 1), sex="M", ethnicity="WBRI")
+    request(w, "withdrawn", date(2024, 3, 4))
+    w.rec("withdrawn", "AssessmentRequestWithdrawn", date(2024, 3, 20), withdrawn_by="parent",
+          reason="Moved school")
+    # UNDECIDED: received Mon 2 Dec 2024, due Mon 13 Jan 2025; no decision yet. As at 31
+    # Dec 2024 still in time; as at 31 Jan 2025 over 6 weeks.
+    w.child("undecided", date(2018, 1, 1), sex="F", ethnicity="WBRI")
+    request(w, "undecided", date(2024, 12, 2))
+    w.project()
+
+
+def test_six_week_decisions_refusals_and_as_at(world: World) -> None:
+    build_decisions(world)
+    total = world.ask("decisions", date(2024, 12, 31), **Y2024)["total"]
+    # Six requests received in 2024; 4 decided (in_time, on_the_day, notified_late,
+    # refused_late) = 66.7%.
+    assert total["count"] == 6
+    assert measure(total, "decided") == (4, 6, 66.7)
+    assert kids(total, "within_6_weeks") == world.id("in_time", "on_the_day")
+    assert kids(total, "over_6_weeks") == world.id("notified_late", "refused_late")
+    # Refusal rate: 2 refused of the 4 decided = 50.0%.
+    assert measure(total, "refused") == (2, 4, 50.0)
+    assert kids(total, "decided_to_assess") == world.id("in_time", "notified_late")
+    assert kids(total, "withdrawn") == world.id("withdrawn")
+    assert kids(total, "no_decision_yet") == world.id("undecided")
+    assert kids(total, "exception_applied") == world.id("refused_late")
+    assert measure(total, "rya")[0] == 0
+    # Weeks to decision: 5.0, 6.0, 6.57, 7.0 -> median (6.0 + 6.57) / 2 = 6.29 (6.285),
+    # mean 24.57 / 4 = 6.14.
+    weeks = total["values"]["weeks_to_decision"]
+    assert weeks["count"] == 4 and weeks["median"] == pytest.approx(6.29, abs=0.006)
+    assert weeks["mean"] == pytest.approx(6.14, abs=0.006)
+    # As at 31 Jan 2025, undecided is past its 13 January due date.
+    later = world.ask("decisions", date(2025, 1, 31), **Y2024)["total"]
+    assert kids(later, "over_6_weeks") == world.id("notified_late", "refused_late",
+                                                   "undecided")
+    # As at Thu 7 Mar 2024 notified_late's decision (notified 8 Mar) is not yet made,
+    # and it is overdue (due 4 Mar); requests received by then: in_time, on_the_day,
+    # notified_late, refused_late, withdrawn (4 Mar).
+    early = world.ask("decisions", date(2024, 3, 7), **Y2024)["total"]
+    assert early["count"] == 5
+    assert kids(early, "no_decision_yet") == world.id("notified_late", "refused_late",
+                                                      "withdrawn")
+    assert kids(early, "over_6_weeks") == world.id("notified_late")
+
+
+def test_decisions_by_requester_and_by_ethnicity(world: World) -> None:
+    build_decisions(world)
+    by_requester = groups(world.ask("decisions", date(2024, 12, 31), breakdown="requester",
+                                    **Y2024))
+    # The school asked twice (on_the_day, refused_late): both refused, 2 of 2 = 100.0%.
+    school = by_requester["SchoolOrPost16OnBehalf"]
+    assert measure(school, "refused") == (2, 2, 100.0)
+    assert measure(by_requester["Parent"], "refused") == (0, 2, 0.0)
+    # Filter by requester: the parents' four requests.
+    parents = world.ask("decisions", date(2024, 12, 31), requester="Parent", **Y2024)
+    assert parents["total"]["children"] == world.id("in_time", "notified_late", "withdrawn",
+                                                    "undecided")
+    by_ethnicity = groups(world.ask("decisions", date(2024, 12, 31), breakdown="ethnicity",
+                                    **Y2024))
+    # BAFR: notified_late (assess, late) and refused_late (refused, late).
+    assert measure(by_ethnicity["BAFR"], "over_6_weeks") == (2, 2, 100.0)
+    assert measure(by_ethnicity["BAFR"], "refused") == (1, 2, 50.0)
