@@ -5,7 +5,8 @@
 - inspector: read only journeys in an active inspection sample of the authority under
   inspection (their organisation is the inspectorate); open inspections and select.
 - auditor: read journeys' history (the log without case content) and the access log,
-  across authorities; staff identifiers pseudonymised unless a purpose is stated.
+  across authorities; personal identifiers pseudonymised unless a purpose is stated
+  (application/pseudonyms.py).
 - admin: operations only, no case content.
 
 Every rule is a ``check_*`` function raising ``ForbiddenError``; docs/security.md holds

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -13,7 +11,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from application.access_log import ACCESS_LOG_QUERY, AccessFilter, who_looked
 from web.openapi import problems
 from web.requests import current_actor
-from web.security import PURPOSE_HEADER, access_log, stated_purpose
+from web.security import PURPOSE_PARAMETERS, access_log, pseudonym_key, stated_purpose
 
 blp = Blueprint("access_log", __name__, url_prefix="/audit",
                 description="The access log: every look at a child's record")
@@ -60,14 +58,6 @@ class LooksSchema(Schema):
         "description": "clear, or pseudonymised (state a purpose to unlock)"})
 
 
-PURPOSE_PARAMETERS = [
-    {"in": "header", "name": PURPOSE_HEADER, "required": False,
-     "description": "why you are looking (at least 10 characters); recorded, and unlocks "
-                    "staff identifiers for auditors", "schema": {"type": "string",
-                                                                  "maxLength": 300}},
-    {"in": "query", "name": "purpose", "required": False,
-     "description": "as the header", "schema": {"type": "string", "maxLength": 300}},
-]
 
 
 @blp.route("/access")
@@ -79,10 +69,8 @@ class AccessLookups(MethodView):
     def get(self, query: dict[str, Any]) -> Any:
         """Answer "who looked at this child's record?": looks by child, actor and period."""
         actor, purpose = current_actor(), stated_purpose()
-        key = hashlib.sha256(b"casetrack-pseudonyms:" + current_app.extensions[
-            "casetrack.settings"].secret_key.encode()).digest()
         answer = who_looked(access_log(), actor=actor, where=AccessFilter(**query),
-                            purpose=purpose, pseudonym_key=key)
+                            purpose=purpose, pseudonym_key=pseudonym_key())
         access_log().record(query.get("child_id"), kind=ACCESS_LOG_QUERY, actor=actor,
                             purpose=purpose)
         return answer

@@ -12,14 +12,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from application.queries import (
-    MAX_LIMIT,
-    EventFilter,
-    audit_events,
-    stream_audit_events,
-)
+from application.pseudonyms import audit_page, audit_stream
+from application.queries import MAX_LIMIT, EventFilter
 from web.openapi import problems
 from web.requests import current_actor
+from web.security import PURPOSE_PARAMETERS, naming
 
 blp = Blueprint("audit", __name__, url_prefix="/audit",
                 description="The audit trail across children (auditors and managers)")
@@ -35,7 +32,7 @@ class AuditQuerySchema(Schema):
         unknown = RAISE
 
     actor = fields.String(validate=validate.Length(max=100), metadata={
-        "description": "the user id that recorded the event"})
+        "description": "the user id that recorded the event, or its pseudonym"})
     role = fields.String(validate=validate.Length(max=20))
     organisation = fields.String(validate=validate.Length(max=100))
     type = fields.String(validate=validate.Length(max=80))
@@ -78,6 +75,9 @@ class AuditEventSchema(Schema):
 class AuditPageSchema(Schema):
     items = fields.List(fields.Nested(AuditEventSchema), required=True)
     next_after = fields.Integer(allow_none=True)
+    identifiers = fields.String(required=True, metadata={
+        "enum": ["clear", "pseudonymised"],
+        "description": "pseudonymised for an auditor who states no purpose"})
     position = fields.Integer(required=True, metadata={
         "description": "the log position the read models reflect"})
 
@@ -90,24 +90,28 @@ class AuditEvents(MethodView):
     @blp.doc(responses={"200": {"content": {
         "application/json": {"schema": AuditPageSchema},
         "text/csv": {"schema": {"type": "string"}}}}})
+    @blp.doc(parameters=PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 422, 500, 503)
     def get(self, query: dict[str, Any]) -> Any:
         """Query every event across children by actor, role, organisation, type, child,
-        occurrence and recording dates, or corrections only; keyset paginated."""
+        occurrence and recording dates, or corrections only; keyset paginated. An auditor
+        who states no purpose sees staff user ids as pseudonyms (and may filter by one)."""
         consistent_after = query.pop("consistent_after", None)
         if "child_id" in query:
             query["child_id"] = str(query["child_id"])
         store = current_app.extensions["casetrack.readmodels"]
+        names = naming()
         if _wants_csv():
-            position, rows = stream_audit_events(
-                store, actor=current_actor(), where=EventFilter(**query),
+            position, rows = audit_stream(
+                store, actor=current_actor(), where=EventFilter(**query), naming=names,
                 consistent_after=consistent_after, head=_head())
             return Response(stream_with_context(_csv_lines(rows)), mimetype="text/csv",
                             headers={"Cache-Control": "no-store",
-                                     "X-Casetrack-Position": str(position)})
-        result = audit_events(store, actor=current_actor(),
-                              where=EventFilter(**{"limit": 50, **query}),
-                              consistent_after=consistent_after, head=_head())
+                                     "X-Casetrack-Position": str(position),
+                                     "X-Casetrack-Identifiers": names.label})
+        result = audit_page(store, actor=current_actor(),
+                            where=EventFilter(**{"limit": 50, **query}), naming=names,
+                            consistent_after=consistent_after, head=_head())
         return result, 200, {"Cache-Control": "no-store",
                              "X-Casetrack-Position": str(result["position"])}
 

@@ -13,10 +13,12 @@ from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from application.history import journey_at, journey_history
+from application.pseudonyms import named_history
 from infrastructure.projections import journey_notifications
 from web.openapi import problems
 from web.requests import current_actor
 from web.schemas import JourneySchema
+from web.security import PURPOSE_PARAMETERS, naming
 
 blp = Blueprint("journeys", __name__, url_prefix="/children",
                 description="Replay a child's journey and read its event log")
@@ -109,8 +111,31 @@ class HistoryEntrySchema(Schema):
     stored_sha256 = fields.String(required=True)
 
 
+class ChildIdentifiersSchema(Schema):
+    given_name = fields.String()
+    family_name = fields.String()
+    address = fields.String()
+    postcode = fields.String()
+    upn = fields.String()
+    uln = fields.String()
+    nhs_number = fields.String()
+
+
+class HistoryChildSchema(Schema):
+    case_ref = fields.String(allow_none=True, metadata={
+        "description": "the case reference, or its pseudonym"})
+    identifiers = fields.Nested(ChildIdentifiersSchema, allow_none=True, metadata={
+        "description": "the child's identifiers from the vault: for an auditor who states "
+                       "a purpose, and a manager; null otherwise and once erased"})
+
+
 class HistorySchema(Schema):
     child_id = fields.UUID(required=True)
+    child = fields.Nested(HistoryChildSchema, required=True)
+    identifiers = fields.String(required=True, metadata={
+        "enum": ["clear", "pseudonymised"],
+        "description": "pseudonymised for an auditor who states no purpose (at least 10 "
+                       "characters, X-Access-Purpose or ?purpose=)"})
     items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
     next_after = fields.Integer(allow_none=True)
 
@@ -141,11 +166,19 @@ class Journey(MethodView):
 class History(MethodView):
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, HistorySchema)
+    @blp.doc(parameters=PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 404, 422, 500)
     def get(self, page: dict[str, Any], child_id: UUID) -> Any:
         """Return the raw event log in recorded order, keyset paginated by version."""
-        result = journey_history(current_app.extensions["casetrack"], child_id,
-                                 actor=current_actor(), after=page["after"],
-                                 limit=page["limit"],
+        tracking = current_app.extensions["casetrack"]
+        result = journey_history(tracking, child_id, actor=current_actor(),
+                                 after=page["after"], limit=page["limit"],
                                  journey_notifications=journey_notifications)
-        return result, 200, {"Cache-Control": "no-store"}
+        return named_history(result, reader=current_actor(), naming=naming(),
+                             identifiers=_vault_identifiers(tracking)), 200, {
+            "Cache-Control": "no-store"}
+
+
+def _vault_identifiers(tracking: Any) -> Any:
+    vault = tracking.vault
+    return (lambda _: None) if vault is None else vault.identifiers

@@ -23,6 +23,7 @@ from flask import Flask, Response, current_app, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from application.access_log import AccessLog
+from application.pseudonyms import Naming
 from web.config import Settings
 from web.problems import Problem, problem_response
 
@@ -41,6 +42,15 @@ READ_ENDPOINTS: dict[str, str] = {
     "bundles.BundleHtml": "bundle",
 }
 
+PURPOSE_PARAMETERS = [
+    {"in": "header", "name": PURPOSE_HEADER, "required": False,
+     "description": "why you are looking (at least 10 characters); recorded, and unlocks "
+                    "personal identifiers for auditors",
+     "schema": {"type": "string", "maxLength": 300}},
+    {"in": "query", "name": "purpose", "required": False,
+     "description": "as the header", "schema": {"type": "string", "maxLength": 300}},
+]
+
 CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 _STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 CORS_METHODS = "GET, POST, OPTIONS"
@@ -57,6 +67,18 @@ def access_log() -> AccessLog:
 def stated_purpose() -> str | None:
     purpose: str | None = g.get("purpose")
     return purpose
+
+
+def pseudonym_key() -> bytes:
+    """Return the key of staff and child pseudonyms (derived from the secret key), one for
+    every answer so that one person is one pseudonym everywhere."""
+    secret = current_app.extensions["casetrack.settings"].secret_key
+    return hashlib.sha256(b"casetrack-pseudonyms:" + secret.encode()).digest()
+
+
+def naming() -> Naming:
+    """Return how the current answer names people (application.pseudonyms)."""
+    return Naming.for_reader(g.actor, stated_purpose(), pseudonym_key())
 
 
 def record_look(child_id: UUID, kind: str) -> int:
