@@ -274,10 +274,13 @@ def _plan_active(child: dict[str, Any], day: date) -> bool:
 
 
 def reviews_overdue_records(data: Data, cohort: Cohort) -> list[Record]:
-    """Active plans as at the day: the annual review overdue (12 months), under-5s (6)."""
+    """Active plans as at the day: the annual review overdue (12 months), under-5s (6).
+
+    A plan transferred in from another LA is first reviewed under reg 15(5) (K17), then
+    every 12 months (K7): both count."""
     as_at = cohort.as_at
     out = []
-    for f in data.facts("K7"):
+    for f in data.facts("K7", "K17"):
         child = data.children.get(f["child_id"])
         if child is None or not _plan_active(child, as_at) or not open_at(
                 f["started_on"], f["stopped_on"], as_at) or f["due_on"] is None:

@@ -251,3 +251,172 @@ def test_decisions_by_requester_and_by_ethnicity(world: World) -> None:
     # BAFR: notified_late (assess, late) and refused_late (refused, late).
     assert measure(by_ethnicity["BAFR"], "over_6_weeks") == (2, 2, 100.0)
     assert measure(by_ethnicity["BAFR"], "refused") == (1, 2, 50.0)
+
+
+# Exception claims by ground and whether they hold (regs 5(4), 8(2), 13(3)).
+
+
+def build_exceptions(w: World) -> None:
+    # CLOSURE_HOLDS: received Mon 4 Mar 2024, week 20 = Mon 22 Jul 2024. The school closes
+    # Mon 22 Jul and reopens Wed 4 Sep (44 days, at least 4 continuous weeks); the window
+    # runs from a week before it closes (Mon 15 Jul) to a week before it reopens (Wed 28
+    # Aug). The educational advice was asked Wed 17 Jul, inside it: the claim holds.
+    w.child("closure_holds", date(2015, 1, 1), sex="M")
+    request(w, "closure_holds", date(2024, 3, 4))
+    assess(w, "closure_holds", date(2024, 4, 8))
+    ask_advice(w, "closure_holds", date(2024, 7, 17), "Educational")
+    closure = {"clock": "K4", "ground": "school_closure_window",
+               "period_from": date(2024, 7, 17), "period_to": date(2024, 9, 4),
+               "family_informed": True, "closure_starts_on": date(2024, 7, 22),
+               "reopens_on": date(2024, 9, 4), "advice_requested_on": date(2024, 7, 17)}
+    w.rec("closure_holds", "TimescaleExceptionClaimed", date(2024, 7, 18), **closure)
+    # CLOSURE_NOT_ASKED: the same claim, but the advice was in fact asked Wed 3 Jul,
+    # before the window opened (15 Jul): the claim does not hold against the dates.
+    w.child("closure_not_asked", date(2015, 1, 1), sex="F")
+    request(w, "closure_not_asked", date(2024, 3, 4))
+    assess(w, "closure_not_asked", date(2024, 4, 8))
+    ask_advice(w, "closure_not_asked", date(2024, 7, 3), "Educational")
+    w.rec("closure_not_asked", "TimescaleExceptionClaimed", date(2024, 7, 18), **closure)
+    # WITHDRAWN: a K1 claim made Thu 25 Jan 2024 and withdrawn Thu 1 Feb.
+    w.child("withdrawn", date(2016, 1, 1), sex="F")
+    request(w, "withdrawn", date(2024, 1, 8))
+    claim = w.rec("withdrawn", "TimescaleExceptionClaimed", date(2024, 1, 25), clock="K1",
+                  ground="exceptional_personal_circumstances", period_from=date(2024, 1, 15),
+                  period_to=date(2024, 2, 10), family_informed=True)
+    w.rec("withdrawn", "TimescaleExceptionWithdrawn", date(2024, 2, 1),
+          claim_id=f"exception-{claim}", reason="The family were available after all")
+    # MISSED_APPOINTMENT: medical advice asked Wed 14 Feb 2024; the child missed the
+    # clinic on 4 Mar, a reg 8(2)(c) ground for K2: holds.
+    w.child("missed_appointment", date(2014, 1, 1), sex="M")
+    request(w, "missed_appointment", date(2024, 1, 8))
+    assess(w, "missed_appointment", date(2024, 2, 12))
+    medical = ask_advice(w, "missed_appointment", date(2024, 2, 14), "Medical")["Medical"]
+    w.rec("missed_appointment", "AdviceDelayExceptionClaimed", date(2024, 3, 5),
+          advice_request_id=medical, ground="missed_appointment",
+          period_from=date(2024, 3, 4), period_to=date(2024, 3, 4), family_informed=True)
+    # IN_2023: a K1 absence claim (reg 5(4)(d)) made Wed 1 Nov 2023: outside 2024.
+    w.child("in_2023", date(2013, 1, 1), sex="M")
+    request(w, "in_2023", date(2023, 10, 2))
+    w.rec("in_2023", "TimescaleExceptionClaimed", date(2023, 11, 1), clock="K1",
+          ground="absent_from_area_4_weeks", period_from=date(2023, 10, 9),
+          period_to=date(2023, 11, 10), family_informed=True)
+    w.project()
+
+
+def test_exception_claims_by_ground_and_whether_they_hold(world: World) -> None:
+    build_exceptions(world)
+    answer = world.ask("exceptions", LATER, breakdown="clock", **Y2024)
+    total = answer["total"]
+    # Claims made in 2024: two closure claims, the withdrawn K1 claim, the K2 claim.
+    assert total["count"] == 4
+    # Holding: closure_holds and missed_appointment, 2 of 4 = 50.0%.
+    assert measure(total, "holds") == (2, 4, 50.0)
+    assert kids(total, "holds") == world.id("closure_holds", "missed_appointment")
+    assert kids(total, "withdrawn") == world.id("withdrawn")
+    assert measure(total, "rejected") == (0, 4, 0.0)
+    # Of the 2 closure claims 1 holds (50.0%), 1 is inconsistent with the dates.
+    assert measure(total, "closure_claim") == (2, 4, 50.0)
+    assert measure(total, "closure_claim_holds") == (1, 2, 50.0)
+    assert measure(total, "closure_inconsistent_with_dates") == (1, 2, 50.0)
+    assert kids(total, "closure_inconsistent_with_dates") == world.id("closure_not_asked")
+    by_clock = groups(answer)
+    assert {k: g["count"] for k, g in by_clock.items()} == {"K1": 1, "K2": 1, "K4": 2}
+    by_ground = groups(world.ask("exceptions", LATER, breakdown="ground", **Y2024))
+    assert by_ground["school_closure_window"]["children"] == world.id("closure_holds",
+                                                                      "closure_not_asked")
+    assert by_ground["missed_appointment"]["children"] == world.id("missed_appointment")
+    # 2023: the absence claim alone, holding.
+    in_2023 = world.ask("exceptions", LATER, period_from=date(2023, 1, 1),
+                        period_to=date(2023, 12, 31))["total"]
+    assert (in_2023["children"], measure(in_2023, "holds")) == (world.id("in_2023"),
+                                                                (1, 1, 100.0))
+    # As at Wed 31 Jan 2024 only the K1 claim had been made, and it had not yet been
+    # withdrawn (1 Feb)... but the read model keeps the claim's outcome as it now stands:
+    # the report counts claims made by the day; the claim is there, withdrawn.
+    early = world.ask("exceptions", date(2024, 1, 31), **Y2024)["total"]
+    assert early["children"] == world.id("withdrawn")
+
+
+# Advice within 6 weeks (reg 8(1)); late advice that pushed a plan past week 20.
+
+
+def build_advice(w: World) -> None:
+    # ONE: received Mon 8 Jan 2024 (week 20 = Mon 27 May). Advice asked Wed 14 Feb, due
+    # 6 weeks later, Wed 27 Mar. Educational back 20 Mar and psychological on 27 Mar
+    # (on the day): within. Medical back Fri 5 Apr: 9 days late, a missed appointment
+    # claimed (reg 8(2)(c)). The plan came 13 May, before week 20: nothing pushed.
+    # The parent's advice (reg 6(1)(a)) has no 6-week duty: not counted.
+    w.child("one", date(2016, 1, 1), sex="M", ethnicity="WBRI")
+    request(w, "one", date(2024, 1, 8))
+    assess(w, "one", date(2024, 2, 12))
+    ids = ask_advice(w, "one", date(2024, 2, 14), "Parent", "Educational", "Medical",
+                     "Psychological")
+    advice_back(w, "one", ids["Parent"], date(2024, 3, 1))
+    advice_back(w, "one", ids["Educational"], date(2024, 3, 20))
+    advice_back(w, "one", ids["Psychological"], date(2024, 3, 27))
+    w.rec("one", "AdviceDelayExceptionClaimed", date(2024, 3, 5),
+          advice_request_id=ids["Medical"], ground="missed_appointment",
+          period_from=date(2024, 3, 4), period_to=date(2024, 3, 4), family_informed=True)
+    advice_back(w, "one", ids["Medical"], date(2024, 4, 5))
+    issue(w, "one", date(2024, 5, 13))
+    # TWO: received Mon 4 Mar 2024 (week 20 = Mon 22 Jul). Advice asked Wed 10 Apr, due
+    # Wed 22 May. Educational back 15 May (within); psychological Mon 3 Jun (12 days
+    # late, back long before week 20 and the draft: it did not push the plan); medical
+    # Wed 24 Jul, 9 + 30 + 24 = 63 days late, after week 20: it pushed the plan, issued
+    # Mon 12 Aug (late).
+    w.child("two", date(2014, 1, 1), sex="F", ethnicity="WBRI")
+    request(w, "two", date(2024, 3, 4))
+    assess(w, "two", date(2024, 4, 8))
+    ids = ask_advice(w, "two", date(2024, 4, 10), "Parent", "Educational", "Medical",
+                     "Psychological")
+    advice_back(w, "two", ids["Parent"], date(2024, 5, 1))
+    advice_back(w, "two", ids["Educational"], date(2024, 5, 15))
+    advice_back(w, "two", ids["Psychological"], date(2024, 6, 3))
+    advice_back(w, "two", ids["Medical"], date(2024, 7, 24))
+    issue(w, "two", date(2024, 8, 12), draft_on=date(2024, 7, 25))
+    # THREE: received Mon 2 Sep 2024 (week 20 = Mon 20 Jan 2025). Advice asked Wed 9 Oct,
+    # due Wed 20 Nov. Educational back 6 Nov; medical never back. As at 31 Dec 2024 it is
+    # 11 + 30 = 41 days late but week 20 has not come; as at 31 Jan 2025, 72 days late,
+    # with no plan past week 20: pushed.
+    w.child("three", date(2015, 1, 1), sex="F", ethnicity="WBRI")
+    request(w, "three", date(2024, 9, 2))
+    assess(w, "three", date(2024, 10, 7))
+    ids = ask_advice(w, "three", date(2024, 10, 9), "Educational", "Medical")
+    advice_back(w, "three", ids["Educational"], date(2024, 11, 6))
+    w.project()
+
+
+def test_advice_timeliness_and_late_advice_past_week_20(world: World) -> None:
+    build_advice(world)
+    total = world.ask("advice", date(2024, 12, 31), **Y2024)["total"]
+    # Advice under the reg 8 duty asked in 2024: 3 + 3 + 2 = 8.
+    assert total["count"] == 8
+    assert measure(total, "returned") == (7, 8, 87.5)
+    # Within 6 weeks: one's educational and psychological, two's and three's educational.
+    assert measure(total, "within_6_weeks") == (4, 8, 50.0)
+    assert kids(total, "late") == world.id("one", "two", "three")
+    assert measure(total, "late") == (4, 8, 50.0)
+    assert kids(total, "late_exception_applies") == world.id("one")
+    assert kids(total, "pushed_plan_past_week_20") == world.id("two")
+    assert measure(total, "pushed_plan_past_week_20")[0] == 1
+    # Days late: 9, 12, 41, 63 -> median (12 + 41) / 2 = 26.5, mean 125 / 4 = 31.25.
+    days = total["values"]["days_late"]
+    assert (days["count"], days["median"], days["mean"], days["total"]) == (
+        4, 26.5, 31.25, 125.0)
+    by_type = groups(world.ask("advice", date(2024, 12, 31), breakdown="adviser_type",
+                               **Y2024))
+    assert measure(by_type["Medical"], "late") == (3, 3, 100.0)
+    assert measure(by_type["Educational"], "within_6_weeks") == (3, 3, 100.0)
+    assert measure(by_type["Psychological"], "late") == (1, 2, 50.0)
+    assert "Parent" not in by_type
+    by_body = groups(world.ask("advice", date(2024, 12, 31), breakdown="responsible",
+                               **Y2024))
+    assert {k: g["count"] for k, g in by_body.items()} == {
+        "health": 3, "setting": 3, "local_authority": 2}
+    # As at 31 Jan 2025: three's medical advice is 72 days late and its plan past week 20.
+    later = world.ask("advice", date(2025, 1, 31), **Y2024)["total"]
+    assert kids(later, "pushed_plan_past_week_20") == world.id("two", "three")
+    assert later["values"]["days_late"]["total"] == 9 + 12 + 72 + 63
+    # As at Tue 26 Mar 2024 nothing asked on 14 Feb was late yet (due 27 Mar).
+    early = world.ask("advice", date(2024, 3, 26), **Y2024)["total"]
+    assert (early["count"], measure(early, "late")[0]) == (3, 0)
