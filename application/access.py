@@ -1,7 +1,8 @@
 """Who may do what: deny by default.
 
 - caseworker: record and read journeys of their own authority.
-- manager: as caseworker, plus corrections, and opening inspections of their authority.
+- manager: as caseworker, plus corrections, assignment of cases to caseworkers, and
+  opening inspections of their authority.
 - inspector: read only journeys in an active inspection sample of the authority under
   inspection (their organisation is the inspectorate); open inspections and select.
 - auditor: read journeys' history (the log without case content) and the access log,
@@ -58,6 +59,14 @@ def check_may_amend(actor: Actor, target: JourneyEvent) -> None:
     """Allow a correction by a manager, or by the organisation that recorded the original."""
     if actor.role != "manager" and actor.organisation != target.actor.organisation:
         raise ForbiddenError("only a manager or the original organisation may correct an entry")
+
+
+def check_may_assign(actor: Actor, authority: str) -> None:
+    """Allow a manager of the authority to assign its children's cases."""
+    if actor.role != "manager":
+        raise ForbiddenError(f"role {actor.role!r} may not assign cases")
+    if actor.organisation != authority:
+        raise ForbiddenError("this journey belongs to another authority")
 
 
 def check_may_read(actor: Actor, authority: str, *, child_id: UUID | None = None,

@@ -197,3 +197,6 @@ def init_app(app: Flask, api: Api, settings: Settings) -> None:
     app.extensions["casetrack.vault"] = vault
     app.extensions["casetrack.personal_data"] = PersonalData(tracking, vault)
     api.register_blueprint(blp)
+    from web import assignment  # who holds the case (issue 6)
+
+    api.register_blueprint(assignment.blp)

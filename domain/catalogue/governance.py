@@ -1,4 +1,5 @@
-"""Information governance of a journey: disclosures, legal holds and erasure.
+"""Information governance of a journey: disclosures, legal holds, erasure and who holds
+the case (assignment).
 
 A legal hold (an appeal, complaint, litigation or inquiry) stops the child's personal
 data from being erased while it stands (reference section 6.5). Erasure destroys the
@@ -59,6 +60,7 @@ class GovernanceState:
     holds: list[LegalHold] = field(default_factory=list)
     shredded_on: date | None = None
     disclosures: list[Disclosure] = field(default_factory=list)
+    assignment: Assignment | None = None
 
     def standing_holds(self) -> list[LegalHold]:
         return [h for h in self.holds if h.released_on is None]
@@ -160,3 +162,43 @@ class DisclosureMade(JourneyEvent):
         governance_of(state).disclosures.append(Disclosure(
             recipient=self.recipient, legal_basis=self.legal_basis,
             disclosed_on=self.occurred_on, documents=self.documents))
+
+
+# Who holds the case: a manager of the authority assigns it to a caseworker.
+
+ASSIGNMENT_CHANGES = rule(
+    "case-assignment-changes", "casetrack access matrix (reference 6.3: the LA SEN case "
+    "worker assigned to the case)",
+    "An assignment hands the case to a caseworker or organisation other than the one "
+    "holding it now.")
+
+
+@dataclass
+class Assignment:
+    """The caseworker (a staff user id) and organisation holding the case, and since when."""
+
+    assigned_to: str
+    assigned_organisation: str
+    assigned_on: date
+
+
+class CaseAssigned(GovernanceEvent):
+    """A manager of the authority assigned the child's case to a caseworker and organisation.
+
+    Recorded through its own endpoint (``PUT /children/{id}/assignment``); a later
+    assignment replaces it. It names staff, never the child.
+    """
+
+    assigned_to: str
+    assigned_organisation: str
+    reason: str | None = None
+
+    def evolve(self, state: JourneyState) -> None:
+        governance = governance_of(state)
+        current = governance.assignment
+        check(current is None or (current.assigned_to, current.assigned_organisation)
+              != (self.assigned_to, self.assigned_organisation), ASSIGNMENT_CHANGES,
+              f"the case is already assigned to {self.assigned_to!r} of "
+              f"{self.assigned_organisation!r}")
+        governance.assignment = Assignment(self.assigned_to, self.assigned_organisation,
+                                           self.occurred_on)

@@ -164,6 +164,10 @@ RECIPES: dict[str, Recipe] = {
     "GET /children": lambda c, t, h: c.get(f"/children?authority={t.authority}", headers=h),
     "POST /children/{child_id}/events": lambda c, t, h: c.post(
         f"/children/{register(c, t.authority)}/events", json=REQUEST, headers=h),
+    "PUT /children/{child_id}/assignment": lambda c, t, h: c.put(
+        f"/children/{register(c, t.authority)}/assignment", json={
+            "assigned_to": "cw-perm", "assigned_organisation": t.authority},
+        headers={**h, "If-Match": '"1"'}),
     "POST /imports": _ndjson,
     "POST /inspections": lambda c, t, h: c.post("/inspections", json=_inspection_body(t),
                                                 headers=h),

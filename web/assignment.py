@@ -1,0 +1,60 @@
+"""``PUT /children/{id}/assignment``: a manager hands a child's case to a caseworker."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+from application.assignment import assign_case
+from web.openapi import problems
+from web.requests import current_actor, json_object, load, require_if_match
+from web.schemas import StrictDate, Text
+
+blp = Blueprint("assignment", __name__, url_prefix="/children",
+                description="Who holds a child's case: assignment by a manager")
+
+_ONE_WORD = validate.Regexp(r"^\S+$", error="one word: no spaces, not blank")
+
+
+class AssignmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    assigned_to = Text(required=True, max_length=200, validate=_ONE_WORD, metadata={
+        "description": "the caseworker's staff user id (the token's sub)"})
+    assigned_organisation = Text(required=True, max_length=100, validate=_ONE_WORD,
+                                 metadata={"description": "the caseworker's organisation"})
+    reason = Text(max_length=1000)
+    occurred_on = StrictDate(metadata={"description": "when it was assigned (default today)"})
+
+
+class AssignmentResultSchema(Schema):
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+    event = fields.Dict(required=True)
+
+
+@blp.route("/<uuid:child_id>/assignment")
+class Assignment(MethodView):
+    @blp.response(200, AssignmentResultSchema)
+    @blp.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": AssignmentSchema}}}, parameters=[
+        {"in": "header", "name": "If-Match", "required": True,
+         "description": "the journey version (ETag) the assignment is made against",
+         "schema": {"type": "string"}}])
+    @problems(blp, 400, 401, 403, 404, 409, 412, 413, 415, 422, 428, 500)
+    def put(self, child_id: UUID) -> Any:
+        """Assign the child's case to a caseworker and organisation (a manager of the
+        authority); recorded as a ``CaseAssigned`` event, shown in the journey's state."""
+        data = load(AssignmentSchema(), json_object())
+        expected = require_if_match()
+        result = assign_case(
+            current_app.extensions["casetrack"], child_id, actor=current_actor(),
+            expected_version=expected, request_id=g.get("request_id"), **data)
+        return result, 200, {"ETag": f'"{result["version"]}"'}
