@@ -459,7 +459,8 @@ def dispute_records(data: Data, cohort: Cohort) -> list[Record]:
             "appeal_registered": h["appeal_registered_on"],
             "appeal_after_mediation": h["appeal_registered_on"] and held,
             "appeal_closed": h["appeal_closed_on"],
-            "appeal_decided_for_family": outcome in ("allowed", "conceded", "unopposed"),
+            "appeal_decided_for_family": outcome in ("allowed", "partly_allowed",
+                                                      "conceded", "unopposed"),
         }, {}, {"decision_kind": d["kind"], "appeal_outcome": outcome,
                 "mediation_outcome": d["mediation_outcome"] if held else None,
                 "month": d["notified_on"].strftime("%Y-%m")}))

@@ -20,8 +20,15 @@ from typing import Any
 
 import pytest
 
-from tests.application.reports_cohort import NOTICE, World, groups, kids, measure, new_plan, \
-    world_on
+from tests.application.reports_cohort import (
+    NOTICE,
+    World,
+    groups,
+    kids,
+    measure,
+    new_plan,
+    world_on,
+)
 
 Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
 Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
