@@ -1,0 +1,170 @@
+"""What makes replay fast must not change what it gives (docs/decisions/0010).
+
+Snapshots write the log as rows (``journey_log_rows``); snapshots written before that
+(one ``event:<topic>`` object per event) must still load. A journey handed out of the
+aggregate cache is copied by copying its log list and sharing its events, which is
+sound only if nothing (a fold, a replay at a point, a view, a timeline) changes an event,
+and only if a command on the copy leaves the original as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from typing import Any
+
+from eventsourcing.domain import Aggregate
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from application.history import timeline
+from application.tracking import CaseTracking
+from application.views import journey_view_at
+from domain.errors import DomainError
+from domain.integrity import event_hash
+from domain.journey import ChildJourney, PackedLog
+from domain.state import replay
+from tests.unit.test_journey_properties import LA, START, TODAY, commands, run
+
+POPO = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+
+
+def fields_of(journey: ChildJourney) -> list[tuple[type, dict[str, Any]]]:
+    """Return every event's type and a deep copy of its fields."""
+    return [(type(e), copy.deepcopy(vars(e))) for e in journey.log]
+
+
+def old_snapshot(journey: ChildJourney) -> Any:
+    """Take a snapshot as it was written before ``journey_log_rows``: the log a list."""
+    snapshot = super(ChildJourney.Snapshot, ChildJourney.Snapshot).take(journey)
+    snapshot.state.pop("_state", None)
+    assert isinstance(snapshot.state["_log"], list)
+    return snapshot
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands)
+def test_the_log_written_as_rows_reads_back_as_the_same_events(
+        steps: list[tuple[int, int]]) -> None:
+    journey, _ = run(steps)
+    app = CaseTracking(env=POPO, today=lambda: TODAY)
+    try:
+        transcoder = app.mapper.transcoder
+        data = transcoder.encode({"_log": PackedLog(journey.log)})
+        assert b'"_type_":"journey_log_rows"' in data
+        assert b'"_type_":"event:' not in data
+        decoded = transcoder.decode(data)["_log"]
+        assert isinstance(decoded, list)
+        assert [type(e) for e in decoded] == [type(e) for e in journey.log]
+        assert decoded == list(journey.log)
+        assert [vars(e) for e in decoded] == [vars(e) for e in journey.log]
+        assert [event_hash(e) for e in decoded] == [e.hash for e in journey.log]
+        assert replay(decoded) == journey.state
+    finally:
+        app.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands, st.integers(1, 30))
+def test_a_snapshot_written_before_rows_still_loads_with_its_tail(
+        steps: list[tuple[int, int]], snapshot_at: int) -> None:
+    journey, _ = run(steps)
+    app = CaseTracking(env=POPO, today=lambda: TODAY)
+    try:
+        app.save(journey)
+        at = app.repository.get(journey.id, version=min(snapshot_at, journey.version))
+        snapshot = old_snapshot(at)
+        assert app.snapshots is not None
+        app.snapshots.put([snapshot])
+        (stored,) = app.snapshots.recorder.select_events(journey.id, desc=True, limit=1)
+        assert b'"_type_":"event:' in stored.state
+        assert b"journey_log_rows" not in stored.state
+        loaded = app.repository.get(journey.id)
+        assert loaded.log == journey.log
+        assert loaded.state == journey.state
+        assert loaded.version == journey.version
+        if snapshot.originator_version == journey.version:
+            return
+        # A newer snapshot over it is written as rows and loads the same.
+        app.take_snapshot(journey.id)
+        (newer,) = app.snapshots.recorder.select_events(journey.id, desc=True, limit=1)
+        assert b'"_type_":"journey_log_rows"' in newer.state
+        assert app.repository.get(journey.id).log == journey.log
+    finally:
+        app.close()
+
+
+def test_a_snapshot_taken_and_loaded_in_memory_gives_the_log_as_a_list() -> None:
+    journey, _ = run([(0, 5), (3, 7), (6, 40)])
+    snapshot = ChildJourney.Snapshot.take(journey)
+    assert isinstance(snapshot.state["_log"], PackedLog)
+    loaded = snapshot.mutate(None)
+    assert isinstance(loaded._log, list)
+    assert loaded.log == journey.log
+    assert loaded.state == journey.state
+    assert isinstance(old_snapshot(journey).mutate(None)._log, list)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands, st.integers(0, 400))
+def test_replaying_viewing_and_timelining_a_journey_changes_none_of_its_events(
+        steps: list[tuple[int, int]], as_at_offset: int) -> None:
+    journey, live = run(steps)
+    before = fields_of(journey)
+    as_at = START + timedelta(days=as_at_offset)
+    journey.state_at(as_at=as_at)
+    journey.known_at(live[len(live) // 2][0])
+    journey_view_at(journey, TODAY)
+    journey_view_at(journey, TODAY, as_at=as_at)
+    timeline(list(journey.log), as_at=None, on=TODAY)
+    timeline(list(journey.log), as_at=as_at, on=as_at)
+    assert fields_of(journey) == before
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands, st.integers(0, 11), st.integers(0, 400))
+def test_a_command_on_a_copy_leaves_the_original_as_it_was(
+        steps: list[tuple[int, int]], template: int, offset: int) -> None:
+    from tests.unit.test_journey_properties import payload_for
+
+    journey, _ = run(steps)
+    journey.collect_events()  # as saved: nothing pending
+    journey.state  # noqa: B018  (a state already folded must not be shared either)
+    before, state_before, version = fields_of(journey), copy.deepcopy(journey.state), (
+        journey.version)
+    clone = copy.deepcopy(journey)
+    assert clone.log == journey.log and clone.version == journey.version
+    assert clone.state == journey.state and clone.state is not journey.state
+    type_name, payload = payload_for(template, START + timedelta(days=offset))
+    try:
+        clone.record(type_name, payload, actor=LA, occurred_on=START + timedelta(
+            days=offset), today=TODAY)
+    except DomainError:
+        assert clone.version == version
+    else:
+        assert clone.version == version + 1
+        assert len(clone.collect_events()) == 1
+    assert clone.state == replay(clone.log)
+    assert journey.version == version
+    assert fields_of(journey) == before
+    assert journey.state == state_before
+    assert journey.collect_events() == []  # the copy's pending list is its own
+    assert clone.modified_on == clone.log[-1].timestamp
+
+
+def test_a_copy_made_while_the_original_grows_matches_its_own_log() -> None:
+    journey = ChildJourney.register(authority="LA-901", date_of_birth=date(2014, 6, 1),
+                                    actor=LA, occurred_on=START, today=TODAY)
+    journey.collect_events()
+    base = copy.deepcopy(journey)
+    base.record("EHCNeedsAssessmentRequested", {"requester_role": "Parent",
+                                                "request_source": "1"},
+                actor=LA, occurred_on=START + timedelta(days=3), today=TODAY)
+    (event,) = base.collect_events()
+    # Fast-forward as the repository does, interrupted after the event is applied to
+    # the log but before anything else: the copy must follow the log it copied.
+    event.apply(journey)
+    clone = copy.deepcopy(journey)
+    assert clone.version == 2 == len(clone.log)
+    assert clone.modified_on == event.timestamp
+    assert isinstance(journey, Aggregate) and journey.version == 1
