@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from domain.calendar import DEFAULT_COUNTING, Counting
@@ -85,7 +86,14 @@ class ClockContext:
     counting: Counting = DEFAULT_COUNTING
 
     def rules_on(self, day: date) -> RuleSet:
-        return rule_set_on(day)
+        return _rule_set_on(day)
+
+
+# The rule set in force is a pure function of the day (RULE_SETS is a constant; a reform
+# is a new entry, loaded at start-up), and every reading asks for it: a timeline computes
+# the clocks after each of a journey's events, so the same few days are asked thousands
+# of times.
+_rule_set_on = lru_cache(maxsize=4096)(rule_set_on)
 
 
 ClockFunction = Callable[["JourneyState", ClockContext], Iterable[ClockReading]]
