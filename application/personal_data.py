@@ -30,7 +30,13 @@ from domain.catalogue.governance import (
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.errors import InvalidFieldError
 from domain.events import JourneyEvent, event_type
-from domain.personal_data import free_text_fields, is_blank, is_sealed
+from domain.personal_data import (
+    free_text_fields,
+    is_blank,
+    is_sealed,
+    map_free_text,
+    structured_fields,
+)
 
 if TYPE_CHECKING:
     from application.tracking import CaseTracking
@@ -108,18 +114,21 @@ def seal_payload(vault: PersonalDataVault | None, journey: ChildJourney, type_na
             key.append(_key_for(vault, journey.id))
         return key[0].seal(value)
 
-    for name in free_text_fields(cls):
-        if name in sealed:
-            sealed[name] = seal(sealed[name])
+    def seal_fields(fields: dict[str, Any], of: type[JourneyEvent]) -> dict[str, Any]:
+        for name in free_text_fields(of):
+            if name in fields:
+                fields[name] = seal(fields[name])
+        for name in structured_fields(of):
+            if name in fields:
+                fields[name] = map_free_text(fields[name], seal)
+        return fields
+
+    seal_fields(sealed, cls)
     if cls is EntryCorrected and isinstance(sealed.get("changes"), dict):
         target = journey.event(sealed.get("target_version", 0)) if isinstance(
             sealed.get("target_version"), int) else None
         if target is not None:
-            changes = dict(sealed["changes"])
-            for name in free_text_fields(type(target)):
-                if name in changes:
-                    changes[name] = seal(changes[name])
-            sealed["changes"] = changes
+            sealed["changes"] = seal_fields(dict(sealed["changes"]), type(target))
     return sealed
 
 

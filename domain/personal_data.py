@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from domain.events import JourneyEvent, payload_fields
@@ -54,6 +55,30 @@ NOT_FREE_TEXT = frozenset({
 
 SEALABLE_KINDS = ("text", "optional text", "text list")
 
+# Structured fields (plan sections, needs, proposed amendments, advice that could not be
+# had, the agreed section G): objects and lists whose string leaves are free text about
+# the child and sealed - section A's views, B's need descriptions, E's outcomes, F's and
+# G's provision, an amendment's change - *except* under the keys in STRUCTURED_CODES,
+# which hold codes, references and organisations that the rules, read models, SEN2 and
+# reports read. Unknown keys are sealed (deny by default).
+# tests/unit/test_personal_data_fields.py makes every dict- or Any-typed field be listed
+# here or in NOT_STRUCTURED, and every key of the example journeys' structures be in
+# STRUCTURED_CODES or STRUCTURED_FREE_TEXT.
+STRUCTURED_FIELDS = frozenset({
+    "sections", "needs", "proposed_amendments", "advice_unobtainable", "section_g",
+})
+# A correction's changes are sealed by the corrected event's own fields.
+NOT_STRUCTURED = frozenset({"changes"})
+STRUCTURED_CODES = frozenset({
+    "need", "code", "rank", "pfa", "section", "setting_ref", "setting_name", "setting_type",
+    "urn", "ukprn", "commissioner", "icb", "advice_type", "independent_advice_ref",
+    "service", "therapy", "profession", "quantified", "provider",
+})
+STRUCTURED_FREE_TEXT = frozenset({
+    "A", "C", "D", "E", "G", "H1", "H2", "J", "K", "description", "outcome", "provision",
+    "change", "reason", "notes", "views", "aspirations",
+})
+
 
 def text_kind(annotation: Any) -> str | None:
     """Return how a field holds text (``text``, ``optional text``, ``text list``), if it does."""
@@ -72,6 +97,35 @@ def free_text_fields(cls: type[JourneyEvent]) -> tuple[str, ...]:
     """Return the names of ``cls``'s fields that hold free text to be sealed."""
     return tuple(name for name, (annotation, _) in payload_fields(cls).items()
                  if name in FREE_TEXT and text_kind(annotation) is not None)
+
+
+def structured_fields(cls: type[JourneyEvent]) -> tuple[str, ...]:
+    """Return the names of ``cls``'s structured fields whose text leaves are sealed."""
+    return tuple(name for name, (annotation, _) in payload_fields(cls).items()
+                 if name in STRUCTURED_FIELDS and is_structured(annotation))
+
+
+def is_structured(annotation: Any) -> bool:
+    """Tell whether a field is typed as an object, a list of objects, or ``Any``."""
+    if annotation is Any or typing.get_origin(annotation) is dict:
+        return True
+    if typing.get_origin(annotation) in (list, tuple):
+        return any(is_structured(arm) for arm in typing.get_args(annotation))
+    if typing.get_origin(annotation) in (types.UnionType, typing.Union):
+        return any(is_structured(arm) for arm in typing.get_args(annotation))
+    return False
+
+
+def map_free_text(value: Any, change: Callable[[str], str], key: str | None = None) -> Any:
+    """Return a structure with ``change`` applied to each string leaf that is free text:
+    every leaf not under a key of ``STRUCTURED_CODES`` (object keys are never changed)."""
+    if isinstance(value, dict):
+        return {k: map_free_text(v, change, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_free_text(v, change, key) for v in value]
+    if isinstance(value, str) and key not in STRUCTURED_CODES:
+        return change(value)
+    return value
 
 
 def is_blank(text: str) -> bool:

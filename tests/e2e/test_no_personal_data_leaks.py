@@ -48,6 +48,9 @@ MARKERS = {
     "nhs_number": _nhs_number(), "reasons": f"Leakreasons{TAG}",
     "reason": f"Leakreason{TAG}", "summary": f"Leaksummary{TAG}",
     "notes": f"Leaknotes{TAG}", "hold": f"Leakhold{TAG}", "correction": f"Leakfix{TAG}",
+    # Free text inside structures: a need's description, plan sections, amendments.
+    "description": f"Leakdescription{TAG}", "section_a": f"Leaksectiona{TAG}",
+    "provision": f"Leakprovision{TAG}", "change": f"Leakchange{TAG}",
 }
 # The NHS number also appears spaced; the postcode is too common a shape to be a marker.
 SEARCHED = [*MARKERS.values(), f"{MARKERS['nhs_number'][:3]} {MARKERS['nhs_number'][3:6]}"]
@@ -97,9 +100,11 @@ def test_no_marker_reaches_a_log_line_or_an_error_answer(
          "withdrawn_by": "parent", "reason": MARKERS["reason"]},
         {"type": "ChildViewsRecorded", "occurred_on": "2024-02-20", "document_ref": "doc-1",
          "method": "drawing", "about": "assessment", "summary": MARKERS["summary"]},
+        {"type": "NeedsRecorded", "occurred_on": "2024-02-20", "source": "assessment",
+         "needs": [{"code": "SLCN", "rank": 1, "description": MARKERS["description"]}]},
     ):
         assert call("POST", events, json=step).status_code == 201
-    assert call("POST", events, headers=auth(role="manager", **{"If-Match": '"6"'}), json={
+    assert call("POST", events, headers=auth(role="manager", **{"If-Match": '"7"'}), json={
         "type": "EntryCorrected", "occurred_on": "2024-02-21", "target_version": 6,
         "changes": {"summary": MARKERS["correction"]}, "reason": MARKERS["correction"]},
     ).status_code == 201
@@ -133,6 +138,17 @@ def test_no_marker_reaches_a_log_line_or_an_error_answer(
         ("POST", f"/children/{uuid.uuid4()}/events",
          {"type": "ChildViewsRecorded", "occurred_on": "2024-03-01", "document_ref": "d",
           "method": "drawing", "about": "plan", "summary": MARKERS["summary"]}),
+        ("POST", events, {"type": "DraftPlanIssued", "occurred_on": "2024-03-01",
+                          "sections": {"A": MARKERS["section_a"], "B": [
+                              {"need": "SLCN", "description": MARKERS["description"]}],
+                              "F": [{"need": "SLCN", "provision": MARKERS["provision"]}]}}),
+        ("POST", events, {"type": "AmendmentNoticeIssued", "occurred_on": "2024-03-01",
+                          "trigger": "reg28",
+                          "proposed_amendments": [{"section": "F",
+                                                   "change": MARKERS["change"]}]}),
+        ("POST", events, {"type": "NeedsRecorded", "occurred_on": "2024-03-01",
+                          "needs": [{"code": "NOT-A-NEED", "rank": 1,
+                                     "description": MARKERS["description"]}]}),
         ("POST", f"/children/{child}/erasure", {"basis": "erasure_request"}),
         ("POST", f"/children/{child}/legal-holds", {"hold_ref": "H-1", "basis": "complaint",
                                                    "reason": MARKERS["hold"]}),

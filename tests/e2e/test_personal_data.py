@@ -256,3 +256,85 @@ def test_casetrack_erase_destroys_the_key_and_refuses_a_second_time(
     assert export["timeline"][-1]["actor"]["role"] == "admin"  # type: ignore[index]
     assert main(["erase", child_id]) == 1
     assert "personal-data-already-shredded" in capsys.readouterr().err
+
+
+def nested_markers(tag: str) -> Callable[[str], str]:
+    """Return a marker for each text: the same text, the same marker (the rules compare
+    section G with the agreed G, so equal texts must stay equal)."""
+    import hashlib
+
+    return lambda text: f"NM{tag}{hashlib.sha256(text.encode()).hexdigest()[:10].upper()}"
+
+
+def record_marked_journey(client: FlaskClient, auth: Auth, journey: Any, tag: str
+                          ) -> tuple[str, set[str]]:
+    """Post an example journey with every text leaf of its structured fields (plan
+    sections, needs, proposed amendments, ...) replaced by a marker; return the child
+    id and the markers used."""
+    from domain.events import EVENT_TYPES
+    from domain.personal_data import map_free_text, structured_fields
+
+    mark, used = nested_markers(tag), set()
+
+    def marked(text: str) -> str:
+        used.add(mark(text))
+        return mark(text)
+
+    registered = client.post("/children", headers=auth(), json=dict(
+        journey.registration, case_ref=f"NM-{uuid.uuid4().hex[:8]}"))
+    assert registered.status_code == 201, registered.json
+    child_id, version = registered.json["child_id"], registered.json["version"]
+    versions: dict[str, int] = {}
+    for step in journey.steps:
+        body = step.resolved(versions)
+        for name in structured_fields(EVENT_TYPES[step.type]):
+            if name in body:
+                body[name] = map_free_text(body[name], marked)
+        extra = {"If-Match": f'"{version}"'} if step.if_match else {}
+        answer = client.post(f"/children/{child_id}/events", json=body,
+                             headers=auth(role=step.role, **extra))
+        assert answer.status_code == 201, (step.type, answer.json)
+        version = answer.json["version"]
+        if step.label is not None:
+            versions[step.label] = version
+    return child_id, used
+
+
+def test_text_inside_plan_sections_needs_and_amendments_is_sealed_and_erased(
+        app: Flask, client: FlaskClient, auth: Auth) -> None:
+    from tests.e2e.journeys import PRIMARY_PLAN, TRANSFERRED_IN
+
+    tag = uuid.uuid4().hex[:6].upper()
+    plan_child, plan_marks = record_marked_journey(client, auth, PRIMARY_PLAN, tag)
+    moved_child, moved_marks = record_marked_journey(client, auth, TRANSFERRED_IN, tag)
+    marks = plan_marks | moved_marks
+    assert len(marks) >= 8  # sections A, B, E, F, G and proposed changes, at least
+    stored = stored_events(app)
+    assert [m for m in marks if m.encode() in stored] == []
+
+    replay = client.get(f"/children/{plan_child}/journey", headers=auth()).get_data(
+        as_text=True)
+    assert sorted(m for m in plan_marks if m not in replay) == []
+    assert "sealed:v1:" not in replay
+    state = client.get(f"/children/{plan_child}", headers=auth()).json
+    first_version = state["episodes"]["plan"]["versions"][0]
+    assert first_version["sections"]["I"]["setting_type"] == "MAINSTREAM_LA"  # a code
+    assert first_version["sections"]["B"][0]["need"] == "SLCN"  # a code
+    assert first_version["sections"]["B"][0]["description"] in plan_marks  # opened
+
+    for child_id in (plan_child, moved_child):
+        before = client.get(f"/children/{child_id}", headers=auth()).json
+        erased = client.post(f"/children/{child_id}/erasure", headers=auth(role="admin"),
+                             json={"basis": "retention_period_ended"})
+        assert erased.status_code == 200, erased.json
+        after = client.get(f"/children/{child_id}", headers=auth()).json
+        assert (after["status"], after["stage"], after["clocks"]) == (
+            before["status"], before["stage"], before["clocks"])
+        journey = app.extensions["casetrack"].journey_for_update(uuid.UUID(child_id))
+        assert first_break(journey.id, journey.log) is None
+        everything = "".join(client.get(path, headers=headers).get_data(as_text=True) for
+                             path, headers in (
+            (f"/children/{child_id}", auth()), (f"/children/{child_id}/journey", auth()),
+            (f"/children/{child_id}/export", auth(role="manager"))))
+        assert [m for m in marks if m in everything] == []
+        assert "[erased]" in everything

@@ -10,17 +10,25 @@ from domain.events import EVENT_TYPES, payload_fields
 from domain.personal_data import (
     FREE_TEXT,
     NOT_FREE_TEXT,
+    NOT_STRUCTURED,
+    STRUCTURED_CODES,
+    STRUCTURED_FIELDS,
+    STRUCTURED_FREE_TEXT,
     free_text_fields,
+    is_structured,
+    map_free_text,
     nhs_number_check_digit,
     nhs_number_is_valid,
     postcode_is_valid,
     seal_format,
+    structured_fields,
     text_kind,
     text_length,
     uln_is_valid,
     upn_check_letter,
     upn_is_valid,
 )
+from tests.e2e.journeys import JOURNEYS
 
 
 def test_every_text_field_of_every_event_type_is_classified() -> None:
@@ -33,6 +41,54 @@ def test_every_text_field_of_every_event_type_is_classified() -> None:
 
 def test_no_field_name_is_both_free_text_and_not() -> None:
     assert FREE_TEXT & NOT_FREE_TEXT == set()
+
+
+def test_every_structured_field_of_every_event_type_is_classified() -> None:
+    unclassified = sorted(
+        f"{name}.{field}" for name, cls in EVENT_TYPES.items()
+        for field, (annotation, _) in payload_fields(cls).items()
+        if is_structured(annotation) and field not in STRUCTURED_FIELDS | NOT_STRUCTURED)
+    assert unclassified == []
+    assert structured_fields(EVENT_TYPES["FinalPlanIssued"]) == ("sections",)
+    assert structured_fields(EVENT_TYPES["NeedsRecorded"]) == ("needs",)
+    # RepresentationsReceived.sections lists section letters (text): not a structure.
+    assert structured_fields(EVENT_TYPES["RepresentationsReceived"]) == ()
+
+
+def _keys_with_values(value: object, key: str | None = None) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(_keys_with_values(v, k) for k, v in value.items()), set())
+    if isinstance(value, list):
+        return set().union(*(_keys_with_values(v, key) for v in value), set())
+    return {key} if key is not None and value is not None else set()
+
+
+def test_every_key_in_the_example_journeys_structures_is_classified() -> None:
+    seen: set[str] = set()
+    for journey in JOURNEYS.values():
+        for step in journey.steps:
+            for field in structured_fields(EVENT_TYPES[step.type]):
+                seen |= _keys_with_values(step.body.get(field, []))
+    assert {"description", "provision", "need", "setting_type", "change"} <= seen
+    assert sorted(seen - STRUCTURED_CODES - STRUCTURED_FREE_TEXT) == []
+    assert STRUCTURED_CODES & STRUCTURED_FREE_TEXT == set()
+
+
+def test_text_leaves_of_a_structure_change_and_its_codes_and_numbers_do_not() -> None:
+    sections = {"A": "Likes trains", "B": [{"need": "SLCN", "description": "Few words"}],
+                "F": [{"need": "SLCN", "provision": "Therapy weekly", "quantified": True,
+                       "pfa": "employment"}],
+                "I": {"setting_ref": "urn-1", "setting_type": "MAINSTREAM_LA"},
+                "K": [{"advice": ["Report one", "Report two"]}]}
+    changed = map_free_text(sections, str.upper)
+    assert changed == {
+        "A": "LIKES TRAINS", "B": [{"need": "SLCN", "description": "FEW WORDS"}],
+        "F": [{"need": "SLCN", "provision": "THERAPY WEEKLY", "quantified": True,
+               "pfa": "employment"}],
+        "I": {"setting_ref": "urn-1", "setting_type": "MAINSTREAM_LA"},
+        "K": [{"advice": ["REPORT ONE", "REPORT TWO"]}]}
+    assert map_free_text([{"code": "ASD", "rank": 1}], str.upper) == [{"code": "ASD",
+                                                                        "rank": 1}]
 
 
 def test_free_text_fields_are_reasons_summaries_and_notes_but_never_codes() -> None:
