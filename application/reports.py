@@ -21,7 +21,9 @@ from typing import Any, Protocol
 from application.access import check_may_report, report_pseudonymises
 from application.queries import AGE_BANDS, ReadModels, ensure_reached
 from domain.actors import Actor
+from domain.ages import year_group
 from domain.calendar import DEFAULT_COUNTING
+from domain.catalogue.advice import PFA_FROM_YEAR
 
 COHORT_PROJECTION = "cohort"
 CHILD_DIMENSIONS = ("primary_need", "age_band", "sex", "ethnicity", "setting_type",
@@ -559,6 +561,284 @@ def correction_records(data: Data, cohort: Cohort) -> list[Record]:
     return out
 
 
+# Refusals overturned (Q6), section F quality (Q11), health advice (Q13), moves between
+# LAs (Q15), placement sufficiency (Q18) and preparation for adulthood (Q24).
+
+REFUSALS = ("refuse_assessment", "refuse_plan", "refuse_reassessment")
+MEDIATION_AGREED = ("agreement", "partial_agreement")
+APPEAL_WON = ("allowed", "partly_allowed")
+APPEAL_CONCEDED = ("conceded", "unopposed")  # the LA conceded, or did not oppose (reg 45)
+
+
+def _by_child(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        out.setdefault(row["child_id"], []).append(row)
+    for child_rows in out.values():
+        child_rows.sort(key=lambda r: (r["started_on"] or date.min, r["key"]))
+    return out
+
+
+def _covers(row: dict[str, Any], day: date) -> bool:
+    """A placement or spell covering ``day`` (its last day is the day it ended)."""
+    return row["started_on"] is not None and row["started_on"] <= day and (
+        row["stopped_on"] is None or day <= row["stopped_on"])
+
+
+def refusal_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Refusals to assess, to issue a plan or to re-assess notified in the period: later
+    overturned by agreement at mediation, allowed at Tribunal, or conceded (or not
+    opposed) by the LA; by the school the child was at when refused."""
+    as_at = cohort.as_at
+    schools = {(f["child_id"], f["key"]): f["subject"] for f in data.facts("decision_school")}
+    requests: dict[str, list[dict[str, Any]]] = {}
+    for r in data.requests():
+        requests.setdefault(r["child_id"], []).append(r)
+    out = []
+    for d in data.disputes():
+        if d["kind"] not in REFUSALS or not cohort.in_period(d["notified_on"]):
+            continue
+        notified = d["notified_on"]
+        held = happened(d["mediation_held_on"], as_at)
+        agreed = held and d["mediation_outcome"] in MEDIATION_AGREED
+        registered = happened(d["appeal_registered_on"], as_at)
+        closed = happened(d["appeal_closed_on"], as_at)
+        outcome = d["appeal_outcome"] if closed else None
+        won, conceded = outcome in APPEAL_WON, outcome in APPEAL_CONCEDED
+        later = any(
+            r["decision"] == "assess" and happened(r["decision_notified_on"], as_at)
+            and r["decision_notified_on"] > notified if d["kind"] == "refuse_assessment"
+            else d["kind"] == "refuse_plan" and happened(r["final_issued_on"], as_at)
+            and r["final_issued_on"] > notified for r in requests.get(d["child_id"], []))
+        by = "tribunal" if won else "conceded" if conceded else "mediation" if agreed else None
+        overturned_on = d["appeal_closed_on"] if won or conceded else \
+            d["mediation_held_on"] if agreed else None
+        out.append(Record(d["child_id"], {
+            "refusal": True, "mediation_held": held, "appeal_registered": registered,
+            "overturned": by is not None, "overturned_at_mediation": agreed,
+            "overturned_at_tribunal": won, "conceded": conceded,
+            "appeal_dismissed": outcome == "dismissed", "appeal_withdrawn": outcome == "withdrawn",
+            "appeal_pending": registered and not closed,
+            "later_assessed_or_plan_issued": later,
+        }, {"days_to_overturn": float((overturned_on - notified).days) if overturned_on
+            else None},
+            {"school": schools.get((d["child_id"], d["decision_id"])),
+             "decision_kind": d["kind"], "overturned_by": by, "appeal_outcome": outcome,
+             "month": notified.strftime("%Y-%m")}))
+    return out
+
+
+def section_f_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Plans finalised (new or amended) in the period, by default the 12 months up to
+    ``as_at``: therapy (SALT, OT, physio, by service code) only in section G; F items not
+    quantified (``quantified`` false, or not recorded); G items without a service code
+    (their therapy, if any, cannot be told: provision text is sealed and not read)."""
+    as_at = cohort.as_at
+    since = DEFAULT_COUNTING.add_months(as_at, -12)
+    out = []
+    for f in data.facts("plan_version"):
+        issued = f["started_on"]
+        if f["parent"] not in ("final", "amendment") or issued is None:
+            continue
+        if cohort.period_from is None and cohort.period_to is None:
+            if not since < issued <= as_at:
+                continue
+        elif not cohort.in_period(issued):
+            continue
+        detail = f["detail"] or {}
+        in_f, in_g = set(detail.get("therapies_f") or ()), set(detail.get("therapies_g") or ())
+        only_g = sorted(in_g - in_f)
+        not_quantified = int(detail.get("f_not_quantified") or 0)
+        unrecorded = int(detail.get("f_quantification_unrecorded") or 0)
+        out.append(Record(f["child_id"], {
+            "plan": True, "therapy_in_g": bool(in_g), "therapy_only_in_g": bool(only_g),
+            "salt_only_in_g": "SALT" in only_g, "ot_only_in_g": "OT" in only_g,
+            "physio_only_in_g": "PHYSIO" in only_g,
+            "f_item_not_quantified": not_quantified > 0,
+            "f_quantification_not_recorded": unrecorded > 0,
+            "f_lacks_quantification": not_quantified + unrecorded > 0,
+            "g_item_without_service_code": int(detail.get("g_items_uncoded") or 0) > 0,
+        }, {"f_items": float(detail.get("f_items") or 0),
+            "f_items_lacking_quantification": float(not_quantified + unrecorded)},
+            {"source": f["parent"], "therapy_only_in_g": ",".join(only_g) or None,
+             "month": issued.strftime("%Y-%m")}))
+    return out
+
+
+def health_advice_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Health advice (medical, or owed by a health body) asked in the period: late by
+    provider, and whether the LA commissioned alternative advice."""
+    as_at = cohort.as_at
+    advice = [f for f in data.facts("K2") if f["subject"] == "Medical"
+              or f["responsible"] == "health"]
+    same_request: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in advice:
+        same_request.setdefault((f["child_id"], f["parent"]), []).append(f)
+    unobtainable = {(f["child_id"], f["parent"]): f["outcome"]
+                    for f in data.facts("advice_unobtainable")
+                    if f["subject"] == "Medical" and happened(f["started_on"], as_at)}
+    out = []
+    for f in advice:
+        if f["due_on"] is None or not cohort.in_period(f["started_on"]):
+            continue
+        stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        late = late_at(f["due_on"], stopped, as_at)
+        provider = (f["detail"] or {}).get("recipient_org")
+        others = [g for g in same_request[(f["child_id"], f["parent"])]
+                  if (g["detail"] or {}).get("recipient_org") != provider]
+        later = any(f["started_on"] < g["started_on"] <= as_at for g in others)
+        replaced = unobtainable.get((f["child_id"], f["parent"]))
+        alternative = later or replaced == "independent_advice"
+        out.append(Record(f["child_id"], {
+            "asked": True, "returned": stopped is not None,
+            "within_6_weeks": stopped is not None and stopped <= f["due_on"], "late": late,
+            "late_exception_applies": late and f["exception_ground"] is not None,
+            "alternative_commissioned": alternative,
+            "late_alternative_commissioned": late and alternative,
+            "late_no_alternative": late and not alternative,
+            "recorded_unobtainable": replaced is not None,
+            "is_alternative_advice": any(g["started_on"] < f["started_on"] for g in others),
+        }, {"days_late": days_late(f["due_on"], stopped, as_at),
+            "weeks_to_return": weeks(f["started_on"], stopped) if stopped else None},
+            {"provider": provider, "responsible": f["responsible"],
+             "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def transfer_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Plans transferred in during the period (6-week notice, K16; first review by the
+    later of 12 months from the plan or its last review and 3 months from the transfer,
+    K17) and moves out the LA learned of in the period (transfer on time, K15)."""
+    as_at = cohort.as_at
+    clocks = {(f["child_id"], f["key"], f["kind"]): f for f in data.facts("K15", "K16", "K17")}
+    reviews = _by_child(data.facts("review"))
+    out = []
+
+    def reading(child_id: str, key: str, kind: str) -> tuple[bool, float | None]:
+        c = clocks.get((child_id, key, kind))
+        if c is None:
+            return False, None
+        stopped = c["stopped_on"] if happened(c["stopped_on"], as_at) else None
+        return late_at(c["due_on"], stopped, as_at), days_late(c["due_on"], stopped, as_at)
+
+    for t in data.facts("transfer"):
+        child_id, key, on = t["child_id"], t["key"], t["started_on"]
+        if not cohort.in_period(on):
+            continue
+        if t["outcome"] == "in":
+            notice_late, notice_days = reading(child_id, key, "K16")
+            review_late, review_days = reading(child_id, key, "K17")
+            notice = t["stopped_on"] if happened(t["stopped_on"], as_at) else None
+            last = (t["detail"] or {}).get("last_reviewed_on")
+            twelve = DEFAULT_COUNTING.add_months(
+                date.fromisoformat(last) if last else t["anchor_on"], 12)
+            three = DEFAULT_COUNTING.add_months(on, 3)
+            out.append(Record(child_id, {
+                "transferred_in": True, "notice_issued": notice is not None,
+                "notice_late": notice_late,
+                "review_held": any(on <= r["started_on"] <= as_at
+                                   for r in reviews.get(child_id, [])),
+                "review_late": review_late, "either_missed": notice_late or review_late,
+            }, {"weeks_to_notice": weeks(on, notice) if notice else None,
+                "days_notice_late": notice_days, "days_review_late": review_days},
+                {"direction": "in", "other_la": t["subject"],
+                 "review_deadline_rule": "12_months_from_plan_or_review" if twelve >= three
+                 else "3_months_from_transfer", "month": on.strftime("%Y-%m")}))
+        else:
+            late, days = reading(child_id, key, "K15")
+            moved = happened(t["stopped_on"], as_at)
+            out.append(Record(child_id, {
+                "move_notified": True, "transferred_out": moved,
+                "transferred_out_late": late, "not_yet_transferred": not moved,
+            }, {"days_transfer_late": days},
+                {"direction": "out", "other_la": t["subject"],
+                 "month": on.strftime("%Y-%m")}))
+    return out
+
+
+def sufficiency_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Active plans naming only a type of school, and for how long; placement decisions
+    in the period, with each refused preference's s.39(4) ground."""
+    as_at = cohort.as_at
+    since = cohort.period_from or DEFAULT_COUNTING.add_months(as_at, -12)
+    until = min(cohort.period_to or as_at, as_at)
+    versions = _by_child(data.facts("plan_version"))
+    out = []
+    for child_id, child in data.children.items():
+        plan = [v for v in versions.get(child_id, []) if happened(v["started_on"], as_at)]
+        if not _plan_active(child, as_at) or not plan:
+            continue
+        spell_from = None
+        for v in reversed(plan):
+            if v["outcome"] != "type_only":
+                break
+            spell_from = v["started_on"]
+        in_period = sum(max(0, (min(v["stopped_on"] or until, until) -
+                                max(v["started_on"], since)).days)
+                        for v in plan if v["outcome"] == "type_only")
+        out.append(Record(child_id, {
+            "plan": True, "type_only_now": spell_from is not None,
+            "type_only_in_period": in_period > 0,
+        }, {"days_type_only_now": float((as_at - spell_from).days) if spell_from else None,
+            "days_type_only_in_period": float(in_period) if in_period else None},
+            {"step": "plan", "plan_setting_type": plan[-1]["subject"]}))
+    for f in data.facts("placement_decision"):
+        if not cohort.in_period(f["started_on"]):
+            continue
+        detail = f["detail"] or {}
+        refused = bool(detail.get("preference_refused"))
+        out.append(Record(f["child_id"], {
+            "decision": True, "named_setting": f["outcome"] == "named",
+            "type_only_decision": f["outcome"] == "type_only",
+            "preference_refused": refused,
+        }, {}, {"step": "decision", "refusal_ground": f["subject"] if refused else None,
+                "preference_category": detail.get("preference_category"),
+                "plan_setting_type": detail.get("setting_type"),
+                "month": f["started_on"].strftime("%Y-%m")}))
+    return out
+
+
+def adulthood_records(data: Data, cohort: Cohort) -> list[Record]:
+    """Active plans as at the day: Year 9 and above whose latest review did not record a
+    preparation-for-adulthood discussion; 16 to 25 year olds not in education or training
+    on the record (no placement or EOTAS covering the day, or a plan naming NEET)."""
+    as_at = cohort.as_at
+    reviews = _by_child(data.facts("review"))
+    places = _by_child(data.facts("placement", "out_of_school"))
+    versions = _by_child(data.facts("plan_version"))
+    out = []
+    for child_id, child in data.children.items():
+        if not _plan_active(child, as_at):
+            continue
+        born = child["date_of_birth"]
+        year, age = year_group(born, as_at), age_on(born, as_at)
+        held = [r for r in reviews.get(child_id, []) if happened(r["started_on"], as_at)]
+        latest = held[-1] if held else None
+        pfa = latest is not None and latest["outcome"] == "pfa_discussed"
+        year_9 = year >= PFA_FROM_YEAR
+        rows = places.get(child_id, [])
+        learning = any(_covers(p, as_at) for p in rows if p["kind"] == "placement"
+                       or p["subject"] == "eotas")
+        plan = [v for v in versions.get(child_id, []) if happened(v["started_on"], as_at)]
+        named_neet = bool(plan) and plan[-1]["subject"] == "NEET"
+        young = 16 <= age <= 25
+        out.append(Record(child_id, {
+            "year_9_plus": year_9,
+            "latest_review_pfa_discussed": year_9 and pfa,
+            "pfa_not_recorded": year_9 and not pfa,
+            "latest_review_before_year_9": year_9 and latest is not None and year_group(
+                born, latest["started_on"]) < PFA_FROM_YEAR,
+            "no_review_held": year_9 and latest is None,
+            "age_16_to_25": young,
+            "neet": young and (named_neet or not learning),
+            "out_of_school_now": young and any(
+                _covers(p, as_at) for p in rows if p["subject"] == "out_of_school"),
+        }, {"days_since_latest_review": float((as_at - latest["started_on"]).days)
+            if year_9 and latest else None},
+            {"year_group": year, "latest_review_type": latest["subject"] if latest else None}))
+    return out
+
+
 def _q(name: str, title: str, records: Callable[[Data, Cohort], list[Record]],
        measures: Iterable[str | tuple[str, str | None]], values: Iterable[str] = (),
        dimensions: Iterable[str] = ()) -> Question:
@@ -634,6 +914,49 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
     _q("corrections", "Corrections that changed a clock's outcome", correction_records,
        ["changed", "became_late", "no_longer_late"], (),
        ["clock", "change", "corrected_event", "kind", "user", "month"]),
+    _q("refusals-overturned", "Refusals to assess or to issue later overturned at "
+       "mediation or Tribunal, or conceded, by school and primary need", refusal_records,
+       ["refusal", "mediation_held", "appeal_registered", ("overturned", "refusal"),
+        "overturned_at_mediation", "overturned_at_tribunal", "conceded", "appeal_dismissed",
+        "appeal_withdrawn", "appeal_pending", "later_assessed_or_plan_issued"],
+       ["days_to_overturn"],
+       ["school", "decision_kind", "overturned_by", "appeal_outcome", "month"]),
+    _q("section-f-quality", "Plans finalised in the last 12 months: therapy only in "
+       "section G, section F not quantified", section_f_records,
+       ["plan", "therapy_in_g", "therapy_only_in_g", "salt_only_in_g", "ot_only_in_g",
+        "physio_only_in_g", "f_item_not_quantified", "f_quantification_not_recorded",
+        "f_lacks_quantification", "g_item_without_service_code"],
+       ["f_items", "f_items_lacking_quantification"],
+       ["source", "therapy_only_in_g", "month"]),
+    _q("health-advice", "Health advice for assessments returned late by provider, and "
+       "alternative advice commissioned", health_advice_records,
+       ["asked", "returned", "within_6_weeks", "late", "late_exception_applies",
+        "alternative_commissioned", ("late_alternative_commissioned", "late"),
+        ("late_no_alternative", "late"), "recorded_unobtainable", "is_alternative_advice"],
+       ["days_late", "weeks_to_return"], ["provider", "responsible", "month"]),
+    _q("transfers", "Plans transferred in with the notice or first review late; plans "
+       "transferred out late", transfer_records,
+       ["transferred_in", ("notice_issued", "transferred_in"),
+        ("notice_late", "transferred_in"), ("review_held", "transferred_in"),
+        ("review_late", "transferred_in"), ("either_missed", "transferred_in"),
+        "move_notified", ("transferred_out", "move_notified"),
+        ("transferred_out_late", "move_notified"), ("not_yet_transferred", "move_notified")],
+       ["weeks_to_notice", "days_notice_late", "days_review_late", "days_transfer_late"],
+       ["direction", "other_la", "review_deadline_rule", "month"]),
+    _q("placement-sufficiency", "Plans naming only a type of school, and preferences "
+       "refused by s.39(4) ground", sufficiency_records,
+       ["plan", ("type_only_now", "plan"), ("type_only_in_period", "plan"), "decision",
+        ("named_setting", "decision"), ("type_only_decision", "decision"),
+        ("preference_refused", "decision")],
+       ["days_type_only_now", "days_type_only_in_period"],
+       ["step", "refusal_ground", "preference_category", "plan_setting_type", "month"]),
+    _q("adulthood", "Preparation for adulthood: Year 9+ reviews without it; 16-25s NEET",
+       adulthood_records,
+       ["year_9_plus", ("latest_review_pfa_discussed", "year_9_plus"),
+        ("pfa_not_recorded", "year_9_plus"), ("latest_review_before_year_9", "year_9_plus"),
+        ("no_review_held", "year_9_plus"), "age_16_to_25", ("neet", "age_16_to_25"),
+        ("out_of_school_now", "age_16_to_25")],
+       ["days_since_latest_review"], ["year_group", "latest_review_type"]),
 )}
 
 
