@@ -1055,6 +1055,7 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     start, end = date(year, 1, 1), date(year, 12, 31)
     census = census_on or census_day(year)
     as_at = min(as_at, max(end, census))
+    last = min(end, as_at)  # what happened after the day is not counted yet
     cohort = Cohort(authority=authority, as_at=as_at, period_from=start, period_to=end)
     name = pseudonym or (lambda child_id: child_id)
     data = Data(store, authority)
@@ -1066,7 +1067,7 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     def count(rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {"count": len(rows), "children": ids(rows)}
 
-    received = [r for r in requests if start <= r["received_on"] <= end and r["route"] ==
+    received = [r for r in requests if start <= r["received_on"] <= last and r["route"] ==
                 "request"]
     decided = [r for r in received if happened(r["decision_notified_on"], as_at)
                and r["decision"]]
@@ -1081,11 +1082,11 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     in_6 = [r for r in decided if r["decision_notified_on"] <= r["k1_due_on"]]
     # Assessments: those whose outcome (plan or no plan) fell in the year, as DfE counts.
     issue_outcome = [r for r in requests if (r["final_issued_on"] and start <=
-                                             r["final_issued_on"] <= end)
+                                             r["final_issued_on"] <= last)
                      or (r["issue_decision"] == "not_issue" and r["issue_decision_on"]
-                         and start <= r["issue_decision_on"] <= end)]
+                         and start <= r["issue_decision_on"] <= last)]
     plans = [r for r in requests if r["final_issued_on"] and start <= r["final_issued_on"]
-             <= end]
+             <= last]
     within = [r for r in plans if r["final_issued_on"] <= r["k4_due_on"]]
     no_exc = [r for r in plans if r["k4_ground"] is None]
     within_no_exc = [r for r in within if r["k4_ground"] is None]
@@ -1094,7 +1095,7 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
 
     active = [c for c in data.children.values() if _plan_active(c, census)]
     ceased = [c for c in data.children.values() if c["plan_ceased_on"] and
-              start <= c["plan_ceased_on"] <= end]
+              start <= c["plan_ceased_on"] <= last]
 
     def by(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
            ) -> dict[str, Any]:
@@ -1169,7 +1170,9 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
     total_days = 0.0
     for f in data.store.facts(data.authority, kinds, due_from=cohort.period_from,
                               due_to=cohort.period_to, late_only=True):
-        if f["due_on"] is None or not cohort.in_period(f["due_on"]):
+        # A window the family let lapse (K19, K21) is no one's delay: not applicable.
+        if f["due_on"] is None or f["outcome"] == "not_applicable" or \
+                not cohort.in_period(f["due_on"]):
             continue
         stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
         late = days_late(f["due_on"], stopped, as_at)

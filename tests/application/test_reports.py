@@ -17,12 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from application.errors import ForbiddenError
-from application.reports import UnknownReportError
-from domain.actors import Actor
 from tests.application.reports_cohort import (
-    AUTHORITY,
-    INSPECTORATE,
     OTHER_AUTHORITY,
     World,
     advice_back,
