@@ -10,8 +10,10 @@ touched journey once and replaces that child's rows in four tables:
 - ``rm_dispute``: one row per appealable decision (mediation and appeal funnel);
 - ``rm_cohort_fact``: dated facts of every other kind: each clock episode (K1..K26, with
   responsible body and exception ground), health waits, placements, out-of-school
-  spells, personal budgets, exception claims (and whether they hold) and corrections
-  that changed a clock's outcome.
+  spells, personal budgets, exception claims (and whether they hold), corrections
+  that changed a clock's outcome, and for the later questions plan versions (section I,
+  F and G content), placement decisions, transfers, held reviews, the school at each
+  appealable decision and advice recorded as unobtainable (``question_facts``).
 
 Every row keeps dates, not statuses: the reports decide "as at" a date from the dates
 (docs/decisions/0007-reports.md). ``SQLCohortReports`` reads these tables for

@@ -170,7 +170,9 @@ class Report(MethodView):
     def get(self, query: dict[str, Any], question: str) -> Any:
         """Answer a thematic question (timeliness, exceptions, decisions, advice,
         reviews-overdue, review-decisions, phase-transfers, tribunal-orders, health-waits,
-        placements, disputes, ceased, personal-budgets, equality, corrections)."""
+        placements, disputes, ceased, personal-budgets, equality, corrections,
+        refusals-overturned, section-f-quality, health-advice, transfers,
+        placement-sufficiency, adulthood)."""
         if question not in QUESTIONS:
             abort(404)
         actor = current_actor()

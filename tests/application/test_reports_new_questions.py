@@ -25,7 +25,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from application.reports import Cohort, ReportContext, ask
+from application.reports import QUESTIONS, Cohort, ReportContext, ask
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.errors import RuleViolationError
@@ -784,3 +784,11 @@ def test_adulthood_over_http(http: Http) -> None:
         [http.ids["N1"], http.ids["N3"]])
     inspector = inspected(http, "adulthood", "as_at=2025-06-30&breakdown=age_band")
     assert measure(inspector["total"], "pfa_not_recorded") == (4, 7, 57.1)
+
+
+def test_the_api_description_lists_every_question(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    operation = spec["paths"]["/reports/{question}"]["get"]
+    described = operation["summary"] + operation.get("description", "")
+    missing = [name for name in QUESTIONS if name not in described]
+    assert not missing
