@@ -415,3 +415,54 @@ def test_advice_timeliness_and_late_advice_past_week_20(world: World) -> None:
     # As at Tue 26 Mar 2024 nothing asked on 14 Feb was late yet (due 27 Mar).
     early = world.ask("advice", date(2024, 3, 26), **Y2024)["total"]
     assert (early["count"], measure(early, "late")[0]) == (3, 0)
+
+
+# The equality lens: refusals and timeliness by sex and ethnicity.
+
+
+def test_equality_lens_refusals_by_sex_and_ethnicity(world: World) -> None:
+    build_decisions(world)
+    # Requests received in 2024, as at 31 Dec 2024 (see build_decisions):
+    #   in_time M WBRI assess | on_the_day F WBRI refused | notified_late M BAFR assess
+    #   refused_late F BAFR refused | withdrawn M WBRI | undecided F WBRI.
+    by_sex = groups(world.ask("equality", date(2024, 12, 31), breakdown="sex", **Y2024))
+    # F: 2 decided, both refused (100.0%); M: 2 decided, none refused (0.0%).
+    assert measure(by_sex["F"], "refused") == (2, 2, 100.0)
+    assert measure(by_sex["M"], "refused") == (0, 2, 0.0)
+    assert by_sex["F"]["children"] == world.id("on_the_day", "refused_late", "undecided")
+    by_ethnicity = groups(world.ask("equality", date(2024, 12, 31), breakdown="ethnicity",
+                                    **Y2024))
+    # BAFR: 1 of 2 decided refused; WBRI: in_time, on_the_day decided, 1 of 2 refused.
+    assert measure(by_ethnicity["BAFR"], "refused") == (1, 2, 50.0)
+    assert measure(by_ethnicity["WBRI"], "refused") == (1, 2, 50.0)
+    assert by_ethnicity["WBRI"]["count"] == 4
+    # Both filters: girls of BAFR ethnicity -> refused_late alone.
+    both = world.ask("equality", date(2024, 12, 31), sex="F", ethnicity="BAFR", **Y2024)
+    assert both["filters"] == {"sex": "F", "ethnicity": "BAFR"}
+    assert (both["total"]["children"], measure(both["total"], "refused")) == (
+        world.id("refused_late"), (1, 1, 100.0))
+    # As at Thu 7 Mar 2024 only on_the_day had been refused (26 Feb): girls 1 of 1.
+    march = groups(world.ask("equality", date(2024, 3, 7), breakdown="sex", **Y2024))
+    assert measure(march["F"], "refused") == (1, 1, 100.0)
+
+
+def test_equality_lens_timeliness_by_sex_and_ethnicity(world: World) -> None:
+    build_timeliness(world)
+    # Requests received in 2024 (over_a_year's was in 2023): on_time M WBRI 18 weeks,
+    # on_the_day F BCRB 20, late M WBRI 22, late_exception F WBRI 22, next_year M WBRI 19
+    # (issued 13 Jan 2025). Within 20 weeks: on_time, on_the_day, next_year = 3 of 5.
+    total = world.ask("equality", LATER, **Y2024)["total"]
+    assert measure(total, "plan_within_20_weeks") == (3, 5, 60.0)
+    # Weeks: 18, 19, 20, 22, 22 -> median 20.0, mean 101 / 5 = 20.2.
+    weeks = total["values"]["weeks_to_issue"]
+    assert (weeks["median"], weeks["mean"]) == (20.0, 20.2)
+    by_sex = groups(world.ask("equality", LATER, breakdown="sex", **Y2024))
+    assert measure(by_sex["M"], "plan_within_20_weeks") == (2, 3, 66.7)
+    assert measure(by_sex["F"], "plan_within_20_weeks") == (1, 2, 50.0)
+    by_ethnicity = groups(world.ask("equality", LATER, breakdown="ethnicity", **Y2024))
+    assert measure(by_ethnicity["BCRB"], "plan_within_20_weeks") == (1, 1, 100.0)
+    assert measure(by_ethnicity["WBRI"], "plan_within_20_weeks") == (2, 4, 50.0)
+    # As at 31 Dec 2024 next_year's plan is not issued: 4 issued, 2 within = 50.0%.
+    dec = world.ask("equality", date(2024, 12, 31), **Y2024)["total"]
+    assert measure(dec, "plan_issued") == (4, 5, 80.0)
+    assert measure(dec, "plan_within_20_weeks") == (2, 4, 50.0)
