@@ -227,6 +227,9 @@ def exception_records(data: Data, cohort: Cohort) -> list[Record]:
         if not cohort.in_period(f["anchor_on"]):
             continue
         verdict = f["outcome"] or ""
+        until = (f["detail"] or {}).get("withdrawn_on")
+        if verdict == "withdrawn" and until and date.fromisoformat(until) > cohort.as_at:
+            verdict = (f["detail"] or {}).get("outcome_until_withdrawn") or verdict
         closure = f["subject"] in CLOSURE_GROUNDS
         out.append(Record(f["child_id"], {
             "holds": verdict == "holds", "withdrawn": verdict == "withdrawn",

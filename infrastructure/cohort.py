@@ -386,7 +386,10 @@ def _claim_facts(journey: ChildJourney, child_id: str, authority: str
     for a in state.plan.advice:
         advice_dates[a.request_id].append(a.received_by_adviser_on)
     rows = []
-    for event in _effective(journey):
+    effective = _effective(journey)
+    withdrawn_on = {getattr(e, "claim_id", None): e.occurred_on for e in effective
+                    if e.type_name == "TimescaleExceptionWithdrawn"}
+    for event in effective:
         if event.type_name not in ("TimescaleExceptionClaimed", "AdviceDelayExceptionClaimed"):
             continue
         claim_id = f"exception-{event.originator_version}"
@@ -402,9 +405,7 @@ def _claim_facts(journey: ChildJourney, child_id: str, authority: str
             if anomaly is None:
                 verdict = "withdrawn" if any(
                     c.id == claim_id for c in state.exception_claims) else "withdrawn"
-        elif claim.withdrawn:
-            verdict = "withdrawn"
-        else:
+        else:  # a withdrawn claim: whether it held until it was withdrawn
             verdict = "holds"
         if ground in CLOSURE_GROUNDS and verdict == "holds":
             starts, reopens = event.closure_starts_on, event.reopens_on  # type: ignore[attr-defined]
@@ -417,6 +418,7 @@ def _claim_facts(journey: ChildJourney, child_id: str, authority: str
                 window = (starts - _weeks(1), reopens - _weeks(1))
                 if asked and not any(window[0] <= d <= window[1] for d in asked):
                     verdict = "no_advice_asked_in_closure_window"
+        standing_verdict = verdict
         if claim is not None and claim.withdrawn:
             verdict = "withdrawn"
         rows.append(_fact(child_id, authority, "exception_claim", claim_id,
@@ -426,7 +428,11 @@ def _claim_facts(journey: ChildJourney, child_id: str, authority: str
                           detail={"episode": episode, "phase": getattr(event, "phase", None),
                                   "closure_starts_on": _iso(getattr(event, "closure_starts_on",
                                                                     None)),
-                                  "reopens_on": _iso(getattr(event, "reopens_on", None))}))
+                                  "reopens_on": _iso(getattr(event, "reopens_on", None)),
+                                  "withdrawn_on": _iso(withdrawn_on.get(claim_id))
+                                  if verdict == "withdrawn" else None,
+                                  "outcome_until_withdrawn": standing_verdict
+                                  if verdict == "withdrawn" else None}))
     return rows
 
 

@@ -325,11 +325,33 @@ def test_exception_claims_by_ground_and_whether_they_hold(world: World) -> None:
                         period_to=date(2023, 12, 31))["total"]
     assert (in_2023["children"], measure(in_2023, "holds")) == (world.id("in_2023"),
                                                                 (1, 1, 100.0))
-    # As at Wed 31 Jan 2024 only the K1 claim had been made, and it had not yet been
-    # withdrawn (1 Feb)... but the read model keeps the claim's outcome as it now stands:
-    # the report counts claims made by the day; the claim is there, withdrawn.
+    # As at Wed 31 Jan 2024 only the K1 claim had been made, and it was not withdrawn
+    # until Thu 1 Feb: that day it held. From 1 Feb it is withdrawn.
     early = world.ask("exceptions", date(2024, 1, 31), **Y2024)["total"]
     assert early["children"] == world.id("withdrawn")
+    assert (measure(early, "holds"), measure(early, "withdrawn")[0]) == ((1, 1, 100.0), 0)
+    feb = world.ask("exceptions", date(2024, 2, 1), **Y2024)["total"]
+    assert (measure(feb, "holds")[0], kids(feb, "withdrawn")) == (0, world.id("withdrawn"))
+    # A closure claim withdrawn later keeps, until then, its verdict against the dates.
+    w = world
+    w.child("closure_withdrawn", date(2015, 1, 1), sex="F")
+    request(w, "closure_withdrawn", date(2024, 3, 4))
+    assess(w, "closure_withdrawn", date(2024, 4, 8))
+    ask_advice(w, "closure_withdrawn", date(2024, 7, 3), "Educational")  # before 15 Jul
+    claim = w.rec("closure_withdrawn", "TimescaleExceptionClaimed", date(2024, 7, 18),
+                  clock="K4", ground="school_closure_window", period_from=date(2024, 7, 17),
+                  period_to=date(2024, 9, 4), family_informed=True,
+                  closure_starts_on=date(2024, 7, 22), reopens_on=date(2024, 9, 4),
+                  advice_requested_on=date(2024, 7, 17))
+    w.rec("closure_withdrawn", "TimescaleExceptionWithdrawn", date(2024, 9, 2),
+          claim_id=f"exception-{claim}", reason="Advice was not asked in the window")
+    w.project()
+    august = w.ask("exceptions", date(2024, 8, 31), **Y2024)["total"]
+    assert kids(august, "closure_inconsistent_with_dates") == w.id("closure_not_asked",
+                                                                   "closure_withdrawn")
+    september = w.ask("exceptions", date(2024, 9, 2), **Y2024)["total"]
+    assert kids(september, "closure_inconsistent_with_dates") == w.id("closure_not_asked")
+    assert kids(september, "withdrawn") == w.id("closure_withdrawn", "withdrawn")
 
 
 # Advice within 6 weeks (reg 8(1)); late advice that pushed a plan past week 20.
