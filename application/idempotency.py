@@ -3,12 +3,20 @@
 A record's id is a uuid5 of (organisation, user, key), so it is saved in the same
 ``Application.save()`` call as the journey events it produced: either both are stored
 or neither is, and two racing requests with one key cannot both record.
+
+The record keeps a fingerprint of the request to tell a retry from a different request
+under the same key. A request body holds personal data (identifiers, free text), so the
+fingerprint is an HMAC under the *child's* key (``keyed_fingerprint``): once the child's
+key is erased nobody can recompute it, or test guesses of the body against it. The clear
+request (``RequestFingerprint``) lives only in memory and cannot be stored as it is.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -60,7 +68,35 @@ def record_id(actor: Actor, hashed_key: str) -> UUID:
     return IdempotencyRecord.create_id(scope_of(actor), hashed_key)
 
 
-def fingerprint(operation: str, target: str, body: Any) -> str:
-    """Return a stable hash of what was asked (operation, target and canonical body)."""
+KEYED_PREFIX = "hmac-sha256:"
+
+
+@dataclass(frozen=True)
+class RequestFingerprint:
+    """What was asked (operation, target, canonical body), in memory only: kept on an
+    idempotency record as ``keyed`` under the child's key, never as it is."""
+
+    text: str = field(repr=False)
+
+    def keyed(self, mac: Callable[[bytes], str]) -> str:
+        """Return the fingerprint under a key (``mac``: the child's HMAC)."""
+        return KEYED_PREFIX + mac(self.text.encode())
+
+    def unkeyed(self) -> str:
+        """Return a plain SHA-256, for an application without a personal-data vault (and
+        records kept before fingerprints were keyed)."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+def fingerprint(operation: str, target: str, body: Any) -> RequestFingerprint:
+    """Return what was asked (operation, target and canonical body), to be keyed."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(f"{operation}\n{target}\n{canonical}".encode()).hexdigest()
+    return RequestFingerprint(f"{operation}\n{target}\n{canonical}")
+
+
+def same_request(kept: str, asked: RequestFingerprint, mac: Callable[[bytes], str] | None
+                 ) -> bool:
+    """Tell whether a kept fingerprint is of the request ``asked``."""
+    if kept.startswith(KEYED_PREFIX):
+        return mac is not None and kept == asked.keyed(mac)
+    return kept == asked.unkeyed()

@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 
 from application.errors import ApplicationError, ConcurrentWriteError, ForbiddenError
+from application.idempotency import KEYED_PREFIX, RequestFingerprint, same_request
 from application.views import event_view
 from domain.actors import Actor
 from domain.catalogue.governance import (
@@ -63,6 +64,8 @@ class ChildKey(Protocol):
     def seal(self, text: str) -> str: ...
 
     def open(self, sealed: str) -> str: ...
+
+    def mac(self, data: bytes) -> str: ...
 
 
 class PersonalDataVault(Protocol):
@@ -140,6 +143,37 @@ def _key_for(vault: PersonalDataVault, child_id: UUID) -> ChildKey:
         raise PersonalDataErasedError(
             "this child's personal data was erased; free text can no longer be recorded")
     return vault.create(child_id)  # a journey registered before the vault existed
+
+
+def keyed_fingerprint(vault: PersonalDataVault | None, child_id: UUID,
+                      asked: RequestFingerprint) -> str:
+    """Return the fingerprint of a request about a child, as an idempotency record keeps
+    it: an HMAC under the child's key, so erasure leaves nothing a guess can be tested
+    against. After erasure no free text is accepted, so what is asked then is pseudonymous
+    and its plain hash is kept."""
+    if vault is None:
+        return asked.unkeyed()
+    key = vault.cipher(child_id)
+    if key is None:
+        if vault.is_shredded(child_id):
+            return asked.unkeyed()
+        key = vault.create(child_id)  # a journey registered before the vault existed
+    return asked.keyed(key.mac)
+
+
+def is_same_request(vault: PersonalDataVault | None, child_id: UUID, kept: str,
+                    asked: RequestFingerprint) -> bool:
+    """Tell whether a kept fingerprint is of ``asked`` (a retry, not another request).
+
+    Raises ``PersonalDataErasedError`` when the fingerprint was keyed with a child's key
+    since erased: it can no longer be compared with anything.
+    """
+    key = None if vault is None else vault.cipher(child_id)
+    if key is None and kept.startswith(KEYED_PREFIX):
+        raise PersonalDataErasedError(
+            "this child's personal data was erased; the first request under this "
+            "Idempotency-Key can no longer be compared with this one")
+    return same_request(kept, asked, key.mac if key is not None else None)
 
 
 # Revealing (read side).

@@ -24,6 +24,7 @@ from application.errors import (
 from application.idempotency import (
     IdempotencyKeyReusedError,
     IdempotencyRecord,
+    RequestFingerprint,
     record_id,
     scope_of,
 )
@@ -31,6 +32,8 @@ from application.inspections import InspectionSamples
 from application.personal_data import (
     PersonalDataVault,
     check_recordable,
+    is_same_request,
+    keyed_fingerprint,
     reveal,
     seal_payload,
 )
@@ -70,7 +73,7 @@ class Idempotency:
     """An Idempotency-Key (hashed) and the fingerprint of the request that carried it."""
 
     key_hash: str
-    fingerprint: str
+    fingerprint: RequestFingerprint
 
 
 class CaseTracking(Application):
@@ -252,7 +255,8 @@ class CaseTracking(Application):
             kept = self.repository.get(record_id(actor, idempotency.key_hash))
         except AggregateNotFoundError:
             return None
-        if kept.fingerprint != idempotency.fingerprint:
+        if not is_same_request(self.vault, kept.answer["child_id"], kept.fingerprint,
+                               idempotency.fingerprint):
             raise IdempotencyKeyReusedError(
                 "this Idempotency-Key was used for a different request")
         return self._revealed(
@@ -262,13 +266,14 @@ class CaseTracking(Application):
         """Return a write's answer with its sealed text opened for the writer."""
         return replace(result, event=reveal(self.vault, result.child_id, result.event, actor))
 
-    @staticmethod
-    def _keep(actor: Actor, idempotency: Idempotency | None, result: WriteResult
+    def _keep(self, actor: Actor, idempotency: Idempotency | None, result: WriteResult
               ) -> list[IdempotencyRecord]:
         if idempotency is None:
             return []
-        return [IdempotencyRecord(scope_of(actor), idempotency.key_hash,
-                                  idempotency.fingerprint, result.answer())]
+        # Keyed under the child's key: nothing a guess can be tested against survives
+        # erasure (application/idempotency.py).
+        return [IdempotencyRecord(scope_of(actor), idempotency.key_hash, keyed_fingerprint(
+            self.vault, result.child_id, idempotency.fingerprint), result.answer())]
 
     @staticmethod
     def _written(journey: ChildJourney, position: int, today: date) -> WriteResult:

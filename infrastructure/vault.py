@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 import threading
@@ -95,6 +96,7 @@ class ChildCipher:
         self._aad = str(child_id).encode()
         self._siv = AESSIV(_derive(data_key, b"casetrack free text", 64))
         self._gcm = AESGCM(_derive(data_key, b"casetrack identifiers", 32))
+        self._mac_key = _derive(data_key, b"casetrack request fingerprints", 32)
 
     def seal(self, text: str) -> str:
         """Return ``text`` sealed; blank text stays as it is."""
@@ -112,6 +114,11 @@ class ChildCipher:
             return self._siv.decrypt(base64.urlsafe_b64decode(encoded), [self._aad]).decode()
         except InvalidTag:
             raise VaultError("sealed text does not open with this child's key") from None
+
+    def mac(self, data: bytes) -> str:
+        """Return an HMAC-SHA256 of ``data`` under the child's key (hex): it cannot be
+        recomputed, or guessed at, once the key is destroyed."""
+        return hmac.new(self._mac_key, data, hashlib.sha256).hexdigest()
 
     def seal_record(self, record: dict[str, Any]) -> bytes:
         nonce = os.urandom(12)
