@@ -68,10 +68,12 @@ class JourneyLogAsRows(Transcoding):
     "kinds": [[event topic, [field, ...]], ...], "rows": [[kind, version, recorded at,
     occurred on, actor, value, ...], ...]}``: each row names its kind (the event's topic
     and the names of its other fields, in the order of the values that follow) and its
-    actor by index. Reading it builds each event straight from its row, with no tagged
-    object per event, date and actor to decode as ``JourneyEventAsDict`` has. Snapshots
-    written before this (a list of ``event:<topic>`` objects) still load through that
-    transcoding; docs/decisions/0010-replay-speed.md.
+    actor by index; a ``prev_hash`` equal to the previous row's ``hash`` (the journey's
+    hash chain, domain.integrity) is written as null. Reading it builds each event
+    straight from its row, with no tagged object per event, date and actor to decode as
+    ``JourneyEventAsDict`` has. Snapshots written before this (a list of
+    ``event:<topic>`` objects) still load through that transcoding;
+    docs/decisions/0010-replay-speed.md.
     """
 
     type = PackedLog
@@ -83,20 +85,24 @@ class JourneyLogAsRows(Transcoding):
         actors: dict[Actor, int] = {}
         kinds: dict[tuple[str, tuple[str, ...]], int] = {}
         rows = []
+        previous_hash = None
         for event in events:
             fields = vars(event)
             if (fields["originator_id"] != originator_id
                     or type(fields["timestamp"]) is not datetime
                     or type(fields["occurred_on"]) is not date
-                    or type(fields["actor"]) is not Actor):
+                    or type(fields["actor"]) is not Actor
+                    or fields.get("prev_hash", "") is None):
                 raise ValueError(f"event version {event.originator_version} cannot be "
                                  f"written as a row of journey {originator_id}")
             names = tuple(name for name in fields if name not in _ROW_FIELDS)
             kind = kinds.setdefault((get_topic(type(event)), names), len(kinds))
             actor = actors.setdefault(fields["actor"], len(actors))
             rows.append([kind, fields["originator_version"], fields["timestamp"].isoformat(),
-                         fields["occurred_on"].isoformat(), actor,
-                         *(fields[name] for name in names)])
+                         fields["occurred_on"].isoformat(), actor, *(
+                             None if name == "prev_hash" and fields[name] == previous_hash
+                             else fields[name] for name in names)])
+            previous_hash = fields.get("hash")
         return {
             "id": str(originator_id),
             "actors": [[a.user_id, a.role, a.organisation] for a in actors],
@@ -110,9 +116,13 @@ class JourneyLogAsRows(Transcoding):
         kinds = [(_event_class(topic), names) for topic, names in data["kinds"]]
         to_datetime, to_date, new = datetime.fromisoformat, date.fromisoformat, object.__new__
         events: list[JourneyEvent] = []
+        previous_hash = None
         for row in data["rows"]:
             cls, names = kinds[row[0]]
             fields = dict(zip(names, row[5:], strict=True))
+            if "prev_hash" in fields and fields["prev_hash"] is None:
+                fields["prev_hash"] = previous_hash
+            previous_hash = fields.get("hash")
             fields["originator_id"] = originator_id
             fields["originator_version"] = row[1]
             fields["timestamp"] = to_datetime(row[2])

@@ -10,6 +10,7 @@ and only if a command on the copy leaves the original as it was.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
@@ -90,6 +91,24 @@ def test_a_snapshot_written_before_rows_still_loads_with_its_tail(
         (newer,) = app.snapshots.recorder.select_events(journey.id, desc=True, limit=1)
         assert b'"_type_":"journey_log_rows"' in newer.state
         assert app.repository.get(journey.id).log == journey.log
+    finally:
+        app.close()
+
+
+def test_a_chain_that_does_not_link_is_written_and_read_back_as_it_is() -> None:
+    journey, _ = run([(0, 5), (3, 7), (6, 40)])
+    log = list(journey.log)
+    log[2] = dataclasses.replace(log[2], prev_hash="f" * 64)
+    log[3] = dataclasses.replace(log[3], prev_hash="")
+    app = CaseTracking(env=POPO, today=lambda: TODAY)
+    try:
+        transcoder = app.mapper.transcoder
+        data = transcoder.encode(PackedLog(log))
+        assert data.count(b"null,") > 0 and b"f" * 64 in data
+        decoded = transcoder.decode(data)
+        assert [e.prev_hash for e in decoded] == [e.prev_hash for e in log]
+        assert decoded[1].prev_hash == log[0].hash
+        assert decoded == log
     finally:
         app.close()
 
