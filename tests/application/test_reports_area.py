@@ -223,6 +223,12 @@ def test_corrections_that_make_a_plan_late_and_no_longer_late(world: World) -> N
     assert by_change["late->met"]["children"] == w.id("no_longer_late")
     assert set(groups(w.ask("corrections", LATER, breakdown="user", **Y2025))) == {
         "manager-1"}
+    # An inspector sees the children and the staff who corrected only by pseudonym.
+    w.inspecting = True
+    seen = w.ask("corrections", LATER, actor=INSPECTOR, breakdown="user", **Y2025)
+    assert seen["total"]["children"] == w.pseudonyms("becomes_late", "no_longer_late")
+    [group] = seen["groups"]
+    assert group["key"].startswith("child-") and "manager-1" not in repr(seen)
     # As at Fri 31 Jan 2025 only the first correction had been made.
     jan = w.ask("corrections", date(2025, 1, 31), **Y2025)["total"]
     assert kids(jan, "changed") == w.id("becomes_late")
