@@ -380,6 +380,7 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
     current = _current_placement(state)
     plan = state.plan.current
     needs = plain(state.plan.needs) or plain(getattr(state.support, "needs", []) or [])
+    assigned = state.governance.assignment
     summary = {
         "child_id": child_id, "authority": authority, "case_ref": state.child.case_ref,
         "date_of_birth": state.child.date_of_birth, "status": state.status,
@@ -393,7 +394,10 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
         "plan_named_setting": plan.named_setting if plan else None,
         "plan_setting_type": plan.setting_type if plan else None,
         "plan_names_type_only": bool(plan and plan.setting_type and not plan.named_setting),
-        "assigned_organisation": authority, "last_recorded_by": last.actor.organisation,
+        # Who holds the case: the last CaseAssigned (issue 6), else the authority.
+        "assigned_to": assigned.assigned_to if assigned else None,
+        "assigned_organisation": assigned.assigned_organisation if assigned else authority,
+        "last_recorded_by": last.actor.organisation,
         "last_event_on": state.last_event_on, "version": journey.version,
         "position": position,
     }

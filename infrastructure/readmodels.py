@@ -66,6 +66,7 @@ class CaseSummary(Base):
     plan_named_setting: Mapped[str | None] = mapped_column(String(100))
     plan_setting_type: Mapped[str | None] = mapped_column(String(100))
     plan_names_type_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
     assigned_organisation: Mapped[str | None] = mapped_column(String(100))
     last_recorded_by: Mapped[str | None] = mapped_column(String(100))
     last_event_on: Mapped[date | None] = mapped_column(Date)
@@ -75,6 +76,7 @@ class CaseSummary(Base):
     __table_args__ = (
         Index("ix_rm_case_summary_authority_case_ref", "authority", "case_ref"),
         Index("ix_rm_case_summary_authority_stage", "authority", "stage"),
+        Index("ix_rm_case_summary_authority_assigned_to", "authority", "assigned_to"),
     )
 
 
