@@ -628,12 +628,12 @@ def test_preparation_for_adulthood_reviews_and_neet(world: World) -> None:
     assert measure(total, "pfa_not_recorded") == (4, 7, 57.1)
     assert kids(total, "latest_review_before_year_9") == world.id("Y1")
     assert kids(total, "no_review_held") == world.id("Y3", "N1", "N3")
-    # Days since the latest review: Y1 4 Mar 2024 -> 30 Jun 2025 = 366 (to 4 Mar 2025,
-    # over 29 Feb 2024) - 1 ... counted: 365 to 4 Mar 2025, + 31 + 30 + 31 (to 4 Jun)
-    # + 26 = 483; Y2 13 Jan -> 30 Jun 2025 = 18 + 28 + 31 + 30 + 31 + 30 = 168; N2
-    # 3 Feb = 25 + 31 + 30 + 31 + 30 = 147; N4 3 Mar = 28 + 30 + 31 + 30 = 119.
-    # Median (147 + 168) / 2 = 157.5.
-    assert value(total, "days_since_latest_review")[0] == 157.5
+    # Days since the latest review, to 30 Jun 2025: Y1 from 4 Mar 2024 = 365 (to 4 Mar
+    # 2025; 29 Feb 2024 is before 4 Mar) + 31 + 30 + 31 (to 4 Jun) + 26 = 483; Y2 from
+    # 13 Jan = 18 + 28 + 31 + 30 + 31 + 30 = 168; N2 from 3 Feb = 25 + 31 + 30 + 31 + 30
+    # = 147; N4 from 3 Mar = 28 + 30 + 31 + 30 = 119. Median (147 + 168) / 2 = 157.5,
+    # mean (483 + 168 + 147 + 119) / 4 = 229.25.
+    assert value(total, "days_since_latest_review") == (157.5, 229.25, 4)
     # 16-25: N1 (17), N2 (18), N3 (20), N4 (17). Not in education or training on 30 Jun:
     # N1 (placement ended 28 Mar) and N3 (none; plan says NEET). N4's EOTAS counts.
     assert measure(total, "neet") == (2, 4, 50.0)
