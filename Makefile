@@ -39,7 +39,7 @@ bench: $(DEV_STAMP)
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.sen2 --journeys 10000
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
-		$(BIN)/python -m benchmarks.read_path --events 50000 --store both
+		$(BIN)/python -m benchmarks.read_path --events 1000000 --store both
 	$(BIN)/python -m benchmarks.reports --journeys 20000 \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
 

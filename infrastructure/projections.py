@@ -12,6 +12,10 @@
 - ``ReadModelRunner`` is a ``BaseProjectionRunner`` that feeds a projection in batches
   (one transaction per batch, one fold per journey per batch); ``EmbeddedRunners`` keeps
   both runners inside the server process in the embedded mode.
+- A batch's journeys are folded from the batch's own events where it holds them from
+  version 1, else from a journey folded in a recent batch, else from the store's events
+  of every such journey read in one query (``JourneyStore.events_before``); the
+  repository's one-at-a-time load is the last resort. Rows are written in bulk.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +38,7 @@ import structlog
 from eventsourcing.persistence import (
     ApplicationRecorder,
     Notification,
+    StoredEvent,
     Subscription,
     Tracking,
     TrackingRecorder,
@@ -41,7 +47,17 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    String,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
@@ -65,6 +81,12 @@ from infrastructure.readmodels import EventIndex as EventIndexRow
 logger = structlog.get_logger()
 
 BATCH_SIZE = 500
+# Catch-up and rebuild read further ahead than the live runner: fewer, larger commits.
+CATCH_UP_BATCH_SIZE = 2000
+# Journeys folded in recent batches, kept to fold the next batch's events onto.
+RECENT_JOURNEYS = 500
+# Ids per IN (...) list.
+IN_CHUNK = 500
 POLL_INTERVAL = 0.05
 MAX_POLL_INTERVAL = 0.5
 
@@ -220,6 +242,15 @@ class ReadModelView(TrackingRecorder):
                 ProjectionTracking.application_name == application_name))
 
 
+def among(conn: Connection, column: Any, values: Sequence[str]) -> Any:
+    """``column IN values``: one array parameter on PostgreSQL (one statement text, so the
+    driver prepares it once), an IN list on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam("among", list(values),
+                                        type_=postgresql.ARRAY(String)))
+    return column.in_(list(values))
+
+
 def upsert(conn: Connection, model: type[Base], rows: list[dict[str, Any]],
            keys: Sequence[str]) -> None:
     """Insert ``rows``, replacing any with the same ``keys`` (PostgreSQL and SQLite)."""
@@ -238,14 +269,79 @@ Item = tuple[Any, Tracking]
 
 
 class ReadModelProjection(Projection[ReadModelView]):
-    """A projection whose batches commit with their tracking record, skipping repeats."""
+    """A projection whose batches commit with their tracking record, skipping repeats.
+
+    ``journeys(child_id, version)`` gives a projection the journey at a version. Set it
+    to a loader (a ``JourneyStore``, or any such callable); during a batch it answers
+    from journeys folded from the batch's events (see ``_fold_batch``), and calls the
+    loader only for a journey it could not fold.
+    """
 
     tables: ClassVar[tuple[type[Base], ...]] = ()
 
     def __init__(self, view: ReadModelView) -> None:
         super().__init__(view)
-        self.journeys: JourneyLoader | None = None
+        self._loader: JourneyLoader | None = None
+        self._batch: Sequence[tuple[JourneyEvent, Tracking]] = ()
+        self._folded: dict[UUID, ChildJourney] | None = None
+        self._recent: OrderedDict[UUID, ChildJourney] = OrderedDict()
         self.today: Callable[[], date] = date.today
+
+    @property
+    def journeys(self) -> JourneyLoader | None:
+        """Return the journey at a version: folded from this batch where it can be."""
+        return None if self._loader is None else self._journey
+
+    @journeys.setter
+    def journeys(self, loader: JourneyLoader | None) -> None:
+        self._loader = loader
+        self._recent.clear()
+
+    def _journey(self, child_id: UUID, version: int) -> ChildJourney:
+        if self._folded is None:
+            self._folded = self._fold_batch(self._batch)
+        journey = self._folded.get(child_id)
+        if journey is not None and journey.version == version:
+            return journey
+        assert self._loader is not None
+        return self._loader(child_id, version)
+
+    def _fold_batch(self, items: Sequence[tuple[JourneyEvent, Tracking]]
+                    ) -> dict[UUID, ChildJourney]:
+        """Fold every journey the batch touches up to its last event in the batch.
+
+        From the batch alone when it starts at version 1; onto the journey folded in a
+        recent batch when that ends just before; else onto the journey's earlier events
+        read from the store in one query for all such journeys (when the loader can).
+        """
+        events: dict[UUID, list[JourneyEvent]] = {}
+        for event, _ in items:
+            events.setdefault(event.originator_id, []).append(event)
+        folded: dict[UUID, ChildJourney] = {}
+        wanted: dict[UUID, int] = {}
+        for child_id, batch in events.items():
+            first, last = batch[0].originator_version, batch[-1].originator_version
+            recent = self._recent.pop(child_id, None)
+            if first == 1:
+                folded[child_id] = _fold(None, batch)
+            elif recent is not None and recent.version == first - 1:
+                folded[child_id] = _fold(recent, batch)
+            elif recent is not None and recent.version == last:
+                folded[child_id] = recent  # folded already (a batch that did not commit)
+            else:
+                wanted[child_id] = first
+        events_before = getattr(self._loader, "events_before", None)
+        if wanted and events_before is not None:
+            stored = events_before(wanted)
+            for child_id, first in wanted.items():
+                earlier = stored.get(child_id, [])
+                if len(earlier) == first - 1:
+                    folded[child_id] = _fold(None, [*earlier, *events[child_id]])
+        for child_id, journey in folded.items():
+            self._recent[child_id] = journey
+        while len(self._recent) > RECENT_JOURNEYS:
+            self._recent.popitem(last=False)
+        return folded
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Project one event and track it (a batch of one)."""
@@ -261,7 +357,12 @@ class ReadModelProjection(Projection[ReadModelView]):
             fresh = [(e, t) for e, t in items if done is None or t.notification_id > done]
             if not fresh:
                 return 0
-            self.apply(conn, [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)])
+            journey_items = [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)]
+            self._batch, self._folded = journey_items, None
+            try:
+                self.apply(conn, journey_items)
+            finally:
+                self._batch, self._folded = (), None
             self.view.track(conn, fresh[-1][1])
         return len(fresh)
 
@@ -269,9 +370,14 @@ class ReadModelProjection(Projection[ReadModelView]):
         raise NotImplementedError
 
     def clear(self, conn: Connection) -> None:
-        """Delete every row of this projection and its tracking record."""
+        """Delete every row of this projection and its tracking record (TRUNCATE on
+        PostgreSQL: a rebuild of a million rows should not begin with a million deletes)."""
         for table in self.tables:
-            conn.execute(delete(table))
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("TRUNCATE TABLE " + conn.dialect.identifier_preparer
+                                     .format_table(table.__table__))  # type: ignore[arg-type]
+            else:
+                conn.execute(delete(table))
         conn.execute(delete(ProjectionTracking).where(
             ProjectionTracking.projection == self.view.projection))
 
@@ -289,19 +395,34 @@ class EventIndexProjection(ReadModelProjection):
                        if e.originator_version == 1 and hasattr(e, "authority")}
         missing = {str(e.originator_id) for e, _ in items} - set(authorities)
         if missing:
-            authorities.update(conn.execute(select(
-                EventIndexRow.child_id, EventIndexRow.authority).where(
-                EventIndexRow.child_id.in_(missing), EventIndexRow.version == 1)).all())
+            ids = sorted(missing)
+            for start in range(0, len(ids), IN_CHUNK):
+                authorities.update(conn.execute(select(
+                    EventIndexRow.child_id, EventIndexRow.authority).where(
+                    among(conn, EventIndexRow.child_id, ids[start:start + IN_CHUNK]),
+                    EventIndexRow.version == 1)).all())
         rows = [event_index_row(e, t.notification_id, authorities.get(str(e.originator_id), ""))
                 for e, t in items]
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(EventIndexRow).on_conflict_do_nothing(), rows)
+        # A correction marks what it corrects: in the batch's own rows when the target is
+        # among them, else by one UPDATE per correction (executed as one executemany).
+        corrected: dict[tuple[str, int], int] = {}
         for event, _ in items:
             if isinstance(event, EntryCorrected | EntryRetracted):
-                conn.execute(update(EventIndexRow).where(
-                    EventIndexRow.child_id == str(event.originator_id),
-                    EventIndexRow.version == event.target_version,
-                ).values(corrected_by_version=event.originator_version))
+                corrected[(str(event.originator_id), event.target_version)] = \
+                    event.originator_version
+        for row in rows:
+            row["corrected_by_version"] = corrected.get((row["child_id"], row["version"]))
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(dialect.insert(EventIndexRow).on_conflict_do_nothing(), rows)
+        in_batch = {(row["child_id"], row["version"]) for row in rows}
+        earlier = [{"c": child, "v": version, "by": by}
+                   for (child, version), by in corrected.items()
+                   if (child, version) not in in_batch]
+        if earlier:
+            conn.execute(update(EventIndexRow).where(
+                EventIndexRow.child_id == bindparam("c"),
+                EventIndexRow.version == bindparam("v"),
+            ).values(corrected_by_version=bindparam("by")), earlier)
 
 
 class CaseSummaryProjection(ReadModelProjection):
@@ -314,19 +435,25 @@ class CaseSummaryProjection(ReadModelProjection):
         latest: dict[UUID, tuple[int, int]] = {}
         for event, tracking in items:
             latest[event.originator_id] = (event.originator_version, tracking.notification_id)
-        assert self.journeys is not None, "the runner gives the projection its journeys"
+        journeys = self.journeys
+        assert journeys is not None, "the runner gives the projection its journeys"
+        if not latest:
+            return
         today = self.today()
-        for child_id, (version, position) in latest.items():
-            journey = self.journeys(child_id, version)
-            rows = case_rows(journey, position, today)
-            key = str(child_id)
+        rows = [case_rows(journeys(child_id, version), position, today)
+                for child_id, (version, position) in latest.items()]
+        keys = [str(child_id) for child_id in latest]
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start:start + IN_CHUNK]
             for table in (CaseClock, ServiceRecord, HealthWait):
-                conn.execute(delete(table).where(table.child_id == key))
-            upsert(conn, CaseSummary, [rows.summary], keys=("child_id",))
-            for table, table_rows in ((CaseClock, rows.clocks), (ServiceRecord, rows.services),
-                                      (HealthWait, rows.health_waits)):
-                if table_rows:
-                    conn.execute(insert(table), table_rows)
+                conn.execute(delete(table).where(among(conn, table.child_id, chunk)))
+        upsert(conn, CaseSummary, [r.summary for r in rows], keys=("child_id",))
+        for table, table_rows in (
+                (CaseClock, [c for r in rows for c in r.clocks]),
+                (ServiceRecord, [s for r in rows for s in r.services]),
+                (HealthWait, [h for r in rows for h in r.health_waits])):
+            if table_rows:
+                conn.execute(insert(table), table_rows)
 
 
 PROJECTIONS: dict[str, type[ReadModelProjection]] = {
@@ -486,6 +613,80 @@ def _json(value: Any) -> Any:
     return value
 
 
+# Loading journeys for projections.
+
+
+def _fold(journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> ChildJourney:
+    """Apply ``events`` (the next versions, in order) to ``journey`` (None: from scratch)."""
+    aggregate: Any = journey
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    assert isinstance(aggregate, ChildJourney)
+    return aggregate
+
+
+class JourneyStore:
+    """A projection's journey loader: one journey at a version, or many journeys' events.
+
+    Calling it loads one journey from the repository (snapshot and events: two round
+    trips); ``events_before`` reads the stored events of many journeys in one query per
+    ``IN_CHUNK`` journeys, for ``ReadModelProjection._fold_batch``.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, child_id: UUID, version: int) -> ChildJourney:
+        return self.app.repository.get(child_id, version=version)  # type: ignore[no-any-return]
+
+    def events_before(self, wanted: Mapping[UUID, int]) -> dict[UUID, list[JourneyEvent]]:
+        """Return each journey's events with versions below ``wanted[journey]``, in order."""
+        found: dict[UUID, list[JourneyEvent]] = {}
+        ids = list(wanted)
+        for start in range(0, len(ids), IN_CHUNK):
+            for stored in stored_events(self.app.recorder, ids[start:start + IN_CHUNK],
+                                        below=max(wanted.values())):
+                child_id = stored.originator_id
+                assert isinstance(child_id, UUID)
+                if stored.originator_version < wanted[child_id]:
+                    found.setdefault(child_id, []).append(
+                        self.app.mapper.to_domain_event(stored))
+        return found
+
+
+def stored_events(recorder: ApplicationRecorder, child_ids: Sequence[UUID], *, below: int
+                  ) -> list[StoredEvent]:
+    """Return the stored events of ``child_ids`` with versions below ``below``, in one query
+    (ordered by journey and version)."""
+    if not child_ids:
+        return []
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        marks = ",".join("?" * len(child_ids))
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                      f"FROM {recorder.events_table_name} WHERE originator_id IN ({marks}) "
+                      "AND originator_version<? ORDER BY originator_id, originator_version",
+                      (*(i.hex for i in child_ids), below))
+            return [StoredEvent(originator_id=UUID(r["originator_id"]),
+                                originator_version=r["originator_version"],
+                                topic=r["topic"], state=r["state"]) for r in c.fetchall()]
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s) AND originator_version < %s "
+            "ORDER BY originator_id, originator_version").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(statement, (list(child_ids), below))
+            return [StoredEvent(originator_id=r["originator_id"],
+                                originator_version=r["originator_version"],
+                                topic=r["topic"], state=bytes(r["state"]))
+                    for r in c.fetchall()]
+    raise TypeError(f"cannot read events from {type(recorder).__name__}")
+
+
 # Running projections.
 
 
@@ -520,8 +721,7 @@ class ReadModelRunner(BaseProjectionRunner[Any]):
             assert owner is not None
             app, name = owner.app, owner.app_name
             del owner
-            projection.journeys = lambda child_id, version: app.repository.get(
-                child_id, version=version)
+            projection.journeys = JourneyStore(app)
             inner: PollingSubscription = subscription.subscription
             mapper = subscription.mapper
             while not is_stopping.is_set():
@@ -616,11 +816,11 @@ class EmbeddedRunners:
 
 def rebuild(name: str, *, application_class: type[Any], event_store_env: Mapping[str, str],
             engine: Engine, today: Callable[[], date] = date.today,
-            batch_size: int = BATCH_SIZE) -> int:
+            batch_size: int = CATCH_UP_BATCH_SIZE, until: int | None = None) -> int:
     """Clear one projection and project the whole log again, streaming; return its position.
 
     The clear commits first; the catch-up commits batch by batch, so a crash part way
-    resumes from the last committed batch.
+    resumes from the last committed batch. ``until`` stops at that position (benchmarks).
     """
     view = ReadModelView(engine, name)
     projection = PROJECTIONS[name](view)
@@ -628,20 +828,21 @@ def rebuild(name: str, *, application_class: type[Any], event_store_env: Mapping
     with view.transaction() as conn:
         projection.clear(conn)
     return catch_up(projection, application_class=application_class,
-                    event_store_env=event_store_env, batch_size=batch_size)
+                    event_store_env=event_store_env, batch_size=batch_size, until=until)
 
 
 def catch_up(projection: ReadModelProjection, *, application_class: type[Any],
-             event_store_env: Mapping[str, str], batch_size: int = BATCH_SIZE) -> int:
-    """Project everything after the tracked position, in this thread; return the position."""
+             event_store_env: Mapping[str, str], batch_size: int = CATCH_UP_BATCH_SIZE,
+             until: int | None = None) -> int:
+    """Project everything after the tracked position (up to ``until``, if given), in this
+    thread, in batches of ``batch_size``; return the position reached."""
     app = application_class(env=runner_env(event_store_env))
     try:
-        projection.journeys = lambda child_id, version: app.repository.get(
-            child_id, version=version)
+        projection.journeys = JourneyStore(app)
         position = projection.view.max_tracking_id(app.name) or 0
         while True:
             notifications = app.recorder.select_notifications(
-                start=position, limit=batch_size, inclusive_of_start=False)
+                start=position, limit=batch_size, stop=until, inclusive_of_start=False)
             if not notifications:
                 return position
             projection.process_batch([

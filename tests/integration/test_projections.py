@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import Tracking
@@ -18,6 +19,7 @@ from infrastructure.persistence import event_store_env
 from infrastructure.projections import (
     PROJECTIONS,
     EmbeddedRunners,
+    JourneyStore,
     ProjectionFault,
     ReadModelDatabase,
     ReadModelView,
@@ -171,3 +173,76 @@ def test_the_embedded_runner_follows_new_writes_by_polling(stores: dict[str, Any
         runners.close()
     with stores["live"].connect() as conn:
         assert conn.scalar(select(CaseSummary.child_id).limit(1)) is not None
+
+
+class CountingJourneyStore(JourneyStore):
+    """The runner's journey loader, counting one-at-a-time loads and bulk reads."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(app)
+        self.single = 0
+        self.bulk = 0
+
+    def __call__(self, child_id: UUID, version: int) -> Any:
+        self.single += 1
+        return super().__call__(child_id, version)
+
+    def events_before(self, wanted: Any) -> Any:
+        self.bulk += 1
+        return super().events_before(wanted)
+
+
+def feed(projection: Any, app: CaseTracking, batch_size: int, until: int | None = None
+         ) -> None:
+    """Give ``projection`` the log after its tracked position in batches, as a runner does."""
+    position = projection.view.max_tracking_id(app.name) or 0
+    while notifications := app.recorder.select_notifications(
+            start=position, limit=batch_size, stop=until, inclusive_of_start=False):
+        projection.process_batch([(app.mapper.to_domain_event(n), Tracking(app.name, n.id))
+                                  for n in notifications])
+        position = notifications[-1].id
+
+
+def test_batches_fold_journeys_without_loading_them_one_at_a_time(
+        stores: dict[str, Any]) -> None:
+    env, live, reference, app = stores["env"], stores["live"], stores["reference"], \
+        stores["app"]
+    # Journey 0 spans many batches (its events come first in the log).
+    journey_zero = str(generate_cohort(app, 40, long_journey_events=45)[0])
+    head = app.max_position()
+    # Live: the runner's loader; a first projection stops part way through journey 0,
+    # a second (nothing folded in memory) goes on from there.
+    first = PROJECTIONS["case_summaries"](ReadModelView(live, "case_summaries"))
+    first.today = lambda: TODAY
+    first.journeys = first_store = CountingJourneyStore(app)
+    feed(first, app, batch_size=7, until=30)
+    second = PROJECTIONS["case_summaries"](ReadModelView(live, "case_summaries"))
+    second.today = lambda: TODAY
+    second.journeys = second_store = CountingJourneyStore(app)
+    feed(second, app, batch_size=7)
+    assert (first_store.single, first_store.bulk) == (0, 0)  # from the batches alone
+    assert second_store.single == 0
+    assert second_store.bulk >= 1  # journey 0's earlier events, read in one query
+    # Reference: a loader that can only load one journey at a time (the fallback).
+    loads: list[tuple[UUID, int]] = []
+
+    def one_at_a_time(child_id: UUID, version: int) -> Any:
+        loads.append((child_id, version))
+        return app.repository.get(child_id, version=version)
+
+    for until in (30, None):  # again two projections, the second starting part way
+        fallback = PROJECTIONS["case_summaries"](ReadModelView(reference, "case_summaries"))
+        fallback.today = lambda: TODAY
+        fallback.journeys = one_at_a_time
+        feed(fallback, app, batch_size=7, until=until)
+    assert {child_id for child_id, _ in loads} == {UUID(journey_zero)}
+    assert contents(live)["rm_case_summary"] == contents(reference)["rm_case_summary"]
+    assert contents(live)["rm_case_clock"] == contents(reference)["rm_case_clock"]
+    rebuild("case_summaries", application_class=CaseTracking, event_store_env=env,
+            engine=reference, today=lambda: TODAY)
+    assert contents(live) == contents(reference)
+    with live.connect() as conn:
+        assert conn.scalar(select(CaseSummary.version).where(
+            CaseSummary.version == 45)) == 45
+        assert conn.scalar(select(ProjectionTracking.notification_id).where(
+            ProjectionTracking.projection == "case_summaries")) == head
