@@ -13,7 +13,7 @@ Inspectors get pseudonymous child ids (a keyed hash); managers and auditors the 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any, Protocol
@@ -32,18 +32,30 @@ CLOSURE_GROUNDS = ("school_closure_window", "early_years_closure_window")
 AUTISM_SERVICES = ("ND_AUTISM", "AUTISM", "autism")
 
 
+Window = tuple[str, date | None, date | None]  # a date column and its range (open ends)
+
+
 class CohortStore(Protocol):
-    """The rows the reports read (``infrastructure.cohort.SQLCohortReports``)."""
+    """The rows the reports read (``infrastructure.cohort.SQLCohortReports``).
 
-    def children(self, authority: str) -> dict[str, dict[str, Any]]: ...
+    The keyword filters narrow what is fetched (``within``: any of the date columns in
+    its window); called without them, every row of the authority comes back.
+    """
 
-    def requests(self, authority: str) -> list[dict[str, Any]]: ...
+    def children(self, authority: str, *, within: Sequence[Window] = ()
+                 ) -> dict[str, dict[str, Any]]: ...
 
-    def disputes(self, authority: str) -> list[dict[str, Any]]: ...
+    def requests(self, authority: str, *, within: Sequence[Window] = ()
+                 ) -> list[dict[str, Any]]: ...
+
+    def disputes(self, authority: str, *, within: Sequence[Window] = ()
+                 ) -> list[dict[str, Any]]: ...
 
     def facts(self, authority: str, kinds: Iterable[str], *, due_from: date | None = None,
-              due_to: date | None = None, late_only: bool = False
-              ) -> list[dict[str, Any]]: ...
+              due_to: date | None = None, late_only: bool = False,
+              within: Sequence[Window] = (), open_on: date | None = None,
+              parent_plan_late: tuple[date, date] | None = None,
+              detail: bool | None = None) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -90,29 +102,59 @@ class Question:
     records: Callable[[Data, Cohort], list[Record]]
 
 
-class Data:
-    """The authority's cohort rows, fetched once per answer."""
+@dataclass(frozen=True)
+class Scope:
+    """The rows a question reads, narrowed in the store's query (``SCOPES``).
 
-    def __init__(self, store: CohortStore, authority: str) -> None:
+    A scope must keep every row the question's records could keep (a superset: the
+    records still apply their own tests), so it changes what is fetched, never the
+    answer. ``facts`` maps a kind to the store's ``facts`` filters for that kind.
+    """
+
+    requests: tuple[Window, ...] = ()
+    disputes: tuple[Window, ...] = ()
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    children: tuple[Window, ...] = ()
+
+
+class Data:
+    """The authority's cohort rows, fetched once per answer (narrowed by a ``Scope``)."""
+
+    def __init__(self, store: CohortStore, authority: str, scope: Scope | None = None
+                 ) -> None:
         self.store = store
         self.authority = authority
-        self.children = store.children(authority)
+        self.scope = scope or Scope()
+        self.children = store.children(authority, within=self.scope.children) \
+            if self.scope.children else store.children(authority)
         self._facts: dict[str, list[dict[str, Any]]] = {}
+        self._requests: list[dict[str, Any]] | None = None
+        self._disputes: list[dict[str, Any]] | None = None
 
     def facts(self, *kinds: str) -> list[dict[str, Any]]:
         missing = [k for k in kinds if k not in self._facts]
         if missing:
             for k in missing:
                 self._facts[k] = []
-            for row in self.store.facts(self.authority, missing):
-                self._facts[row["kind"]].append(row)
+            plain = [k for k in missing if k not in self.scope.facts]
+            fetches = [(plain, {})] if plain else []
+            fetches += [([k], self.scope.facts[k]) for k in missing if k in self.scope.facts]
+            for batch, filters in fetches:
+                for row in self.store.facts(self.authority, batch, **filters):
+                    self._facts[row["kind"]].append(row)
         return [row for k in kinds for row in self._facts[k]]
 
     def requests(self) -> list[dict[str, Any]]:
-        return self.store.requests(self.authority)
+        if self._requests is None:
+            self._requests = self.store.requests(self.authority, within=self.scope.requests) \
+                if self.scope.requests else self.store.requests(self.authority)
+        return self._requests
 
     def disputes(self) -> list[dict[str, Any]]:
-        return self.store.disputes(self.authority)
+        if self._disputes is None:
+            self._disputes = self.store.disputes(self.authority, within=self.scope.disputes) \
+                if self.scope.disputes else self.store.disputes(self.authority)
+        return self._disputes
 
 
 # Dates as at a day.
@@ -963,6 +1005,34 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
 )}
 
 
+# What each question reads, narrowed in the query (a superset of what its records keep).
+
+
+def _period(column: str, cohort: Cohort) -> Window:
+    """``column`` within the cohort's period, and on or before ``as_at``."""
+    end = cohort.as_at if cohort.period_to is None else min(cohort.period_to, cohort.as_at)
+    return (column, cohort.period_from, end)
+
+
+def _fact_period(column: str, *kinds: str) -> Callable[[Cohort], Scope]:
+    return lambda cohort: Scope(facts={k: {"within": (_period(column, cohort),)}
+                                       for k in kinds})
+
+
+SCOPES: dict[str, Callable[[Cohort], Scope]] = {
+    "timeliness": lambda c: Scope(requests=(_period("final_issued_on", c),)),
+    "decisions": lambda c: Scope(requests=(_period("received_on", c),)),
+    "equality": lambda c: Scope(requests=(_period("received_on", c),)),
+    "disputes": lambda c: Scope(disputes=(_period("notified_on", c),)),
+    "advice": _fact_period("started_on", "K2"),
+    "review-decisions": _fact_period("started_on", "K10", "K11"),
+    "tribunal-orders": _fact_period("started_on", "K22"),
+    "exceptions": _fact_period("anchor_on", "exception_claim"),
+    "corrections": _fact_period("started_on", "correction"),
+    "reviews-overdue": lambda c: Scope(facts={"K7": {"open_on": c.as_at}}),
+}
+
+
 # Answering.
 
 
@@ -990,16 +1060,22 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
         raise UnknownReportError(f"no report {question!r}; one of {', '.join(QUESTIONS)}")
     if cohort.breakdown is not None and cohort.breakdown not in spec.dimensions:
         raise UnknownReportError(f"breakdown must be one of {', '.join(spec.dimensions)}")
-    data = Data(store, cohort.authority)
+    scope = SCOPES.get(question)
+    data = Data(store, cohort.authority, scope(cohort) if scope else None)
+    filters = [(k, v) for k in CHILD_DIMENSIONS if (v := getattr(cohort, k)) is not None]
+    dims_of: dict[str, dict[str, Any]] = {}  # each child's dimensions, worked out once
     records = []
     for record in spec.records(data, cohort):
-        child = data.children.get(record.child_id)
-        if child is None:
-            continue
-        record.dims = {**child_dims(child, cohort.as_at), **record.dims}
-        if _matches(record.dims, cohort):
+        dims = dims_of.get(record.child_id)
+        if dims is None:
+            child = data.children.get(record.child_id)
+            if child is None:
+                continue
+            dims = dims_of[record.child_id] = child_dims(child, cohort.as_at)
+        record.dims = {**dims, **record.dims}
+        if all(record.dims.get(k) == v for k, v in filters):
             records.append(record)
-    name = pseudonym or (lambda child_id: child_id)
+    name = _cached(pseudonym) if pseudonym else (lambda child_id: child_id)
     groups: dict[Any, list[Record]] = {}
     if cohort.breakdown:
         for record in records:
@@ -1016,17 +1092,31 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
     }
 
 
+def _cached(pseudonym: Callable[[str], str]) -> Callable[[str], str]:
+    """The pseudonym of each child computed once per answer (a keyed hash is not free)."""
+    known: dict[str, str] = {}
+
+    def name(child_id: str) -> str:
+        found = known.get(child_id)
+        if found is None:
+            found = known[child_id] = pseudonym(child_id)
+        return found
+
+    return name
+
+
 def figures(records: list[Record], spec: Question, name: Callable[[str], str]
             ) -> dict[str, Any]:
     """Counts, percentages (of the measure's denominator), medians, means, and children."""
     def children(rows: Iterable[Record]) -> list[str]:
-        return sorted({name(r.child_id) for r in rows})
+        return sorted({name(child_id) for child_id in {r.child_id for r in rows}})
 
+    hits_of = {flag: [r for r in records if r.flags.get(flag)]
+               for flag in {f for pair in spec.measures for f in pair if f is not None}}
     measures: dict[str, Any] = {}
     for flag, denominator in spec.measures:
-        hits = [r for r in records if r.flags.get(flag)]
-        base = len(records) if denominator is None else sum(
-            1 for r in records if r.flags.get(denominator))
+        hits = hits_of[flag]
+        base = len(records) if denominator is None else len(hits_of[denominator])
         measures[flag] = {"count": len(hits), "of": base,
                           "percent": round(100 * len(hits) / base, 1) if base else None,
                           "children": children(hits)}
@@ -1060,8 +1150,16 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     as_at = min(as_at, max(end, census))
     last = min(end, as_at)  # what happened after the day is not counted yet
     cohort = Cohort(authority=authority, as_at=as_at, period_from=start, period_to=end)
-    name = pseudonym or (lambda child_id: child_id)
-    data = Data(store, authority)
+    name = _cached(pseudonym) if pseudonym else (lambda child_id: child_id)
+    # Only the rows the figures can count: requests received, decided on or issued in the
+    # year; children whose plan was made by the census day or ceased in the year; advice
+    # (late, no JSON) of plans issued past week 20 in the year.
+    data = Data(store, authority, Scope(
+        requests=(("received_on", start, end), ("final_issued_on", start, end),
+                  ("issue_decision_on", start, end)),
+        children=(("plan_made_on", None, census), ("plan_ceased_on", start, end)),
+        facts={"K2": {"parent_plan_late": (start, end), "late_only": True,
+                      "detail": False}}))
     requests = data.requests()
 
     def ids(rows: Iterable[dict[str, Any]]) -> list[str]:
@@ -1079,9 +1177,9 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     decided_keys = {(r["child_id"], r["request_id"]) for r in decided}
     withdrawn = [r for r in received if (r["child_id"], r["request_id"]) not in decided_keys
                  and happened(r["withdrawn_on"], as_at)]
-    withdrawn_keys = {(r["child_id"], r["request_id"]) for r in withdrawn}
+    concluded_keys = decided_keys | {(r["child_id"], r["request_id"]) for r in withdrawn}
     undecided = [r for r in received if (r["child_id"], r["request_id"]) not in
-                 decided_keys | withdrawn_keys]
+                 concluded_keys]
     in_6 = [r for r in decided if r["decision_notified_on"] <= r["k1_due_on"]]
     # Assessments: those whose outcome (plan or no plan) fell in the year, as DfE counts.
     issue_outcome = [r for r in requests if (r["final_issued_on"] and start <=
@@ -1172,7 +1270,7 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
     by_body: dict[str, dict[str, Any]] = {}
     total_days = 0.0
     for f in data.store.facts(data.authority, kinds, due_from=cohort.period_from,
-                              due_to=cohort.period_to, late_only=True):
+                              due_to=cohort.period_to, late_only=True, detail=False):
         # A window the family let lapse (K19, K21) is no one's delay: not applicable.
         if f["due_on"] is None or f["outcome"] == "not_applicable" or \
                 not cohort.in_period(f["due_on"]):

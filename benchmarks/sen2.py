@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from application.sen2 import sen2_return, to_xml
+from application.sen2 import authority_logs, sen2_return, to_xml
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.journey import ChildJourney
@@ -111,27 +111,54 @@ def generate(app: CaseTracking, journeys: int, *, seed: int = 7, batch: int = 20
 
 
 @contextmanager
-def store(kind: str, data_dir: Path) -> Iterator[dict[str, str]]:
+def store(kind: str, data_dir: Path) -> Iterator[tuple[dict[str, str], str | None]]:
+    """Yield the event store's settings and its URL (None for SQLite)."""
     from infrastructure.persistence import event_store_env
 
     if kind == "sqlite":
-        yield event_store_env(None, data_dir)
+        yield event_store_env(None, data_dir), None
         return
     from tests.postgres import fresh_database
 
     server = os.environ.get("CASETRACK_TEST_POSTGRES_URL",
                             "postgresql://postgres@127.0.0.1:5432/postgres")
     with fresh_database(server) as url:
-        yield event_store_env(url, data_dir)
+        yield event_store_env(url, data_dir), url
 
 
-def run(kind: str, journeys: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as env:
+def read_only(app: CaseTracking) -> int:
+    """The baseline: read every stored event of the authority's journeys and decode it,
+    with the export's readers, but fold nothing and build no record."""
+    return sum(len(log) for _, log in authority_logs(app, AUTHORITY))
+
+
+def project_cohort(env: dict[str, str], url: str | None, data_dir: Path) -> float:
+    """Rebuild the cohort read model from the whole log (the catch-up a new server does)."""
+    from infrastructure.migrations import upgrade
+    from infrastructure.projections import ReadModelDatabase, rebuild
+
+    database = ReadModelDatabase.beside(url, data_dir)
+    engine = database.engine()
+    try:
+        upgrade(engine)
+        started = time.perf_counter()
+        rebuild("cohort", application_class=CaseTracking, event_store_env=env, engine=engine,
+                today=lambda: TODAY)
+        return time.perf_counter() - started
+    finally:
+        engine.dispose()
+
+
+def run(kind: str, journeys: int, *, projection: bool = False) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp, store(kind, Path(tmp)) as (env, url):
         app = CaseTracking(env=env, today=lambda: TODAY)
         try:
             started = time.perf_counter()
             events = generate(app, journeys)
             generated = time.perf_counter() - started
+            started = time.perf_counter()
+            read_only(app)
+            baseline = time.perf_counter() - started
             started = time.perf_counter()
             result = sen2_return(app, year=2025, authority=AUTHORITY)
             computed = time.perf_counter() - started
@@ -140,21 +167,29 @@ def run(kind: str, journeys: int) -> dict[str, Any]:
             written = time.perf_counter() - started
         finally:
             app.close()
+        projected = project_cohort(env, url, Path(tmp)) if projection else None
     return {"store": kind, "journeys": journeys, "events": events,
-            "generate_s": generated, "persons": len(result.persons), "export_s": computed,
+            "generate_s": generated, "persons": len(result.persons),
+            "read_only_s": baseline, "export_s": computed,
+            "vs_read_only": computed / baseline if baseline else float("nan"),
             "ms_per_journey": computed * 1000 / journeys, "xml_s": written,
-            "xml_mb": len(xml) / 1e6, "new_plans": result.summary["new_plans"]}
+            "xml_mb": len(xml) / 1e6, "new_plans": result.summary["new_plans"],
+            "cohort_rebuild_s": projected if projected is not None else "-",
+            "rebuild_events_per_s": events / projected if projected else "-"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--journeys", type=int, default=2000)
     parser.add_argument("--store", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--projection", action="store_true",
+                        help="also time rebuilding the cohort read model from the same log")
     args = parser.parse_args()
     kinds = ("sqlite", "postgres") if args.store == "both" else (args.store,)
-    rows = [run(kind, args.journeys) for kind in kinds]
+    rows = [run(kind, args.journeys, projection=args.projection) for kind in kinds]
     columns = ("store", "journeys", "events", "persons", "new_plans", "generate_s",
-               "export_s", "ms_per_journey", "xml_s", "xml_mb")
+               "read_only_s", "export_s", "vs_read_only", "ms_per_journey", "xml_s",
+               "xml_mb", "cohort_rebuild_s", "rebuild_events_per_s")
     print(" | ".join(f"{c:>14}" for c in columns))
     print("-|-".join("-" * 14 for _ in columns))
     for row in rows:

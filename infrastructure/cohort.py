@@ -22,6 +22,7 @@ Every row keeps dates, not statuses: the reports decide "as at" a date from the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,8 +38,11 @@ from sqlalchemy import (
     Date,
     Index,
     String,
+    Text,
+    cast,
     delete,
     insert,
+    or_,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -625,51 +629,100 @@ def _school_on(state: Any, day: date) -> str | None:
 # Queries.
 
 
+Window = tuple[str, date | None, date | None]
+
+
 class SQLCohortReports:
-    """Fetch cohort rows for one authority (the reports aggregate them)."""
+    """Fetch cohort rows for one authority (the reports aggregate them).
+
+    Every method takes optional filters the reports push down: ``within`` (a row is kept
+    when any of the named date columns falls in its ``(from, to)`` range, either end
+    open), and for facts a due window, late-only, open on a day, and ``parent_plan_late``
+    (advice whose request's plan was issued past week 20 in a window). Rows come back as
+    plain dicts built from Core tuples; JSON ``detail`` is fetched as text and decoded
+    here (cheaper than the driver's JSON loader), and only where asked.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def children(self, authority: str) -> dict[str, dict[str, Any]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(CohortChild.__table__).where(
-                CohortChild.authority == authority)).mappings().all()
-        return {r["child_id"]: dict(r) for r in rows}
+    def children(self, authority: str, *, within: Sequence[Window] = ()
+                 ) -> dict[str, dict[str, Any]]:
+        table = CohortChild.__table__
+        stmt = _windows(select(*table.c).where(table.c.authority == authority), table, within)
+        return {r["child_id"]: r for r in self._fetch(stmt)}
 
-    def requests(self, authority: str) -> list[dict[str, Any]]:
-        return self._rows(CohortRequest, authority)
+    def requests(self, authority: str, *, within: Sequence[Window] = ()
+                 ) -> list[dict[str, Any]]:
+        table = CohortRequest.__table__
+        return self._fetch(_windows(select(*table.c).where(table.c.authority == authority),
+                                    table, within))
 
-    def disputes(self, authority: str) -> list[dict[str, Any]]:
-        return self._rows(CohortDispute, authority)
+    def disputes(self, authority: str, *, within: Sequence[Window] = ()
+                 ) -> list[dict[str, Any]]:
+        table = CohortDispute.__table__
+        return self._fetch(_windows(select(*table.c).where(table.c.authority == authority),
+                                    table, within))
 
     def facts(self, authority: str, kinds: Iterable[str], *, due_from: date | None = None,
-              due_to: date | None = None, late_only: bool = False) -> list[dict[str, Any]]:
-        """Fetch facts of ``kinds``; optionally only those due in a window and late by now
-        (the clock episodes the area picture's delays need), filtered in SQL."""
+              due_to: date | None = None, late_only: bool = False,
+              within: Sequence[Window] = (), open_on: date | None = None,
+              parent_plan_late: tuple[date, date] | None = None,
+              detail: bool | None = None) -> list[dict[str, Any]]:
+        """Fetch facts of ``kinds``, filtered in SQL as asked (see the class)."""
         kinds = list(kinds)
         table = CohortFact.__table__
-        # ``detail`` only where a question reads it (JSON is the costliest column to load).
-        columns = [c for c in table.c if c.name != "detail" or any(
-            not k.startswith("K") or k == "K2" for k in kinds)]
-        stmt = select(*columns).where(CohortFact.authority == authority,
-                                      CohortFact.kind.in_(kinds))
+        if detail is None:  # only where a question reads it: JSON costs the most to load
+            detail = any(not k.startswith("K") or k == "K2" for k in kinds)
+        columns = [c for c in table.c if c.name != "detail"]
+        if detail:
+            columns.append(cast(table.c.detail, Text).label("detail"))
+        stmt = select(*columns).where(table.c.authority == authority,
+                                      table.c.kind.in_(kinds))
         if due_from is not None:
-            stmt = stmt.where(CohortFact.due_on >= due_from)
+            stmt = stmt.where(table.c.due_on >= due_from)
         if due_to is not None:
-            stmt = stmt.where(CohortFact.due_on <= due_to)
+            stmt = stmt.where(table.c.due_on <= due_to)
         if late_only:
-            stmt = stmt.where(CohortFact.due_on.is_not(None)).where(
-                (CohortFact.stopped_on.is_(None)) | (CohortFact.stopped_on > CohortFact.due_on))
-        with self.engine.connect() as conn:
-            rows = conn.execute(stmt).mappings().all()
-        return [dict(r) for r in rows]
+            stmt = stmt.where(table.c.due_on.is_not(None)).where(
+                table.c.stopped_on.is_(None) | (table.c.stopped_on > table.c.due_on))
+        if open_on is not None:
+            stmt = stmt.where(table.c.started_on <= open_on).where(
+                table.c.stopped_on.is_(None) | (table.c.stopped_on > open_on))
+        if parent_plan_late is not None:
+            request = CohortRequest.__table__
+            stmt = stmt.where(select(request.c.request_id).where(
+                request.c.child_id == table.c.child_id,
+                request.c.request_id == table.c.parent,
+                request.c.final_issued_on.between(*parent_plan_late),
+                request.c.final_issued_on > request.c.k4_due_on).exists())
+        rows = self._fetch(_windows(stmt, table, within))
+        if detail:
+            for row in rows:
+                text_value = row["detail"]
+                row["detail"] = json.loads(text_value) if text_value is not None else None
+        return rows
 
-    def _rows(self, model: type[Base], authority: str) -> list[dict[str, Any]]:
+    def _fetch(self, stmt: Any) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(model.__table__).where(  # type: ignore[attr-defined]
-                model.authority == authority)).mappings().all()  # type: ignore[attr-defined]
-        return [dict(r) for r in rows]
+            result = conn.execute(stmt)
+            keys = list(result.keys())
+            return [dict(zip(keys, row, strict=True)) for row in result.all()]
+
+
+def _windows(stmt: Any, table: Any, within: Sequence[Window]) -> Any:
+    """Keep rows where any named date column falls in its window (ends may be open)."""
+    if not within:
+        return stmt
+    clauses = []
+    for column, low, high in within:
+        clause = table.c[column].is_not(None)
+        if low is not None:
+            clause = clause & (table.c[column] >= low)
+        if high is not None:
+            clause = clause & (table.c[column] <= high)
+        clauses.append(clause)
+    return stmt.where(or_(*clauses))
 
 
 # Registered beside the other projections (``infrastructure.projections`` imports this
