@@ -9,10 +9,10 @@ docs/decisions/0005-access-audit.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -61,13 +61,31 @@ class AccessFilter:
     limit: int = 100
 
 
+class LookIndex(Protocol):
+    """Looks projected into an indexed table (infrastructure.access_index.SQLAccessIndex)."""
+
+    def high_water(self) -> int: ...
+
+    def add(self, rows: Iterable[dict[str, Any]]) -> None: ...
+
+    def looks(self, *, child_id: UUID | None, user_id: str | None, since: datetime | None,
+              until: datetime | None, after: int) -> Iterator[dict[str, Any]]: ...
+
+    def user_ids(self) -> list[str]: ...
+
+    def close(self) -> None: ...
+
+
 class AccessLog(Application):
     """The append-only log of looks at children's records."""
 
     name = "casetrack_access"
 
-    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+    def __init__(self, env: Mapping[str, str] | None = None, *,
+                 index: LookIndex | None = None) -> None:
         super().__init__(env)
+        # Without an index, queries scan the log (docs/decisions/0005-access-audit.md).
+        self.index = index
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -85,7 +103,22 @@ class AccessLog(Application):
         return recordings[-1].notification.id
 
     def looks(self, where: AccessFilter) -> Iterator[dict[str, Any]]:
-        """Yield the looks matching ``where`` in recorded order, after position ``after``."""
+        """Yield the looks matching ``where`` in recorded order, after position ``after``.
+
+        With an index, a query by child, actor or period reads the index (caught up from
+        the log first); otherwise, or when nothing narrows it, the log is scanned.
+        """
+        if self.index is not None and (where.child_id is not None or where.actor is not None
+                                       or where.since is not None or where.until is not None):
+            self.catch_up()
+            yield from self.index.looks(child_id=where.child_id, user_id=where.actor,
+                                        since=where.since, until=where.until,
+                                        after=where.after)
+            return
+        yield from self.scan(where)
+
+    def scan(self, where: AccessFilter) -> Iterator[dict[str, Any]]:
+        """Yield the looks matching ``where`` by reading the whole log after ``after``."""
         start = where.after
         while True:
             batch = self.recorder.select_notifications(
@@ -102,6 +135,33 @@ class AccessLog(Application):
     def max_position(self) -> int:
         return self.recorder.max_notification_id() or 0
 
+    def catch_up(self) -> int:
+        """Project the looks not yet in the index into it; return how many were added."""
+        if self.index is None:
+            return 0
+        added = 0
+        start = self.index.high_water()
+        while True:
+            batch = self.recorder.select_notifications(
+                start, SCAN_BATCH, topics=[RECORDED_TOPIC], inclusive_of_start=False)
+            self.index.add(_row(n.id, self.mapper.to_domain_event(n)) for n in batch)
+            added += len(batch)
+            if len(batch) < SCAN_BATCH:
+                return added
+            start = batch[-1].id
+
+    def user_ids(self) -> list[str] | None:
+        """Return every user id that looked, when the index can tell (else None)."""
+        if self.index is None:
+            return None
+        self.catch_up()
+        return self.index.user_ids()
+
+    def close(self) -> None:
+        if self.index is not None:
+            self.index.close()
+        super().close()
+
 
 def who_looked(log: AccessLog, *, actor: Actor, where: AccessFilter, purpose: str | None,
                pseudonym_key: bytes) -> dict[str, Any]:
@@ -116,7 +176,16 @@ def who_looked(log: AccessLog, *, actor: Actor, where: AccessFilter, purpose: st
     items: list[dict[str, Any]] = []
     more = False
     wanted = where.actor
-    scan = AccessFilter(where.child_id, None, where.since, where.until, where.after, limit)
+    known = log.user_ids() if wanted is not None else None
+    if known is not None:
+        # The index knows every user: filter by the user id the pseudonym stands for.
+        wanted = next((u for u in known if wanted in (u, access.pseudonym(u, pseudonym_key))),
+                      None)
+        if wanted is None:
+            return {"items": [], "next_after": None,
+                    "identifiers": "clear" if in_clear else "pseudonymised"}
+    scan = AccessFilter(where.child_id, wanted if known is not None else None, where.since,
+                        where.until, where.after, limit)
     for row in log.looks(scan):
         user = row["actor"]["user_id"]
         if wanted is not None and wanted not in (user, access.pseudonym(user, pseudonym_key)):

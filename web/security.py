@@ -24,6 +24,8 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from application.access_log import AccessLog
 from application.pseudonyms import Naming
+from infrastructure.access_index import SQLAccessIndex
+from infrastructure.persistence import sqlalchemy_url
 from web.config import Settings
 from web.problems import Problem, problem_response
 
@@ -88,9 +90,17 @@ def record_look(child_id: UUID, kind: str) -> int:
                                route=request.url_rule.rule if request.url_rule else None)
 
 
+def access_index_for(settings: Settings) -> SQLAccessIndex:
+    """Open the access log's index in the access log's own store (ADR 0005)."""
+    env = settings.access_log_env()
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        return SQLAccessIndex.at(f"sqlite:///{env['SQLITE_DBNAME']}")
+    return SQLAccessIndex.at(sqlalchemy_url(settings.database_url, settings.data_dir, ""))
+
+
 def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -> None:
     """Open the access log and install the hooks; call before authentication is installed."""
-    log = AccessLog(env=settings.access_log_env())
+    log = AccessLog(env=settings.access_log_env(), index=access_index_for(settings))
     app.extensions["casetrack.access_log"] = log
     _close_with_tracking(app, log)
     origins = frozenset(settings.cors_origins)
