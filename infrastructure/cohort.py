@@ -36,14 +36,21 @@ from sqlalchemy import (
     Boolean,
     Connection,
     Date,
+    Float,
     Index,
+    Numeric,
     String,
     Text,
+    case,
     cast,
     delete,
+    distinct,
+    func,
     insert,
+    literal,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
@@ -703,6 +710,94 @@ class SQLCohortReports:
                 row["detail"] = json.loads(text_value) if text_value is not None else None
         return rows
 
+    # Aggregates computed in PostgreSQL (None elsewhere: the reports then count in Python).
+
+    def aggregate(self, question: str, *, authority: str, as_at: date,
+                  period_from: date | None, period_to: date | None,
+                  filters: dict[str, Any], breakdown: str | None,
+                  age_bands: dict[str, tuple[int, int]], measures: Sequence[str],
+                  values: Sequence[str]) -> dict[str, Any] | None:
+        """Count a question's records in SQL: overall and per ``breakdown`` group, each
+        measure's count and children, each value's numbers (medians are taken by the
+        caller, exactly as for records counted in Python). None when the question has
+        no SQL form here, or the database is not PostgreSQL."""
+        build = SQL_RECORDS.get(question)
+        if build is None or self.engine.dialect.name != "postgresql":
+            return None
+        child = CohortChild.__table__.alias("c")
+        dims = _child_dims(child, as_at, age_bands)
+        records = build(child, authority, as_at, period_from, period_to)
+        merged = {**dims, **records.dims}
+        if breakdown is not None and breakdown not in merged:
+            return None
+        stmt = records.select.add_columns(*(v.label(f"dim_{k}") for k, v in merged.items()))
+        for name, wanted in filters.items():
+            stmt = stmt.where(merged[name] == wanted)
+        rec = stmt.subquery("rec")
+        child_id = rec.c.child_id
+        columns: list[Any] = [func.count(), func.count(distinct(child_id)),
+                              func.array_agg(distinct(child_id))]
+        for flag in measures:
+            hit = rec.c[f"flag_{flag}"]
+            columns += [func.count().filter(hit),
+                        func.array_agg(distinct(child_id)).filter(hit)]
+        for value in values:
+            number = rec.c[f"value_{value}"]
+            columns.append(func.array_agg(number).filter(number.is_not(None)))
+        query = select(*columns)
+        if breakdown is not None:
+            key = rec.c[f"dim_{breakdown}"]
+            query = select(key, func.grouping(key), *columns).group_by(
+                func.grouping_sets(tuple_(), tuple_(key)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        total: dict[str, Any] | None = None
+        groups: list[tuple[Any, dict[str, Any]]] = []
+        for row in rows:
+            if breakdown is not None:
+                key_value, grouped, row = row[0], row[1], row[2:]
+            figures = _raw_figures(row, measures, values)
+            if breakdown is None or grouped:
+                total = figures
+            else:
+                groups.append((key_value, figures))
+        if total is None:  # no record at all: COUNT over nothing still gives a row
+            total = _raw_figures((0, 0, None, *([0, None] * len(measures)),
+                                  *([None] * len(values))), measures, values)
+        return {"total": total, "groups": groups}
+
+    def late_episodes(self, authority: str, kinds: Sequence[str], *, due_from: date,
+                      due_to: date, as_at: date) -> list[dict[str, Any]] | None:
+        """Clock episodes due in the window (and by ``as_at``) and late as at ``as_at``,
+        by responsible body and clock: episodes, days late, children. None off
+        PostgreSQL (the caller counts the rows itself)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        fact = CohortFact.__table__
+        end = case((fact.c.stopped_on <= as_at, fact.c.stopped_on), else_=literal(as_at, Date))
+        body = func.coalesce(fact.c.responsible, "unknown")
+        rec = select(body.label("body"), fact.c.kind, fact.c.child_id,
+                     (end - fact.c.due_on).label("days")).where(
+            fact.c.authority == authority, fact.c.kind.in_(list(kinds)),
+            fact.c.due_on.is_not(None), fact.c.due_on >= due_from, fact.c.due_on <= due_to,
+            fact.c.due_on <= as_at, fact.c.outcome.is_distinct_from("not_applicable"),
+            end > fact.c.due_on).subquery("late")
+        query = select(rec.c.body, rec.c.kind, func.grouping(rec.c.kind), func.count(),
+                       func.sum(rec.c.days), func.array_agg(distinct(rec.c.child_id))
+                       ).group_by(func.grouping_sets(tuple_(rec.c.body),
+                                                     tuple_(rec.c.body, rec.c.kind)))
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        out: dict[str, dict[str, Any]] = {}
+        for body_name, kind, whole, episodes, days, children in rows:
+            entry = out.setdefault(body_name, {"body": body_name, "by_clock": {}})
+            if whole:
+                entry.update(episodes=episodes, days=float(days), children=children)
+            else:
+                entry["by_clock"][kind] = episodes
+        return list(out.values())
+
+
     def _fetch(self, stmt: Any) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             result = conn.execute(stmt)
@@ -723,6 +818,119 @@ def _windows(stmt: Any, table: Any, within: Sequence[Window]) -> Any:
             clause = clause & (table.c[column] <= high)
         clauses.append(clause)
     return stmt.where(or_(*clauses))
+
+
+@dataclass
+class RecordsSQL:
+    """A question's records as SQL: one row per record with ``child_id``, ``flag_<m>``
+    and ``value_<v>`` columns, and the record's own dimensions (they override the
+    child's, as a record's ``dims`` do)."""
+
+    select: Any
+    dims: dict[str, Any]
+
+
+def _raw_figures(row: Sequence[Any], measures: Sequence[str], values: Sequence[str]
+                 ) -> dict[str, Any]:
+    count, children_count, children = row[0], row[1], row[2]
+    at = 3
+    flags = {}
+    for flag in measures:
+        flags[flag] = (row[at], row[at + 1] or [])
+        at += 2
+    numbers = {}
+    for value in values:
+        numbers[value] = [float(n) for n in row[at] or []]
+        at += 1
+    return {"count": count, "children_count": children_count, "children": children or [],
+            "measures": flags, "values": numbers}
+
+
+def _child_dims(child: Any, as_at: date, age_bands: dict[str, tuple[int, int]]
+                ) -> dict[str, Any]:
+    """The child's dimensions as SQL expressions (age band as at ``as_at``)."""
+    born = child.c.date_of_birth
+    birthday_to_come = (func.date_part("month", born) * 100 + func.date_part("day", born)
+                        ) > as_at.month * 100 + as_at.day
+    age = as_at.year - func.date_part("year", born) - case((birthday_to_come, 1), else_=0)
+    band = case(*((age.between(low, high), band) for band, (low, high) in age_bands.items()),
+                else_=None)
+    return {"primary_need": child.c.primary_need, "sex": child.c.sex,
+            "ethnicity": child.c.ethnicity, "setting_type": child.c.setting_type,
+            "requester": child.c.requester, "age_band": band}
+
+
+def _in_period(column: Any, as_at: date, period_from: date | None,
+               period_to: date | None) -> Any:
+    clause = column.is_not(None) & (column <= as_at)
+    if period_from is not None:
+        clause = clause & (column >= period_from)
+    if period_to is not None:
+        clause = clause & (column <= period_to)
+    return clause
+
+
+def _late_at(due: Any, stopped: Any, as_at: date) -> Any:
+    """``application.reports.late_at`` with ``stopped`` already cut at ``as_at``."""
+    return case((stopped.is_not(None), stopped > due), else_=literal(as_at, Date) > due)
+
+
+def _advice_sql(child: Any, authority: str, as_at: date, period_from: date | None,
+                period_to: date | None) -> RecordsSQL:
+    """``application.reports.advice_records`` in SQL."""
+    f = CohortFact.__table__
+    day = literal(as_at, Date)
+    stopped = case((f.c.stopped_on <= as_at, f.c.stopped_on), else_=None)
+    final = cast(f.c.detail["final_issued_on"].as_string(), Date)
+    final_on = case((final <= as_at, final), else_=None)
+    week_20 = f.c.anchor_on
+    late = _late_at(f.c.due_on, stopped, as_at)
+    plan_late = week_20.is_not(None) & _late_at(week_20, final_on, as_at)
+    pushed = late & plan_late & (stopped.is_(None) | (stopped > week_20) | (
+        final_on.is_not(None) & (stopped > final_on - 14)))
+    days = case((late, cast(case((stopped.is_not(None), stopped), else_=day) - f.c.due_on,
+                            Float)), else_=None)
+    stmt = select(f.c.child_id, stopped.is_not(None).label("flag_returned"),
+                  (stopped.is_not(None) & (stopped <= f.c.due_on)).label("flag_within_6_weeks"),
+                  late.label("flag_late"),
+                  (late & f.c.exception_ground.is_not(None)).label(
+                      "flag_late_exception_applies"),
+                  pushed.label("flag_pushed_plan_past_week_20"),
+                  days.label("value_days_late")).join(
+        child, (child.c.child_id == f.c.child_id) & (child.c.authority == authority)).where(
+        f.c.authority == authority, f.c.kind == "K2", f.c.due_on.is_not(None),
+        _in_period(f.c.started_on, as_at, period_from, period_to))
+    return RecordsSQL(stmt, {"adviser_type": f.c.subject, "responsible": f.c.responsible,
+                             "month": func.to_char(f.c.started_on, "YYYY-MM")})
+
+
+def _timeliness_sql(child: Any, authority: str, as_at: date, period_from: date | None,
+                    period_to: date | None) -> RecordsSQL:
+    """``application.reports.timeliness_records`` in SQL."""
+    r = CohortRequest.__table__
+    within = r.c.final_issued_on <= r.c.k4_due_on
+    exception = r.c.k4_ground.is_not(None)
+    taken = r.c.final_issued_on - r.c.received_on
+    weeks = cast(func.round(cast(taken, Numeric) / 7, 2), Float)
+    stmt = select(r.c.child_id, within.label("flag_within_20_weeks"),
+                  (~within).label("flag_over_20_weeks"),
+                  exception.label("flag_exception_applied"),
+                  (~exception).label("flag_no_exception"),
+                  (within & ~exception).label("flag_within_20_weeks_excluding_exceptions"),
+                  (~within & ~exception).label("flag_late_without_exception"),
+                  (~within & exception).label("flag_late_exception_applies"),
+                  (~within & (taken <= 365)).label("flag_over_20_weeks_within_a_year"),
+                  (taken > 365).label("flag_over_a_year"),
+                  weeks.label("value_weeks_to_issue")).join(
+        child, (child.c.child_id == r.c.child_id) & (child.c.authority == authority)).where(
+        r.c.authority == authority,
+        _in_period(r.c.final_issued_on, as_at, period_from, period_to))
+    return RecordsSQL(stmt, {"exception_ground": r.c.k4_ground,
+                             "requester": r.c.requester_role,
+                             "month": func.to_char(r.c.final_issued_on, "YYYY-MM")})
+
+
+SQL_RECORDS: dict[str, Any] = {"advice": _advice_sql, "timeliness": _timeliness_sql}
 
 
 # Registered beside the other projections (``infrastructure.projections`` imports this

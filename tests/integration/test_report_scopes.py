@@ -1,11 +1,15 @@
-"""The reports' pushed-down filters never change an answer.
+"""The reports' pushed-down filters and database counts never change an answer.
 
 ``application.reports`` narrows what it fetches (``SCOPES``, the area picture's own
-scope, the store's SQL filters) for speed. Each narrowing must keep every row the
-question's records could keep. Here a random cohort, its dates crowded around the
-period and census edges, is written straight into the cohort tables; every narrowed
+scope, the store's SQL filters), and on PostgreSQL lets the database count some
+questions and the area picture's late episodes (``SQLCohortReports.aggregate`` and
+``late_episodes``), for speed. Each narrowing must keep every row the question's records
+could keep, and each count must be the one the records give. Here a random cohort, its
+dates crowded around the period and census edges, is written straight into the cohort
+tables; every narrowed
 question and the area picture are answered twice, through the store as it is and
-through a store that ignores every narrowing filter, and the two answers must be equal.
+through a store that ignores every narrowing filter and counts nothing itself (the
+records are built and counted in Python), and the two answers must be equal.
 On SQLite and on PostgreSQL.
 """
 
@@ -14,6 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -21,8 +26,10 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import pytest
 from sqlalchemy import insert
 
-from application.reports import SCOPES, Cohort, answer, area_picture
+from application.queries import AGE_BANDS
+from application.reports import QUESTIONS, SCOPES, Cohort, answer, area_picture
 from infrastructure.cohort import (
+    SQL_RECORDS,
     CohortChild,
     CohortDispute,
     CohortFact,
@@ -55,6 +62,14 @@ def _day(rng: random.Random, none: float = 0.2) -> date | None:
     return date(2023, 6, 1) + timedelta(days=rng.randrange(1000))
 
 
+def _near(rng: random.Random, day: date | None, otherwise: date | None) -> date | None:
+    """Often a day on or beside ``day`` (due dates met, missed or just made), else
+    ``otherwise``."""
+    if day is None or rng.random() < 0.4:
+        return otherwise
+    return day + timedelta(days=rng.choice((-1, 0, 0, 1)))
+
+
 def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
     rng = random.Random(seed)
     rows: dict[type, list[dict[str, Any]]] = {CohortChild: [], CohortRequest: [],
@@ -75,7 +90,8 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
         request_ids = [f"request-{n}-{k}" for k in range(rng.randrange(3))]
         for request_id in request_ids:
             received = _day(rng, 0) or date(2024, 1, 1)
-            final = _day(rng, 0.4)
+            final = _near(rng, received + timedelta(weeks=20), _day(rng, 0.4)) \
+                if rng.random() < 0.7 else None
             rows[CohortRequest].append({
                 "child_id": child_id, "request_id": request_id, "authority": authority,
                 "received_on": received, "route": rng.choice(("request", "request",
@@ -83,7 +99,9 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
                 "requester_role": rng.choice(("Parent", "SchoolOrPost16OnBehalf")),
                 "request_source": "1", "rya": rng.random() < 0.2,
                 "decision": rng.choice(("assess", "not_assess", None)),
-                "decision_notified_on": _day(rng, 0.3), "withdrawn_on": _day(rng, 0.8),
+                "decision_notified_on": _near(rng, received + timedelta(weeks=6),
+                                              _day(rng, 0.3)),
+                "withdrawn_on": _day(rng, 0.8),
                 "issue_decision": rng.choice(("issue", "not_issue", None)),
                 "issue_decision_on": _day(rng, 0.4), "no_plan_notified_on": _day(rng, 0.8),
                 "final_issued_on": final, "k1_due_on": received + timedelta(weeks=6),
@@ -107,17 +125,20 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
         for k in range(rng.randrange(12)):
             kind = rng.choice(KINDS)
             parent = rng.choice(request_ids) if request_ids and rng.random() < 0.8 else None
-            final = _day(rng, 0.3)
+            started = _day(rng, 0) or date(2024, 1, 1)
+            due = _near(rng, started + timedelta(weeks=6), _day(rng, 0)) \
+                if kind not in ("K2", "K4", "K7") or rng.random() > 0.15 else None
+            anchor = _day(rng, 0.2)
+            final = _near(rng, anchor, _day(rng, 0.3))
             rows[CohortFact].append({
                 "child_id": child_id, "kind": kind, "key": f"{kind}-{k}",
-                "authority": authority, "started_on": _day(rng, 0),
-                "due_on": _day(rng, 0.15 if kind in ("K2", "K4", "K7") else 0),
-                "stopped_on": _day(rng, 0.4),
+                "authority": authority, "started_on": started, "due_on": due,
+                "stopped_on": _near(rng, due, _day(rng, 0.4)),
                 "responsible": rng.choice(("local_authority", "health", "social_care", None)),
                 "exception_ground": rng.choice((None, None, "school_closure_window")),
                 "subject": rng.choice(("Educational", "Medical", "annual", "school_closure_"
                                        "window", None)),
-                "parent": parent, "anchor_on": _day(rng, 0.2),
+                "parent": parent, "anchor_on": anchor,
                 "outcome": rng.choice(OUTCOMES),
                 "detail": {"final_issued_on": final.isoformat() if final else None,
                            "phase": rng.choice(("K2", "K4")),
@@ -194,6 +215,33 @@ def test_the_narrowed_questions_answer_as_if_every_row_were_read(
             assert narrowed == answer(everything, question, cohort), (question, cohort)
             compared += narrowed["total"]["count"]
     assert compared > 500  # the cohort gives the questions something to count
+
+
+def test_every_breakdown_and_pseudonyms_answer_the_same(store: SQLCohortReports) -> None:
+    everything = Unnarrowed(store)
+
+    def pseudonym(child_id: str) -> str:
+        return "p-" + child_id[::-1]  # a different order from the ids'
+
+    for question in SCOPES:
+        for breakdown in QUESTIONS[question].dimensions:
+            cohort = replace(COHORTS[0], breakdown=breakdown)
+            narrowed = answer(store, question, cohort, pseudonym=pseudonym)
+            assert narrowed == answer(everything, question, cohort, pseudonym=pseudonym), (
+                question, breakdown)
+            assert narrowed["groups"], (question, breakdown)
+    # On PostgreSQL the database did count the questions it has a SQL form of.
+    on_postgres = store.engine.dialect.name == "postgresql"
+    for question in SCOPES:
+        spec = QUESTIONS[question]
+        counted = store.aggregate(
+            question, authority=AUTHORITY, as_at=COHORTS[0].as_at, period_from=None,
+            period_to=None, filters={}, breakdown=None, age_bands=AGE_BANDS,
+            measures=[m for m, _ in spec.measures], values=spec.values)
+        assert (counted is not None) == (on_postgres and question in SQL_RECORDS), question
+    late = store.late_episodes(AUTHORITY, ["K1", "K2"], due_from=date(2024, 1, 1),
+                               due_to=date(2024, 12, 31), as_at=date(2025, 1, 31))
+    assert (late is not None) == on_postgres
 
 
 @pytest.mark.parametrize(("year", "as_at", "census_on"), [
