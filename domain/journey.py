@@ -87,15 +87,16 @@ class ChildJourney(Aggregate):
         read. Version and modified time come from the copied log, so a copy is consistent
         even while another thread fast-forwards the cached journey.
         """
-        log = list(self._log)
+        attributes = dict(self.__dict__)  # one step: a fast-forward may add "_state"
+        log = list(attributes["_log"])
         clone = object.__new__(type(self))
         memo[id(self)] = clone
-        for name, value in self.__dict__.items():
+        for name, value in attributes.items():
             if name not in ("_log", "_state", "_pending_events"):
                 clone.__dict__[name] = copy.deepcopy(value, memo)
         clone.__dict__.update(
             _log=log, _state=None,
-            _pending_events=list(self.__dict__.get("_pending_events", ())),
+            _pending_events=list(attributes.get("_pending_events", ())),
             _version=log[-1].originator_version, _modified_on=log[-1].timestamp)
         return clone
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -187,3 +188,51 @@ def test_a_copy_made_while_the_original_grows_matches_its_own_log() -> None:
     assert clone.version == 2 == len(clone.log)
     assert clone.modified_on == event.timestamp
     assert isinstance(journey, Aggregate) and journey.version == 1
+
+
+def test_copies_taken_while_another_thread_fast_forwards_are_each_whole() -> None:
+    """Copies race a fast-forward, as the server's threads do: each copy must be one
+    journey (its version its log's length, its state the fold of its log)."""
+    source = ChildJourney.register(authority="LA-901", date_of_birth=date(2014, 6, 1),
+                                   actor=LA, occurred_on=START, today=TODAY)
+    source.record("EHCNeedsAssessmentRequested", {"requester_role": "Parent",
+                                                  "request_source": "1"},
+                  actor=LA, occurred_on=START + timedelta(days=1), today=TODAY)
+    for number in range(300):
+        source.record("EvidenceSubmitted", {"author_role": "School",
+                                            "document_refs": [f"doc-{number}"]},
+                      actor=LA, occurred_on=START + timedelta(days=2 + number % 40),
+                      today=TODAY)
+    events = source.collect_events()
+    cached = copy.deepcopy(source)
+    # The cached journey as loaded from a snapshot: no "_state" attribute yet.
+    del cached.__dict__["_state"]
+    cached.__dict__.update(_log=events[:1], _version=1, _modified_on=events[0].timestamp)
+    copies: list[ChildJourney] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def copy_until_done() -> None:
+        while not done.is_set():
+            try:
+                copies.append(copy.deepcopy(cached))
+            except Exception as error:  # reported by the assert below
+                errors.append(error)
+                return
+
+    readers = [threading.Thread(target=copy_until_done) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for event in events[1:]:
+        event.mutate(cached)  # what the repository's fast-forward does
+    done.set()
+    for reader in readers:
+        reader.join()
+    assert errors == []
+    assert cached.version == len(events)
+    assert len(copies) > 10
+    for clone in copies:
+        assert clone.version == len(clone.log) == clone.log[-1].originator_version
+        assert list(clone.log) == events[:clone.version]
+    for clone in copies[:: max(1, len(copies) // 20)]:
+        assert clone.state == replay(clone.log)
