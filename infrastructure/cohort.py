@@ -50,6 +50,7 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     tuple_,
 )
 from sqlalchemy.engine import Engine
@@ -849,15 +850,19 @@ def _raw_figures(row: Sequence[Any], measures: Sequence[str], values: Sequence[s
 def _child_dims(child: Any, as_at: date, age_bands: dict[str, tuple[int, int]]
                 ) -> dict[str, Any]:
     """The child's dimensions as SQL expressions (age band as at ``as_at``)."""
-    born = child.c.date_of_birth
-    birthday_to_come = (func.date_part("month", born) * 100 + func.date_part("day", born)
-                        ) > as_at.month * 100 + as_at.day
-    age = as_at.year - func.date_part("year", born) - case((birthday_to_come, 1), else_=0)
+    age = _age(child.c.date_of_birth, as_at)
     band = case(*((age.between(low, high), band) for band, (low, high) in age_bands.items()),
                 else_=None)
     return {"primary_need": child.c.primary_need, "sex": child.c.sex,
             "ethnicity": child.c.ethnicity, "setting_type": child.c.setting_type,
             "requester": child.c.requester, "age_band": band}
+
+
+def _age(born: Any, day: date) -> Any:
+    """``application.reports.age_on`` in SQL: whole years on ``day``."""
+    birthday_to_come = (func.date_part("month", born) * 100 + func.date_part("day", born)
+                        ) > day.month * 100 + day.day
+    return day.year - func.date_part("year", born) - case((birthday_to_come, 1), else_=0)
 
 
 def _in_period(column: Any, as_at: date, period_from: date | None,
@@ -930,7 +935,32 @@ def _timeliness_sql(child: Any, authority: str, as_at: date, period_from: date |
                              "month": func.to_char(r.c.final_issued_on, "YYYY-MM")})
 
 
-SQL_RECORDS: dict[str, Any] = {"advice": _advice_sql, "timeliness": _timeliness_sql}
+def _reviews_overdue_sql(child: Any, authority: str, as_at: date, period_from: date | None,
+                         period_to: date | None) -> RecordsSQL:
+    """``application.reports.reviews_overdue_records`` in SQL (months as
+    ``DEFAULT_COUNTING.add_months``: the same day, clamped to a shorter month's end)."""
+    f = CohortFact.__table__
+    day = literal(as_at, Date)
+    active = child.c.plan_made_on.is_not(None) & (child.c.plan_made_on <= as_at) & (
+        child.c.plan_ceased_on.is_(None) | (child.c.plan_ceased_on > as_at)) & (
+        child.c.transferred_out_on.is_(None) | (child.c.transferred_out_on > as_at))
+    under_5 = _age(child.c.date_of_birth, as_at) < 5
+    six_months = cast(f.c.started_on + text("interval '6 months'"), Date)
+    overdue = day > f.c.due_on
+    stmt = select(f.c.child_id, overdue.label("flag_overdue"), under_5.label("flag_under_5"),
+                  (under_5 & (day > six_months)).label("flag_under_5_no_review_in_6_months"),
+                  case((overdue, cast(day - f.c.due_on, Float)), else_=None).label(
+                      "value_days_overdue")).join(
+        child, (child.c.child_id == f.c.child_id) & (child.c.authority == authority)).where(
+        f.c.authority == authority, f.c.kind == "K7", f.c.due_on.is_not(None),
+        f.c.started_on.is_not(None), f.c.started_on <= as_at,
+        f.c.stopped_on.is_(None) | (f.c.stopped_on > as_at), active)
+    return RecordsSQL(stmt, {"last_review_or_plan_on": func.to_char(f.c.started_on,
+                                                                    "YYYY-MM-DD")})
+
+
+SQL_RECORDS: dict[str, Any] = {"advice": _advice_sql, "timeliness": _timeliness_sql,
+                               "reviews-overdue": _reviews_overdue_sql}
 
 
 # Registered beside the other projections (``infrastructure.projections`` imports this

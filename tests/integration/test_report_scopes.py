@@ -47,7 +47,13 @@ AUTHORITY = "LA-800"
 EDGES = [date(2023, 12, 31), date(2024, 1, 1), date(2024, 3, 1), date(2024, 6, 30),
          date(2024, 7, 1), date(2024, 12, 31), date(2025, 1, 1), date(2025, 1, 16),
          date(2025, 1, 17), date(2025, 1, 31), date(2025, 2, 1), date(2025, 9, 30),
-         date(2025, 12, 31), date(2026, 1, 15)]
+         date(2025, 12, 31), date(2026, 1, 15),
+         date(2024, 7, 31), date(2024, 8, 31), date(2025, 2, 28)]  # six months before
+# Children turning 5 on or beside the as_at days; reviews six months before them.
+FIFTH_BIRTHDAYS = [date(2020, 1, 30), date(2020, 1, 31), date(2020, 2, 1), date(2020, 2, 28),
+                   date(2020, 2, 29), date(2020, 3, 1)]
+SIX_MONTHS_BEFORE = [date(2024, 7, 30), date(2024, 7, 31), date(2024, 8, 1), date(2024, 8, 28),
+                     date(2024, 8, 29), date(2024, 8, 31)]
 KINDS = ("K1", "K2", "K4", "K5", "K7", "K10", "K11", "K19", "K22", "exception_claim",
          "correction")
 OUTCOMES = (None, None, "not_applicable", "holds", "withdrawn", "rejected:late_claim",
@@ -79,7 +85,8 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
         authority = AUTHORITY if rng.random() < 0.9 else "LA-801"
         rows[CohortChild].append({
             "child_id": child_id, "authority": authority,
-            "date_of_birth": date(2006, 1, 1) + timedelta(days=rng.randrange(7000)),
+            "date_of_birth": rng.choice(FIFTH_BIRTHDAYS) if rng.random() < 0.25 else
+            date(2006, 1, 1) + timedelta(days=rng.randrange(7000)),
             "sex": rng.choice(("M", "F", None)), "ethnicity": rng.choice(("WBRI", "ASIA")),
             "primary_need": rng.choice(("ASD", "SLCN", None)),
             "setting_type": rng.choice(("MAINSTREAM_LA", None)),
@@ -126,6 +133,8 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
             kind = rng.choice(KINDS)
             parent = rng.choice(request_ids) if request_ids and rng.random() < 0.8 else None
             started = _day(rng, 0) or date(2024, 1, 1)
+            if kind == "K7" and rng.random() < 0.5:  # a review six months before as_at
+                started = rng.choice(SIX_MONTHS_BEFORE)
             due = _near(rng, started + timedelta(weeks=6), _day(rng, 0)) \
                 if kind not in ("K2", "K4", "K7") or rng.random() > 0.15 else None
             anchor = _day(rng, 0.2)
@@ -202,6 +211,7 @@ COHORTS = [
     Cohort(authority=AUTHORITY, as_at=date(2025, 12, 31), period_from=date(2024, 7, 1)),
     Cohort(authority=AUTHORITY, as_at=date(2025, 1, 31), period_to=date(2024, 6, 30),
            sex="F"),
+    Cohort(authority=AUTHORITY, as_at=date(2025, 2, 28), age_band="under-5"),
 ]
 
 
