@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 # State parts live beside the events that change them; those modules import this one
@@ -117,27 +118,36 @@ def effective_events(
 
     if known_at is not None:
         log = [e for e in log if e.timestamp <= known_at]
-    by_version = {e.originator_version: e for e in log}
+    amendments = [e for e in log if isinstance(e, (EntryCorrected, EntryRetracted))]
+    # A retraction undoes its target unless it is itself undone by a later, standing one;
+    # a retraction comes after its target, so deciding targets newest first sees every
+    # retraction's own standing before it is needed.
     retractors: dict[int, list[int]] = {}
-    for e in log:
+    for e in amendments:
         if isinstance(e, EntryRetracted):
             retractors.setdefault(e.target_version, []).append(e.originator_version)
-    active: dict[int, bool] = {}
-    for version in sorted(by_version, reverse=True):
-        active[version] = not any(active[r] for r in retractors.get(version, ()))
+    retracted: set[int] = set()
+    for version in sorted(retractors, reverse=True):
+        if any(r not in retracted for r in retractors[version]):
+            retracted.add(version)
     changes: dict[int, dict[str, Any]] = {}
-    for e in log:
-        if isinstance(e, EntryCorrected) and active[e.originator_version]:
+    for e in amendments:
+        if isinstance(e, EntryCorrected) and e.originator_version not in retracted:
             changes.setdefault(e.target_version, {}).update(e.changes)
-    effective = []
-    for e in log:
-        if not active[e.originator_version] or isinstance(e, EntryCorrected | EntryRetracted):
-            continue
-        effective.append(dataclasses.replace(e, **changes[e.originator_version])
-                         if e.originator_version in changes else e)
+    if amendments:
+        left_out = retracted | {e.originator_version for e in amendments}
+        effective = [
+            dataclasses.replace(e, **changes[e.originator_version])
+            if e.originator_version in changes else e
+            for e in log if e.originator_version not in left_out]
+    else:
+        effective = list(log)
     first, rest = effective[:1], effective[1:]
-    rest.sort(key=lambda e: (e.occurred_on, e.originator_version))
+    rest.sort(key=_OCCURRENCE)
     return first + rest
+
+
+_OCCURRENCE = attrgetter("occurred_on", "originator_version")
 
 
 def fold(events: Iterable[JourneyEvent]) -> JourneyState:
