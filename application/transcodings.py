@@ -113,25 +113,35 @@ class JourneyLogAsRows(Transcoding):
     def decode(self, data: dict[str, Any]) -> list[JourneyEvent]:
         originator_id = UUID(data["id"])
         actors = [Actor(*actor) for actor in data["actors"]]
-        kinds = [(_event_class(topic), names) for topic, names in data["kinds"]]
+        kinds = [_row_kind(topic, tuple(names)) for topic, names in data["kinds"]]
         to_datetime, to_date, new = datetime.fromisoformat, date.fromisoformat, object.__new__
+        set_dict = object.__setattr__
         events: list[JourneyEvent] = []
         previous_hash = None
-        for row in data["rows"]:
-            cls, names = kinds[row[0]]
-            fields = dict(zip(names, row[5:], strict=True))
-            if "prev_hash" in fields and fields["prev_hash"] is None:
-                fields["prev_hash"] = previous_hash
-            previous_hash = fields.get("hash")
-            fields["originator_id"] = originator_id
-            fields["originator_version"] = row[1]
-            fields["timestamp"] = to_datetime(row[2])
-            fields["occurred_on"] = to_date(row[3])
-            fields["actor"] = actors[row[4]]
+        for row in data["rows"]:  # the row's places become the event's fields
+            cls, keys, prev_hash_at, hash_at = kinds[row[0]]
+            row[0] = originator_id
+            row[2] = to_datetime(row[2])
+            row[3] = to_date(row[3])
+            row[4] = actors[row[4]]
+            if prev_hash_at is not None and row[prev_hash_at] is None:
+                row[prev_hash_at] = previous_hash
+            previous_hash = None if hash_at is None else row[hash_at]
             event = new(cls)
-            object.__setattr__(event, "__dict__", fields)
+            set_dict(event, "__dict__", dict(zip(keys, row, strict=True)))
             events.append(event)
         return events
+
+
+@cache
+def _row_kind(topic: str, names: tuple[str, ...]
+              ) -> tuple[type[JourneyEvent], tuple[str, ...], int | None, int | None]:
+    """Return a kind's event class, every field name in row order, and the places of
+    its ``prev_hash`` and ``hash``."""
+    keys = (*_ROW_FIELDS, *names)
+    return (_event_class(topic), keys,
+            keys.index("prev_hash") if "prev_hash" in names else None,
+            keys.index("hash") if "hash" in names else None)
 
 
 @cache
