@@ -55,7 +55,8 @@ class CohortStore(Protocol):
               due_to: date | None = None, late_only: bool = False,
               within: Sequence[Window] = (), open_on: date | None = None,
               parent_plan_late: tuple[date, date] | None = None,
-              detail: bool | None = None) -> list[dict[str, Any]]: ...
+              detail: bool | None = None, columns: Sequence[str] | None = None
+              ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -1198,7 +1199,8 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
                   ("issue_decision_on", start, end)),
         children=(("plan_made_on", None, census), ("plan_ceased_on", start, end)),
         facts={"K2": {"parent_plan_late": (start, end), "late_only": True,
-                      "detail": False}}))
+                      "detail": False, "columns": ("child_id", "parent", "due_on",
+                                                   "stopped_on", "responsible")}}))
     requests = data.requests()
 
     def ids(rows: Iterable[dict[str, Any]]) -> list[str]:

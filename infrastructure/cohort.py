@@ -676,16 +676,19 @@ class SQLCohortReports:
               due_to: date | None = None, late_only: bool = False,
               within: Sequence[Window] = (), open_on: date | None = None,
               parent_plan_late: tuple[date, date] | None = None,
-              detail: bool | None = None) -> list[dict[str, Any]]:
-        """Fetch facts of ``kinds``, filtered in SQL as asked (see the class)."""
+              detail: bool | None = None, columns: Sequence[str] | None = None
+              ) -> list[dict[str, Any]]:
+        """Fetch facts of ``kinds``, filtered in SQL as asked (see the class); only the
+        named ``columns`` when given (``kind`` always)."""
         kinds = list(kinds)
         table = CohortFact.__table__
         if detail is None:  # only where a question reads it: JSON costs the most to load
             detail = any(not k.startswith("K") or k == "K2" for k in kinds)
-        columns = [c for c in table.c if c.name != "detail"]
+        wanted = [c for c in table.c if c.name != "detail" and (
+            columns is None or c.name in columns or c.name == "kind")]
         if detail:
-            columns.append(cast(table.c.detail, Text).label("detail"))
-        stmt = select(*columns).where(table.c.authority == authority,
+            wanted.append(cast(table.c.detail, Text).label("detail"))
+        stmt = select(*wanted).where(table.c.authority == authority,
                                       table.c.kind.in_(kinds))
         if due_from is not None:
             stmt = stmt.where(table.c.due_on >= due_from)
