@@ -476,41 +476,76 @@ def summarise(persons: list[dict[str, Any]], policy: Sen2Policy) -> dict[str, An
 # XML.
 
 def to_xml(result: Sen2Return | dict[str, Any]) -> bytes:
-    """Write the return as SEN2 XML (Header, then one Person element per child)."""
+    """Write the return as SEN2 XML (Header, then one Person element per child).
+
+    Written straight to text, two spaces a level: the same bytes as building the tree
+    with ElementTree, ``ET.indent`` and ``ET.tostring`` (tests/integration/test_sen2.py
+    checks it), in a fraction of the time on a whole authority.
+    """
     data = result.as_dict() if isinstance(result, Sen2Return) else result
-    root = ET.Element("Message")
-    head = ET.SubElement(root, "Header")
-    collection = ET.SubElement(head, "CollectionDetails")
-    for name in ("Collection", "Year", "ReferenceDate"):
-        ET.SubElement(collection, name).text = data["header"][name]
-    source = ET.SubElement(head, "Source")
-    for name, value in data["header"]["Source"].items():
-        ET.SubElement(source, name).text = value
-    persons = ET.SubElement(root, "Persons")
+    header = data["header"]
+    persons: list[Any] = []
     for person in data["persons"]:
-        element = ET.SubElement(persons, "Person")
-        if person.get("ref"):
-            element.set("ref", person["ref"])
-        _write(element, person["Person"])
-        for request in person["Requests"]:
-            _write(ET.SubElement(element, "Requests"), request)
+        children: list[Any] = [*_nodes(person["Person"])]
+        children += [("Requests", None, list(_nodes(r))) for r in person["Requests"]]
         if person.get("CeasedPlan"):
-            _write(ET.SubElement(element, "CeasedPlan"), person["CeasedPlan"])
+            children.append(("CeasedPlan", None, list(_nodes(person["CeasedPlan"]))))
         if person.get("ActivePlans"):
-            _write(ET.SubElement(element, "ActivePlans"), person["ActivePlans"])
-    ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+            children.append(("ActivePlans", None, list(_nodes(person["ActivePlans"]))))
+        persons.append(("Person", {"ref": person["ref"]} if person.get("ref") else None,
+                        children))
+    root = ("Message", None, [
+        ("Header", None, [
+            ("CollectionDetails", None, [(name, None, header[name]) for name in (
+                "Collection", "Year", "ReferenceDate")]),
+            ("Source", None, [(name, None, value)
+                              for name, value in header["Source"].items()])]),
+        ("Persons", None, persons)])
+    out = ["<?xml version='1.0' encoding='utf-8'?>\n"]
+    _emit(out, root, 0)
+    return "".join(out).encode("utf-8")
 
 
-def _write(parent: ET.Element, items: dict[str, Any]) -> None:
+def _nodes(items: dict[str, Any]) -> Iterator[Any]:
+    """(tag, attributes, text or children) for each item, as ``_write`` nested them."""
     for name, value in items.items():
         if isinstance(value, dict):
-            _write(ET.SubElement(parent, name), value)
+            yield (name, None, list(_nodes(value)))
         elif isinstance(value, list):
             for item in value:
-                _write(ET.SubElement(parent, name), item)
+                yield (name, None, list(_nodes(item)))
         else:
-            ET.SubElement(parent, name).text = str(value)
+            yield (name, None, str(value))
+
+
+def _emit(out: list[str], node: Any, level: int) -> None:
+    tag, attributes, content = node
+    attrs = "".join(f' {k}="{_escape_attribute(v)}"' for k, v in (attributes or {}).items())
+    if isinstance(content, list) and content:
+        out.append(f"<{tag}{attrs}>")
+        inner = "\n" + "  " * (level + 1)
+        for child in content:
+            out.append(inner)
+            _emit(out, child, level + 1)
+        out.append("\n" + "  " * level + f"</{tag}>")
+    elif isinstance(content, str) and content:
+        out.append(f"<{tag}{attrs}>{_escape_text(content)}</{tag}>")
+    else:
+        out.append(f"<{tag}{attrs} />")
+
+
+def _escape_text(text: str) -> str:
+    if "&" in text or "<" in text or ">" in text:
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text
+
+
+def _escape_attribute(text: str) -> str:
+    text = _escape_text(text)
+    if '"' in text or "\r" in text or "\n" in text or "\t" in text:
+        text = text.replace('"', "&quot;").replace("\r", "&#13;").replace(
+            "\n", "&#10;").replace("\t", "&#09;")
+    return text
 
 
 _LISTS = frozenset({"Requests", "PlacementDetail", "SENneed"})
