@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import weakref
@@ -48,6 +49,7 @@ from eventsourcing.projection import BaseProjectionRunner, Projection
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 from sqlalchemy import (
+    JSON,
     Connection,
     String,
     any_,
@@ -251,6 +253,31 @@ def among(conn: Connection, column: Any, values: Sequence[str]) -> Any:
     return column.in_(list(values))
 
 
+def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL, executemany else.
+
+    COPY writes in the connection's transaction, so the rows still commit with the
+    tracking record. JSON values are serialised as SQLAlchemy's JSON type would (None
+    as JSON null).
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(insert(model), rows)
+        return
+    table = model.__table__
+    columns = list(rows[0])
+    as_json = [isinstance(table.c[c].type, JSON) for c in columns]  # type: ignore[attr-defined]
+    statement = "COPY {} ({}) FROM STDIN".format(
+        conn.dialect.identifier_preparer.format_table(table),  # type: ignore[arg-type]
+        ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns))
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if j else row[c]
+                            for c, j in zip(columns, as_json, strict=True)])
+
+
 def upsert(conn: Connection, model: type[Base], rows: list[dict[str, Any]],
            keys: Sequence[str]) -> None:
     """Insert ``rows``, replacing any with the same ``keys`` (PostgreSQL and SQLite)."""
@@ -445,15 +472,14 @@ class CaseSummaryProjection(ReadModelProjection):
         keys = [str(child_id) for child_id in latest]
         for start in range(0, len(keys), IN_CHUNK):
             chunk = keys[start:start + IN_CHUNK]
-            for table in (CaseClock, ServiceRecord, HealthWait):
+            for table in self.tables:
                 conn.execute(delete(table).where(among(conn, table.child_id, chunk)))
-        upsert(conn, CaseSummary, [r.summary for r in rows], keys=("child_id",))
         for table, table_rows in (
+                (CaseSummary, [r.summary for r in rows]),
                 (CaseClock, [c for r in rows for c in r.clocks]),
                 (ServiceRecord, [s for r in rows for s in r.services]),
                 (HealthWait, [h for r in rows for h in r.health_waits])):
-            if table_rows:
-                conn.execute(insert(table), table_rows)
+            insert_rows(conn, table, table_rows)
 
 
 PROJECTIONS: dict[str, type[ReadModelProjection]] = {
