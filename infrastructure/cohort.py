@@ -46,7 +46,6 @@ from sqlalchemy import (
     delete,
     distinct,
     func,
-    insert,
     literal,
     or_,
     select,
@@ -64,10 +63,13 @@ from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import replay
 from infrastructure.projections import (
+    IN_CHUNK,
     PROJECTIONS,
     ReadModelProjection,
     _current_placement,
     _primary_need,
+    among,
+    insert_rows,
 )
 from infrastructure.readmodels import Base
 
@@ -199,17 +201,27 @@ class CohortProjection(ReadModelProjection):
         latest: dict[UUID, tuple[int, int]] = {}
         for event, tracking in items:
             latest[event.originator_id] = (event.originator_version, tracking.notification_id)
-        assert self.journeys is not None, "the runner gives the projection its journeys"
+        journeys = self.journeys
+        assert journeys is not None, "the runner gives the projection its journeys"
+        if not latest:
+            return
         today = self.today()
-        for child_id, (version, position) in latest.items():
-            rows = cohort_rows(self.journeys(child_id, version), position, today)
-            key = str(child_id)
+        rows = [cohort_rows(journeys(child_id, version), position, today)
+                for child_id, (version, position) in latest.items()]
+        # The touched children's rows replaced: one DELETE per table and chunk, then the
+        # new rows in one COPY per table on PostgreSQL (executemany elsewhere).
+        keys = [str(child_id) for child_id in latest]
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start:start + IN_CHUNK]
             for table in COHORT_TABLES:
-                conn.execute(delete(table).where(table.child_id == key))  # type: ignore[attr-defined]
-            for table, table_rows in ((CohortChild, [rows.child]), (CohortRequest, rows.requests),
-                                      (CohortDispute, rows.disputes), (CohortFact, rows.facts)):
-                if table_rows:
-                    conn.execute(insert(table), table_rows)
+                conn.execute(delete(table).where(among(
+                    conn, table.child_id, chunk)))  # type: ignore[attr-defined]
+        for table, table_rows in (
+                (CohortChild, [r.child for r in rows]),
+                (CohortRequest, [q for r in rows for q in r.requests]),
+                (CohortDispute, [d for r in rows for d in r.disputes]),
+                (CohortFact, [f for r in rows for f in r.facts])):
+            insert_rows(conn, table, table_rows)
 
 
 # Rows from one journey.
@@ -658,13 +670,19 @@ class SQLCohortReports:
                  ) -> dict[str, dict[str, Any]]:
         table = CohortChild.__table__
         stmt = _windows(select(*table.c).where(table.c.authority == authority), table, within)
-        return {r["child_id"]: r for r in self._fetch(stmt)}
+        return {r["child_id"]: r for r in self._fetch(stmt.order_by(self._by_child(table)))}
 
     def requests(self, authority: str, *, within: Sequence[Window] = ()
                  ) -> list[dict[str, Any]]:
         table = CohortRequest.__table__
         return self._fetch(_windows(select(*table.c).where(table.c.authority == authority),
-                                    table, within))
+                                    table, within).order_by(self._by_child(table)))
+
+    def _by_child(self, table: Any) -> Any:
+        """Rows in child id order as Python sorts them (code points: "C" on PostgreSQL),
+        so the children behind a figure come nearly sorted."""
+        return table.c.child_id.collate("C") if self.engine.dialect.name == "postgresql" \
+            else table.c.child_id
 
     def disputes(self, authority: str, *, within: Sequence[Window] = ()
                  ) -> list[dict[str, Any]]:
@@ -738,7 +756,9 @@ class SQLCohortReports:
         for name, wanted in filters.items():
             stmt = stmt.where(merged[name] == wanted)
         rec = stmt.subquery("rec")
-        child_id = rec.c.child_id
+        # Children in code-point order ("C"), as Python sorts them: a cheaper sort here,
+        # and next to none in Python.
+        child_id = rec.c.child_id.collate("C")
         columns: list[Any] = [func.count(), func.count(distinct(child_id)),
                               func.array_agg(distinct(child_id))]
         for flag in measures:
@@ -787,7 +807,7 @@ class SQLCohortReports:
             fact.c.due_on <= as_at, fact.c.outcome.is_distinct_from("not_applicable"),
             end > fact.c.due_on).subquery("late")
         query = select(rec.c.body, rec.c.kind, func.grouping(rec.c.kind), func.count(),
-                       func.sum(rec.c.days), func.array_agg(distinct(rec.c.child_id))
+                       func.sum(rec.c.days), func.array_agg(distinct(rec.c.child_id.collate("C")))
                        ).group_by(func.grouping_sets(tuple_(rec.c.body),
                                                      tuple_(rec.c.body, rec.c.kind)))
         with self.engine.connect() as conn:
