@@ -34,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from infrastructure.persistence import split_schema
+
 metadata = MetaData()
 
 looks_table = Table(
@@ -77,7 +79,8 @@ class SQLAccessIndex:
     @classmethod
     def at(cls, url: str) -> SQLAccessIndex:
         """Open the index at a SQLAlchemy URL (the access log's SQLite file or database)."""
-        return cls(create_engine(url, pool_pre_ping=True))
+        url, connect_args = split_schema(url)
+        return cls(create_engine(url, pool_pre_ping=True, connect_args=connect_args))
 
     def close(self) -> None:
         self.engine.dispose()

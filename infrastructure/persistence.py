@@ -7,7 +7,7 @@ directory; a ``postgresql://`` URL selects ``eventsourcing.postgres`` (psycopg 3
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 SQLITE_FILE = "casetrack-events.sqlite"
 
@@ -79,3 +79,15 @@ def sqlalchemy_url(database_url: str | None, data_dir: Path, filename: str) -> s
     if parts.scheme in ("postgresql", "postgres"):
         return "postgresql+psycopg://" + database_url.split("://", 1)[1]
     return database_url
+
+
+def split_schema(url: str) -> tuple[str, dict[str, str]]:
+    """Take ``?schema=`` off a SQLAlchemy URL; return the URL and the connect arguments
+    that put that schema first on PostgreSQL's search path (none without a schema)."""
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    schema = query.pop("schema", None)
+    if not schema:
+        return url, {}
+    return (urlunsplit(parts._replace(query=urlencode(query))),
+            {"options": f"-csearch_path={unquote(schema)}"})

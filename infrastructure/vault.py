@@ -28,7 +28,6 @@ import threading
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -53,6 +52,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from domain.personal_data import is_blank, is_sealed, seal_format, sealed_parts
+from infrastructure.persistence import split_schema
 
 SQLITE_FILE = "casetrack-personal-data.sqlite"
 MASTER_KEY_BYTES = 32
@@ -160,12 +160,7 @@ class SQLVault:
     def at(cls, url: str, master_key: bytes) -> SQLVault:
         """Return the vault at a SQLAlchemy URL (on PostgreSQL, ``?schema=`` puts the table
         in the event store's schema)."""
-        parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query))
-        schema = query.pop("schema", None)
-        connect_args = {"options": f"-csearch_path={unquote(schema)}"} if schema else {}
-        if schema:
-            url = urlunsplit(parts._replace(query=urlencode(query)))
+        url, connect_args = split_schema(url)
         engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
