@@ -62,6 +62,7 @@ class ChildFilter:
     placement_type: str | None = None
     plan_names_type_only: bool | None = None
     case_ref: str | None = None
+    assigned_to: str | None = None  # the staff user id the case is assigned to
     after: str | None = None  # keyset: the last child id of the previous page
     limit: int = DEFAULT_LIMIT
 

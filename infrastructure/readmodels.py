@@ -242,6 +242,8 @@ class SQLReadModels:
             stmt = stmt.where(CaseSummary.primary_need == where.primary_need)
         if where.case_ref:
             stmt = stmt.where(CaseSummary.case_ref == where.case_ref)
+        if where.assigned_to:
+            stmt = stmt.where(CaseSummary.assigned_to == where.assigned_to)
         if where.placement_type:
             stmt = stmt.where(CaseSummary.placement_type == where.placement_type)
         if where.plan_names_type_only is not None:
@@ -330,7 +332,7 @@ def _summary_dict(row: CaseSummary, today: date) -> dict[str, Any]:
         "plan_named_setting": row.plan_named_setting,
         "plan_setting_type": row.plan_setting_type,
         "plan_names_type_only": row.plan_names_type_only,
-        "assigned_organisation": row.assigned_organisation,
+        "assigned_to": row.assigned_to, "assigned_organisation": row.assigned_organisation,
         "last_recorded_by": row.last_recorded_by, "last_event_on": row.last_event_on,
         "version": row.version, "position": row.position,
     }

@@ -59,3 +59,21 @@ def auth() -> Callable[..., dict[str, str]]:
         return {"Authorization": f"Bearer {token}", **extra}
 
     return headers
+
+
+@pytest.fixture
+def read_side(app: Flask) -> Iterator[None]:
+    """Projection runners for the app's store: the embedded server starts its own; with
+    PostgreSQL they run outside the server (``casetrack projections run``), so here."""
+    if app.extensions["casetrack.runners"] is not None:
+        yield
+        return
+    from application.tracking import CaseTracking
+    from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
+
+    settings = app.extensions["casetrack.settings"]
+    runners = EmbeddedRunners(
+        application_class=CaseTracking, event_store_env=settings.event_store_env(),
+        database=ReadModelDatabase.beside(settings.database_url, settings.data_dir))
+    yield
+    runners.close()

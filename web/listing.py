@@ -32,6 +32,8 @@ class ChildListQuerySchema(Schema):
     plan_names_type_only = fields.Boolean(metadata={
         "description": "plans naming a type of setting but no setting"})
     case_ref = fields.String(validate=validate.Length(max=60))
+    assigned_to = fields.String(validate=validate.Length(max=200), metadata={
+        "description": "cases assigned to this staff user id (PUT /children/{id}/assignment)"})
     after = fields.String(validate=validate.Length(max=36),
                           metadata={"description": "the next_after of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
@@ -66,6 +68,7 @@ class ChildSummarySchema(Schema):
     plan_named_setting = fields.String(allow_none=True)
     plan_setting_type = fields.String(allow_none=True)
     plan_names_type_only = fields.Boolean(required=True)
+    assigned_to = fields.String(allow_none=True)
     assigned_organisation = fields.String(allow_none=True)
     last_recorded_by = fields.String(allow_none=True)
     last_event_on = fields.Date(allow_none=True)

@@ -94,3 +94,21 @@ def test_a_manager_of_another_authority_may_not_assign(
     answer = client.put(f"/children/{child_id}/assignment", json=ASSIGN, headers=auth(
         role="manager", org="LA-902", **{"If-Match": '"1"'}))
     assert answer.status_code == 403
+
+
+@pytest.mark.usefixtures("read_side")
+def test_the_list_finds_a_caseworkers_cases(client: FlaskClient, auth: Auth) -> None:
+    mine, other = register(client, auth), register(client, auth)
+    answer = assign(client, auth, mine, {**ASSIGN, "assigned_to": "cw-list-7"})
+    assert answer.status_code == 200, answer.json
+    position = answer.json["position"]
+    listed = client.get(f"/children?assigned_to=cw-list-7&consistent_after={position}",
+                        headers=auth())
+    assert listed.status_code == 200, listed.json
+    assert [c["child_id"] for c in listed.json["items"]] == [mine]
+    assert listed.json["items"][0]["assigned_to"] == "cw-list-7"
+    # Without the filter both are listed; the unassigned one is held by the authority.
+    everyone = {c["child_id"]: c for c in client.get(
+        f"/children?consistent_after={position}&limit=200", headers=auth()).json["items"]}
+    assert everyone[other]["assigned_to"] is None
+    assert everyone[other]["assigned_organisation"] == "LA-901"

@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-
-from application.tracking import CaseTracking
-from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
 
 REQUEST = {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
            "requester_role": "Parent", "request_source": "1"}
 DECISION = {"type": "DecisionToAssessMade", "occurred_on": "2024-02-16",
             "reasons": "The child may have SEN and may need a plan"}
 
-
-@pytest.fixture
-def read_side(app: Flask) -> Iterator[None]:
-    """Projection runners for the app's store (PostgreSQL runs them outside the server)."""
-    if app.extensions["casetrack.runners"] is not None:
-        yield
-        return
-    settings = app.extensions["casetrack.settings"]
-    runners = EmbeddedRunners(
-        application_class=CaseTracking, event_store_env=settings.event_store_env(),
-        database=ReadModelDatabase.beside(settings.database_url, settings.data_dir))
-    yield
-    runners.close()
 
 
 def post(client: FlaskClient, path: str, body: dict[str, Any], headers: dict[str, str],

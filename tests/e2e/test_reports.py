@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from application.tracking import CaseTracking
-from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
 from tests.e2e.journeys import (
     EARLY_YEARS,
     PRIMARY_PLAN,
@@ -69,20 +66,6 @@ COHORT = {
     "late_exception": LATE_WITH_EXCEPTION,
 }
 
-
-@pytest.fixture
-def read_side(app: Flask) -> Iterator[None]:
-    if app.extensions["casetrack.runners"] is not None:
-        yield
-        return
-    settings = app.extensions["casetrack.settings"]
-    runners = EmbeddedRunners(
-        application_class=CaseTracking,
-        event_store_env=settings.event_store_env(),
-        database=ReadModelDatabase.beside(settings.database_url, settings.data_dir),
-    )
-    yield
-    runners.close()
 
 
 def record(client: FlaskClient, auth: Auth, journey: Journey) -> tuple[str, int]:
