@@ -67,6 +67,7 @@ from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.clocks import compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
+from domain.personal_data import STRUCTURED_CODES
 from domain.state import JourneyState
 from infrastructure.readmodels import (
     READ_MODEL_FILE,
@@ -532,7 +533,8 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
     readings = compute_clocks(state, today)
     current = _current_placement(state)
     plan = state.plan.current
-    needs = plain(state.plan.needs) or plain(getattr(state.support, "needs", []) or [])
+    needs = _need_codes(plain(state.plan.needs)
+                        or plain(getattr(state.support, "needs", []) or []))
     assigned = state.governance.assignment
     summary = {
         "child_id": child_id, "authority": authority, "case_ref": state.child.case_ref,
@@ -565,6 +567,13 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
 
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
+
+
+def _need_codes(needs: list[Any]) -> list[Any]:
+    """Keep each need's codes and rank; a description is sealed free text about the child,
+    which a list across children neither opens nor needs (issue 6)."""
+    return [{k: v for k, v in n.items() if k in STRUCTURED_CODES} if isinstance(n, dict)
+            else n for n in needs]
 
 
 def _primary_need(needs: list[dict[str, Any]]) -> str | None:
