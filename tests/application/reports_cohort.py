@@ -36,6 +36,10 @@ INSPECTORATE = "OFSTED-CQC"
 NOTICE = ["appeal_rights", "time_limits", "mediation", "disagreement_resolution",
           "information_advice"]
 PSEUDONYM_KEY = b"test-report-pseudonyms"
+# Calendar-year periods for cohort filters, and a day after them for "as at".
+Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
+Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
+LATER = date(2025, 6, 30)
 
 
 def pseudonym(child_id: str) -> str:

@@ -11,14 +11,15 @@ date is on time. Cohort helpers: tests/application/reports_cohort.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from tests.application.reports_cohort import (
+    LATER,
     OTHER_AUTHORITY,
+    Y2024,
+    Y2025,
     World,
     advice_back,
     ask_advice,
@@ -30,19 +31,7 @@ from tests.application.reports_cohort import (
     new_plan,
     refuse,
     request,
-    world_on,
 )
-
-Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
-Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
-LATER = date(2025, 6, 30)
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with world_on(tmp_path, None) as w:
-        yield w
-
 
 # 20-week timeliness (reg 13(2)-(3)).
 

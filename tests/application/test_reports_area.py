@@ -12,7 +12,6 @@ day, the third Thursday of the following January. Weeks are 7-day periods from d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,10 @@ from domain.actors import Actor
 from tests.application.reports_cohort import (
     AUTHORITY,
     INSPECTORATE,
+    LATER,
     NOTICE,
+    Y2024,
+    Y2025,
     World,
     advice_back,
     ask_advice,
@@ -40,16 +42,8 @@ from tests.application.reports_cohort import (
     world_on,
 )
 
-Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
-Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
-LATER = date(2025, 6, 30)
 INSPECTOR = Actor("hmi-1", "inspector", INSPECTORATE)
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with world_on(tmp_path, None) as w:
-        yield w
 
 
 def transferred_plan(w: World, label: str, born: date, *, on: date, last_reviewed_on: date,

@@ -13,15 +13,15 @@ direct payment first reviewed within 3 months (PB Regs reg 11).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
 from tests.application.reports_cohort import (
     NOTICE,
     SECTIONS,
+    Y2024,
+    Y2025,
     World,
     advice_back,
     ask_advice,
@@ -31,18 +31,10 @@ from tests.application.reports_cohort import (
     measure,
     refuse,
     request,
-    world_on,
 )
 
-Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
-Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
 ORDER_DAY = date(2025, 3, 3)  # a Monday
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with world_on(tmp_path, None) as w:
-        yield w
 
 
 def refused(w: World, label: str, notified: date, **child: object) -> str:

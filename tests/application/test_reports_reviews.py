@@ -13,32 +13,22 @@ transfer. Months are calendar months; weeks are 7-day periods from the day (day 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.application.reports_cohort import (
     NOTICE,
+    Y2024,
+    Y2025,
     World,
     groups,
     kids,
     measure,
     new_plan,
-    world_on,
 )
 
-Y2024 = {"period_from": date(2024, 1, 1), "period_to": date(2024, 12, 31)}
-Y2025 = {"period_from": date(2025, 1, 1), "period_to": date(2025, 12, 31)}
 PROPOSALS = [{"section": "F", "change": "Add an hour of therapy a week"}]
 
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    with world_on(tmp_path, None) as w:
-        yield w
 
 
 def transferred_plan(w: World, label: str, born: date, *, on: date, made_on: date,
