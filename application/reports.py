@@ -126,11 +126,18 @@ class Data:
         self.store = store
         self.authority = authority
         self.scope = scope or Scope()
-        self.children = store.children(authority, within=self.scope.children) \
-            if self.scope.children else store.children(authority)
+        self._children: dict[str, dict[str, Any]] | None = None
         self._facts: dict[str, list[dict[str, Any]]] = {}
         self._requests: list[dict[str, Any]] | None = None
         self._disputes: list[dict[str, Any]] | None = None
+
+    @property
+    def children(self) -> dict[str, dict[str, Any]]:
+        """The authority's children by id (fetched on first use)."""
+        if self._children is None:
+            self._children = self.store.children(self.authority, within=self.scope.children) \
+                if self.scope.children else self.store.children(self.authority)
+        return self._children
 
     def facts(self, *kinds: str) -> list[dict[str, Any]]:
         missing = [k for k in kinds if k not in self._facts]
@@ -1235,9 +1242,13 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     weeks_all = [weeks(r["received_on"], r["final_issued_on"]) for r in plans]
     weeks_no_exc = [weeks(r["received_on"], r["final_issued_on"]) for r in no_exc]
 
-    active = [c for c in data.children.values() if _plan_active(c, census)]
-    ceased = [c for c in data.children.values() if c["plan_ceased_on"] and
-              start <= c["plan_ceased_on"] <= last]
+    counter = getattr(store, "plan_counts", None)
+    plans_counted = counter(authority, census=census, ceased_from=start, ceased_to=last,
+                            age_bands=AGE_BANDS) if counter else None
+    if plans_counted is None:
+        active = [c for c in data.children.values() if _plan_active(c, census)]
+        ceased = [c for c in data.children.values() if c["plan_ceased_on"] and
+                  start <= c["plan_ceased_on"] <= last]
 
     def by(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
            ) -> dict[str, Any]:
@@ -1284,17 +1295,35 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
             "mean_weeks_to_issue_excluding_exceptions": round(statistics.fmean(
                 weeks_no_exc), 2) if weeks_no_exc else None,
         },
-        "active_plans": {
-            **count(active),
-            "by_primary_need": by(active, lambda c: c["primary_need"]),
-            "by_setting_type": by(active, lambda c: c["setting_type"]),
-            "by_age_band": by(active, lambda c: age_band(c["date_of_birth"], census)),
-            "by_sex": by(active, lambda c: c["sex"]),
-        },
-        "ceased_plans": {**count(ceased),
-                         "by_reason": by(ceased, lambda c: c["cease_reason"])},
+        **(counted_plans(plans_counted, name) if plans_counted is not None else {
+            "active_plans": {
+                **count(active),
+                "by_primary_need": by(active, lambda c: c["primary_need"]),
+                "by_setting_type": by(active, lambda c: c["setting_type"]),
+                "by_age_band": by(active, lambda c: age_band(c["date_of_birth"], census)),
+                "by_sex": by(active, lambda c: c["sex"]),
+            },
+            "ceased_plans": {**count(ceased),
+                             "by_reason": by(ceased, lambda c: c["cease_reason"])}}),
         "delays": responsible_delays(data, cohort, plans, name),
     }
+
+
+def counted_plans(counted: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any]:
+    """The area picture's active and ceased plans from the store's counts
+    (``plan_counts``): each figure a count and its children, groups keyed as ``str``."""
+    def figure(found: tuple[int, list[str]]) -> dict[str, Any]:
+        return {"count": found[0], "children": sorted(dict.fromkeys(map(name, found[1])))}
+
+    def by(groups: dict[Any, tuple[int, list[str]]]) -> dict[str, Any]:
+        return {k: figure(v) for k, v in sorted((str(k), v) for k, v in groups.items())}
+
+    active, ceased = counted["active"], counted["ceased"]
+    return {"active_plans": {**figure(active["total"]),
+                             "by_primary_need": by(active["primary_need"]),
+                             "by_setting_type": by(active["setting_type"]),
+                             "by_age_band": by(active["age_band"]), "by_sex": by(active["sex"])},
+            "ceased_plans": {**figure(ceased["total"]), "by_reason": by(ceased["reason"])}}
 
 
 def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],

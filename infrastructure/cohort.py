@@ -790,6 +790,47 @@ class SQLCohortReports:
                                   *([None] * len(values))), measures, values)
         return {"total": total, "groups": groups}
 
+    def plan_counts(self, authority: str, *, census: date, ceased_from: date,
+                    ceased_to: date, age_bands: dict[str, tuple[int, int]]
+                    ) -> dict[str, Any] | None:
+        """Plans active on the census day (overall, by primary need, setting type, age
+        band on the day and sex) and ceased in the window (overall, by reason): each a
+        count and its children. None off PostgreSQL (the caller counts the children)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        child = CohortChild.__table__
+        child_id = child.c.child_id.collate("C")
+        active = child.c.plan_made_on.is_not(None) & (child.c.plan_made_on <= census) & (
+            child.c.plan_ceased_on.is_(None) | (child.c.plan_ceased_on > census)) & (
+            child.c.transferred_out_on.is_(None) | (child.c.transferred_out_on > census))
+        dims = {"primary_need": child.c.primary_need, "setting_type": child.c.setting_type,
+                "age_band": _child_dims(child, census, age_bands)["age_band"],
+                "sex": child.c.sex}
+        ceased = {"reason": child.c.cease_reason}
+        out: dict[str, Any] = {}
+        for part, where, by in (
+                ("active", active, dims),
+                ("ceased", child.c.plan_ceased_on.between(ceased_from, ceased_to), ceased)):
+            rec = select(child_id.label("child_id"), *(v.label(k) for k, v in by.items())
+                         ).where(child.c.authority == authority, where).subquery(part)
+            keys = [rec.c[k] for k in by]
+            query = select(*keys, *(func.grouping(k) for k in keys), func.count(),
+                           func.array_agg(distinct(rec.c.child_id))).group_by(
+                func.grouping_sets(tuple_(), *(tuple_(k) for k in keys)))
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+            found: dict[str, Any] = {"total": (0, []), **{k: {} for k in by}}
+            for row in rows:
+                values, grouped = row[:len(keys)], row[len(keys):2 * len(keys)]
+                figure = (row[-2], row[-1] or [])
+                grouped_by = [k for k, g in zip(by, grouped, strict=True) if not g]
+                if grouped_by:
+                    found[grouped_by[0]][values[list(by).index(grouped_by[0])]] = figure
+                else:
+                    found["total"] = figure
+            out[part] = found
+        return out
+
     def late_episodes(self, authority: str, kinds: Sequence[str], *, due_from: date,
                       due_to: date, as_at: date) -> list[dict[str, Any]] | None:
         """Clock episodes due in the window (and by ``as_at``) and late as at ``as_at``,
