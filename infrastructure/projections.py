@@ -822,7 +822,7 @@ class EmbeddedRunners:
         """Wait until the named projections have reached ``position``; say whether they did."""
         deadline = time.monotonic() + timeout
         interval = 0.01
-        while True:
+        while not self._closed:
             if all(self.runners[n].position() >= position for n in names):
                 return True
             remaining = deadline - time.monotonic()
@@ -830,6 +830,7 @@ class EmbeddedRunners:
                 return False
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, 0.1)
+        return False  # closed: the read models will not move any more
 
     def errors(self) -> dict[str, BaseException]:
         return {n: r._thread_error for n, r in self.runners.items()  # noqa: SLF001
@@ -846,6 +847,9 @@ class EmbeddedRunners:
             if error is not None:  # already logged with its traceback by the thread
                 logger.warning("projection_stopped_with_error", projection=name,
                                error_type=type(error).__name__)
+        # The interpreter's exit hook keeps this object: let the closed runners (and their
+        # stores) go now, while the interpreter is whole, not at its teardown.
+        self.runners.clear()
         self.engine.dispose()
 
 
