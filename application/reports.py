@@ -1370,19 +1370,32 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
         body["share_of_days_late"] = round(100 * body["days_late"] / total_days, 1) \
             if total_days else None
         body["children"] = sorted(body["children"])
-    advice: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for f in data.facts("K2"):
-        advice.setdefault((f["child_id"], f["parent"]), []).append(f)
+    # Each late plan's advice: the most days late by the adviser's body, as at the plan.
+    getter = getattr(data.store, "late_advice", None)
+    counted_parts = getter(data.authority, plans_from=cohort.period_from,
+                           plans_to=cohort.period_to) if getter else None
+    parts_of: dict[tuple[str, str], dict[str, float]] = {}
+    for child_id, request_id, body_name, days in counted_parts or ():  # by the database
+        parts_of.setdefault((child_id, request_id), {})[body_name] = float(days)
+    if counted_parts is None:
+        advice: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for f in data.facts("K2"):
+            advice.setdefault((f["child_id"], f["parent"]), []).append(f)
+        for r in plans:
+            if r["final_issued_on"] <= r["k4_due_on"]:
+                continue
+            parts: dict[str, float] = {}
+            for f in advice.get((r["child_id"], r["request_id"]), []):
+                late = days_late(f["due_on"], f["stopped_on"], r["final_issued_on"])
+                if late:
+                    parts[f["responsible"]] = max(parts.get(f["responsible"], 0.0), late)
+            parts_of[(r["child_id"], r["request_id"])] = parts
     late_plans: dict[str, dict[str, Any]] = {}
     for r in plans:
         over = (r["final_issued_on"] - r["k4_due_on"]).days
         if over <= 0:
             continue
-        parts: dict[str, float] = {}
-        for f in advice.get((r["child_id"], r["request_id"]), []):
-            late = days_late(f["due_on"], f["stopped_on"], r["final_issued_on"])
-            if late:
-                parts[f["responsible"]] = max(parts.get(f["responsible"], 0.0), late)
+        parts = parts_of.get((r["child_id"], r["request_id"]), {})
         advisers = min(sum(parts.values()), over)
         shares = {k: v * advisers / sum(parts.values()) for k, v in parts.items()} \
             if parts else {}

@@ -831,6 +831,27 @@ class SQLCohortReports:
             out[part] = found
         return out
 
+    def late_advice(self, authority: str, *, plans_from: date, plans_to: date
+                    ) -> list[tuple[str, str, str | None, int]] | None:
+        """For each plan issued in the window past its week 20: the most days any of its
+        advice was late as at the plan's issue, by the adviser's responsible body, as
+        ``(child, request, body, days)``. None off PostgreSQL."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        fact, request = CohortFact.__table__, CohortRequest.__table__
+        issued = request.c.final_issued_on
+        end = case((fact.c.stopped_on <= issued, fact.c.stopped_on), else_=issued)
+        query = select(fact.c.child_id, fact.c.parent, fact.c.responsible,
+                       func.max(end - fact.c.due_on)).join(
+            request, (request.c.child_id == fact.c.child_id)
+            & (request.c.request_id == fact.c.parent)).where(
+            fact.c.authority == authority, fact.c.kind == "K2", fact.c.due_on.is_not(None),
+            request.c.authority == authority, issued.between(plans_from, plans_to),
+            issued > request.c.k4_due_on, end > fact.c.due_on).group_by(
+            fact.c.child_id, fact.c.parent, fact.c.responsible)
+        with self.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(query).all()]  # type: ignore[misc]
+
     def late_episodes(self, authority: str, kinds: Sequence[str], *, due_from: date,
                       due_to: date, as_at: date) -> list[dict[str, Any]] | None:
         """Clock episodes due in the window (and by ``as_at``) and late as at ``as_at``,

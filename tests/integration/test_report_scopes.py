@@ -116,6 +116,19 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
                 "k1_ground": rng.choice((None, None, "exceptional_personal_circumstances")),
                 "k4_ground": rng.choice((None, None, "school_closure_window")),
                 "mediation": rng.random() < 0.2, "tribunal": rng.random() < 0.1})
+            for k in range(rng.randrange(4)):  # advice for this request, on time or late
+                asked = received + timedelta(weeks=7)
+                due = asked + timedelta(weeks=6)
+                rows[CohortFact].append({
+                    "child_id": child_id, "kind": "K2", "key": f"advice-{request_id}-{k}",
+                    "authority": authority, "started_on": asked, "due_on": due,
+                    "stopped_on": _near(rng, final, _near(rng, due, _day(rng, 0.3))),
+                    "responsible": rng.choice(("local_authority", "health", "social_care",
+                                               None)),
+                    "exception_ground": None, "subject": rng.choice(("Medical", "Educational")),
+                    "parent": request_id, "anchor_on": received + timedelta(weeks=20),
+                    "outcome": None, "detail": {
+                        "final_issued_on": final.isoformat() if final else None}})
         for k in range(rng.randrange(3)):
             rows[CohortDispute].append({
                 "child_id": child_id, "decision_id": f"decision-{n}-{k}",
