@@ -37,10 +37,10 @@ bench: $(DEV_STAMP)
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.write_path
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
-		$(BIN)/python -m benchmarks.sen2 --journeys 10000
+		$(BIN)/python -m benchmarks.sen2 --journeys 100000 --store postgres --projection
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.read_path --events 1000000 --store both
-	$(BIN)/python -m benchmarks.reports --journeys 20000 \
+	$(BIN)/python -m benchmarks.reports --journeys 100000 --authorities 1,20 \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
 
 lint: $(DEV_STAMP)
