@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import Tracking
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
 from application.tracking import CaseTracking
@@ -24,6 +24,7 @@ from infrastructure.projections import (
     ReadModelDatabase,
     ReadModelView,
     catch_up,
+    insert_rows,
     rebuild,
 )
 from infrastructure.readmodels import (
@@ -246,3 +247,36 @@ def test_batches_fold_journeys_without_loading_them_one_at_a_time(
             CaseSummary.version == 45)) == 45
         assert conn.scalar(select(ProjectionTracking.notification_id).where(
             ProjectionTracking.projection == "case_summaries")) == head
+
+
+def test_bulk_inserted_rows_read_back_as_sqlalchemy_inserts_them(
+        stores: dict[str, Any]) -> None:
+    """``insert_rows`` (COPY on PostgreSQL) stores what SQLAlchemy's insert would: dates,
+    JSON (None as JSON null, nested lists and dicts), booleans, NULLs, odd text."""
+    summary = {
+        "child_id": "c-1", "authority": "LA-901", "case_ref": "GEN\t'1'\\\n",
+        "date_of_birth": TODAY, "status": "open", "stage": "assessment",
+        "primary_need": None, "needs": [{"code": "SLCN", "rank": 1}], "steps": {},
+        "clocks": [{"clock": "K1", "due_on": "2026-01-05", "stopped_on": None}],
+        "placement_type": None, "placement_ref": None, "plan_named_setting": None,
+        "plan_setting_type": "special", "plan_names_type_only": True,
+        "assigned_organisation": "LA-901", "last_recorded_by": "LA-901",
+        "last_event_on": None, "version": 3, "position": 7}
+    service = {"child_id": "c-1", "record_id": "r-1", "authority": "LA-901",
+               "kind": "direct_payment", "started_on": TODAY, "ended_on": None,
+               "data": None}
+    with stores["live"].begin() as conn:
+        insert_rows(conn, CaseSummary, [summary])
+        insert_rows(conn, ServiceRecord, [service])
+    with stores["reference"].begin() as conn:
+        conn.execute(insert(CaseSummary), [summary])
+        conn.execute(insert(ServiceRecord), [service])
+    assert contents(stores["live"]) == contents(stores["reference"])
+    assert contents(stores["live"])["rm_case_summary"][0][2] == summary["case_ref"]
+    # JSON null and SQL NULL both read back as None: tell them apart in SQL.
+    sql_nulls = []
+    for engine in (stores["live"], stores["reference"]):
+        with engine.connect() as conn:
+            sql_nulls.append(conn.execute(select(ServiceRecord.record_id).where(
+                ServiceRecord.data.is_(None))).all())
+    assert sql_nulls[0] == sql_nulls[1]
