@@ -33,7 +33,6 @@ import itertools
 import json
 import multiprocessing
 import os
-import platform
 import queue
 import random
 import resource
@@ -55,6 +54,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from application.tracking import CaseTracking
+from benchmarks.machine import describe
 from domain.actors import Actor
 from domain.events import JourneyEvent
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
@@ -523,14 +523,7 @@ def _pair(ms: tuple[float, float]) -> str:
 
 
 def machine() -> str:
-    model = "?"
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in
-                     Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{platform.system()} {platform.machine()}, {model}, {os.cpu_count()} CPUs"
+    return describe()
 
 
 def _load() -> str:

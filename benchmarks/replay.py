@@ -45,6 +45,7 @@ from eventsourcing.domain import Aggregate, event
 from application.history import journey_at
 from application.tracking import CaseTracking
 from application.views import journey_view_at
+from benchmarks.machine import describe, load_average
 from domain.actors import Actor
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 
@@ -251,17 +252,7 @@ def run(store: str, database_url: str | None, data_dir: Path, events: int, runs:
 
 
 def machine() -> str:
-    cpus = os.cpu_count()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    model = ""
-    try:
-        model = next(line.split(":", 1)[1].strip() for line in
-                     Path("/proc/cpuinfo").read_text().splitlines()
-                     if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return (f"machine: {platform.system()} {platform.machine()}, {model or '?'}, {cpus} CPUs;"
-            f" load average before the run: {load}")
+    return f"machine: {describe()}; load average before the run: {load_average()}"
 
 
 def table(results: Sequence[Mapping[str, Any]]) -> str:

@@ -44,6 +44,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from benchmarks.machine import cpu_model
 from infrastructure.persistence import event_store_env
 
 EVENTS_PER_CHILD = 3
@@ -495,7 +496,7 @@ def conditions(args: argparse.Namespace, stores: list[str]) -> list[str]:
 
     load = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     lines = [
-        f"machine: {platform.system()} {platform.machine()}, {_cpu_model()}, "
+        f"machine: {platform.system()} {platform.machine()}, {cpu_model()}, "
         f"{os.cpu_count()} CPUs, {_memory()}; load average before the run: {load}",
         f"software: Python {platform.python_version()}, eventsourcing "
         f"{version('eventsourcing')}, waitress {version('waitress')}, SQLite "
@@ -509,12 +510,6 @@ def conditions(args: argparse.Namespace, stores: list[str]) -> list[str]:
     return lines
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or "unknown CPU"
 
 
 def _memory() -> str:

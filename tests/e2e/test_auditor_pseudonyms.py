@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.e2e.test_journey_reads import read_side  # noqa: F401  (the projection runners)
 from tests.e2e.test_personal_data import identifiers, markers
 
 pytestmark = pytest.mark.usefixtures("read_side")
