@@ -419,7 +419,8 @@ def in_fresh_process(*args: Any) -> dict[str, Any]:
         return pool.apply(rebuild_in_child, args)  # type: ignore[no-any-return]
 
 
-def measure(store: Store, cohort: Mapping[str, Any], small: int) -> list[tuple[str, ...]]:
+def measure(store: Store, cohort: Mapping[str, Any], small: int, *,
+            rebuild: bool = True) -> list[tuple[str, ...]]:
     """Return the table rows of one store: (measure, ours, baseline, ours/baseline)."""
     from application.queries import EventFilter
     from infrastructure.projections import ReadModelDatabase
@@ -444,7 +445,7 @@ def measure(store: Store, cohort: Mapping[str, Any], small: int) -> list[tuple[s
     engine = ReadModelDatabase.beside(store.url, store.data_dir).engine()
     upgrade(engine)
     engine.dispose()
-    for until in (small, None):
+    for until in ((small, None) if rebuild else ()):
         size = f"{min(small, events):,}" if until else f"{events:,}"
         bare = in_fresh_process(env, store.url, str(store.data_dir), "bare", until)
         for name in MEASURED:
@@ -542,6 +543,9 @@ def main() -> None:
                         help="processes building the cohort's journeys")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/casetrack-bench"))
     parser.add_argument("--fresh", action="store_true", help="generate the cohort again")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="measure replay and the audit query only (the read models must "
+                             "have been built by an earlier run)")
     parser.add_argument("--generate-only", action="store_true",
                         help="make (or check) the cohort, measure nothing")
     args = parser.parse_args()
@@ -567,7 +571,8 @@ def main() -> None:
         return
     table = []
     for store in stores:
-        for row in measure(store, cohorts[store.name], args.small):
+        for row in measure(store, cohorts[store.name], args.small,
+                           rebuild=not args.no_rebuild):
             table.append((store.name, *row))
     sizes = ", ".join(f"{n} {c['events']:,} events" for n, c in cohorts.items())
     print(f"\nread path, {machine()}; load average {load_before} before, {_load()} after; "
