@@ -27,7 +27,7 @@ from domain.catalogue.advice import PFA_FROM_YEAR
 
 COHORT_PROJECTION = "cohort"
 CHILD_DIMENSIONS = ("primary_need", "age_band", "sex", "ethnicity", "setting_type",
-                    "requester")
+                    "requester", "looked_after")
 CLOSURE_GROUNDS = ("school_closure_window", "early_years_closure_window")
 AUTISM_SERVICES = ("ND_AUTISM", "AUTISM", "autism")
 
@@ -73,6 +73,7 @@ class Cohort:
     ethnicity: str | None = None
     setting_type: str | None = None
     requester: str | None = None
+    looked_after: str | None = None  # "yes" or "no" as at ``as_at``
     breakdown: str | None = None
 
     def in_period(self, day: date | None) -> bool:
@@ -130,6 +131,7 @@ class Data:
         self._facts: dict[str, list[dict[str, Any]]] = {}
         self._requests: list[dict[str, Any]] | None = None
         self._disputes: list[dict[str, Any]] | None = None
+        self._looked_after: dict[date, set[str]] = {}
 
     @property
     def children(self) -> dict[str, dict[str, Any]]:
@@ -151,6 +153,17 @@ class Data:
                 for row in self.store.facts(self.authority, batch, **filters):
                     self._facts[row["kind"]].append(row)
         return [row for k in kinds for row in self._facts[k]]
+
+    def looked_after_on(self, day: date) -> set[str]:
+        """The children looked after on ``day`` (Children Act 1989 s.22(1))."""
+        found = self._looked_after.get(day)
+        if found is None:
+            rows = self.store.facts(self.authority, ["looked_after"], open_on=day,
+                                    detail=False,
+                                    columns=("child_id", "started_on", "stopped_on"))
+            found = self._looked_after[day] = {
+                r["child_id"] for r in rows if open_at(r["started_on"], r["stopped_on"], day)}
+        return found
 
     def requests(self) -> list[dict[str, Any]]:
         if self._requests is None:
@@ -960,7 +973,8 @@ QUESTIONS: dict[str, Question] = {q.name: q for q in (
         "direct_payment_refused", ("reconsidered", "direct_payment_refused"),
         "direct_payment_in_place", "first_review", ("first_review_missed", "first_review")],
        ["amount_pence"], ["step", "element", "reason", "outcome"]),
-    _q("equality", "Refusals and timeliness by sex, ethnicity, age band and need",
+    _q("equality", "Refusals and timeliness by sex, ethnicity, age band, looked-after "
+       "status and need",
        equality_records,
        ["decided", ("refused", "decided"), "plan_issued",
         ("plan_within_20_weeks", "plan_issued")], ["weeks_to_issue"]),
@@ -1048,11 +1062,12 @@ class UnknownReportError(ValueError):
     """Raised for a question or breakdown the reports do not know."""
 
 
-def child_dims(child: dict[str, Any], as_at: date) -> dict[str, Any]:
+def child_dims(child: dict[str, Any], as_at: date, *, looked_after: bool) -> dict[str, Any]:
     return {"primary_need": child["primary_need"], "sex": child["sex"],
             "ethnicity": child["ethnicity"], "setting_type": child["setting_type"],
             "requester": child["requester"],
-            "age_band": age_band(child["date_of_birth"], as_at)}
+            "age_band": age_band(child["date_of_birth"], as_at),
+            "looked_after": "yes" if looked_after else "no"}
 
 
 def _matches(dims: dict[str, Any], cohort: Cohort) -> bool:
@@ -1090,6 +1105,7 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
     scope = SCOPES.get(question)
     data = Data(store, cohort.authority, scope(cohort) if scope else None)
     dims_of: dict[str, dict[str, Any]] = {}  # each child's dimensions, worked out once
+    looked_after = data.looked_after_on(cohort.as_at)
     records = []
     for record in spec.records(data, cohort):
         dims = dims_of.get(record.child_id)
@@ -1097,7 +1113,8 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
             child = data.children.get(record.child_id)
             if child is None:
                 continue
-            dims = dims_of[record.child_id] = child_dims(child, cohort.as_at)
+            dims = dims_of[record.child_id] = child_dims(
+                child, cohort.as_at, looked_after=record.child_id in looked_after)
         record.dims = {**dims, **record.dims}
         if all(record.dims.get(k) == v for k, v in filters):
             records.append(record)

@@ -25,6 +25,7 @@ from domain.catalogue.health import HealthState
 from domain.catalogue.identification import SupportState
 from domain.catalogue.movement import MovementState
 from domain.catalogue.plan import PlanState
+from domain.catalogue.registration import LookedAfterPeriod
 from domain.catalogue.reviews import ReviewsState
 from domain.catalogue.voice import VoiceState
 from domain.errors import RuleViolationError
@@ -45,6 +46,11 @@ class ChildFacts:
     sex: str | None = None
     ethnicity: str | None = None
     registered_on: date | None = None
+    looked_after_periods: list[LookedAfterPeriod] = field(default_factory=list)
+
+    def looked_after_on(self, day: date) -> bool:
+        """Tell whether the child was looked after on ``day`` (Children Act 1989 s.22(1))."""
+        return any(p.covers(day) for p in self.looked_after_periods)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ touched journey once and replaces that child's rows in four tables:
 - ``rm_dispute``: one row per appealable decision (mediation and appeal funnel);
 - ``rm_cohort_fact``: dated facts of every other kind: each clock episode (K1..K26, with
   responsible body and exception ground), health waits, placements, out-of-school
-  spells, personal budgets, exception claims (and whether they hold), corrections
+  spells, looked-after periods, personal budgets, exception claims (and whether they
+  hold), corrections
   that changed a clock's outcome, and for the later questions plan versions (section I,
   F and G content), placement decisions, transfers, held reviews, the school at each
   appealable decision and advice recorded as unobtainable (``question_facts``).
@@ -361,6 +362,10 @@ def _clock_facts(state: Any, readings: list[Any], child_id: str, authority: str
 
 def _other_facts(state: Any, child_id: str, authority: str) -> list[dict[str, Any]]:
     rows = []
+    for index, period in enumerate(state.child.looked_after_periods):
+        # Stopped on the first day no longer looked after (the equality lens, Q23).
+        rows.append(_fact(child_id, authority, "looked_after", f"looked-after-{index + 1}",
+                          started_on=period.start_on, stopped_on=period.end_on))
     for h in state.health.referrals:
         rows.append(_fact(child_id, authority, "health_wait", h.id, started_on=h.referred_on,
                           stopped_on=h.first_contact_on, subject=h.service,
@@ -934,13 +939,20 @@ def _raw_figures(row: Sequence[Any], measures: Sequence[str], values: Sequence[s
 
 def _child_dims(child: Any, as_at: date, age_bands: dict[str, tuple[int, int]]
                 ) -> dict[str, Any]:
-    """The child's dimensions as SQL expressions (age band as at ``as_at``)."""
+    """The child's dimensions as SQL expressions (age band and looked-after status as at
+    ``as_at``)."""
     age = _age(child.c.date_of_birth, as_at)
     band = case(*((age.between(low, high), band) for band, (low, high) in age_bands.items()),
                 else_=None)
+    fact = CohortFact.__table__.alias("looked_after")
+    looked_after = select(fact.c.child_id).where(
+        fact.c.child_id == child.c.child_id, fact.c.authority == child.c.authority,
+        fact.c.kind == "looked_after", fact.c.started_on <= as_at,
+        fact.c.stopped_on.is_(None) | (fact.c.stopped_on > as_at)).exists()
     return {"primary_need": child.c.primary_need, "sex": child.c.sex,
             "ethnicity": child.c.ethnicity, "setting_type": child.c.setting_type,
-            "requester": child.c.requester, "age_band": band}
+            "requester": child.c.requester, "age_band": band,
+            "looked_after": case((looked_after, "yes"), else_="no")}
 
 
 def _age(born: Any, day: date) -> Any:

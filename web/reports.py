@@ -53,6 +53,9 @@ class CohortQuerySchema(Schema):
     ethnicity = fields.String(validate=validate.Length(max=20))
     setting_type = fields.String(validate=validate.Length(max=100))
     requester = fields.String(validate=validate.Length(max=40))
+    looked_after = fields.String(validate=validate.OneOf(["yes", "no"]), metadata={
+        "description": "looked after by a local authority as at the day "
+                       "(Children Act 1989 s.22(1))"})
     breakdown = fields.String(validate=validate.OneOf(DIMENSIONS))
     consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
         "description": "wait (bounded) until the read models include this log position"})

@@ -1,4 +1,5 @@
-"""Registering a journey, and correcting or retracting what was recorded.
+"""Registering a journey, the child's looked-after status, and correcting or retracting
+what was recorded.
 
 Corrections never delete: ``EntryCorrected`` and ``EntryRetracted`` name the event
 version they amend and carry a reason; the corrector is their actor. The original stays
@@ -7,11 +8,13 @@ in the log, and state and clocks are recomputed from the effective events.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import AggregateCreated
 
+from domain.catalogue.common import check
 from domain.events import JourneyEvent
 from domain.rules import rule
 
@@ -46,6 +49,22 @@ NOT_AMENDABLE = rule(
 CORRECTION_EMPTY = rule(
     "correction-changes-nothing", JOURNEY_RULES,
     "A correction must change at least one field to a different value.")
+LOOKED_AFTER_UNCHANGED = rule(
+    "looked-after-status-unchanged", "Children Act 1989 s.22(1); " + JOURNEY_RULES,
+    "A looked-after status is recorded only when it changes: a child not looked after "
+    "becomes looked after, or a looked-after child stops being looked after.")
+
+
+@dataclass
+class LookedAfterPeriod:
+    """A period in the care of a local authority (Children Act 1989 s.22(1)); ``end_on``
+    is the first day the child was no longer looked after."""
+
+    start_on: date
+    end_on: date | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.start_on <= day and (self.end_on is None or day < self.end_on)
 
 
 class ChildRegistered(AggregateCreated, JourneyEvent):
@@ -70,6 +89,27 @@ class ChildRegistered(AggregateCreated, JourneyEvent):
             date_of_birth=self.date_of_birth, case_ref=self.case_ref, sex=self.sex,
             ethnicity=self.ethnicity, registered_on=self.occurred_on,
         )
+
+
+class LookedAfterStatusRecorded(JourneyEvent):
+    """The child became looked after by a local authority, or stopped being looked after
+    (Children Act 1989 s.22(1)), from ``occurred_on``."""
+
+    looked_after: bool
+
+    group: ClassVar[str] = "identification"
+
+    def evolve(self, state: JourneyState) -> None:
+        assert state.child is not None
+        periods = state.child.looked_after_periods
+        current = bool(periods) and periods[-1].end_on is None
+        check(self.looked_after != current, LOOKED_AFTER_UNCHANGED,
+              "the child is already looked after" if current
+              else "the child is not looked after")
+        if self.looked_after:
+            periods.append(LookedAfterPeriod(start_on=self.occurred_on))
+        else:
+            periods[-1].end_on = self.occurred_on
 
 
 class EntryCorrected(JourneyEvent):

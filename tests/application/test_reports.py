@@ -477,3 +477,54 @@ def test_equality_lens_timeliness_by_sex_and_ethnicity(world: World) -> None:
     dec = world.ask("equality", date(2024, 12, 31), **Y2024)["total"]
     assert measure(dec, "plan_issued") == (4, 5, 80.0)
     assert measure(dec, "plan_within_20_weeks") == (2, 4, 50.0)
+
+
+# The equality lens by looked-after status (Children Act 1989 s.22(1)), as at a day.
+
+
+def build_looked_after(w: World) -> None:
+    # IN_CARE: received Mon 8 Jan 2024, refused Mon 12 Feb 2024 (due Mon 19 Feb); looked
+    # after from Mon 6 May 2024 until Mon 4 Nov 2024 (not looked after from that day).
+    w.child("in_care", date(2014, 2, 3), sex="M")
+    request(w, "in_care", date(2024, 1, 8))
+    refuse(w, "in_care", date(2024, 2, 12))
+    w.rec("in_care", "LookedAfterStatusRecorded", date(2024, 5, 6), looked_after=True)
+    w.rec("in_care", "LookedAfterStatusRecorded", date(2024, 11, 4), looked_after=False)
+    # AT_HOME: received Mon 15 Jan 2024; week 20 = Mon 3 Jun 2024; plan Mon 27 May 2024.
+    w.child("at_home", date(2015, 3, 9), sex="F")
+    new_plan(w, "at_home", date(2024, 1, 15), date(2024, 2, 20), date(2024, 2, 21),
+             date(2024, 3, 20), date(2024, 5, 27))
+    w.project()
+
+
+def test_equality_lens_by_looked_after_status_as_at_a_day(world: World) -> None:
+    build_looked_after(world)
+    # As at Tue 30 Apr 2024 neither child is looked after yet: one group, 1 of 2 refused.
+    april = groups(world.ask("equality", date(2024, 4, 30), breakdown="looked_after",
+                             **Y2024))
+    assert list(april) == ["no"]
+    assert april["no"]["children"] == world.id("in_care", "at_home")
+    assert measure(april["no"], "refused") == (1, 2, 50.0)
+    assert measure(april["no"], "plan_issued") == (0, 2, 0.0)
+    # As at Sat 31 Aug 2024 in_care is looked after: the refusal is in the "yes" group,
+    # the plan on time (27 May, before 3 Jun) in the "no" group.
+    august = groups(world.ask("equality", date(2024, 8, 31), breakdown="looked_after",
+                              **Y2024))
+    assert august["yes"]["children"] == world.id("in_care")
+    assert measure(august["yes"], "refused") == (1, 1, 100.0)
+    assert august["no"]["children"] == world.id("at_home")
+    assert measure(august["no"], "refused") == (0, 1, 0.0)
+    assert measure(august["no"], "plan_within_20_weeks") == (1, 1, 100.0)
+    looked_after = world.ask("equality", date(2024, 8, 31), looked_after="yes", **Y2024)
+    assert looked_after["filters"] == {"looked_after": "yes"}
+    assert looked_after["total"]["children"] == world.id("in_care")
+    timeliness = groups(world.ask("timeliness", date(2024, 8, 31),
+                                  breakdown="looked_after", **Y2024))
+    assert {k: g["children"] for k, g in timeliness.items()} == {"no": world.id("at_home")}
+    # From Mon 4 Nov 2024 in_care is no longer looked after (the day is the first without).
+    november = groups(world.ask("equality", date(2024, 11, 4), breakdown="looked_after",
+                                **Y2024))
+    assert list(november) == ["no"]
+    assert november["no"]["children"] == world.id("in_care", "at_home")
+    assert world.ask("equality", date(2024, 11, 3), looked_after="yes",
+                     **Y2024)["total"]["children"] == world.id("in_care")

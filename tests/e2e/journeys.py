@@ -376,7 +376,8 @@ TRANSFERRED_IN = Journey(
 )
 
 # An early-years child: a health body's notice, being brought to the LA's attention,
-# a refusal to assess, a withdrawn request, then an assessment ending in no plan.
+# a refusal to assess, coming into care, a withdrawn request, then an assessment ending
+# in no plan.
 EARLY_YEARS = Journey(
     registration={"date_of_birth": "2020-02-10", "occurred_on": "2023-02-20"},
     steps=[
@@ -386,6 +387,7 @@ EARLY_YEARS = Journey(
              consent_known=True),
         step("DecisionNotToAssessMade", "2023-04-14", reasons="Needs met at nursery",
              notice_includes=NOTICE, partners_notified=True),
+        step("LookedAfterStatusRecorded", "2023-09-04", looked_after=True),
         step("EHCNeedsAssessmentRequested", "2024-01-15", requester_role="Parent",
              request_source="1"),
         step("AssessmentRequestWithdrawn", "2024-02-01", withdrawn_by="parent",

@@ -166,6 +166,19 @@ def cohort_rows(seed: int, children: int) -> dict[type, list[dict[str, Any]]]:
                            "phase": rng.choice(("K2", "K4")),
                            "before": rng.choice(("late", "on_time", "absent")),
                            "after": rng.choice(("late", "on_time", "absent"))}})
+    # Looked-after periods, some starting or ending on an as_at day (a generator of their
+    # own, so the rows above stay as they were).
+    care = random.Random(seed + 1)
+    for child in rows[CohortChild]:
+        if care.random() < 0.3:
+            started = _day(care, 0) or date(2024, 1, 1)
+            rows[CohortFact].append({
+                "child_id": child["child_id"], "kind": "looked_after",
+                "key": "looked-after-1", "authority": child["authority"],
+                "started_on": started, "due_on": None,
+                "stopped_on": _near(care, started + timedelta(days=200), _day(care, 0.5)),
+                "responsible": None, "exception_ground": None, "subject": None,
+                "parent": None, "anchor_on": None, "outcome": None, "detail": {}})
     return rows
 
 
@@ -225,6 +238,7 @@ COHORTS = [
     Cohort(authority=AUTHORITY, as_at=date(2025, 1, 31), period_to=date(2024, 6, 30),
            sex="F"),
     Cohort(authority=AUTHORITY, as_at=date(2025, 2, 28), age_band="under-5"),
+    Cohort(authority=AUTHORITY, as_at=date(2025, 1, 1), looked_after="yes"),
 ]
 
 
