@@ -24,11 +24,10 @@ Every row keeps dates, not statuses: the reports decide "as at" a date from the 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar
-from uuid import UUID
 
 from eventsourcing.persistence import Tracking
 from sqlalchemy import (
@@ -44,7 +43,6 @@ from sqlalchemy import (
     Text,
     case,
     cast,
-    delete,
     distinct,
     func,
     literal,
@@ -64,13 +62,10 @@ from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import replay
 from infrastructure.projections import (
-    IN_CHUNK,
     PROJECTIONS,
     ReadModelProjection,
     _current_placement,
     _primary_need,
-    among,
-    insert_rows,
 )
 from infrastructure.readmodels import Base
 
@@ -199,30 +194,13 @@ class CohortProjection(ReadModelProjection):
     tables: ClassVar[tuple[type[Base], ...]] = COHORT_TABLES
 
     def apply(self, conn: Connection, items: Sequence[tuple[JourneyEvent, Tracking]]) -> None:
-        latest: dict[UUID, tuple[int, int]] = {}
-        for event, tracking in items:
-            latest[event.originator_id] = (event.originator_version, tracking.notification_id)
-        journeys = self.journeys
-        assert journeys is not None, "the runner gives the projection its journeys"
-        if not latest:
-            return
-        today = self.today()
-        rows = [cohort_rows(journeys(child_id, version), position, today)
-                for child_id, (version, position) in latest.items()]
-        # The touched children's rows replaced: one DELETE per table and chunk, then the
-        # new rows in one COPY per table on PostgreSQL (executemany elsewhere).
-        keys = [str(child_id) for child_id in latest]
-        for start in range(0, len(keys), IN_CHUNK):
-            chunk = keys[start:start + IN_CHUNK]
-            for table in COHORT_TABLES:
-                conn.execute(delete(table).where(among(
-                    conn, table.child_id, chunk)))  # type: ignore[attr-defined]
-        for table, table_rows in (
-                (CohortChild, [r.child for r in rows]),
-                (CohortRequest, [q for r in rows for q in r.requests]),
-                (CohortDispute, [d for r in rows for d in r.disputes]),
-                (CohortFact, [f for r in rows for f in r.facts])):
-            insert_rows(conn, table, table_rows)
+        self.replace_children(conn, items)
+
+    def child_rows(self, journey: ChildJourney, position: int, today: date
+                   ) -> Mapping[type[Base], list[dict[str, Any]]]:
+        rows = cohort_rows(journey, position, today)
+        return {CohortChild: [rows.child], CohortRequest: rows.requests,
+                CohortDispute: rows.disputes, CohortFact: rows.facts}
 
 
 # Rows from one journey.
