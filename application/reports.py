@@ -147,7 +147,7 @@ class Data:
             for k in missing:
                 self._facts[k] = []
             plain = [k for k in missing if k not in self.scope.facts]
-            fetches = [(plain, {})] if plain else []
+            fetches: list[tuple[list[str], dict[str, Any]]] = [(plain, {})] if plain else []
             fetches += [([k], self.scope.facts[k]) for k in missing if k in self.scope.facts]
             for batch, filters in fetches:
                 for row in self.store.facts(self.authority, batch, **filters):

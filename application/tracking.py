@@ -205,10 +205,10 @@ class CaseTracking(Application):
     def find_by_case_ref(self, authority: str, case_ref: str) -> UUID | None:
         """Return the child id an authority's case reference points at, if any."""
         try:
-            index = self.repository.get(reference_id(authority, case_ref))
+            index: CaseReference = self.repository.get(reference_id(authority, case_ref))
         except AggregateNotFoundError:
             return None
-        return index.child_id  # type: ignore[no-any-return]
+        return index.child_id
 
     def event_type_at(self, child_id: UUID, version: int) -> str | None:
         """Return the type of the journey's event at ``version``, if there is one."""
@@ -230,7 +230,7 @@ class CaseTracking(Application):
 
     def _journey(self, child_id: UUID, version: int | None = None) -> ChildJourney:
         try:
-            journey = self.repository.get(child_id, version=version)
+            journey: ChildJourney = self.repository.get(child_id, version=version)
         except AggregateNotFoundError:
             raise ChildNotFoundError(child_id) from None
         if not isinstance(journey, ChildJourney):
@@ -252,7 +252,8 @@ class CaseTracking(Application):
         if idempotency is None:
             return None
         try:
-            kept = self.repository.get(record_id(actor, idempotency.key_hash))
+            kept: IdempotencyRecord = self.repository.get(
+                record_id(actor, idempotency.key_hash))
         except AggregateNotFoundError:
             return None
         if not is_same_request(self.vault, kept.answer["child_id"], kept.fingerprint,

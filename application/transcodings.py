@@ -52,7 +52,7 @@ class JourneyEventAsDict(Transcoding):
         return dict(vars(obj))
 
     def decode(self, data: dict[str, Any]) -> JourneyEvent:
-        event = object.__new__(self.type)
+        event: JourneyEvent = object.__new__(self.type)
         object.__setattr__(event, "__dict__", data)
         return event
 

@@ -760,9 +760,10 @@ class SQLCohortReports:
             rows = conn.execute(query).all()
         total: dict[str, Any] | None = None
         groups: list[tuple[Any, dict[str, Any]]] = []
-        for row in rows:
+        for found in rows:
+            row: Sequence[Any] = found
             if breakdown is not None:
-                key_value, grouped, row = row[0], row[1], row[2:]
+                key_value, grouped, row = found[0], found[1], found[2:]
             figures = _raw_figures(row, measures, values)
             if breakdown is None or grouped:
                 total = figures
