@@ -41,6 +41,7 @@ from application.transcodings import register_domain_transcodings
 from application.views import clock_view, event_view, journey_view_at
 from domain.actors import Actor
 from domain.case_reference import CaseReference, reference_id
+from domain.catalogue.governance import CaseAssigned
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.errors import DomainError
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
@@ -142,13 +143,15 @@ class CaseTracking(Application):
         self, child_id: UUID, type_name: str, payload: Mapping[str, Any], *, actor: Actor,
         occurred_on: date, expected_version: int | None = None,
         evidence: Sequence[Mapping[str, str]] = (), request_id: str | None = None,
-        idempotency: Idempotency | None = None,
+        idempotency: Idempotency | None = None, own_endpoint: bool = False,
     ) -> WriteResult:
         """Record one journey event, checking the rules against the latest journey.
 
         With ``expected_version`` a stale journey is refused; without it a write that
         loses a race is reloaded and re-checked once before giving up. A repeated
-        idempotency key answers as it first did and records nothing.
+        idempotency key answers as it first did and records nothing. Governance events
+        recorded through their own use case (``own_endpoint``; e.g. ``assign_case``) are
+        refused otherwise.
         """
         # The key is looked up only when something goes wrong: a repeated request is
         # either refused now (its step was already taken) or collides with its own
@@ -156,7 +159,8 @@ class CaseTracking(Application):
         for attempt in (1, 2):
             journey = self._journey(child_id)
             self._check_may_record(actor, journey, type_name, payload)
-            check_recordable(type_name)
+            if not own_endpoint:
+                check_recordable(type_name)
             sealed = seal_payload(self.vault, journey, type_name, payload)
             today = self._today()
             try:
@@ -241,6 +245,8 @@ class CaseTracking(Application):
     def _check_may_record(actor: Actor, journey: ChildJourney, type_name: str,
                           payload: Mapping[str, Any]) -> None:
         access.check_may_write(actor, journey.authority)
+        if type_name == CaseAssigned.__name__:
+            access.check_may_assign(actor, journey.authority)
         if type_name in (EntryCorrected.__name__, EntryRetracted.__name__):
             target = journey.event(payload.get("target_version", 0)) if isinstance(
                 payload.get("target_version"), int) else None

@@ -57,4 +57,4 @@ class Assignment(MethodView):
         result = assign_case(
             current_app.extensions["casetrack"], child_id, actor=current_actor(),
             expected_version=expected, request_id=g.get("request_id"), **data)
-        return result, 200, {"ETag": f'"{result["version"]}"'}
+        return result, 200, {"ETag": f'"{result.version}"'}
