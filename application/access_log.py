@@ -21,6 +21,7 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
 from application import access
+from application.pseudonyms import Naming
 from application.transcodings import register_domain_transcodings
 from domain.actors import Actor
 
@@ -171,7 +172,7 @@ def who_looked(log: AccessLog, *, actor: Actor, where: AccessFilter, purpose: st
     filtering by actor accepts either the identifier or its pseudonym.
     """
     access.check_may_read_access_log(actor)
-    in_clear = access.unlocks_identifiers(actor, purpose)
+    naming = Naming.for_reader(actor, purpose, pseudonym_key)
     limit = max(1, min(where.limit, MAX_LIMIT))
     items: list[dict[str, Any]] = []
     more = False
@@ -179,25 +180,21 @@ def who_looked(log: AccessLog, *, actor: Actor, where: AccessFilter, purpose: st
     known = log.user_ids() if wanted is not None else None
     if known is not None:
         # The index knows every user: filter by the user id the pseudonym stands for.
-        wanted = next((u for u in known if wanted in (u, access.pseudonym(u, pseudonym_key))),
-                      None)
+        wanted = next((u for u in known if wanted in (u, naming.pseudonym(u))), None)
         if wanted is None:
-            return {"items": [], "next_after": None,
-                    "identifiers": "clear" if in_clear else "pseudonymised"}
+            return {"items": [], "next_after": None, "identifiers": naming.label}
     scan = AccessFilter(where.child_id, wanted if known is not None else None, where.since,
                         where.until, where.after, limit)
     for row in log.looks(scan):
         user = row["actor"]["user_id"]
-        if wanted is not None and wanted not in (user, access.pseudonym(user, pseudonym_key)):
+        if wanted is not None and wanted not in (user, naming.pseudonym(user)):
             continue
         if len(items) == limit:
             more = True
             break
-        if not in_clear:
-            row["actor"]["user_id"] = access.pseudonym(user, pseudonym_key)
-        items.append(row)
+        items.append({**row, "actor": naming.actor(row["actor"])})
     return {"items": items, "next_after": items[-1]["position"] if more else None,
-            "identifiers": "clear" if in_clear else "pseudonymised"}
+            "identifiers": naming.label}
 
 
 def _row(position: int, look: Any) -> dict[str, Any]:
