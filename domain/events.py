@@ -60,6 +60,11 @@ class JourneyEvent(AggregateEvent):
     allowed_when_closed: ClassVar[bool] = False
     # Whether EntryCorrected / EntryRetracted may name it.
     amendable: ClassVar[bool] = True
+    # Fields that decide who may see or do what (the authority that holds the journey,
+    # the caseworker and organisation holding the case, a legal hold's reference): a
+    # correction never changes them (domain.journey; issue 12). They change only through
+    # their own statutory or governance events.
+    access_fields: ClassVar[frozenset[str]] = frozenset()
     # Set to True on intermediate base classes that are not recordable types.
     abstract: ClassVar[bool] = True
 

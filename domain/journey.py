@@ -26,6 +26,7 @@ from domain.catalogue.registration import (
     CORRECTION_TARGET,
     JOURNEY_CLOSED,
     NOT_AMENDABLE,
+    ACCESS_FIELD_CORRECTED,
     OCCURRED_BEFORE_BIRTH,
     OCCURRED_IN_FUTURE,
     REGISTRATION_RETRACTED,
@@ -267,6 +268,9 @@ def _check_changes(target_cls: type[JourneyEvent], changes: dict[str, Any]) -> d
         raise InvalidFieldError("changes", "must name at least one field")
     correctable = set(payload_fields(target_cls)) | {"occurred_on"}
     for name in changes:
+        check(name not in target_cls.access_fields, ACCESS_FIELD_CORRECTED,
+              f"changes.{name} decides who may see or do what in this journey and cannot "
+              "be corrected")
         if name not in correctable:
             raise InvalidFieldError(f"changes.{name}",
                                     f"is not a correctable field of {target_cls.__name__}")

@@ -137,9 +137,15 @@ def effective_events(
         if any(r not in retracted for r in retractors[version]):
             retracted.add(version)
     changes: dict[int, dict[str, Any]] = {}
+    by_version = {e.originator_version: e for e in log}
     for e in amendments:
         if isinstance(e, EntryCorrected) and e.originator_version not in retracted:
-            changes.setdefault(e.target_version, {}).update(e.changes)
+            # A correction stored before access fields were refused (issue 12) still
+            # never moves a journey to another authority or hands its case on.
+            target = by_version.get(e.target_version)
+            kept = type(target).access_fields if target is not None else frozenset()
+            changes.setdefault(e.target_version, {}).update(
+                {k: v for k, v in e.changes.items() if k not in kept})
     if amendments:
         left_out = retracted | {e.originator_version for e in amendments}
         effective = [

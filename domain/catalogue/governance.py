@@ -91,6 +91,8 @@ class LegalHoldPlaced(GovernanceEvent):
     basis: HoldBasis
     reason: str | None = None
 
+    access_fields: ClassVar[frozenset[str]] = frozenset({"hold_ref", "basis"})
+
     def evolve(self, state: JourneyState) -> None:
         governance = governance_of(state)
         check(all(h.hold_ref != self.hold_ref for h in governance.standing_holds()),
@@ -103,6 +105,8 @@ class LegalHoldReleased(GovernanceEvent):
 
     hold_ref: str
     reason: str | None = None
+
+    access_fields: ClassVar[frozenset[str]] = frozenset({"hold_ref"})
 
     def evolve(self, state: JourneyState) -> None:
         standing = [h for h in governance_of(state).standing_holds()
@@ -192,6 +196,9 @@ class CaseAssigned(GovernanceEvent):
     assigned_to: str
     assigned_organisation: str
     reason: str | None = None
+
+    access_fields: ClassVar[frozenset[str]] = frozenset({"assigned_to",
+                                                         "assigned_organisation"})
 
     def evolve(self, state: JourneyState) -> None:
         governance = governance_of(state)

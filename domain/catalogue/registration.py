@@ -46,6 +46,12 @@ NOT_AMENDABLE = rule(
     "entry-not-amendable", "UK GDPR Art. 17; casetrack journey rule (information governance)",
     "Legal holds and erasures are changed by their own events (a release), never corrected "
     "or retracted; an erasure cannot be undone.")
+ACCESS_FIELD_CORRECTED = rule(
+    "access-field-not-correctable", "SEND Regulations 2014, reg 15; casetrack access rule "
+    "(docs/security.md)",
+    "A correction cannot change a field that decides who may see or do what (the "
+    "journey's authority, the case's assignment, a legal hold): the authority changes only "
+    "by a transfer, an assignment by a new assignment, a hold by its release.")
 CORRECTION_EMPTY = rule(
     "correction-changes-nothing", JOURNEY_RULES,
     "A correction must change at least one field to a different value.")
@@ -77,6 +83,9 @@ class ChildRegistered(AggregateCreated, JourneyEvent):
     ethnicity: str | None = None
 
     group: ClassVar[str] = "identification"
+    # The authority of a journey changes only by the statutory transfer (reg 15): a plan
+    # transferred out closes this journey, and the new authority opens its own.
+    access_fields: ClassVar[frozenset[str]] = frozenset({"authority"})
 
     def apply(self, aggregate: Any) -> None:
         aggregate.start_log(self)
