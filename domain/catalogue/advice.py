@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import year_group
 from domain.catalogue.common import check, check_not_before, check_notice_content
+from domain.catalogue.disputes import comply_order_steps
 from domain.catalogue.exceptions import CLAIM_NEEDS_EPISODE, add_claim
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
@@ -362,6 +363,9 @@ class DecisionNotToIssuePlanMade(JourneyEvent):
         request.no_plan_notified_on = self.notified_on or self.occurred_on
         state.add_appealable_decision("refuse_plan", request.no_plan_notified_on,
                                       self.originator_version)
+        if request.is_ordered:  # the ordered assessment ended without a plan: 10 weeks
+            comply_order_steps(state, self, ("outcome",), target_id=request.id,
+                               on=request.no_plan_notified_on, outcome="no_plan")
         state.stage = "plan_refused"
 
 

@@ -19,6 +19,7 @@ from domain.catalogue.common import (
     check_not_before,
     check_notice_content,
 )
+from domain.catalogue.disputes import comply_order_steps
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
@@ -51,12 +52,21 @@ class AssessmentRequest:
     no_plan_notified_on: date | None = None
     draft_issued_on: date | None = None
     final_issued_on: date | None = None
+    # An assessment the Tribunal ordered (or the LA conceded): the order it carries out,
+    # and the day a compliance recorded as a whole closed it.
+    order: str | None = None
+    closed_on: date | None = None
 
     @property
     def is_open(self) -> bool:
         """Tell whether the request still awaits its outcome (a final plan or a refusal)."""
         return (self.withdrawn_on is None and self.decision != "not_assess"
-                and self.issue_decision != "not_issue" and self.final_issued_on is None)
+                and self.issue_decision != "not_issue" and self.final_issued_on is None
+                and self.closed_on is None)
+
+    @property
+    def is_ordered(self) -> bool:
+        return self.order is not None
 
     @property
     def outcome(self) -> str:
@@ -73,16 +83,40 @@ class AssessmentRequest:
 
 @dataclass
 class AssessmentState:
-    """The journey's assessment requests, oldest first."""
+    """The journey's assessment requests, oldest first, and the assessments ordered.
+
+    ``ordered`` holds what a Tribunal order or the LA's concession opened (reg 44(2),
+    45): not requests received (so not counted as such, and not timed by K1, K3 or K4,
+    which K22 replaces), but carried out through the same steps; ``open_request`` finds
+    an open ordered assessment first.
+    """
 
     requests: list[AssessmentRequest] = field(default_factory=list)
+    ordered: list[AssessmentRequest] = field(default_factory=list)
 
     @property
     def open_request(self) -> AssessmentRequest | None:
-        for request in reversed(self.requests):
+        for request in [*reversed(self.ordered), *reversed(self.requests)]:
             if request.is_open:
                 return request
         return None
+
+    def open_ordered(self, request_id: str, ordered_on: date, *, order: str,
+                     decided: bool) -> AssessmentRequest:
+        """Open the assessment an order requires; ``decided`` when a plan is ordered."""
+        request = AssessmentRequest(id=request_id, received_on=ordered_on,
+                                    route="tribunal_order", order=order)
+        if decided:
+            request.decision, request.decision_on = "assess", ordered_on
+            request.decision_notified_on = ordered_on
+            request.issue_decision, request.issue_decision_on = "issue", ordered_on
+        self.ordered.append(request)
+        return request
+
+    def close_ordered(self, request_id: str, on: date) -> None:
+        for request in self.ordered:
+            if request.id == request_id and request.is_open:
+                request.closed_on = on
 
     @property
     def latest(self) -> AssessmentRequest | None:
@@ -116,6 +150,10 @@ ASSESSMENT_TEST = rule(
     "assessment-test-not-recorded", "CFA 2014 s.36(8)",
     "A decision to assess records that the child has or may have SEN and may need "
     "provision through an EHC plan.")
+ORDERED_NOT_REFUSABLE = rule(
+    "ordered-assessment-not-refusable", "SEND Regulations 2014, regs 44(2)(b)-(c), 45",
+    "An assessment or a plan the Tribunal ordered (or the LA conceded) is carried out; "
+    "the LA does not decide again whether to assess or to issue a plan.")
 REFUSAL_NOTICE = rule(
     "refusal-notice-content", "SEND Regulations 2014, reg 5(3)",
     "A decision not to assess tells the family of appeal rights, time limits, mediation, "
@@ -273,6 +311,9 @@ class DecisionToAssessMade(JourneyEvent):
         check(self.assessment_test_met, ASSESSMENT_TEST,
               "the s.36(8) test must be met to decide to assess")
         _decide(request, self, "assess", self.notified_on)
+        if request.is_ordered:
+            comply_order_steps(state, self, ("notify_assessment",), target_id=request.id,
+                               on=request.decision_notified_on)
         state.stage = "assessment"
 
 
@@ -288,6 +329,8 @@ class DecisionNotToAssessMade(JourneyEvent):
 
     def evolve(self, state: JourneyState) -> None:
         request = _request_awaiting_decision(state)
+        check(not request.is_ordered, ORDERED_NOT_REFUSABLE,
+              f"the assessment was ordered ({request.order}): record the decision to assess")
         check_notice_content(self.notice_includes, REFUSAL_NOTICE)
         _decide(request, self, "not_assess", self.notified_on)
         assert request.decision_notified_on is not None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from domain.ages import is_young_person
 from domain.calendar import DEFAULT_COUNTING, Counting, sen_appeal_deadline
 from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
@@ -37,6 +38,11 @@ class Mediation:
     requested_on: date | None = None
     issues: list[str] = field(default_factory=list)
     icb_notified_on: date | None = None
+    information_on: date | None = None
+    arranged_on: date | None = None
+    arranged_for: date | None = None
+    arranged_by: str | None = None
+    cannot_take_place_on: date | None = None
     held_on: date | None = None
     outcome: str | None = None
     certificate_on: date | None = None
@@ -65,6 +71,7 @@ class Appeal:
     extended_elements: list[str] = field(default_factory=list)
     late_permitted: bool = False
     certificate_exempt: bool = False
+    appellant: str | None = None  # parent | young_person; None when not recorded
 
 
 @dataclass
@@ -77,10 +84,16 @@ class OrderObligation:
     step: str
     ordered_on: date
     weeks: int
-    source: str  # tribunal | non_opposition
+    source: str  # tribunal | non_opposition | concession
     complied_on: date | None = None
     outcome: str | None = None
     action_event_version: int | None = None
+    # The ordered assessment (``request-<version>``) whose steps carry this order out.
+    target_id: str | None = None
+
+    @property
+    def is_outstanding(self) -> bool:
+        return self.complied_on is None
 
 
 @dataclass
@@ -138,6 +151,27 @@ class DisputesState:
                 return appeal
         return None
 
+    def outstanding(self, steps: tuple[str, ...], target_id: str | None = None
+                    ) -> list[OrderObligation]:
+        """Return the order steps named ``steps`` not yet complied with (of ``target_id``)."""
+        return [o for o in self.obligations if o.is_outstanding and o.step in steps
+                and (target_id is None or o.target_id == target_id)]
+
+
+def comply_order_steps(state: JourneyState, event: JourneyEvent, steps: tuple[str, ...], *,
+                       target_id: str | None = None, on: date | None = None,
+                       outcome: str | None = None) -> None:
+    """Stop K22 for the outstanding ``steps`` the recorded ``event`` carries out.
+
+    Called by the events that are the steps themselves (a decision to assess, a draft or
+    final plan, an amended plan, the plan ceasing), so a Tribunal order is complied with
+    by recording what the authority did, through the same endpoint as any other step.
+    """
+    for obligation in state.disputes.outstanding(steps, target_id):
+        obligation.complied_on = on or event.occurred_on
+        obligation.outcome = outcome
+        obligation.action_event_version = event.originator_version
+
 
 def appeal_deadline(decision: AppealableDecision, mediation: Mediation | None,
                     counting: Counting = DEFAULT_COUNTING) -> date:
@@ -180,6 +214,19 @@ MEDIATION_CHOICE_ONCE = rule(
     "mediation-choice-made-once", "SEND Regulations 2014, regs 33-34",
     "The family either declines or requests mediation about a decision, once.",
     Body.FAMILY)
+INFORMATION_NEEDS_CONTACT = rule(
+    "mediation-information-needs-contact", "CFA 2014 s.55(3)",
+    "The adviser gives information about mediation once, after the family's contact about "
+    "that decision.", Body.MEDIATION)
+ARRANGED_NEEDS_REQUEST = rule(
+    "mediation-arranged-needs-request", "CFA 2014 ss.53(2), 54(2); SEND Regulations 2014, "
+    "regs 35-37",
+    "Mediation is arranged once, after the family asked for it, for a day on or after the "
+    "arranging; the ICB arranges mediation about health provision only.")
+CANNOT_TAKE_PLACE = rule(
+    "mediation-not-possible-needs-request", "SEND Regulations 2014, reg 37",
+    "The notice that mediation cannot take place within 30 days follows the family's "
+    "request, before any mediation is held, once.")
 HELD_NEEDS_REQUEST = rule(
     "mediation-held-needs-request", "CFA 2014 ss.53-54; SEND Regulations 2014, regs 35-37",
     "Mediation is held once, after the family asked for it.", Body.MEDIATION)
@@ -197,6 +244,11 @@ OUT_OF_TIME = rule(
     "Social Care Chamber) Rules 2008, r.20, r.12(3), r.5(3)(a)",
     "An appeal is registered within the appeal window (K21) unless the Tribunal "
     "permitted it late.", Body.FAMILY)
+APPELLANT_STANDING = rule(
+    "appellant-standing", "CFA 2014 s.51(1), s.80; SEND Regulations 2014, Part 8",
+    "A child's parent brings the appeal; after compulsory school age the young person "
+    "brings it in their own right, or the parent for a young person lacking capacity.",
+    Body.FAMILY)
 ONE_APPEAL_PER_DECISION = rule(
     "appeal-already-registered", "CFA 2014 s.51(1)",
     "A decision is appealed once; a second registration of the same appeal is refused.",
@@ -286,11 +338,36 @@ def _add_obligations(state: JourneyState, event: JourneyEvent, appeal: Appeal,
     for order in orders:
         if order == "dismiss" and not decision_kind.startswith("cease"):
             continue  # only a dismissed appeal against ceasing asks the LA to act
+        target_id = _open_ordered_work(state, event, appeal, order)
         for step, weeks in ORDER_STEPS[order]:
             state.disputes.obligations.append(OrderObligation(
                 id=f"order-{event.originator_version}-{order}-{step}", appeal_id=appeal.id,
                 order=order, step=step, ordered_on=event.occurred_on, weeks=weeks,
-                source=source))
+                source=source, target_id=target_id))
+        if order == "continue_to_maintain":
+            # Nothing to do but keep the plan: complied with on the day of the order.
+            comply_order_steps(state, event, ("maintain",), outcome="maintained")
+
+
+def _open_ordered_work(state: JourneyState, event: JourneyEvent, appeal: Appeal,
+                       order: str) -> str | None:
+    """Open what the authority must now do under ``order``; return its id, if any.
+
+    An order to assess (or re-assess) opens an ordered assessment awaiting the LA's notice
+    that it will assess; an order to make a plan opens one already decided, awaiting the
+    draft (reg 44(2)). They are kept apart from the requests received
+    (``AssessmentState.ordered``): not new requests, and timed by K22, not K1/K3/K4. An
+    order to continue to maintain overturns the decision to cease.
+    """
+    if order in ("assess", "reassess", "make_plan"):
+        return state.assessment.open_ordered(
+            f"request-{event.originator_version}", event.occurred_on, order=order,
+            decided=order == "make_plan").id
+    if order == "continue_to_maintain":
+        for proposal in state.movement.cease_proposals:
+            if proposal.decision_id == appeal.decision_id:
+                proposal.overturned_on = event.occurred_on
+    return None
 
 
 def _check_orders(orders: list[str], *, dismissed: bool) -> None:
@@ -358,6 +435,74 @@ class MediationRequested(JourneyEvent):
         mediation.icb_notified_on = self.icb_notified_on if "health" in self.issues else None
 
 
+class MediationInformationProvided(JourneyEvent):
+    """The mediation adviser gave the family information about pursuing mediation."""
+
+    decision_id: str
+
+    group: ClassVar[str] = "disputes"
+    recorded_by: ClassVar[Body] = Body.MEDIATION
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = state.disputes.mediation_for(self.decision_id)
+        check(mediation is not None and mediation.information_on is None,
+              INFORMATION_NEEDS_CONTACT,
+              f"no first contact with the adviser awaits information on {self.decision_id}")
+        assert mediation is not None
+        check_not_before(self.occurred_on, mediation.adviser_contacted_on, "occurred_on",
+                         "adviser_contacted_on")
+        mediation.information_on = self.occurred_on
+
+
+class MediationArranged(JourneyEvent):
+    """The LA (or, for health provision only, the ICB) arranged the mediation meeting for
+    ``mediation_on`` with an independent mediator (K20: it takes place within 30 days)."""
+
+    decision_id: str
+    mediation_on: date
+    arranged_by: Literal["local_authority", "health"] = "local_authority"
+    mediator_ref: str | None = None
+
+    group: ClassVar[str] = "disputes"
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = _mediation(state, self.decision_id)
+        check(mediation.requested_on is not None and mediation.arranged_on is None
+              and mediation.held_on is None, ARRANGED_NEEDS_REQUEST,
+              "mediation was not requested, or is already arranged or held")
+        assert mediation.requested_on is not None
+        check_not_before(self.occurred_on, mediation.requested_on, "occurred_on",
+                         "requested_on")
+        check_not_before(self.mediation_on, self.occurred_on, "mediation_on", "occurred_on")
+        check((self.arranged_by == "health") == mediation.health_only, ARRANGED_NEEDS_REQUEST,
+              "the ICB arranges mediation about health provision only; the LA any other")
+        mediation.arranged_on = self.occurred_on
+        mediation.arranged_for = self.mediation_on
+        mediation.arranged_by = self.arranged_by
+
+
+class MediationCannotTakePlaceNotified(JourneyEvent):
+    """The LA told the adviser (and the family) that mediation cannot take place within
+    30 days (reg 37); the adviser's certificate is then due in 3 working days (K20)."""
+
+    decision_id: str
+    reason: Literal["family_unavailable", "mediator_unavailable", "parties_unavailable",
+                    "other"] = "other"
+
+    group: ClassVar[str] = "disputes"
+
+    def evolve(self, state: JourneyState) -> None:
+        mediation = _mediation(state, self.decision_id)
+        check(mediation.requested_on is not None and mediation.held_on is None
+              and mediation.cannot_take_place_on is None and mediation.certificate_on is None,
+              CANNOT_TAKE_PLACE, "mediation was not requested, or is already held, notified "
+              "as impossible or certified")
+        assert mediation.requested_on is not None
+        check_not_before(self.occurred_on, mediation.requested_on, "occurred_on",
+                         "requested_on")
+        mediation.cannot_take_place_on = self.occurred_on
+
+
 class MediationHeld(JourneyEvent):
     """Mediation took place."""
 
@@ -395,8 +540,9 @@ class MediationCertificateIssued(JourneyEvent):
         basis = {
             "declined": mediation.declined_on,
             "held": mediation.held_on,
-            "not_arranged_in_30_days": mediation.requested_on if mediation.held_on is None
-            else None,
+            "not_arranged_in_30_days": (mediation.cannot_take_place_on
+                                        or mediation.requested_on)
+            if mediation.held_on is None else None,
         }[self.certificate_type]
         check(mediation.certificate_on is None and basis is not None, CERTIFICATE_BASIS,
               f"a {self.certificate_type!r} certificate does not match the mediation "
@@ -416,12 +562,15 @@ class AppealRegistered(JourneyEvent):
     sections_challenged: list[_Section] = field(default_factory=list)
     extended_elements: list[_ExtendedElement] = field(default_factory=list)
     late_permitted: bool = False
+    appellant: Literal["parent", "young_person"] | None = None
+    on_behalf_of_young_person_lacking_capacity: bool = False
 
     group: ClassVar[str] = "disputes"
     recorded_by: ClassVar[Body] = Body.TRIBUNAL
 
     def evolve(self, state: JourneyState) -> None:
         decision = _decision(state, self.decision_id, self.occurred_on)
+        self._check_appellant(state)
         check(self.appeal_type is None or self.appeal_type == decision.kind, APPEAL_TYPE,
               f"{self.decision_id} is a {decision.kind!r} decision, not {self.appeal_type!r}")
         check(not any(a.closed_on is None for a in state.disputes.appeals_for(decision.id)),
@@ -440,7 +589,22 @@ class AppealRegistered(JourneyEvent):
             sections_challenged=list(self.sections_challenged),
             extended_elements=list(self.extended_elements),
             late_permitted=self.late_permitted and self.occurred_on > deadline,
-            certificate_exempt=exempt))
+            certificate_exempt=exempt, appellant=self.appellant))
+
+    def _check_appellant(self, state: JourneyState) -> None:
+        """Check who brings the appeal: the parent of a child, the young person in their
+        own right after compulsory school age (CFA 2014 ss.51(1), 80)."""
+        if self.appellant is None:
+            return
+        assert state.child is not None
+        young_person = is_young_person(state.child.date_of_birth, self.occurred_on)
+        if self.appellant == "young_person":
+            check(young_person, APPELLANT_STANDING, "before the end of compulsory school age "
+                  "the parent brings the appeal")
+        else:
+            check(not young_person or self.on_behalf_of_young_person_lacking_capacity,
+                  APPELLANT_STANDING, "after compulsory school age the young person brings "
+                  "the appeal, unless they lack capacity")
 
 
 class AppealNonOppositionNotified(JourneyEvent):
@@ -475,15 +639,25 @@ class AppealWithdrawn(JourneyEvent):
 
 
 class AppealConceded(JourneyEvent):
-    """The appeal ended by agreement, on terms recorded by reference."""
+    """The appeal ended by agreement, on terms recorded by reference.
+
+    ``will`` names what the authority conceded it will do (the orders it would have been
+    given); each opens the same steps and K22 periods as the order would, from the day of
+    the concession (reg 45 as substituted in 2015 times an unopposed appeal from the LA's
+    notice; a concession is treated the same way).
+    """
 
     tribunal_ref: str
     terms: str
+    will: list[_Order] | None = None
 
     group: ClassVar[str] = "disputes"
 
     def evolve(self, state: JourneyState) -> None:
         appeal = _open_appeal(state, self.tribunal_ref)
+        if self.will:
+            _check_orders(list(self.will), dismissed=False)
+            _add_obligations(state, self, appeal, list(self.will), "concession")
         appeal.closed_on = self.occurred_on
         appeal.outcome = "conceded"
 
@@ -538,6 +712,9 @@ class TribunalOrderComplied(JourneyEvent):
         obligation.complied_on = self.occurred_on
         obligation.outcome = self.outcome
         obligation.action_event_version = self.action_event_version
+        if obligation.target_id is not None and obligation.step in ("outcome", "final_plan"):
+            # Compliance recorded as a whole ends the ordered assessment it names.
+            state.assessment.close_ordered(obligation.target_id, self.occurred_on)
 
 
 class TribunalRecommendationResponded(JourneyEvent):
@@ -660,14 +837,19 @@ def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[Cloc
                           stopped_on=m.icb_notified_on, responsible=Body.LOCAL_AUTHORITY)
         # Health-only mediation is arranged by the ICB within 30 days of the LA telling it.
         start = (m.icb_notified_on or m.requested_on) if m.health_only else m.requested_on
-        meeting_stop = m.held_on or (m.certificate_on
-                                     if m.certificate_type == "not_arranged_in_30_days" else None)
+        # The meeting's 30 days end when it is held, or when the LA gives notice that it
+        # cannot take place in time (reg 37), or with a certificate saying so.
+        meeting_stop = m.held_on or m.cannot_take_place_on or (
+            m.certificate_on if m.certificate_type == "not_arranged_in_30_days" else None)
         yield reading(K20, context, episode=f"{m.id}-meeting", started_on=start,
                       due_on=start + timedelta(days=30), stopped_on=meeting_stop,
                       responsible=Body.HEALTH if m.health_only else Body.LOCAL_AUTHORITY)
-        if m.held_on is not None:
-            yield reading(K20, context, episode=f"{m.id}-certificate", started_on=m.held_on,
-                          due_on=counting.add_working_days(m.held_on, 3),
+        concluded = m.held_on or m.cannot_take_place_on
+        if concluded is not None:
+            # Reg 37, 39: the adviser certifies within 3 working days of the mediation, or
+            # of being told that it cannot take place within 30 days.
+            yield reading(K20, context, episode=f"{m.id}-certificate", started_on=concluded,
+                          due_on=counting.add_working_days(concluded, 3),
                           stopped_on=m.certificate_on)
 
 

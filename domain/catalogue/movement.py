@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import age_on
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
-from domain.catalogue.disputes import appeal_deadline
+from domain.catalogue.disputes import appeal_deadline, comply_order_steps
 from domain.catalogue.reviews import ended_or
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
@@ -80,6 +80,7 @@ class CeaseProposal:
     consulted: bool
     decision_id: str | None = None  # the appealable decision, once issued
     decision_notified_on: date | None = None
+    overturned_on: date | None = None  # the Tribunal ordered the plan maintained
 
 
 @dataclass
@@ -162,6 +163,10 @@ APPEAL_WINDOW_OPEN = rule(
     "(First-tier Tribunal) (HESC) Rules 2008, r.20(1)(a)",
     "A plan is not ceased while the family may still appeal the decision to cease (two "
     "months from its notice).")
+CEASE_OVERTURNED = rule(
+    "cease-decision-overturned", "SEND Regulations 2014, regs 44(2)(f), 45",
+    "A decision to cease that the Tribunal ordered reversed (continue to maintain), or that "
+    "the LA conceded, does not cease the plan; ceasing needs a new proposal and decision.")
 APPEAL_PENDING = rule(
     "cease-appeal-pending", "CFA 2014 s.45 (Explanatory Notes); SEND Regulations 2014, "
     "reg 44(2)(a)",
@@ -407,6 +412,9 @@ class PlanCeased(JourneyEvent):
             last_day = appeal_deadline(decision, state.disputes.mediation_for(decision.id))
             check(appealed or self.occurred_on > last_day, APPEAL_WINDOW_OPEN,
                   f"the family may appeal until {last_day}")
+            check(proposal.overturned_on is None, CEASE_OVERTURNED,
+                  f"the Tribunal ordered the plan maintained on {proposal.overturned_on}")
+        comply_order_steps(state, self, ("cease",))
         state.plan.ceased_on = self.occurred_on
         state.status = "ceased"
         state.stage = "ceased"

@@ -41,6 +41,7 @@ from domain.catalogue.advice import (
     AssessmentObservation,
 )
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
+from domain.catalogue.disputes import comply_order_steps
 from domain.catalogue.identification import NEEDS_RANKED, check_ranked_needs
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
@@ -427,6 +428,8 @@ class DraftPlanIssued(JourneyEvent):
             id=f"draft-{self.originator_version}", request_id=request.id,
             served_on=self.occurred_on, representations_due=due, sections=self.sections))
         request.draft_issued_on = self.occurred_on
+        if request.is_ordered:
+            comply_order_steps(state, self, ("draft_plan",), target_id=request.id)
         state.stage = "draft_issued"
 
 
@@ -623,8 +626,12 @@ class FinalPlanIssued(JourneyEvent):
         check(not missing, FINAL_RECIPIENTS, "not sent to: " + ", ".join(missing))
         draft.finalised_on = self.occurred_on
         request.final_issued_on = self.occurred_on
+        if request.is_ordered:
+            comply_order_steps(state, self, ("outcome", "final_plan"), target_id=request.id,
+                               outcome="plan")
         state.plan.add_version(
-            event_version=self.originator_version, issued_on=self.occurred_on, source="final",
+            event_version=self.originator_version, issued_on=self.occurred_on,
+            source="tribunal" if request.is_ordered else "final",
             named_setting=setting.get("setting_ref") or setting.get("setting_name"),
             setting_type=setting.get("setting_type"), sections=self.sections)
         state.add_appealable_decision("plan_content", self.occurred_on, self.originator_version)

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from domain.ages import year_group
 from domain.calendar import Counting, DayZero, add_calendar_months
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
+from domain.catalogue.disputes import comply_order_steps
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
@@ -152,6 +153,9 @@ class ReviewsState:
         return next((r for r in self.reviews if r.id == review_id), None)
 
 
+# The order steps an amended plan carries out (reg 44(2)(d)-(e)).
+ORDERED_AMENDMENT_STEPS = ("amended_plan",)
+
 REVIEW_NEEDS_PLAN = rule(
     "review-needs-active-plan", "CFA 2014 s.44(1); SEND Regulations 2014, reg 18",
     "A review is scheduled only for an EHC plan in force.")
@@ -205,6 +209,10 @@ AMENDED_PLAN_NOTICE = rule(
     "amended-plan-notice-content", "CFA 2014 s.51(2)(c)-(e); SEND Regulations 2014, reg 22(3)",
     "An amended plan or a decision not to amend tells the family of appeal rights, time "
     "limits, mediation, disagreement resolution and advice services.")
+ORDERED_AMENDMENT = rule(
+    "ordered-amendment-content", "SEND Regulations 2014, reg 44(2)(d)-(e), 45",
+    "An amended plan issued under a Tribunal order (or a concession) changes what the "
+    "order named: sections B and F, or the setting in section I.")
 PHASE_TRANSFER_WINDOW = rule(
     "phase-transfer-within-12-months", "SEND Regulations 2014, reg 18(1)-(2)",
     "A phase transfer is identified for a plan in force within the 12 months before it; "
@@ -474,28 +482,50 @@ class AmendedPlanFinalised(JourneyEvent):
     group: ClassVar[str] = "reviews"
 
     def evolve(self, state: JourneyState) -> None:
-        amendment = _open_amendment(state)
-        check(self.representations_waived or self.occurred_on > amendment.representations_end_on,
-              REPRESENTATION_PERIOD, f"representations may be made until "
-              f"{amendment.representations_end_on}")
+        ordered = state.disputes.outstanding(ORDERED_AMENDMENT_STEPS)
+        amendment = state.reviews.open_amendment
+        if amendment is None and ordered:
+            # Under a Tribunal order (or concession) the LA issues the amended plan the
+            # order requires, in its own period (reg 44(2)(d)-(e)): no amendment notice.
+            check(state.plan.is_active, AMENDMENT_NEEDS_PLAN, "there is no EHC plan in force")
+            self._check_ordered(state, {o.order for o in ordered})
+        else:
+            amendment = _open_amendment(state)
+            check(self.representations_waived
+                  or self.occurred_on > amendment.representations_end_on,
+                  REPRESENTATION_PERIOD, f"representations may be made until "
+                  f"{amendment.representations_end_on}")
         check_notice_content(self.notice_includes, AMENDED_PLAN_NOTICE)
         if self.setting_type is not None:
             check_code(self.reference_version, "setting_types", self.setting_type,
                        "setting_type")
         self.finalise(state)
-        amendment.finalised_on = self.occurred_on
-        if amendment.trigger == "reassessment":
-            for request in state.reviews.reassessments:
-                if request.id == amendment.source_id:
-                    request.plan_finalised_on = self.occurred_on
+        if amendment is not None:
+            amendment.finalised_on = self.occurred_on
+            if amendment.trigger == "reassessment":
+                for request in state.reviews.reassessments:
+                    if request.id == amendment.source_id:
+                        request.plan_finalised_on = self.occurred_on
+        comply_order_steps(state, self, ("amended_plan",))
         current = state.plan.current
         sections = dict(current.sections if current else {}) | self.sections
         state.plan.add_version(
             event_version=self.originator_version, issued_on=self.occurred_on,
-            source="amendment", named_setting=self.named_setting,
-            setting_type=self.setting_type, sections=sections)
+            source="amendment" if amendment is not None else "tribunal",
+            named_setting=self.named_setting, setting_type=self.setting_type,
+            sections=sections)
         state.add_appealable_decision("amended_plan", self.occurred_on, self.originator_version)
         state.stage = "plan_amended"
+
+    def _check_ordered(self, state: JourneyState, orders: set[str]) -> None:
+        """Check the amended plan does what the outstanding order asks of it."""
+        if "change_i" in orders:
+            check(bool(self.named_setting or self.setting_type) or "I" in self.sections_changed,
+                  ORDERED_AMENDMENT, "the order is to change section I: name the setting "
+                  "or its type")
+        if "amend_b_f" in orders:
+            check(bool({"B", "F"} & set(self.sections_changed)), ORDERED_AMENDMENT,
+                  "the order is to amend sections B and F: list them in sections_changed")
 
     def finalise(self, state: JourneyState) -> None:
         """Check and record what this kind of amended plan adds (nothing, here)."""

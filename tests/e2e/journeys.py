@@ -91,6 +91,17 @@ def advice_in(label: str, on: str, author: str, document_ref: str) -> Step:
 
 # Plan content -------------------------------------------------------------------------
 
+ORDERED_DRAFT = {
+    "A": "Loves swimming; wants to read chapter books.",
+    "B": [{"need": "SPLD", "description": "Reading well below age level"}],
+    "E": [{"outcome": "Reads a short chapter book by July 2026"}],
+    "F": [{"need": "SPLD", "provision": "Specialist literacy teaching, 2 hours weekly",
+           "quantified": True}],
+    "I": None,
+}
+ORDERED_SETTING = {"setting_ref": "urn-100001", "setting_name": "Oakfield Primary School",
+                   "setting_type": "MAINSTREAM_LA"}
+
 PRIMARY_G = [{"provision": "Community paediatric review every 6 months",
               "commissioner": "ICB-901"}]
 PRIMARY_SECTIONS = {
@@ -447,9 +458,57 @@ YOUNG_PERSON = Journey(
     ],
 )
 
+# A refusal to assess taken to the Tribunal: every mediation step (information, arranging,
+# the LA's notice that it cannot take place in 30 days, the certificate), the parent's
+# appeal, the order to assess, and the LA carrying it out through the ordinary steps to a
+# final plan (reg 44(2)(b)-(c)): no longer "assessment_refused", a plan with its review.
+ORDERED_DECISION = Ref("refusal", "decision-{}")
+TRIBUNAL_ORDER = Journey(
+    registration={"date_of_birth": "2016-02-10", "occurred_on": "2024-01-08", "sex": "F"},
+    steps=[
+        step("EHCNeedsAssessmentRequested", "2024-04-08", requester_role="Parent",
+             request_source="1"),
+        step("DecisionNotToAssessMade", "2024-05-13", label="refusal",
+             reasons="Needs met at SEN support", notice_includes=NOTICE),
+        step("MediationAdviserContacted", "2024-06-03", decision_id=ORDERED_DECISION),
+        step("MediationInformationProvided", "2024-06-04", decision_id=ORDERED_DECISION),
+        step("MediationRequested", "2024-06-05", decision_id=ORDERED_DECISION,
+             issues=["education"]),
+        step("MediationArranged", "2024-06-12", decision_id=ORDERED_DECISION,
+             mediation_on="2024-07-01", mediator_ref="MED-901-3"),
+        step("MediationCannotTakePlaceNotified", "2024-06-28", decision_id=ORDERED_DECISION,
+             reason="mediator_unavailable"),
+        step("MediationCertificateIssued", "2024-07-02", decision_id=ORDERED_DECISION,
+             certificate_type="not_arranged_in_30_days"),
+        step("AppealRegistered", "2024-07-29", decision_id=ORDERED_DECISION,
+             tribunal_ref="SE901/24/00031", appeal_type="refuse_assessment",
+             appellant="parent"),
+        step("TribunalDecisionIssued", "2024-11-04", label="order", tribunal_ref="SE901/24/00031",
+             outcome="allowed", orders=["assess"]),
+        step("DecisionToAssessMade", "2024-11-15", reasons="As the Tribunal ordered"),
+        advice("Parent", "2024-11-18", "o_parent", recipient_org="family"),
+        advice("Educational", "2024-11-18", "o_educational", recipient_org="urn-100001"),
+        advice("Medical", "2024-11-18", "o_medical", recipient_org="icb-901",
+               adviser_identified_by_icb=True),
+        advice("Psychological", "2024-11-18", "o_psychological",
+               recipient_org="la-901-ep-service", adviser_is_educational_psychologist=True),
+        advice("SocialCare", "2024-11-18", "o_social", recipient_org="la-901-social-care"),
+        advice_in("o_parent", "2024-12-02", "Parent", "doc-o-p"),
+        advice_in("o_educational", "2024-12-09", "SENCO", "doc-o-e"),
+        advice_in("o_medical", "2024-12-20", "Paediatrician", "doc-o-m"),
+        advice_in("o_psychological", "2024-12-20", "Educational psychologist", "doc-o-ep"),
+        advice_in("o_social", "2024-12-20", "Social worker", "doc-o-sc"),
+        step("DecisionToIssuePlanMade", "2025-01-06", necessity_reasons="As assessed"),
+        step("DraftPlanIssued", "2025-01-13", sections=ORDERED_DRAFT),
+        step("FinalPlanIssued", "2025-02-03", sections=ORDERED_DRAFT | {"I": ORDERED_SETTING},
+             notice_includes=NOTICE, recipients=["family", "icb", "setting"]),
+    ],
+)
+
 JOURNEYS: dict[str, Journey] = {
     "primary_plan": PRIMARY_PLAN,
     "transferred_in": TRANSFERRED_IN,
     "early_years": EARLY_YEARS,
     "young_person": YOUNG_PERSON,
+    "tribunal_order": TRIBUNAL_ORDER,
 }

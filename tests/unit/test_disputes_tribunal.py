@@ -76,7 +76,6 @@ def test_an_ordered_assessment_ending_without_a_plan_had_ten_weeks() -> None:
     (["make_plan"], "make_plan-final_plan", date(2025, 5, 19)),       # 11 weeks
     (["amend_b_f"], "amend_b_f-amended_plan", date(2025, 4, 7)),      # 5 weeks
     (["change_i"], "change_i-amended_plan", date(2025, 3, 17)),       # 2 weeks
-    (["continue_to_maintain"], "continue_to_maintain-maintain", ORDER_DAY),  # immediately
 ])
 @pytest.mark.proves("K22")
 def test_each_order_has_its_regulation_44_period(orders: list[str], step: str,
