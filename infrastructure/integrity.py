@@ -1,72 +1,64 @@
-"""Tamper evidence over the whole log: signed checkpoints, and verifying the store.
+"""Tamper evidence over the whole log: verifying the store, making signed checkpoints.
 
-A checkpoint anchors the notification log up to a position. Its ``root`` is a running
-SHA-256 over the log's entries in position order, each entry being
-``position, originator_id, version, digest``, where the digest of a journey event is
-its chain hash (``domain.integrity``) and of any other stored event the SHA-256 of its
-topic and stored bytes. The statement ``{seq, position, root, created_at, key_id,
-previous}`` is signed with Ed25519; ``previous`` is the SHA-256 of the previous
-checkpoint's signature, so checkpoints form a chain too. The entries themselves are
-kept as "leaves", so that a difference can be named: which position, which journey,
-which version. The signing key lives in a file, never in the database.
-
-See ``docs/decisions/0004-integrity.md``.
+``verify`` recomputes every journey's hash chain, every signed checkpoint (signature,
+link to the previous one, Merkle root over its stored leaves, RFC 9162 consistency with
+the previous checkpoint), compares the checkpoints with the witness held outside the
+database, and compares every anchored leaf with the log. ``checkpoint`` signs a new
+tree head and appends it to the store and the witnesses. The records, keys and
+storage are in ``infrastructure.checkpoints``; see ``docs/decisions/0004-integrity.md``.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
-import os
-import stat
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from uuid import UUID
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
+import sqlalchemy.exc
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, StoredEvent
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    create_engine,
-    insert,
-    select,
-)
-from sqlalchemy.pool import NullPool
 
 from domain.catalogue.registration import ChildRegistered
 from domain.events import JourneyEvent
-from domain.integrity import ChainVerifier
+from domain.integrity import ChainVerifier, genesis_hash
+from infrastructure.checkpoints import (
+    CHECKPOINTS,
+    INTEGRITY_FILE,
+    KEY_FILE,
+    LEAVES,
+    Checkpoint,
+    CheckpointStore,
+    IntegrityError,
+    Leaf,
+    SigningKeyMissingError,
+    key_id,
+    load_signing_key,
+    public_key_hex,
+)
+from infrastructure.integrity_reports import (
+    Finding,
+    JourneyReport,
+    StoreReport,
+    bad_checkpoint,
+    missing,
+    rewritten,
+    unreadable,
+)
+from infrastructure.merkle import Frontier, Tree, verify_consistency
+from infrastructure.witness import WitnessError, Witnesses
 
-KEY_FILE = "checkpoint-signing-key.pem"
-INTEGRITY_FILE = "casetrack-integrity.sqlite"
-LOG_GENESIS = hashlib.sha256(b"casetrack:log-genesis").hexdigest()
+__all__ = ["CHECKPOINTS", "INTEGRITY_FILE", "KEY_FILE", "LEAVES", "Checkpoint",
+           "CheckpointStore", "Finding", "IntegrityError", "JourneyReport", "Leaf",
+           "LogIntegrity", "LogTamperedError", "SigningKeyMissingError", "StoreReport",
+           "key_id", "load_signing_key", "public_key_hex"]
+
 PAGE = 500
 MAX_FINDINGS = 200
-
-
-class IntegrityError(Exception):
-    """Raised when integrity cannot be checked or a checkpoint cannot be made."""
-
-
-class SigningKeyMissingError(IntegrityError):
-    """Raised when production has no ``CASETRACK_SIGNING_KEY_FILE``."""
 
 
 class LogTamperedError(IntegrityError):
@@ -75,245 +67,6 @@ class LogTamperedError(IntegrityError):
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__(findings[0].describe())
         self.findings = findings
-
-
-# The signing key: a PEM file outside the database.
-
-
-def load_signing_key(key_file: str | None, data_dir: Path, *, production: bool
-                     ) -> Ed25519PrivateKey:
-    """Return the checkpoint signing key from ``key_file``, or the data dir's in development.
-
-    In development the key is generated on first use, mode 0600.
-    """
-    if key_file:
-        path = Path(key_file).expanduser()
-        try:
-            return _private_key(path.read_bytes())
-        except OSError as error:
-            raise IntegrityError(f"CASETRACK_SIGNING_KEY_FILE {str(path)!r}: "
-                                 f"{error.strerror}") from None
-    if production:
-        raise SigningKeyMissingError(
-            "CASETRACK_SIGNING_KEY_FILE is required when CASETRACK_ENV=production")
-    path = Path(data_dir) / KEY_FILE
-    if not path.exists():
-        _write_new_key(path)
-    return _private_key(path.read_bytes())
-
-
-def _write_new_key(path: Path) -> None:
-    pem = Ed25519PrivateKey.generate().private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, stat.S_IRUSR | stat.S_IWUSR)
-    except FileExistsError:
-        return  # another process made it first
-    with os.fdopen(fd, "wb") as out:
-        out.write(pem)
-
-
-def _private_key(pem: bytes) -> Ed25519PrivateKey:
-    key = serialization.load_pem_private_key(pem, password=None)
-    if not isinstance(key, Ed25519PrivateKey):
-        raise IntegrityError("the checkpoint signing key must be an Ed25519 private key")
-    return key
-
-
-def public_key_hex(key: Ed25519PublicKey) -> str:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
-
-
-def key_id(key: Ed25519PublicKey) -> str:
-    """Return a short fingerprint of the public key (SHA-256, first 16 hex digits)."""
-    return hashlib.sha256(bytes.fromhex(public_key_hex(key))).hexdigest()[:16]
-
-
-# Checkpoints and leaves.
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A signed statement that the log up to ``position`` had running hash ``root``."""
-
-    seq: int
-    position: int
-    root: str
-    created_at: str
-    key_id: str
-    previous: str
-    signature: str = ""
-
-    def statement(self) -> bytes:
-        """Return the bytes signed: every field but the signature, as canonical JSON."""
-        fields = {k: v for k, v in asdict(self).items() if k != "signature"}
-        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
-
-    def digest(self) -> str:
-        """Return what the next checkpoint names as ``previous``."""
-        return hashlib.sha256(self.statement() + b"\n" + self.signature.encode()).hexdigest()
-
-    def verifies(self, key: Ed25519PublicKey) -> bool:
-        try:
-            key.verify(base64.b64decode(self.signature), self.statement())
-        except (InvalidSignature, ValueError):
-            return False
-        return True
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """One log entry as a checkpoint saw it."""
-
-    position: int
-    originator_id: str
-    version: int
-    digest: str
-
-
-def next_root(root: str, leaf: Leaf) -> str:
-    """Return the running hash after ``leaf``."""
-    line = f"{root}\n{leaf.position}\n{leaf.originator_id}\n{leaf.version}\n{leaf.digest}"
-    return hashlib.sha256(line.encode()).hexdigest()
-
-
-METADATA = MetaData()
-CHECKPOINTS = Table(
-    "integrity_checkpoints", METADATA,
-    Column("seq", Integer, primary_key=True, autoincrement=False),
-    Column("position", BigInteger, nullable=False),
-    Column("root", String(64), nullable=False),
-    Column("created_at", String(40), nullable=False),
-    Column("key_id", String(32), nullable=False),
-    Column("previous", String(64), nullable=False),
-    Column("signature", String(120), nullable=False),
-)
-LEAVES = Table(
-    "integrity_leaves", METADATA,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
-    Column("originator_id", String(64), nullable=False, index=True),
-    Column("version", BigInteger, nullable=False),
-    Column("digest", String(80), nullable=False),
-)
-
-
-class CheckpointStore:
-    """Checkpoints and their leaves: a SQLite file in the data dir, or tables beside the
-    events in PostgreSQL (same database and schema)."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        METADATA.create_all(engine, checkfirst=True)
-
-    @classmethod
-    def beside(cls, database_url: str | None, data_dir: Path) -> CheckpointStore:
-        if not database_url or urlsplit(database_url).scheme in ("sqlite", "sqlite3"):
-            return cls(create_engine(f"sqlite:///{Path(data_dir) / INTEGRITY_FILE}",
-                                     poolclass=NullPool, connect_args={"timeout": 30}))
-        parts = urlsplit(database_url)
-        query = dict(parse_qsl(parts.query))
-        schema = query.pop("schema", None)
-        url = urlunsplit(parts._replace(scheme="postgresql+psycopg", query=urlencode(query)))
-        connect_args = {"options": f"-csearch_path={unquote(schema)}"} if schema else {}
-        return cls(create_engine(url, poolclass=NullPool, connect_args=connect_args))
-
-    def checkpoints(self) -> list[Checkpoint]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(CHECKPOINTS).order_by(CHECKPOINTS.c.seq)).mappings()
-            return [Checkpoint(**row) for row in rows]
-
-    def latest(self) -> Checkpoint | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(CHECKPOINTS).order_by(CHECKPOINTS.c.seq.desc())
-                               .limit(1)).mappings().first()
-        return Checkpoint(**row) if row is not None else None
-
-    def leaves(self) -> Iterator[Leaf]:
-        """Yield every leaf in position order, a page at a time."""
-        after = -1
-        while True:
-            with self.engine.connect() as conn:
-                rows = conn.execute(select(LEAVES).where(LEAVES.c.position > after)
-                                    .order_by(LEAVES.c.position).limit(PAGE * 4)).all()
-            if not rows:
-                return
-            for row in rows:
-                yield Leaf(*row)
-            after = rows[-1].position
-
-    def leaves_of(self, originator_id: UUID) -> list[Leaf]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(LEAVES).where(LEAVES.c.originator_id == str(
-                originator_id)).order_by(LEAVES.c.version)).all()
-        return [Leaf(*row) for row in rows]
-
-    def append(self, checkpoint: Checkpoint, leaves: list[Leaf]) -> None:
-        """Store a checkpoint and its new leaves in one transaction."""
-        with self.engine.begin() as conn:
-            if leaves:
-                conn.execute(insert(LEAVES), [asdict(leaf) for leaf in leaves])
-            conn.execute(insert(CHECKPOINTS), [asdict(checkpoint)])
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-
-# What verification finds.
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong: where, and what."""
-
-    kind: str  # "chain", "log", "checkpoint" or "unreadable"
-    detail: str
-    child_id: str | None = None
-    version: int | None = None
-    position: int | None = None
-
-    def describe(self) -> str:
-        where = [f"{name} {value}" for name, value in (
-            ("journey", self.child_id), ("version", self.version),
-            ("position", self.position)) if value is not None]
-        return f"{self.kind}: {', '.join(where) + ': ' if where else ''}{self.detail}"
-
-
-@dataclass
-class StoreReport:
-    """The outcome of verifying the whole store."""
-
-    position: int
-    events: int
-    journeys: int
-    checkpoints: int
-    anchored_position: int
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.findings
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**{k: v for k, v in asdict(self).items() if k != "findings"},
-                "verified": self.ok, "findings": [asdict(f) for f in self.findings]}
-
-
-@dataclass(frozen=True)
-class JourneyReport:
-    """The outcome of verifying one journey's chain against the latest checkpoint."""
-
-    child_id: UUID
-    authority: str | None
-    verified: bool
-    head_version: int
-    head_hash: str | None
-    first_bad_version: int | None
-    reason: str | None
-    anchored_version: int | None
-    checkpoint: Checkpoint | None
-    checkpoint_signature_valid: bool | None
 
 
 @dataclass(frozen=True)
@@ -327,9 +80,10 @@ class LogIntegrity:
     """Verify journeys' chains and the whole log, and make signed checkpoints."""
 
     def __init__(self, application: Application, store: CheckpointStore,
-                 key: Ed25519PrivateKey) -> None:
+                 key: Ed25519PrivateKey, witnesses: Witnesses | None = None) -> None:
         self.application = application
         self.store = store
+        self.witnesses = witnesses
         self._key = key
         self.public_key = key.public_key()
         self.key_id = key_id(self.public_key)
@@ -388,41 +142,50 @@ class LogIntegrity:
 
     def verify(self, stop: int | None = None, _new: list[_Entry] | None = None
                ) -> StoreReport:
-        """Recompute every journey's chain and every checkpoint against the log."""
+        """Recompute every journey's chain and every checkpoint against the log and the
+        witness."""
         recorder = self.application.recorder
         if stop is None:
             stop = recorder.max_notification_id() or 0
         checkpoints = self.store.checkpoints()
         findings = self._check_checkpoints(checkpoints)
-        anchored = checkpoints[-1].position if checkpoints else 0
-        leaves = self._authentic_leaves(checkpoints, findings)
-        chains: dict[str, ChainVerifier] = {}
         report = StoreReport(position=stop, events=0, journeys=0,
-                             checkpoints=len(checkpoints), anchored_position=anchored)
+                             checkpoints=len(checkpoints),
+                             anchored_position=checkpoints[-1].position if checkpoints else 0)
+        findings += self._check_witness(checkpoints, report)
+        tree = Tree()
+        leaves = self._authentic_leaves(checkpoints, findings, tree)
+        self._walk_log(stop, report.anchored_position, leaves, findings, report, _new)
+        findings += self._check_consistency(checkpoints, tree)
+        report.findings = findings[:MAX_FINDINGS]
+        return report
+
+    def _walk_log(self, stop: int, anchored: int, leaves: Iterator[Leaf],
+                  findings: list[Finding], report: StoreReport,
+                  new: list[_Entry] | None) -> None:
+        """Compare each log entry with its anchored leaf and check every journey's chain."""
+        chains: dict[str, ChainVerifier] = {}
         pending = next(leaves, None)
-
-        def note(finding: Finding) -> None:
-            if len(findings) < MAX_FINDINGS:
-                findings.append(finding)
-
         for entry in self._entries(0, stop):
             report.events += 1
             leaf = entry.leaf
             while pending is not None and pending.position < leaf.position:
-                note(_missing(pending))
+                findings.append(missing(pending))
                 pending = next(leaves, None)
             if pending is not None and pending.position == leaf.position:
                 if pending != leaf:
-                    note(_rewritten(pending, leaf))
+                    findings.append(rewritten(pending, leaf))
                 pending = next(leaves, None)
             elif leaf.position <= anchored:
-                note(Finding("log", "an entry the checkpoints never saw was inserted",
-                             leaf.originator_id, leaf.version, leaf.position))
-            elif _new is not None:
-                _new.append(entry)
+                findings.append(Finding("log", "an entry the checkpoints never saw was "
+                                        "inserted", leaf.originator_id, leaf.version,
+                                        leaf.position))
+            else:
+                report.unanchored_events += 1
+                if new is not None:
+                    new.append(entry)
             if entry.error is not None:
-                note(Finding("unreadable", f"the stored event cannot be read: {entry.error}",
-                             leaf.originator_id, leaf.version, leaf.position))
+                findings.append(unreadable(entry.leaf, entry.error))
             if entry.event is not None:
                 chain = chains.get(leaf.originator_id)
                 if chain is None:
@@ -430,81 +193,248 @@ class LogIntegrity:
                 if chain.broken is None:
                     broken = chain.add(entry.event)
                     if broken is not None:
-                        note(Finding("chain", broken.reason, leaf.originator_id,
-                                     broken.version, leaf.position))
+                        findings.append(Finding("chain", broken.reason, leaf.originator_id,
+                                                broken.version, leaf.position))
         while pending is not None:
-            note(_missing(pending))
+            findings.append(missing(pending))
             pending = next(leaves, None)
         report.journeys = len(chains)
-        report.findings = findings
-        return report
 
-    def checkpoint(self) -> Checkpoint:
-        """Sign a checkpoint at the log's current position, after verifying the store.
+    def checkpoint(self, *, full: bool = True) -> Checkpoint:
+        """Sign a checkpoint at the log's current position and publish it to the witnesses.
 
-        Refuses (``LogTamperedError``) to anchor a log that fails verification.
+        With ``full`` the whole store is verified first; without, only what the last
+        checkpoint left unanchored (the automatic checkpointer's cheap path). Either
+        refuses (``LogTamperedError``) to anchor a log that fails.
         """
+        if self.witnesses is None:
+            return self._checkpoint(full)
+        with self.witnesses.file.locked():
+            self._publish_pending()
+            return self._checkpoint(full)
+
+    def _checkpoint(self, full: bool) -> Checkpoint:
         stop = self.application.recorder.max_notification_id() or 0
-        new: list[_Entry] = []
-        report = self.verify(stop, new)
-        if not report.ok:
-            raise LogTamperedError(report.findings)
         latest = self.store.latest()
-        root = latest.root if latest else LOG_GENESIS
+        new: list[_Entry] = []
+        if full:
+            report = self.verify(stop, new)
+            if not report.ok:
+                raise LogTamperedError(report.findings)
+        else:
+            new = self._unanchored_checked(latest, stop)
+        frontier = self._frontier(latest)
         for entry in new:
-            root = next_root(root, entry.leaf)
+            frontier.append(entry.leaf.hash())
         unsigned = Checkpoint(
-            seq=latest.seq + 1 if latest else 1, position=max(stop, latest.position
-                                                              if latest else 0),
-            root=root, created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            key_id=self.key_id, previous=latest.digest() if latest else "")
+            seq=latest.seq + 1 if latest else 1,
+            position=max(stop, latest.position if latest else 0),
+            tree_size=frontier.size, root=frontier.root().hex(),
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            key_id=self.key_id, previous=latest.digest() if latest else "",
+            frontier=frontier.to_text())
         signature = base64.b64encode(self._key.sign(unsigned.statement())).decode()
         checkpoint = Checkpoint(**{**asdict(unsigned), "signature": signature})
-        self.store.append(checkpoint, [entry.leaf for entry in new])
+        try:
+            self.store.append(checkpoint, [entry.leaf for entry in new])
+        except sqlalchemy.exc.IntegrityError:
+            raise IntegrityError(f"checkpoint {checkpoint.seq} was made by another "
+                                 "process at the same time") from None
+        if self.witnesses is not None:
+            try:
+                self.witnesses.publish(checkpoint.record())
+            except WitnessError as error:
+                raise IntegrityError(f"checkpoint {checkpoint.seq} is stored but the witness "
+                                     f"does not hold it yet: {error}") from None
         return checkpoint
 
     def checkpoints(self) -> list[tuple[Checkpoint, bool]]:
         """Return every checkpoint with whether its signature verifies."""
         return [(c, c.verifies(self.public_key)) for c in self.store.checkpoints()]
 
-    # Reading and checking.
+    # The cheap path: only what the last checkpoint left unanchored.
+
+    def _unanchored_checked(self, latest: Checkpoint | None, stop: int) -> list[_Entry]:
+        checkpoints = self.store.checkpoints()
+        findings = self._check_checkpoints(checkpoints[-1:])
+        findings += self._check_witness(checkpoints, StoreReport(0, 0, 0, 0, 0))
+        findings += self._check_anchored_tail()
+        heads: dict[str, tuple[int, str]] = {}
+        new = []
+        for entry in self._entries(latest.position if latest else 0, stop):
+            new.append(entry)
+            if entry.error is not None:
+                findings.append(unreadable(entry.leaf, entry.error))
+            if entry.event is None:
+                continue
+            leaf = entry.leaf
+            verifier = ChainVerifier(leaf.originator_id)
+            head = heads.get(leaf.originator_id) or self._anchored_head(leaf.originator_id)
+            verifier.version, verifier.head_hash = head
+            broken = verifier.add(entry.event)
+            if broken is not None:
+                findings.append(Finding("chain", broken.reason, leaf.originator_id,
+                                        broken.version, leaf.position))
+            heads[leaf.originator_id] = (verifier.version, verifier.head_hash)
+        if findings:
+            raise LogTamperedError(findings)
+        return new
+
+    def _anchored_head(self, originator_id: str) -> tuple[int, str]:
+        leaf = self.store.last_leaf_of(originator_id)
+        if leaf is None:
+            return 0, genesis_hash(originator_id)
+        return leaf.version, leaf.digest
+
+    def _check_anchored_tail(self) -> list[Finding]:
+        """Is the last anchored entry still in the log, unchanged?"""
+        last = self.store.last_leaf()
+        if last is None:
+            return []
+        page = self.application.recorder.select_notifications(
+            last.position, 1, stop=last.position)
+        if not page or page[0].id != last.position:
+            return [missing(last)]
+        found = self._entry(page[0]).leaf
+        return [] if found == last else [rewritten(last, found)]
+
+    def _frontier(self, latest: Checkpoint | None) -> Frontier:
+        if latest is None:
+            return Frontier()
+        try:
+            frontier = Frontier.from_text(latest.tree_size, latest.frontier)
+        except ValueError:
+            frontier = None
+        if frontier is None or frontier.root().hex() != latest.root:
+            raise LogTamperedError([bad_checkpoint(latest, "has a tree edge that does "
+                                                    "not fold to its signed root")])
+        return frontier
+
+    def _publish_pending(self) -> None:
+        """Give the file witness the store's checkpoints it lacks (a publish that failed
+        after its checkpoint was stored), if what it holds is the store's beginning."""
+        assert self.witnesses is not None
+        held = self.witnesses.file.read()
+        stored = self.store.checkpoints()
+        if len(held) >= len(stored) or held != [c.record() for c in stored[:len(held)]]:
+            return
+        for checkpoint in stored[len(held):]:
+            if checkpoint.verifies(self.public_key):
+                self.witnesses.file.publish(checkpoint.record())
+
+    # Checking the checkpoints.
 
     def _check_checkpoints(self, checkpoints: list[Checkpoint]) -> list[Finding]:
         findings: list[Finding] = []
         previous: Checkpoint | None = None
         for checkpoint in checkpoints:
             if checkpoint.key_id != self.key_id:
-                findings.append(_bad_checkpoint(checkpoint, "is signed by another key "
+                findings.append(bad_checkpoint(checkpoint, "is signed by another key "
                                                 f"({checkpoint.key_id})"))
             elif not checkpoint.verifies(self.public_key):
-                findings.append(_bad_checkpoint(checkpoint, "has an invalid signature"))
+                findings.append(bad_checkpoint(checkpoint, "has an invalid signature"))
             if previous is not None and (checkpoint.previous != previous.digest()
                                          or checkpoint.seq != previous.seq + 1
                                          or checkpoint.position < previous.position):
-                findings.append(_bad_checkpoint(checkpoint, "does not follow checkpoint "
+                findings.append(bad_checkpoint(checkpoint, "does not follow checkpoint "
                                                 f"{previous.seq}"))
             previous = checkpoint
         return findings
 
-    def _authentic_leaves(self, checkpoints: list[Checkpoint], findings: list[Finding]
-                          ) -> Iterator[Leaf]:
-        """Yield the stored leaves, checking their running hash at every checkpoint."""
-        roots = {c.position: c for c in checkpoints}
-        root = LOG_GENESIS
-        if 0 in roots and roots[0].root != root:
-            findings.append(_bad_checkpoint(roots[0], "does not match its leaves"))
-        seen = {0}
+    def _check_witness(self, checkpoints: list[Checkpoint], report: StoreReport
+                       ) -> list[Finding]:
+        """Compare the store's checkpoints with the witness's, one by one."""
+        if self.witnesses is None:
+            return []
+        report.witness = self.witnesses.file.describe()
+        try:
+            held = self.witnesses.file.read()
+        except WitnessError as error:
+            return [Finding("witness", str(error))]
+        report.witnessed = len(held)
+        findings = []
+        for index in range(max(len(held), len(checkpoints))):
+            seq = index + 1
+            if index >= len(held):
+                findings.append(Finding("witness", f"checkpoint {seq} is in the store but "
+                                        "not in the witness (made behind the checkpointer, "
+                                        "or the witness lost it)",
+                                        position=checkpoints[index].position))
+            elif index >= len(checkpoints):
+                findings.append(Finding("witness", f"checkpoint {held[index].get('seq')} "
+                                        "held by the witness is missing from the store "
+                                        "(deleted)", position=held[index].get("position")))
+            elif held[index] != checkpoints[index].record():
+                what = "out of order" if held[index].get("seq") != seq else "altered"
+                findings.append(Finding("witness", f"checkpoint {seq} in the store differs "
+                                        f"from the witness's ({what})",
+                                        position=checkpoints[index].position))
+        return findings
+
+    def _authentic_leaves(self, checkpoints: list[Checkpoint], findings: list[Finding],
+                          tree: Tree) -> Iterator[Leaf]:
+        """Yield the stored leaves, checking the Merkle root at every checkpoint."""
+        waiting = sorted(checkpoints, key=lambda c: (c.position, c.seq))
+
+        def settle(before: int | None) -> None:
+            while waiting and (before is None or waiting[0].position < before):
+                checkpoint = waiting.pop(0)
+                if checkpoint.tree_size != tree.size:
+                    findings.append(bad_checkpoint(
+                        checkpoint, f"covers {checkpoint.tree_size} entries but "
+                        f"{tree.size} leaves are stored up to its position (the leaves "
+                        "were deleted or inserted)"))
+                elif tree.root().hex() != checkpoint.root:
+                    findings.append(bad_checkpoint(
+                        checkpoint, "does not match its stored leaves (the leaves were "
+                        "changed)"))
+
         for leaf in self.store.leaves():
-            root = next_root(root, leaf)
+            settle(leaf.position)
+            tree.append(leaf.hash())
             yield leaf
-            seen.add(leaf.position)
-            checkpoint = roots.get(leaf.position)
-            if checkpoint is not None and checkpoint.root != root:
-                findings.append(_bad_checkpoint(
-                    checkpoint, "does not match its stored leaves (the leaves were changed)"))
-        for position, checkpoint in roots.items():
-            if position not in seen:
-                findings.append(_bad_checkpoint(checkpoint, "has lost its stored leaves"))
+        settle(None)
+
+    def _check_consistency(self, checkpoints: list[Checkpoint], tree: Tree
+                           ) -> list[Finding]:
+        """RFC 9162 consistency proofs: each checkpoint's tree extends the previous one."""
+        findings = []
+        for before, after in zip(checkpoints, checkpoints[1:], strict=False):
+            if not before.tree_size <= after.tree_size <= tree.size:
+                findings.append(bad_checkpoint(after, f"does not extend checkpoint "
+                                                f"{before.seq} (tree sizes)"))
+                continue
+            proof = tree.consistency_proof(before.tree_size, after.tree_size)
+            if not verify_consistency(before.tree_size, after.tree_size,
+                                      bytes.fromhex(before.root), bytes.fromhex(after.root),
+                                      proof):
+                findings.append(bad_checkpoint(after, "has no consistency proof from "
+                                                f"checkpoint {before.seq}"))
+        return findings
+
+    def inclusion_proof(self, position: int, seq: int | None = None) -> dict[str, Any]:
+        """Return the RFC 9162 inclusion proof of the entry at ``position`` in checkpoint
+        ``seq`` (the latest by default), with everything needed to check it offline."""
+        checkpoints = self.store.checkpoints()
+        chosen = [c for c in checkpoints if seq is None or c.seq == seq][-1:]
+        if not chosen:
+            raise IntegrityError(f"no checkpoint {seq if seq is not None else ''}".strip())
+        checkpoint = chosen[0]
+        tree, index, target = Tree(), None, None
+        for leaf in self.store.leaves():
+            if leaf.position > checkpoint.position:
+                break
+            if leaf.position == position:
+                index, target = tree.size, leaf
+            tree.append(leaf.hash())
+        if index is None or target is None:
+            raise IntegrityError(f"checkpoint {checkpoint.seq} does not anchor position "
+                                 f"{position}")
+        return {"checkpoint": checkpoint.record(), "leaf": asdict(target),
+                "leaf_index": index, "leaf_hash": target.hash().hex(),
+                "proof": [h.hex() for h in tree.inclusion_proof(index, tree.size)]}
+
+    # Reading the log.
 
     def _entries(self, after: int, stop: int) -> Iterator[_Entry]:
         recorder = self.application.recorder
@@ -537,23 +467,3 @@ class LogIntegrity:
         return None, None
 
 
-def _missing(leaf: Leaf) -> Finding:
-    return Finding("log", "this entry, anchored by a signed checkpoint, is missing "
-                          "(deleted)", leaf.originator_id, leaf.version, leaf.position)
-
-
-def _rewritten(anchored: Leaf, found: Leaf) -> Finding:
-    if (anchored.originator_id, anchored.version) != (found.originator_id, found.version):
-        detail = (f"the checkpoint anchored journey {anchored.originator_id} version "
-                  f"{anchored.version} here; the log now holds journey "
-                  f"{found.originator_id} version {found.version}")
-    else:
-        detail = "the event's hash differs from what the signed checkpoint anchored " \
-                 "(rewritten)"
-    return Finding("log", detail, anchored.originator_id, anchored.version, anchored.position)
-
-
-def _bad_checkpoint(checkpoint: Checkpoint, detail: str) -> Finding:
-    return Finding("checkpoint", f"checkpoint {checkpoint.seq} (position "
-                                 f"{checkpoint.position}) {detail}",
-                   position=checkpoint.position)

@@ -121,9 +121,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"  curl -s -X POST -H 'Authorization: Bearer {tokens['caseworker']}' "
               f"-H 'Content-Type: application/json' -d '{{\"date_of_birth\": \"2016-05-04\"}}' "
               f"{base}/children\n", flush=True)
+    # The embedded store runs its projections in this process, and its checkpoints too;
+    # on PostgreSQL the projection worker makes them (casetrack projections run).
+    checkpointer = cli_projections.start_checkpointer(settings, thread=True) \
+        if settings.store == "sqlite" else None
     print(f"casetrack serving on http://{host}:{port} ({settings.store} store, "
           f"{settings.env})", flush=True)
-    waitress.serve(app, host=host, port=port, threads=args.threads, ident="casetrack")
+    try:
+        waitress.serve(app, host=host, port=port, threads=args.threads, ident="casetrack")
+    finally:
+        if checkpointer is not None:
+            cli_projections.close_checkpointer(checkpointer)
     return 0
 
 

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
 from web.config import Settings
-
-KEY_FILE_VARIABLE = "CASETRACK_SIGNING_KEY_FILE"
 
 
 def add_commands(commands: Any) -> dict[str, Any]:
@@ -25,21 +22,35 @@ def add_commands(commands: Any) -> dict[str, Any]:
                                                 "signed checkpoints (exit 1 on failure)")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")
     verify.add_argument("--all", action="store_true", help="print every finding")
+    verify.add_argument("--witness", metavar="FILE", help="compare with this copy of the "
+                        "witness file (default: the one in CASETRACK_WITNESS_DIR)")
     commands.add_parser("checkpoint", help="verify the store, then sign a checkpoint at the "
                                            "log's current position")
-    return {"verify": _verify, "checkpoint": _checkpoint}
+    proof = commands.add_parser("proof", help="an RFC 9162 inclusion proof that the event at "
+                                              "a log position is in a signed checkpoint")
+    proof.add_argument("position", type=int, help="the event's log position")
+    proof.add_argument("--checkpoint", type=int, metavar="SEQ",
+                       help="the checkpoint (default: the latest)")
+    return {"verify": _verify, "checkpoint": _checkpoint, "proof": _proof}
 
 
-def _open(settings: Settings) -> Any:
+def _open(settings: Settings, witness_file: str | None = None) -> Any:
+    from pathlib import Path
+
     from application.tracking import CaseTracking
-    from infrastructure.integrity import CheckpointStore, LogIntegrity, load_signing_key
+    from infrastructure.witness import FileWitness
+    from web.integrity import build_log
 
-    key = load_signing_key(os.environ.get(KEY_FILE_VARIABLE) or None, settings.data_dir,
-                           production=settings.is_production)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     tracking = CaseTracking(env=settings.event_store_env())
-    return LogIntegrity(tracking, CheckpointStore.beside(settings.database_url,
-                                                         settings.data_dir), key)
+    try:
+        log = build_log(tracking, settings)
+    except Exception:
+        tracking.close()
+        raise
+    if witness_file and log.witnesses is not None:
+        log.witnesses.file = FileWitness(Path(witness_file).parent, Path(witness_file))
+    return log
 
 
 def _close(log: Any) -> None:
@@ -51,7 +62,7 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     from infrastructure.integrity import IntegrityError
 
     try:
-        log = _open(settings)
+        log = _open(settings, args.witness)
     except IntegrityError as error:
         print(f"casetrack: {error}", file=sys.stderr)
         return 2
@@ -64,7 +75,8 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
     else:
         print(f"checked {report.events} events of {report.journeys} journeys up to position "
               f"{report.position}; {report.checkpoints} checkpoints anchor positions up to "
-              f"{report.anchored_position}")
+              f"{report.anchored_position}; {report.unanchored_events} events after it")
+        print(f"witness {report.witness}: {report.witnessed} checkpoints")
         shown = report.findings if args.all else report.findings[:1]
         for finding in shown:
             print(("first bad event: " if finding is report.findings[0] else "also: ")
@@ -90,10 +102,29 @@ def _checkpoint(settings: Settings, args: argparse.Namespace) -> int:
         print(f"casetrack: refusing to sign a checkpoint; first bad event: {error}",
               file=sys.stderr)
         return 1
+    except IntegrityError as error:
+        print(f"casetrack: {error}", file=sys.stderr)
+        return 1
     finally:
         _close(log)
-    print(json.dumps({"seq": checkpoint.seq, "position": checkpoint.position,
-                      "root": checkpoint.root, "created_at": checkpoint.created_at,
-                      "key_id": checkpoint.key_id, "previous": checkpoint.previous,
-                      "signature": checkpoint.signature}, indent=2))
+    print(json.dumps(checkpoint.record(), indent=2))
+    return 0
+
+
+def _proof(settings: Settings, args: argparse.Namespace) -> int:
+    from infrastructure.integrity import IntegrityError
+
+    try:
+        log = _open(settings)
+    except IntegrityError as error:
+        print(f"casetrack: {error}", file=sys.stderr)
+        return 2
+    try:
+        answer = log.inclusion_proof(args.position, args.checkpoint)
+    except IntegrityError as error:
+        print(f"casetrack: {error}", file=sys.stderr)
+        return 1
+    finally:
+        _close(log)
+    print(json.dumps({**answer, "public_key": log.public_key_hex}, indent=2))
     return 0

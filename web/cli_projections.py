@@ -53,6 +53,7 @@ def projections_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "run":
         runners = EmbeddedRunners(application_class=CaseTracking, event_store_env=env,
                                   database=database)
+        checkpointer = start_checkpointer(settings, thread=False)
         stopping = {"now": False}
 
         def stop(*_: Any) -> None:
@@ -64,9 +65,13 @@ def projections_command(settings: Settings, args: argparse.Namespace) -> int:
         try:
             while not stopping["now"] and not runners.errors():
                 time.sleep(0.5)
+                if checkpointer is not None:
+                    checkpointer.tick()
         finally:
             errors = runners.errors()
             runners.close()
+            if checkpointer is not None:
+                close_checkpointer(checkpointer)
         for name, error in errors.items():
             print(f"projection {name} failed: {type(error).__name__}: {error}")
         return 1 if errors else 0
@@ -91,6 +96,38 @@ def projections_command(settings: Settings, args: argparse.Namespace) -> int:
         return 0
     finally:
         engine.dispose()
+
+
+def start_checkpointer(settings: Settings, *, thread: bool) -> Any:
+    """Return the automatic checkpointer (ticking in a thread if ``thread``), or None when
+    it is turned off or cannot have its key (said on stderr, once)."""
+    import sys
+
+    from application.tracking import CaseTracking
+    from infrastructure.checkpointing import AutoCheckpointer
+    from infrastructure.integrity import IntegrityError
+    from web.integrity import build_log
+
+    if not settings.checkpoint_events and not settings.checkpoint_minutes:
+        return None
+    tracking = CaseTracking(env=settings.event_store_env())
+    try:
+        log = build_log(tracking, settings)
+    except IntegrityError as error:
+        tracking.close()
+        print(f"casetrack: automatic checkpoints are off: {error}", file=sys.stderr)
+        return None
+    checkpointer = AutoCheckpointer(log, every_events=settings.checkpoint_events,
+                                    every_seconds=settings.checkpoint_minutes * 60)
+    if thread:
+        checkpointer.start()
+    return checkpointer
+
+
+def close_checkpointer(checkpointer: Any) -> None:
+    checkpointer.close()
+    checkpointer.log.store.close()
+    checkpointer.log.application.close()
 
 
 def db_command(settings: Settings, args: argparse.Namespace) -> int:

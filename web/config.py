@@ -16,6 +16,20 @@
   (default 30, at most 60).
 - ``CASETRACK_CORS_ORIGINS``: comma-separated origins allowed to call the API from a
   browser; CORS is off when unset.
+- ``CASETRACK_SIGNING_KEY_FILE``: the Ed25519 key that signs checkpoints (PEM); required
+  in production, and outside the data directory.
+- ``CASETRACK_WITNESS_DIR``: the directory of the append-only witness file of checkpoints
+  (default ``<data dir>/witness``); ``CASETRACK_WITNESS_COMMAND`` /
+  ``CASETRACK_WITNESS_URL``: also publish each checkpoint to a command's stdin / a URL.
+- ``CASETRACK_CHECKPOINT_EVENTS`` / ``CASETRACK_CHECKPOINT_MINUTES``: a checkpoint is made
+  automatically after this many events or minutes, whichever first (default 1000 / 5;
+  0 turns that trigger off).
+- ``CASETRACK_READY_MAX_LAG``: ``/readyz`` answers 503 when a projection is more than this
+  many events behind the log (default 1000).
+- ``CASETRACK_DB_POOL_SIZE`` / ``CASETRACK_DB_MAX_OVERFLOW``: PostgreSQL connections kept /
+  added under load, per pool (default 4 / 4); ``CASETRACK_DB_POOL_TIMEOUT``: seconds a
+  request waits for a connection before a 503 (default 5); ``CASETRACK_DB_CONNECT_TIMEOUT``:
+  seconds to wait for the database to answer a connection (default 5).
 """
 
 from __future__ import annotations
@@ -65,6 +79,21 @@ class Settings:
     token_audience: str = DEFAULT_AUDIENCE
     token_leeway: int = 30
     cors_origins: tuple[str, ...] = ()
+    signing_key_file: str | None = None
+    witness_dir: Path | None = None
+    witness_command: str | None = None
+    witness_url: str | None = None
+    checkpoint_events: int = 1000
+    checkpoint_minutes: int = 5
+    ready_max_lag: int = 1000
+    db_pool_size: int = 4
+    db_max_overflow: int = 4
+    db_pool_timeout: int = 5
+    db_connect_timeout: int = 5
+
+    @property
+    def witness_directory(self) -> Path:
+        return self.witness_dir if self.witness_dir is not None else self.data_dir / "witness"
 
     @property
     def is_production(self) -> bool:
@@ -75,7 +104,13 @@ class Settings:
         return "postgresql" if self.database_url else "sqlite"
 
     def event_store_env(self) -> dict[str, str]:
-        return event_store_env(self.database_url, self.data_dir)
+        env = event_store_env(self.database_url, self.data_dir)
+        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+            env.update(POSTGRES_POOL_SIZE=str(self.db_pool_size),
+                       POSTGRES_MAX_OVERFLOW=str(self.db_max_overflow),
+                       # eventsourcing waits this long for a pooled connection.
+                       POSTGRES_CONNECT_TIMEOUT=str(self.db_pool_timeout))
+        return env
 
     def access_log_env(self) -> dict[str, str]:
         """Return the access log's store: a file beside SQLite's, or its own table."""
@@ -121,7 +156,43 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         host=environ.get("CASETRACK_HOST", "127.0.0.1"), port=int(port_text),
         log_format=log_format, max_body_bytes=int(max_body),
         **_token_settings(environ, env), cors_origins=_cors_origins(environ),
+        **_integrity_settings(environ), **_operations_settings(environ),
     )
+
+
+def _number(environ: Mapping[str, str], name: str, default: int, low: int, high: int
+            ) -> int:
+    """Return the whole-number setting ``name``, within ``low``..``high``."""
+    text = environ.get(name, "").strip() or str(default)
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {text!r}")
+    return int(text)
+
+
+def _integrity_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    witness_dir = environ.get("CASETRACK_WITNESS_DIR", "").strip()
+    witness_url = environ.get("CASETRACK_WITNESS_URL", "").strip() or None
+    if witness_url and urlsplit(witness_url).scheme not in ("https", "http"):
+        raise ConfigError(f"CASETRACK_WITNESS_URL must be an http(s) URL, got {witness_url!r}")
+    return {
+        "signing_key_file": environ.get("CASETRACK_SIGNING_KEY_FILE", "").strip() or None,
+        "witness_dir": Path(witness_dir).expanduser() if witness_dir else None,
+        "witness_command": environ.get("CASETRACK_WITNESS_COMMAND", "").strip() or None,
+        "witness_url": witness_url,
+        "checkpoint_events": _number(environ, "CASETRACK_CHECKPOINT_EVENTS", 1000, 0,
+                                     10_000_000),
+        "checkpoint_minutes": _number(environ, "CASETRACK_CHECKPOINT_MINUTES", 5, 0, 24 * 60),
+    }
+
+
+def _operations_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "ready_max_lag": _number(environ, "CASETRACK_READY_MAX_LAG", 1000, 0, 10**9),
+        "db_pool_size": _number(environ, "CASETRACK_DB_POOL_SIZE", 4, 1, 100),
+        "db_max_overflow": _number(environ, "CASETRACK_DB_MAX_OVERFLOW", 4, 0, 100),
+        "db_pool_timeout": _number(environ, "CASETRACK_DB_POOL_TIMEOUT", 5, 1, 120),
+        "db_connect_timeout": _number(environ, "CASETRACK_DB_CONNECT_TIMEOUT", 5, 1, 120),
+    }
 
 
 def _token_settings(environ: Mapping[str, str], env: str) -> dict[str, Any]:

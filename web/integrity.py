@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 from uuid import UUID
@@ -20,12 +19,11 @@ from infrastructure.integrity import (
     SigningKeyMissingError,
     load_signing_key,
 )
+from infrastructure.witness import Witnesses
 from web.config import Settings
 from web.openapi import problems
 from web.problems import Problem
 from web.requests import current_actor
-
-KEY_FILE_VARIABLE = "CASETRACK_SIGNING_KEY_FILE"
 
 blp = Blueprint("integrity", __name__,
                 description="Tamper evidence: hash chains and signed checkpoints "
@@ -36,8 +34,11 @@ class CheckpointSchema(Schema):
     seq = fields.Integer(required=True)
     position = fields.Integer(required=True, metadata={
         "description": "the log position the checkpoint anchors, inclusive"})
+    tree_size = fields.Integer(required=True, metadata={
+        "description": "the number of log entries the checkpoint's Merkle tree covers"})
     root = fields.String(required=True, metadata={
-        "description": "running SHA-256 over (position, originator_id, version, digest)"})
+        "description": "RFC 9162 Merkle tree head (SHA-256, hex) over the log entries "
+                       "(position, originator_id, version, digest)"})
     created_at = fields.String(required=True)
     key_id = fields.String(required=True)
     previous = fields.String(required=True, metadata={
@@ -70,15 +71,25 @@ class JourneyIntegritySchema(Schema):
     checkpoint_signature_valid = fields.Boolean(allow_none=True)
 
 
+def build_log(application: Any, settings: Settings) -> LogIntegrity:
+    """Return the log's integrity checks: the signing key, the checkpoint store beside
+    the events, and the witnesses (``IntegrityError`` if the key cannot be had)."""
+    key = load_signing_key(settings.signing_key_file, settings.data_dir,
+                           production=settings.is_production)
+    witnesses = Witnesses.configured(settings.witness_directory, settings.witness_command,
+                                     settings.witness_url)
+    return LogIntegrity(application, CheckpointStore.beside(settings.database_url,
+                                                            settings.data_dir),
+                        key, witnesses)
+
+
 class _Lazy:
     """Build the integrity checks on first use: the key file and checkpoint tables are
     touched only when someone asks."""
 
-    def __init__(self, tracking: CaseTracking, settings: Settings, key_file: str | None
-                 ) -> None:
+    def __init__(self, tracking: CaseTracking, settings: Settings) -> None:
         self._tracking = tracking
         self._settings = settings
-        self._key_file = key_file
         self._lock = threading.Lock()
         self._log: LogIntegrity | None = None
 
@@ -86,14 +97,10 @@ class _Lazy:
         with self._lock:
             if self._log is None:
                 try:
-                    key = load_signing_key(self._key_file, self._settings.data_dir,
-                                           production=self._settings.is_production)
+                    self._log = build_log(self._tracking, self._settings)
                 except SigningKeyMissingError as error:
                     raise Problem(503, "integrity-not-configured", "Service Unavailable",
                                   str(error)) from None
-                store = CheckpointStore.beside(self._settings.database_url,
-                                               self._settings.data_dir)
-                self._log = LogIntegrity(self._tracking, store, key)
             return self._log
 
     def close(self) -> None:
@@ -104,7 +111,7 @@ class _Lazy:
 def init_app(app: Flask, settings: Settings) -> None:
     """Make the integrity checks available to the views; close them with the application."""
     tracking: CaseTracking = app.extensions["casetrack"]
-    lazy = _Lazy(tracking, settings, os.environ.get(KEY_FILE_VARIABLE) or None)
+    lazy = _Lazy(tracking, settings)
     app.extensions["casetrack.integrity"] = lazy
     close_tracking = tracking.close
 

@@ -33,6 +33,7 @@ from infrastructure.integrity import (
     load_signing_key,
 )
 from infrastructure.persistence import event_store_env
+from infrastructure.witness import Witnesses
 
 MANAGER = Actor("user-1", "manager", "LA-901")
 TODAY = date(2025, 6, 30)
@@ -101,7 +102,8 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     env = event_store_env(url, tmp_path)
     tracking = CaseTracking(env=env, today=lambda: TODAY)
     log = LogIntegrity(tracking, CheckpointStore.beside(url, tmp_path),
-                       load_signing_key(None, tmp_path, production=False))
+                       load_signing_key(None, tmp_path, production=False),
+                       Witnesses.configured(tmp_path / "witness"))
     children = [tracking.register_child(authority="LA-901", date_of_birth=date(2015, 3, 2),
                                         actor=MANAGER, occurred_on=date(2024, 1, 2)).child_id
                 for _ in range(3)]
