@@ -14,6 +14,8 @@
   tokens must carry (required with a JWKS; default ``casetrack`` / ``casetrack-api``).
 - ``CASETRACK_TOKEN_LEEWAY``: clock skew allowed on ``exp``/``nbf``/``iat``, in seconds
   (default 30, at most 60).
+- ``CASETRACK_SEN2_LA_NUMBERS``: ``authority=NNN`` pairs, each authority's DfE
+  three-digit LA number for the SEN2 return (``sen2_la_numbers``).
 - ``CASETRACK_CORS_ORIGINS``: comma-separated origins allowed to call the API from a
   browser; CORS is off when unset.
 - ``CASETRACK_SIGNING_KEY_FILE``: the Ed25519 key that signs checkpoints (PEM); required
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import stat
 import sys
@@ -332,3 +335,23 @@ def _decode_master_key(text: str) -> bytes:
                           "digits (python -c 'import secrets, base64; "
                           "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')")
     return key
+
+
+def sen2_la_numbers(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return each authority's DfE three-digit LA number from ``CASETRACK_SEN2_LA_NUMBERS``.
+
+    The value lists ``authority=number`` pairs separated by commas, e.g.
+    ``LA-901=901,LA-877=877``. The SEN2 return's LEA (and TransferLA) items are these
+    numbers; without one for the authority the return is refused.
+    """
+    environ = os.environ if environ is None else environ
+    numbers: dict[str, str] = {}
+    for pair in environ.get("CASETRACK_SEN2_LA_NUMBERS", "").split(","):
+        if not pair.strip():
+            continue
+        authority, _, number = pair.partition("=")
+        if not authority.strip() or not re.fullmatch(r"[0-9]{3}", number.strip()):
+            raise ConfigError("CASETRACK_SEN2_LA_NUMBERS must list authority=NNN pairs "
+                              f"(DfE three-digit numbers), got {pair.strip()!r}")
+        numbers[authority.strip()] = number.strip()
+    return numbers

@@ -58,6 +58,12 @@ def spec_operations(app: Flask) -> set[str]:
             for method in ops if method in ("get", "post", "put", "patch", "delete")}
 
 
+@pytest.fixture(autouse=True)
+def sen2_la_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The DfE numbers SEN2 needs for each authority (else the export refuses: 409)."""
+    monkeypatch.setenv("CASETRACK_SEN2_LA_NUMBERS", f"{OWN}=901,{OTHER}=902")
+
+
 @pytest.fixture
 def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
     """The app on a PostgreSQL database of its own, its read models migrated."""
@@ -178,6 +184,8 @@ RECIPES: dict[str, Recipe] = {
         f"/inspections/{t.inspection_id}", headers=h),
     "GET /exports/sen2": lambda c, t, h: c.get(
         f"/exports/sen2?year=2025&authority={t.authority}", headers=h),
+    "GET /exports/sen2/checks": lambda c, t, h: c.get(
+        f"/exports/sen2/checks?year=2025&authority={t.authority}", headers=h),
     "GET /reports/area": lambda c, t, h: c.get(
         f"/reports/area?authority={t.authority}&year=2024", headers=h),
     "GET /reports/{question}": lambda c, t, h: c.get(

@@ -1,5 +1,6 @@
 """SEN2 over HTTP and on the command line: the same return as the application computes,
-XML or JSON, and ``--diff`` against a file submitted earlier."""
+XML (valid against the year's generated schema) or JSON; the pre-submission checks;
+``--diff`` against a file submitted earlier; the refusal without a DfE LA number."""
 
 from __future__ import annotations
 
@@ -9,70 +10,115 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import xmlschema
 from flask import Flask
 from flask.testing import FlaskClient
 
-from application.sen2 import from_xml, sen2_return
+from application.sen2 import Sen2Policy, from_xml, sen2_return, spec_for, xsd
 from domain.actors import Actor
 from tests.conftest import TEST_SECRET
-from tests.integration.sen2_cohort import AUTHORITY, YEAR, build, tracking
+from tests.integration.sen2_cohort import (
+    AUTHORITY,
+    LA_NUMBERS,
+    YEAR,
+    build,
+    give_identifiers,
+    tracking,
+)
 from web.cli import main
 
 Auth = Callable[..., dict[str, str]]
+NUMBERS = ",".join(f"{k}={v}" for k, v in LA_NUMBERS.items())
 
 
 def test_the_endpoint_answers_json_and_xml_to_the_authoritys_managers(
-        app: Flask, client: FlaskClient, auth: Auth) -> None:
+        app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
     cohort = build(app.extensions["casetrack"])
+    give_identifiers(app.extensions["casetrack.vault"], cohort)
     path = f"/exports/sen2?year={YEAR}&authority={AUTHORITY}"
+    refused = client.get(path, headers=auth(role="manager"))
+    assert refused.status_code == 409 and refused.json["code"] == "sen2-la-number-required"
+    monkeypatch.setenv("CASETRACK_SEN2_LA_NUMBERS", NUMBERS)
     answer = client.get(path, headers=auth(role="manager"))
     assert answer.status_code == 200, answer.json
     refs = {p["ref"] for p in answer.json["persons"]}
     assert str(cohort["on_time"].child_id) in refs
     assert str(cohort["elsewhere"].child_id) not in refs
-    assert answer.json["header"]["ReferenceDate"] == "2025-01-16"
+    assert answer.json["header"]["Source"]["LEA"] == "901"
     xml = client.get(path + "&format=xml", headers=auth(role="manager"))
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
-    assert {p["ref"] for p in from_xml(xml.data)["persons"]} == refs
+    xmlschema.XMLSchema(xsd(spec_for(YEAR)).decode()).validate(xml.data.decode())
+    assert len(from_xml(xml.data)["persons"]) == len(refs)
     assert client.get(path, headers=auth()).status_code == 403
     assert client.get(path, headers=auth(role="manager", org="LA-877")).status_code == 403
     assert client.get(f"/exports/sen2?authority={AUTHORITY}",
                       headers=auth(role="manager")).status_code == 422
+    assert client.get(f"/exports/sen2?year=2019&authority={AUTHORITY}",
+                      headers=auth(role="manager")).status_code == 422
 
 
-def test_the_command_writes_the_return_and_diffs_a_submitted_file(
+def test_the_checks_endpoint_answers_findings_per_child_item_and_rule(
+        app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASETRACK_SEN2_LA_NUMBERS", NUMBERS)
+    cohort = build(app.extensions["casetrack"])  # no identifiers in the vault
+    path = f"/exports/sen2/checks?year={YEAR}&authority={AUTHORITY}"
+    answer = client.get(path, headers=auth(role="manager"))
+    assert answer.status_code == 200, answer.json
+    on_time = str(cohort["on_time"].child_id)
+    found = {(f["child"], f["item"], f["rule"], f["severity"]) for f in answer.json["findings"]}
+    # Without names the return cannot be submitted: Surname and Forename are required.
+    assert (on_time, "Surname", "required-item", "error") in found
+    assert answer.json["errors"] == sum(f["severity"] == "error"
+                                        for f in answer.json["findings"]) > 0
+    assert client.get(path, headers=auth()).status_code == 403
+
+
+def test_the_command_writes_checks_and_diffs_the_return(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("CASETRACK_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CASETRACK_SECRET_KEY", TEST_SECRET)
     monkeypatch.delenv("CASETRACK_DATABASE_URL", raising=False)
     from web.config import load_settings
+    from web.personal_data import vault_for
 
-    app = tracking(load_settings().event_store_env())
+    settings = load_settings()
+    app = tracking(settings.event_store_env())
     cohort = build(app)
-    expected = sen2_return(app, year=YEAR, authority=AUTHORITY)
+    vault = vault_for(settings)
+    give_identifiers(vault, cohort)
+    vault.close()
     out = tmp_path / "sen2.xml"
-    assert main(["export", "sen2", "--year", str(YEAR), "--authority", AUTHORITY,
-                 "--out", str(out)]) == 0
-    written = from_xml(out.read_bytes())
-    assert {p["ref"] for p in written["persons"]} == {p["ref"] for p in expected.persons}
+    args = ["export", "sen2", "--year", str(YEAR), "--authority", AUTHORITY]
+    assert main([*args, "--out", str(out)]) == 2  # no DfE number configured
+    assert "CASETRACK_SEN2_LA_NUMBERS" in capsys.readouterr().err
+    monkeypatch.setenv("CASETRACK_SEN2_LA_NUMBERS", NUMBERS)
+    expected = sen2_return(app, year=YEAR, authority=AUTHORITY,
+                           policy=Sen2Policy(la_numbers=LA_NUMBERS))
+    assert main([*args, "--out", str(out)]) == 0
+    assert len(from_xml(out.read_bytes())["persons"]) == len(expected.persons)
+    schema = tmp_path / "sen2.xsd"
+    assert main(["export", "sen2", "--year", str(YEAR), "--xsd", "--out", str(schema)]) == 0
+    xmlschema.XMLSchema(str(schema)).validate(str(out))
+    # The identifiers are there: the checks find no error (exit 0).
+    capsys.readouterr()
+    assert main([*args, "--check"]) == 0
+    assert "0 errors" in capsys.readouterr().err
     # Two authorities in the store: the command asks which.
     assert main(["export", "sen2", "--year", str(YEAR)]) == 2
     # Nothing changed: no differences.
     capsys.readouterr()
-    assert main(["export", "sen2", "--year", str(YEAR), "--authority", AUTHORITY,
-                 "--diff", str(out)]) == 0
+    assert main([*args, "--diff", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["differences"] == []
-    # After submission the withdrawal is corrected: it happened on 23, not 30, September.
-    withdrawn = cohort["withdrawn"]
-    app.record_event(withdrawn.child_id, "EntryCorrected", {
-        "target_version": 3, "changes": {"occurred_on": date(2024, 9, 23)},
-        "reason": "The withdrawal letter was dated 23 September"},
+    # After submission the refusal is corrected: notified on 12, not 15, April.
+    refused = cohort["refused"]
+    app.record_event(refused.child_id, "EntryCorrected", {
+        "target_version": 3, "changes": {"occurred_on": date(2024, 4, 12)},
+        "reason": "The decision letter was dated 12 April"},
         actor=Actor("m", "manager", AUTHORITY), occurred_on=date(2025, 1, 20))
     app.close()
-    assert main(["export", "sen2", "--year", str(YEAR), "--authority", AUTHORITY,
-                 "--diff", str(out)]) == 1
+    assert main([*args, "--diff", str(out)]) == 1
     differences = json.loads(capsys.readouterr().out)["differences"]
-    assert differences == [{"child": str(withdrawn.child_id),
-                            "item": "Requests[ReceivedDate=2024-09-09].RequestOutcomeDate",
-                            "submitted": "2024-09-30", "now": "2024-09-23"}]
+    assert [(d["child"], d["item"], d["submitted"], d["now"]) for d in differences] == [
+        (str(refused.child_id), "Requests[ReceivedDate=2024-03-04].RequestOutcomeDate",
+         "2024-04-15", "2024-04-12")]

@@ -185,3 +185,25 @@ def build(app: CaseTracking) -> Cohort:
                            authority="LA-877", requester_role="Parent", request_source="1")
     assert request_other
     return Cohort(children)
+
+
+LA_NUMBERS = {AUTHORITY: "901", "LA-877": "877"}
+SURNAMES = {"on_time": "Ashdown", "late_exception": "Birchley", "refused": "Copse",
+            "withdrawn": "Dunmore", "undecided": "Elmstead", "old_plan": "Fallow",
+            "elsewhere": "Gorse"}
+
+
+def synthetic_upn(number: int) -> str:
+    """A made-up UPN with a valid check letter (LA 901, establishment 0000, serial)."""
+    from domain.personal_data import upn_check_letter
+
+    body = f"90100002{number:03d}"[:11] + "0"
+    return upn_check_letter(body) + body
+
+
+def give_identifiers(vault: Any, cohort: Cohort) -> None:
+    """Put made-up names, postcodes and UPNs in the vault for every cohort child."""
+    for number, (label, child) in enumerate(sorted(cohort.children.items()), start=1):
+        vault.create(child.child_id, {
+            "family_name": SURNAMES[label], "given_name": "Sam",
+            "postcode": "ZZ9 9ZZ", "upn": synthetic_upn(number)})
