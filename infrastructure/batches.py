@@ -1,0 +1,303 @@
+"""The base of every read-model projection: batches folded into journeys, rows in bulk.
+
+A batch's journeys are folded from the batch's own events where it holds them from
+version 1, else from a journey folded in a recent batch, else from the store's events of
+every such journey read in one query (``JourneyStore.events_before``); the repository's
+one-at-a-time load is the last resort. Rows are written in bulk.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any, ClassVar
+from uuid import UUID
+
+import structlog
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Notification,
+    StoredEvent,
+    Tracking,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.projection import Projection
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from sqlalchemy import (
+    Connection,
+    delete,
+)
+
+from domain.events import JourneyEvent
+from domain.journey import ChildJourney
+from infrastructure.readmodels import (
+    Base,
+    ProjectionTracking,
+)
+from infrastructure.tracking import ReadModelView, among, insert_rows
+
+logger = structlog.get_logger()
+
+# Journeys folded in recent batches, kept to fold the next batch's events onto.
+RECENT_JOURNEYS = 500
+# Ids per IN (...) list.
+IN_CHUNK = 500
+
+
+# The projections.
+
+JourneyLoader = Callable[[UUID, int], ChildJourney]
+Item = tuple[Any, Tracking]
+
+
+class ReadModelProjection(Projection[ReadModelView]):
+    """A projection whose batches commit with their tracking record, skipping repeats.
+
+    ``journeys(child_id, version)`` gives a projection the journey at a version. Set it
+    to a loader (a ``JourneyStore``, or any such callable); during a batch it answers
+    from journeys folded from the batch's events (see ``_fold_batch``), and calls the
+    loader only for a journey it could not fold.
+    """
+
+    tables: ClassVar[tuple[type[Base], ...]] = ()
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
+        self._loader: JourneyLoader | None = None
+        self._batch: Sequence[tuple[JourneyEvent, Tracking]] = ()
+        self._folded: dict[UUID, ChildJourney] | None = None
+        self._recent: OrderedDict[UUID, ChildJourney] = OrderedDict()
+        self.today: Callable[[], date] = date.today
+
+    @property
+    def journeys(self) -> JourneyLoader | None:
+        """Return the journey at a version: folded from this batch where it can be."""
+        return None if self._loader is None else self._journey
+
+    @journeys.setter
+    def journeys(self, loader: JourneyLoader | None) -> None:
+        self._loader = loader
+        self._recent.clear()
+
+    def _journey(self, child_id: UUID, version: int) -> ChildJourney:
+        if self._folded is None:
+            self._folded = self._fold_batch(self._batch)
+        journey = self._folded.get(child_id)
+        if journey is not None and journey.version == version:
+            return journey
+        assert self._loader is not None
+        return self._loader(child_id, version)
+
+    def _fold_batch(self, items: Sequence[tuple[JourneyEvent, Tracking]]
+                    ) -> dict[UUID, ChildJourney]:
+        """Fold every journey the batch touches up to its last event in the batch.
+
+        From the batch alone when it starts at version 1; onto the journey folded in a
+        recent batch when that ends just before; else onto the journey's earlier events
+        read from the store in one query for all such journeys (when the loader can).
+        """
+        events: dict[UUID, list[JourneyEvent]] = {}
+        for event, _ in items:
+            events.setdefault(event.originator_id, []).append(event)
+        folded: dict[UUID, ChildJourney] = {}
+        wanted: dict[UUID, int] = {}
+        for child_id, batch in events.items():
+            first, last = batch[0].originator_version, batch[-1].originator_version
+            recent = self._recent.pop(child_id, None)
+            if first == 1:
+                folded[child_id] = _fold(None, batch)
+            elif recent is not None and recent.version == first - 1:
+                folded[child_id] = _fold(recent, batch)
+            elif recent is not None and recent.version == last:
+                folded[child_id] = recent  # folded already (a batch that did not commit)
+            else:
+                wanted[child_id] = first
+        events_before = getattr(self._loader, "events_before", None)
+        if wanted and events_before is not None:
+            stored = events_before(wanted)
+            for child_id, first in wanted.items():
+                earlier = stored.get(child_id, [])
+                if len(earlier) == first - 1:
+                    folded[child_id] = _fold(None, [*earlier, *events[child_id]])
+        for child_id, journey in folded.items():
+            self._recent[child_id] = journey
+        while len(self._recent) > RECENT_JOURNEYS:
+            self._recent.popitem(last=False)
+        return folded
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        """Project one event and track it (a batch of one)."""
+        self.process_batch([(domain_event, tracking)])
+
+    def process_batch(self, items: Sequence[Item]) -> int:
+        """Project events in log order and track the last; return how many were new."""
+        if not items:
+            return 0
+        with self.view.transaction() as conn:
+            application_name = items[-1][1].application_name
+            done = self.view.tracked(conn, application_name)
+            fresh = [(e, t) for e, t in items if done is None or t.notification_id > done]
+            if not fresh:
+                return 0
+            journey_items = [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)]
+            self._batch, self._folded = journey_items, None
+            try:
+                self.apply(conn, journey_items)
+            finally:
+                self._batch, self._folded = (), None
+            self.view.track(conn, fresh[-1][1])
+        return len(fresh)
+
+    def apply(self, conn: Connection, items: Sequence[tuple[JourneyEvent, Tracking]]) -> None:
+        raise NotImplementedError
+
+    def replace_children(self, conn: Connection,
+                         items: Sequence[tuple[JourneyEvent, Tracking]]) -> None:
+        """Fold each child the batch touched once (at its last version in the batch) and
+        replace that child's rows in every table with ``child_rows``: one DELETE per table
+        and chunk of children, then the new rows in one COPY per table on PostgreSQL
+        (executemany elsewhere), all in the batch's transaction."""
+        latest: dict[UUID, tuple[int, int]] = {}
+        for event, tracking in items:
+            latest[event.originator_id] = (event.originator_version, tracking.notification_id)
+        journeys = self.journeys
+        assert journeys is not None, "the runner gives the projection its journeys"
+        if not latest:
+            return
+        today = self.today()
+        rows: dict[type[Base], list[dict[str, Any]]] = {table: [] for table in self.tables}
+        for child_id, (version, position) in latest.items():
+            for table, table_rows in self.child_rows(
+                    journeys(child_id, version), position, today).items():
+                rows[table].extend(table_rows)
+        keys = [str(child_id) for child_id in latest]
+        for start in range(0, len(keys), IN_CHUNK):
+            chunk = keys[start:start + IN_CHUNK]
+            for table in self.tables:
+                conn.execute(delete(table).where(among(
+                    conn, table.child_id, chunk)))  # type: ignore[attr-defined]
+        for table in self.tables:
+            insert_rows(conn, table, rows[table])
+
+    def child_rows(self, journey: ChildJourney, position: int, today: date
+                   ) -> Mapping[type[Base], list[dict[str, Any]]]:
+        """One child's rows by table, for ``replace_children``."""
+        raise NotImplementedError
+
+    def clear(self, conn: Connection) -> None:
+        """Delete every row of this projection and its tracking record (TRUNCATE on
+        PostgreSQL: a rebuild of a million rows should not begin with a million deletes)."""
+        for table in self.tables:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("TRUNCATE TABLE " + conn.dialect.identifier_preparer
+                                     .format_table(table.__table__))  # type: ignore[arg-type]
+            else:
+                conn.execute(delete(table))
+        conn.execute(delete(ProjectionTracking).where(
+            ProjectionTracking.projection == self.view.projection))
+
+
+# Loading journeys for projections.
+
+
+def _fold(journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> ChildJourney:
+    """Apply ``events`` (the next versions, in order) to ``journey`` (None: from scratch)."""
+    aggregate: Any = journey
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    assert isinstance(aggregate, ChildJourney)
+    return aggregate
+
+
+class JourneyStore:
+    """A projection's journey loader: one journey at a version, or many journeys' events.
+
+    Calling it loads one journey from the repository (snapshot and events: two round
+    trips); ``events_before`` reads the stored events of many journeys in one query per
+    ``IN_CHUNK`` journeys, for ``ReadModelProjection._fold_batch``.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, child_id: UUID, version: int) -> ChildJourney:
+        return self.app.repository.get(child_id, version=version)  # type: ignore[no-any-return]
+
+    def events_before(self, wanted: Mapping[UUID, int]) -> dict[UUID, list[JourneyEvent]]:
+        """Return each journey's events with versions below ``wanted[journey]``, in order."""
+        found: dict[UUID, list[JourneyEvent]] = {}
+        ids = list(wanted)
+        for start in range(0, len(ids), IN_CHUNK):
+            for stored in stored_events(self.app.recorder, ids[start:start + IN_CHUNK],
+                                        below=max(wanted.values())):
+                child_id = stored.originator_id
+                assert isinstance(child_id, UUID)
+                if stored.originator_version < wanted[child_id]:
+                    found.setdefault(child_id, []).append(
+                        self.app.mapper.to_domain_event(stored))
+        return found
+
+
+def stored_events(recorder: ApplicationRecorder, child_ids: Sequence[UUID], *, below: int
+                  ) -> list[StoredEvent]:
+    """Return the stored events of ``child_ids`` with versions below ``below``, in one query
+    (ordered by journey and version)."""
+    if not child_ids:
+        return []
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        marks = ",".join("?" * len(child_ids))
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
+                      f"FROM {recorder.events_table_name} WHERE originator_id IN ({marks}) "
+                      "AND originator_version<? ORDER BY originator_id, originator_version",
+                      (*(i.hex for i in child_ids), below))
+            return [StoredEvent(originator_id=UUID(r["originator_id"]),
+                                originator_version=r["originator_version"],
+                                topic=r["topic"], state=r["state"]) for r in c.fetchall()]
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT originator_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id = ANY(%s) AND originator_version < %s "
+            "ORDER BY originator_id, originator_version").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(statement, (list(child_ids), below))
+            return [StoredEvent(originator_id=r["originator_id"],
+                                originator_version=r["originator_version"],
+                                topic=r["topic"], state=bytes(r["state"]))
+                    for r in c.fetchall()]
+    raise TypeError(f"cannot read events from {type(recorder).__name__}")
+
+
+# Reading one journey's stored events with their log positions.
+
+
+def journey_notifications(recorder: ApplicationRecorder, child_id: UUID, *,
+                          after_version: int, limit: int) -> list[Notification]:
+    """Return a journey's stored events after ``after_version`` with their positions."""
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT rowid, * FROM {recorder.events_table_name} "  # noqa: S608
+                      "WHERE originator_id=? AND originator_version>? "
+                      "ORDER BY originator_version LIMIT ?",
+                      (child_id.hex, after_version, limit))
+            return [Notification(id=r["rowid"], originator_id=child_id,
+                                 originator_version=r["originator_version"],
+                                 topic=r["topic"], state=r["state"]) for r in c.fetchall()]
+    if isinstance(recorder, PostgresApplicationRecorder):
+        from psycopg.sql import SQL, Identifier
+
+        statement = SQL(
+            "SELECT notification_id, originator_version, topic, state FROM {}.{} "
+            "WHERE originator_id=%s AND originator_version>%s "
+            "ORDER BY originator_version LIMIT %s").format(
+            Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute(statement, (child_id, after_version, limit))
+            return [Notification(id=r["notification_id"], originator_id=child_id,
+                                 originator_version=r["originator_version"], topic=r["topic"],
+                                 state=bytes(r["state"])) for r in c.fetchall()]
+    raise TypeError(f"cannot read positions from {type(recorder).__name__}")
