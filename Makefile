@@ -29,9 +29,13 @@ run: $(BASE_STAMP)
 
 # PostgreSQL tests use CASETRACK_TEST_POSTGRES_URL (default: the local server); each run
 # makes its own database. Under CI=true a PostgreSQL that does not answer fails the run.
+# The suite runs in TEST_WORKERS processes (pytest-xdist; `make test TEST_WORKERS=0` runs
+# it in one): each worker makes its own PostgreSQL database and temporary directories,
+# and worksteal moves queued tests off a worker stuck behind a long one.
+TEST_WORKERS ?= auto
 test: $(DEV_STAMP)
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
-		$(BIN)/python -m pytest
+		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 bench: $(DEV_STAMP)
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
