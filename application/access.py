@@ -100,15 +100,31 @@ def _check_sampled(actor: Actor, authority: str, child_id: UUID | None,
                              "inspection sample")
 
 
-def check_may_open_inspection(actor: Actor, authority: str) -> None:
-    """Allow a manager of the authority, or an inspector, to open an inspection of it."""
+def check_may_open_inspection(actor: Actor, authority: str, inspectorate: str | None,
+                              recognised: frozenset[str]) -> None:
+    """Allow an inspector of a recognised inspectorate, or a manager of the authority
+    naming one, to open an inspection of it (``recognised``: CASETRACK_INSPECTORATES)."""
     if actor.role == "inspector":
+        if actor.organisation not in recognised:
+            raise ForbiddenError(f"organisation {actor.organisation!r} is not an inspectorate "
+                                 "this deployment recognises")
         return
     if actor.role == "manager":
         if actor.organisation != authority:
             raise ForbiddenError("managers open inspections of their own authority only")
         return
     raise ForbiddenError(f"role {actor.role!r} may not open inspections")
+
+
+def check_may_list_inspections(actor: Actor, authority: str) -> None:
+    """Allow the inspected authority's managers, auditors and inspectors (who see their
+    own inspectorate's only) to list an authority's inspections."""
+    if actor.role in ("auditor", "inspector"):
+        return
+    if actor.role == "manager" and actor.organisation == authority:
+        return
+    raise ForbiddenError("only the authority's managers, auditors and inspectors may list "
+                         "its inspections")
 
 
 def check_may_select(actor: Actor, authority: str, inspectorate: str) -> None:

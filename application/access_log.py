@@ -36,18 +36,37 @@ MAX_LIMIT = 500
 class AccessRecord(Aggregate):
     """One look at one child's record."""
 
-    @event("Recorded")
+    class Recorded(Aggregate.Created):
+        """A look: version 2 adds the inspection an inspector read under (issue 12)."""
+
+        child_id: UUID | None
+        kind: str
+        actor: Actor
+        purpose: str | None
+        request_id: str | None
+        route: str | None
+        inspection_id: UUID | None
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["inspection_id"] = None
+
+    @event(Recorded)
     def __init__(self, child_id: UUID | None, kind: str, actor: Actor, purpose: str | None,
-                 request_id: str | None, route: str | None) -> None:
+                 request_id: str | None, route: str | None,
+                 inspection_id: UUID | None = None) -> None:
         self.child_id = child_id
         self.kind = kind
         self.actor = actor
         self.purpose = purpose
         self.request_id = request_id
         self.route = route
+        self.inspection_id = inspection_id
 
 
-RECORDED_TOPIC = get_topic(AccessRecord.Recorded)  # type: ignore[attr-defined]
+RECORDED_TOPIC = get_topic(AccessRecord.Recorded)
 
 
 @dataclass(frozen=True)
@@ -93,13 +112,14 @@ class AccessLog(Application):
         register_domain_transcodings(transcoder)
 
     def record(self, child_id: UUID | None, *, kind: str, actor: Actor, purpose: str | None = None,
-               request_id: str | None = None, route: str | None = None) -> int:
+               request_id: str | None = None, route: str | None = None,
+               inspection_id: UUID | None = None) -> int:
         """Record one look durably; return its position in the access log."""
         if kind not in (*READ_KINDS, ACCESS_LOG_QUERY):
             raise ValueError(f"kind must be one of {', '.join(READ_KINDS)}")
         record = AccessRecord(child_id=child_id, kind=kind, actor=actor,
                               purpose=_clean_purpose(purpose), request_id=request_id,
-                              route=route)
+                              route=route, inspection_id=inspection_id)
         recordings = self.save(record)
         return recordings[-1].notification.id
 
@@ -200,7 +220,8 @@ def who_looked(log: AccessLog, *, actor: Actor, where: AccessFilter, purpose: st
 def _row(position: int, look: Any) -> dict[str, Any]:
     return {"position": position, "child_id": look.child_id, "kind": look.kind,
             "actor": look.actor.as_dict(), "purpose": look.purpose,
-            "request_id": look.request_id, "route": look.route, "at": look.timestamp}
+            "request_id": look.request_id, "route": look.route,
+            "inspection_id": look.inspection_id, "at": look.timestamp}
 
 
 def _matches(row: dict[str, Any], where: AccessFilter) -> bool:

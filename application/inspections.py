@@ -36,16 +36,21 @@ class InspectionNotFoundError(ApplicationError):
 def open_inspection(app: CaseTracking, *, actor: Actor, authority: str, starts_on: date,
                     ends_on: date, inspectorate: str | None = None,
                     theme: str | None = None) -> dict[str, Any]:
-    """Open an inspection of ``authority``; an inspector's own organisation inspects."""
-    access.check_may_open_inspection(actor, authority)
+    """Open an inspection of ``authority``; an inspector's own organisation inspects, and
+    only an inspectorate the deployment recognises (``app.inspectorates``) may."""
+    access.check_may_open_inspection(actor, authority, inspectorate, app.inspectorates)
     if actor.role == "inspector":
         inspectorate = actor.organisation
     if not inspectorate:
         raise InspectionError("inspectorate-required",
                               "name the inspectorate whose inspectors will read the sample")
+    if inspectorate not in app.inspectorates:
+        raise InspectionError("inspectorate-not-recognised",
+                              f"{inspectorate!r} is not an inspectorate this deployment "
+                              "recognises (CASETRACK_INSPECTORATES)")
     inspection = Inspection.open(authority=authority, inspectorate=inspectorate,
                                  starts_on=starts_on, ends_on=ends_on, theme=theme,
-                                 actor=actor)
+                                 actor=actor, today=app.today())
     index = _index(app, authority)
     index.add(inspection.id)
     try:
@@ -54,6 +59,16 @@ def open_inspection(app: CaseTracking, *, actor: Actor, authority: str, starts_o
         raise ConcurrentWriteError("another inspection of the authority was opened at the "
                                    "same moment; try again") from None
     return inspection_view(inspection, app.today())
+
+
+def list_inspections(app: CaseTracking, authority: str, *, actor: Actor) -> dict[str, Any]:
+    """Return the inspections of ``authority``, newest first (an inspector's own only)."""
+    access.check_may_list_inspections(actor, authority)
+    today = app.today()
+    found = [_inspection(app, i) for i in reversed(_index(app, authority).inspection_ids)]
+    return {"authority": authority, "items": [
+        inspection_view(i, today) for i in found
+        if actor.role != "inspector" or i.inspectorate == actor.organisation]}
 
 
 def select_children(app: CaseTracking, inspection_id: UUID, child_ids: Sequence[UUID], *,
@@ -86,18 +101,39 @@ class InspectionSamples:
         self._app = app
 
     def tracks(self, inspectorate: str, authority: str, child_id: UUID) -> bool:
-        today = self._app.today()
-        try:
-            index: AuthorityInspections = self._app.repository.get(
-                AuthorityInspections.create_id(authority))
-        except AggregateNotFoundError:
-            return False
-        for inspection_id in index.inspection_ids:
-            inspection: Inspection = self._app.repository.get(inspection_id)
-            if (inspection.inspectorate == inspectorate and inspection.is_active(today)
-                    and inspection.tracks(child_id)):
-                return True
-        return False
+        return active_inspection(self._app, inspectorate, authority, child_id) is not None
+
+
+def active_inspection(app: CaseTracking, inspectorate: str, authority: str,
+                      child_id: UUID | None = None) -> UUID | None:
+    """Return the id of a recognised ``inspectorate``'s inspection of ``authority`` active
+    today (sampling ``child_id`` when given), or None: what an inspector reads under."""
+    if inspectorate not in app.inspectorates:
+        return None
+    today = app.today()
+    try:
+        index: AuthorityInspections = app.repository.get(
+            AuthorityInspections.create_id(authority))
+    except AggregateNotFoundError:
+        return None
+    for inspection_id in reversed(index.inspection_ids):
+        inspection: Inspection = app.repository.get(inspection_id)
+        if (inspection.inspectorate == inspectorate and inspection.is_active(today)
+                and (child_id is None or inspection.tracks(child_id))):
+            return inspection.id
+    return None
+
+
+def inspection_of_read(app: CaseTracking, actor: Actor, child_id: UUID) -> UUID | None:
+    """Return the inspection an inspector reads a child's record under (for the access
+    log), or None for other readers."""
+    if actor.role != "inspector":
+        return None
+    try:
+        authority = _authority_of(app, child_id)
+    except ChildNotFoundError:
+        return None
+    return active_inspection(app, actor.organisation, authority, child_id)
 
 
 def inspection_view(inspection: Inspection, today: date) -> dict[str, Any]:

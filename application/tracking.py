@@ -5,7 +5,7 @@ Each command is load → one journey call → save, taking and returning plain d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -85,9 +85,12 @@ class CaseTracking(Application):
 
     def __init__(self, env: Mapping[str, str] | None = None, *,
                  today: Callable[[], date] = date.today,
-                 vault: PersonalDataVault | None = None) -> None:
+                 vault: PersonalDataVault | None = None,
+                 inspectorates: Iterable[str] = ()) -> None:
         super().__init__(env)
         self._today = today
+        # The inspectorates whose inspectors may open inspections (CASETRACK_INSPECTORATES).
+        self.inspectorates = frozenset(inspectorates)
         # The personal-data vault: free text is sealed with the child's key when set.
         self.vault = vault
 

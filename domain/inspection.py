@@ -45,7 +45,11 @@ class Window:
         return self.starts_on <= on <= self.ends_on
 
 
-def check_window(starts_on: date, ends_on: date) -> None:
+def check_window(starts_on: date, ends_on: date, today: date) -> None:
+    if ends_on < today:
+        raise InspectionError("inspection-window-past",
+                              f"ends_on {ends_on} is before today ({today}): an inspection "
+                              "is opened for a window still to come or running")
     if ends_on < starts_on:
         raise InspectionError("inspection-window-order", "ends_on is before starts_on")
     if (ends_on - starts_on).days > MAX_WINDOW_DAYS:
@@ -70,9 +74,9 @@ class Inspection(Aggregate):
 
     @classmethod
     def open(cls, *, authority: str, inspectorate: str, starts_on: date, ends_on: date,
-             theme: str | None, actor: Actor) -> Inspection:
+             theme: str | None, actor: Actor, today: date) -> Inspection:
         """Open an inspection of ``authority`` over a window of dates."""
-        check_window(starts_on, ends_on)
+        check_window(starts_on, ends_on, today)
         return cls(authority=authority, inspectorate=inspectorate, starts_on=starts_on,
                    ends_on=ends_on, theme=theme, actor=actor)
 

@@ -21,12 +21,12 @@ from domain.actors import Actor
 from domain.calendar import DEFAULT_COUNTING, Counting
 from domain.catalogue.common import check
 from domain.catalogue.registration import (
+    ACCESS_FIELD_CORRECTED,
     CORRECTION_EMPTY,
     CORRECTION_OF_CORRECTION,
     CORRECTION_TARGET,
     JOURNEY_CLOSED,
     NOT_AMENDABLE,
-    ACCESS_FIELD_CORRECTED,
     OCCURRED_BEFORE_BIRTH,
     OCCURRED_IN_FUTURE,
     REGISTRATION_RETRACTED,

@@ -49,6 +49,7 @@ looks_table = Table(
     Column("purpose", Text, nullable=True),
     Column("request_id", Text, nullable=True),
     Column("route", Text, nullable=True),
+    Column("inspection_id", String(36), nullable=True),
     Column("at_us", BigInteger, nullable=False),  # microseconds since the epoch, UTC
     Index("ix_casetrack_access_index_child", "child_id", "position"),
     Index("ix_casetrack_access_index_user", "user_id", "position"),
@@ -69,12 +70,26 @@ def _moment(micros: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
 
 
+def _add_inspection_column(engine: Engine) -> None:
+    """Add the inspection column to an index made before it existed (issue 12); the index
+    is rebuilt from the log, so its older rows simply have none."""
+    from sqlalchemy import inspect, text
+
+    columns = {c["name"] for c in inspect(engine).get_columns(
+        looks_table.name, schema=looks_table.schema)}
+    if "inspection_id" not in columns:
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {looks_table.name} "
+                              "ADD COLUMN inspection_id VARCHAR(36)"))
+
+
 class SQLAccessIndex:
     """Looks in an indexed table (``casetrack_access_index``), queried by SQL."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        _add_inspection_column(engine)
 
     @classmethod
     def at(cls, url: str) -> SQLAccessIndex:
@@ -99,6 +114,7 @@ class SQLAccessIndex:
             "role": row["actor"]["role"], "organisation": row["actor"]["organisation"],
             "purpose": row["purpose"], "request_id": row["request_id"],
             "route": row["route"], "at_us": _micros(row["at"]),
+            "inspection_id": str(row["inspection_id"]) if row.get("inspection_id") else None,
         } for row in rows]
         if not values:
             return
@@ -137,7 +153,9 @@ class SQLAccessIndex:
                        "actor": {"user_id": r["user_id"], "role": r["role"],
                                  "organisation": r["organisation"]},
                        "purpose": r["purpose"], "request_id": r["request_id"],
-                       "route": r["route"], "at": _moment(r["at_us"])}
+                       "route": r["route"],
+                       "inspection_id": UUID(r["inspection_id"]) if r["inspection_id"]
+                       else None, "at": _moment(r["at_us"])}
             if len(rows) < CHUNK:
                 return
             after = rows[-1]["position"]

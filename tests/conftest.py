@@ -18,11 +18,13 @@ pytest_plugins = ["tests.postgres"]
 
 TEST_SECRET = "test-secret-" + "x" * 40
 AUTHORITY = "LA-901"
+# The inspectorates the tests' deployment recognises (CASETRACK_INSPECTORATES).
+INSPECTORATES = "OFSTED,OFSTED-CQC,OTHER-INSPECTORATE,ANOTHER-INSPECTORATE"
 
 
 def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
     environ = {"CASETRACK_DATA_DIR": str(data_dir), "CASETRACK_SECRET_KEY": TEST_SECRET,
-               "CASETRACK_LOG_FORMAT": "json"}
+               "CASETRACK_LOG_FORMAT": "json", "CASETRACK_INSPECTORATES": INSPECTORATES}
     if database_url:
         environ["CASETRACK_DATABASE_URL"] = database_url
     return load_settings(environ)

@@ -84,7 +84,8 @@ def create_app(
     )
     app.extensions["casetrack.settings"] = settings
     app.extensions["casetrack"] = CaseTracking(env=settings.event_store_env(),
-                                               today=today or date.today)
+                                               today=today or date.today,
+                                               inspectorates=settings.inspectorates)
     web_logging.init_app(app)
     # Issue 6: headers, CORS, purposes and recorded looks; then tokens (HS256 or JWKS).
     security.init_app(app, settings, PUBLIC_ENDPOINTS)

@@ -48,6 +48,8 @@ class LookSchema(Schema):
     purpose = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True)
     route = fields.String(allow_none=True)
+    inspection_id = fields.UUID(allow_none=True, metadata={
+        "description": "the inspection an inspector read the record under"})
     at = fields.AwareDateTime(required=True)
 
 

@@ -32,6 +32,9 @@
   added under load, per pool (default 4 / 4); ``CASETRACK_DB_POOL_TIMEOUT``: seconds a
   request waits for a connection before a 503 (default 5); ``CASETRACK_DB_CONNECT_TIMEOUT``:
   seconds to wait for the database to answer a connection (default 5).
+- ``CASETRACK_INSPECTORATES``: comma-separated organisation ids of the inspectorates the
+  deployment recognises (e.g. ``OFSTED,CQC``); only their inspectors open inspections.
+  None when unset.
 """
 
 from __future__ import annotations
@@ -93,6 +96,8 @@ class Settings:
     db_max_overflow: int = 4
     db_pool_timeout: int = 5
     db_connect_timeout: int = 5
+
+    inspectorates: frozenset[str] = frozenset()
 
     @property
     def witness_directory(self) -> Path:
@@ -160,6 +165,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_format=log_format, max_body_bytes=int(max_body),
         **_token_settings(environ, env), cors_origins=_cors_origins(environ),
         **_integrity_settings(environ), **_operations_settings(environ),
+        inspectorates=_organisations(environ, "CASETRACK_INSPECTORATES"),
     )
 
 
@@ -240,6 +246,15 @@ def _cors_origins(environ: Mapping[str, str]) -> tuple[str, ...]:
             raise ConfigError("CASETRACK_CORS_ORIGINS must list origins such as "
                               f"https://app.example.org (no wildcard), got {origin!r}")
     return origins
+
+
+def _organisations(environ: Mapping[str, str], name: str) -> frozenset[str]:
+    """Read a comma-separated list of organisation ids (as tokens carry them in ``org``)."""
+    found = frozenset(o.strip() for o in environ.get(name, "").split(",") if o.strip())
+    for organisation in found:
+        if len(organisation) > 100 or not organisation.isprintable():
+            raise ConfigError(f"{name} must list organisation ids, got {organisation[:40]!r}")
+    return found
 
 
 def _refuse_development_secret(secret: str, data_dir: Path) -> None:

@@ -13,6 +13,7 @@ from marshmallow.exceptions import ValidationError
 
 from application.inspections import (
     get_inspection,
+    list_inspections,
     open_inspection,
     select_children,
 )
@@ -110,12 +111,33 @@ class InspectionSchema(Schema):
     selections = fields.List(fields.Nested(SelectionSchema), required=True)
 
 
+class InspectionListQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    authority = Text(required=True, max_length=40, metadata={
+        "description": "the inspected authority"})
+
+
+class InspectionListSchema(Schema):
+    authority = fields.String(required=True)
+    items = fields.List(fields.Nested(InspectionSchema), required=True)
+
+
 def _tracking() -> Any:
     return current_app.extensions["casetrack"]
 
 
 @blp.route("")
 class Inspections(MethodView):
+    @blp.arguments(InspectionListQuery, location="query")
+    @blp.response(200, InspectionListSchema)
+    @problems(blp, 401, 403, 422, 500)
+    def get(self, query: dict[str, Any]) -> Any:
+        """List the inspections of an authority, newest first: for its managers, auditors,
+        and inspectors (their own inspectorate's)."""
+        return list_inspections(_tracking(), query["authority"], actor=current_actor())
+
     @blp.arguments(OpenInspectionSchema)
     @blp.response(201, InspectionSchema)
     @problems(blp, 401, 403, 409, 413, 422, 500)

@@ -134,17 +134,9 @@ def report_context() -> ReportContext:
 
 def inspects(tracking: Any, inspectorate: str, authority: str) -> bool:
     """Whether ``inspectorate`` has an inspection of ``authority`` active today."""
-    from eventsourcing.application import AggregateNotFoundError
+    from application.inspections import active_inspection
 
-    from domain.inspection import AuthorityInspections
-
-    try:
-        index = tracking.repository.get(AuthorityInspections.create_id(authority))
-    except AggregateNotFoundError:
-        return False
-    today = tracking.today()
-    return any(i.inspectorate == inspectorate and i.is_active(today)
-               for i in (tracking.repository.get(x) for x in index.inspection_ids))
+    return active_inspection(tracking, inspectorate, authority) is not None
 
 
 @blp.route("/area")

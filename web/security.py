@@ -84,10 +84,15 @@ def naming() -> Naming:
 
 
 def record_look(child_id: UUID, kind: str) -> int:
-    """Record that the current actor looked at a child's record (for views outside the map)."""
+    """Record that the current actor looked at a child's record (for views outside the map),
+    with the inspection an inspector reads it under."""
+    from application.inspections import inspection_of_read
+
+    inspection_id = inspection_of_read(current_app.extensions["casetrack"], g.actor, child_id)
     return access_log().record(child_id, kind=kind, actor=g.actor, purpose=stated_purpose(),
                                request_id=g.get("request_id"),
-                               route=request.url_rule.rule if request.url_rule else None)
+                               route=request.url_rule.rule if request.url_rule else None,
+                               inspection_id=inspection_id)
 
 
 def access_index_for(settings: Settings) -> SQLAccessIndex:

@@ -3,6 +3,7 @@ is open (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -154,3 +155,87 @@ def test_an_inspection_is_kept_as_events_with_who_selected_whom(
     assert [(s["child_ids"], s["selected_by"]["user_id"], s["theme"])
             for s in read.json["selections"]] == [([first], "hmi-2", None),
                                                   ([second], "mgr-3", "EHC plans")]
+
+
+# Issue 12.2: recognised inspectorates only, time-boxed, visible to the authority's
+# managers, and every read under an inspection in the access log with its id.
+
+
+def test_an_inspector_of_an_unrecognised_organisation_may_not_open_an_inspection(
+        timed_client: FlaskClient, auth: Auth) -> None:
+    body = {"authority": "LA-901", "starts_on": START.isoformat(), "ends_on": END.isoformat()}
+    refused = timed_client.post("/inspections", json=body,
+                                headers=auth(role="inspector", org="ANY-ORG"))
+    assert refused.status_code == 403
+    assert "not an inspectorate this deployment recognises" in refused.json["detail"]
+    named = timed_client.post("/inspections", json={**body, "inspectorate": "ANY-ORG"},
+                              headers=auth(role="manager"))
+    assert named.status_code == 409, named.json
+    assert named.json["code"] == "inspectorate-not-recognised"
+    listed = timed_client.get("/inspections?authority=LA-901", headers=auth(role="manager"))
+    assert listed.status_code == 200
+    assert "ANY-ORG" not in {i["inspectorate"] for i in listed.json["items"]}
+
+
+def test_an_unrecognised_inspector_cannot_draw_or_read(
+        timed_client: FlaskClient, auth: Auth, clock: Clock) -> None:
+    client = timed_client
+    child = register(client, auth())
+    inspection = open_inspection(client, auth(role="manager"), inspectorate=INSPECTORATE)
+    clock.day = START
+    stranger = auth(role="inspector", org="ANY-ORG")
+    drawn = client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                        json={"draw": {"seed": "s", "size": 1}}, headers=stranger)
+    assert drawn.status_code == 403
+    assert client.get(f"/children/{child}", headers=stranger).status_code == 403
+    assert client.get("/reports/timeliness?authority=LA-901",
+                      headers=stranger).status_code == 403
+
+
+def test_an_inspection_whose_window_has_passed_cannot_be_opened(
+        timed_client: FlaskClient, auth: Auth, clock: Clock) -> None:
+    clock.day = END + timedelta(days=1)
+    refused = timed_client.post("/inspections", headers=auth(role="inspector", org=INSPECTORATE),
+                                json={"authority": "LA-901", "starts_on": START.isoformat(),
+                                      "ends_on": END.isoformat()})
+    assert refused.status_code == 409, refused.json
+    assert refused.json["code"] == "inspection-window-past"
+
+
+def test_the_inspected_authoritys_managers_see_its_inspections(
+        timed_client: FlaskClient, auth: Auth) -> None:
+    client, authority = timed_client, f"LA-{uuid.uuid4().hex[:8]}"
+    first = open_inspection(client, auth(role="inspector", org=INSPECTORATE),
+                            authority=authority)
+    second = open_inspection(client, auth(role="inspector", org="OFSTED"), authority=authority)
+    query = f"/inspections?authority={authority}"
+    listed = client.get(query, headers=auth(role="manager", org=authority))
+    assert listed.status_code == 200
+    assert [i["inspection_id"] for i in listed.json["items"]] == [
+        second["inspection_id"], first["inspection_id"]]
+    assert client.get(query, headers=auth(role="manager")).status_code == 403
+    assert client.get(query, headers=auth(role="caseworker", org=authority)).status_code == 403
+    own = client.get(query, headers=auth(role="inspector", org="OFSTED"))
+    assert [i["inspection_id"] for i in own.json["items"]] == [second["inspection_id"]]
+    assert client.get("/inspections", headers=auth(role="manager")).status_code == 422
+
+
+def test_every_read_under_an_inspection_is_logged_with_the_inspection(
+        timed_client: FlaskClient, auth: Auth, clock: Clock) -> None:
+    client = timed_client
+    child = register(client, auth())
+    inspector = auth(role="inspector", org=INSPECTORATE, sub="hmi-logged")
+    inspection = open_inspection(client, inspector)
+    client.post(f"/inspections/{inspection['inspection_id']}/sample",
+                json={"child_ids": [child]}, headers=inspector)
+    clock.day = START
+    for suffix in ("", "/journey", "/history", "/bundle"):
+        assert client.get(f"/children/{child}{suffix}", headers=inspector).status_code == 200
+    client.get(f"/children/{child}", headers=auth(sub="cw-logged"))
+    looks = client.get(f"/audit/access?child_id={child}&purpose=checking inspection reads",
+                       headers=auth(role="auditor")).json["items"]
+    by_inspector = [look for look in looks if look["actor"]["user_id"] == "hmi-logged"]
+    assert len(by_inspector) == 4
+    assert {look["inspection_id"] for look in by_inspector} == {inspection["inspection_id"]}
+    assert [look["inspection_id"] for look in looks
+            if look["actor"]["user_id"] == "cw-logged"] == [None]

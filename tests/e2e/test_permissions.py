@@ -180,6 +180,8 @@ RECIPES: dict[str, Recipe] = {
     "POST /inspections/{inspection_id}/sample": lambda c, t, h: c.post(
         f"/inspections/{t.inspection_id}/sample", json={"child_ids": [t.child_id]},
         headers=h),
+    "GET /inspections": lambda c, t, h: c.get(f"/inspections?authority={t.authority}",
+                                              headers=h),
     "GET /inspections/{inspection_id}": lambda c, t, h: c.get(
         f"/inspections/{t.inspection_id}", headers=h),
     "GET /exports/sen2": lambda c, t, h: c.get(
