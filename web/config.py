@@ -96,7 +96,6 @@ class Settings:
     db_max_overflow: int = 4
     db_pool_timeout: int = 5
     db_connect_timeout: int = 5
-
     inspectorates: frozenset[str] = frozenset()
 
     @property
