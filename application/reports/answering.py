@@ -53,7 +53,7 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
         question, authority=cohort.authority, as_at=cohort.as_at,
         period_from=cohort.period_from, period_to=cohort.period_to, filters=dict(filters),
         breakdown=cohort.breakdown, age_bands=AGE_BANDS,
-        measures=_flags(spec), values=spec.values) if aggregate else None
+        measures=_flags(spec), values=spec.values, reads=spec.reads) if aggregate else None
     if counted is not None:  # counted by the database: the same figures, fewer rows moved
         return {**head, "total": counted_figures(counted["total"], spec, name),
                 "groups": [{"key": key, **counted_figures(raw, spec, name)} for key, raw in

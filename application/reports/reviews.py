@@ -21,13 +21,18 @@ from domain.ages import year_group
 from domain.calendar import DEFAULT_COUNTING
 from domain.catalogue.advice import PFA_FROM_YEAR
 
+# The clocks of a plan's next review: the annual review (K7, s.44(1)) and a transferred-in
+# plan's first review (K17, reg 15(5)). The question reads these and no other, on either
+# counting path (``infrastructure.cohort.sql_records`` takes them from ``reads``).
+REVIEW_CLOCKS = ("K7", "K17")
+
 
 @question("reviews-overdue",
           "Annual reviews overdue as at the day",
           measures=["overdue", "under_5", ("under_5_no_review_in_6_months", "under_5")],
           values=["days_overdue"],
-          reads=("K7", "K17"),
-          scope=lambda c: Scope(facts={"K7": {"open_on": c.as_at}}))
+          reads=REVIEW_CLOCKS,
+          scope=lambda c: Scope(facts={k: {"open_on": c.as_at} for k in REVIEW_CLOCKS}))
 def reviews_overdue_records(data: Data, cohort: Cohort) -> list[Record]:
     """Active plans as at the day: the annual review overdue (12 months), under-5s (6).
 
@@ -35,7 +40,7 @@ def reviews_overdue_records(data: Data, cohort: Cohort) -> list[Record]:
     every 12 months (K7): both count."""
     as_at = cohort.as_at
     out = []
-    for f in data.facts("K7", "K17"):
+    for f in data.facts(*REVIEW_CLOCKS):
         child = data.children.get(f["child_id"])
         if child is None or not plan_active(child, as_at) or not open_at(
                 f["started_on"], f["stopped_on"], as_at) or f["due_on"] is None:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from infrastructure.cohort.sql_records import SQL_RECORDS, _child_dims
+from infrastructure.cohort.sql_records import SQL_RECORDS, TABLE_READS, _child_dims
 from infrastructure.cohort.tables import (
     CohortChild,
     CohortFact,
@@ -36,7 +36,8 @@ class SQLCounting:
                   period_from: date | None, period_to: date | None,
                   filters: dict[str, Any], breakdown: str | None,
                   age_bands: dict[str, tuple[int, int]], measures: Sequence[str],
-                  values: Sequence[str]) -> dict[str, Any] | None:
+                  values: Sequence[str], reads: Sequence[str] = ()
+                  ) -> dict[str, Any] | None:
         """Count a question's records in SQL: overall and per ``breakdown`` group, each
         measure's count and children, each value's numbers (medians are taken by the
         caller, exactly as for records counted in Python). None when the question has
@@ -46,7 +47,8 @@ class SQLCounting:
             return None
         child = CohortChild.__table__.alias("c")
         dims = _child_dims(child, as_at, age_bands)
-        records = build(child, authority, as_at, period_from, period_to)
+        records = build(child, authority, as_at, period_from, period_to,
+                        kinds=[k for k in reads if k not in TABLE_READS])
         merged = {**dims, **records.dims}
         if breakdown is not None and breakdown not in merged:
             return None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,6 +24,9 @@ from infrastructure.cohort.tables import (
     CohortFact,
     CohortRequest,
 )
+
+# Reads that name a table, not a kind of fact (``Question.reads``).
+TABLE_READS = ("requests", "disputes")
 
 
 @dataclass
@@ -76,7 +80,8 @@ def _late_at(due: Any, stopped: Any, as_at: date) -> Any:
 
 
 def _advice_sql(child: Any, authority: str, as_at: date, period_from: date | None,
-                period_to: date | None) -> RecordsSQL:
+                period_to: date | None, *,
+                kinds: Sequence[str]) -> RecordsSQL:
     """``application.reports.advice_records`` in SQL."""
     f = CohortFact.__table__
     day = literal(as_at, Date)
@@ -98,14 +103,15 @@ def _advice_sql(child: Any, authority: str, as_at: date, period_from: date | Non
                   pushed.label("flag_pushed_plan_past_week_20"),
                   days.label("value_days_late")).join(
         child, (child.c.child_id == f.c.child_id) & (child.c.authority == authority)).where(
-        f.c.authority == authority, f.c.kind == "K2", f.c.due_on.is_not(None),
+        f.c.authority == authority, f.c.kind.in_(list(kinds)), f.c.due_on.is_not(None),
         _in_period(f.c.started_on, as_at, period_from, period_to))
     return RecordsSQL(stmt, {"adviser_type": f.c.subject, "responsible": f.c.responsible,
                              "month": func.to_char(f.c.started_on, "YYYY-MM")})
 
 
 def _timeliness_sql(child: Any, authority: str, as_at: date, period_from: date | None,
-                    period_to: date | None) -> RecordsSQL:
+                    period_to: date | None, *,
+                kinds: Sequence[str]) -> RecordsSQL:
     """``application.reports.timeliness_records`` in SQL."""
     r = CohortRequest.__table__
     within = r.c.final_issued_on <= r.c.k4_due_on
@@ -131,7 +137,8 @@ def _timeliness_sql(child: Any, authority: str, as_at: date, period_from: date |
 
 
 def _reviews_overdue_sql(child: Any, authority: str, as_at: date, period_from: date | None,
-                         period_to: date | None) -> RecordsSQL:
+                         period_to: date | None, *,
+                kinds: Sequence[str]) -> RecordsSQL:
     """``application.reports.reviews_overdue_records`` in SQL (months as
     ``DEFAULT_COUNTING.add_months``: the same day, clamped to a shorter month's end)."""
     f = CohortFact.__table__
@@ -147,7 +154,7 @@ def _reviews_overdue_sql(child: Any, authority: str, as_at: date, period_from: d
                   case((overdue, cast(day - f.c.due_on, Float)), else_=None).label(
                       "value_days_overdue")).join(
         child, (child.c.child_id == f.c.child_id) & (child.c.authority == authority)).where(
-        f.c.authority == authority, f.c.kind == "K7", f.c.due_on.is_not(None),
+        f.c.authority == authority, f.c.kind.in_(list(kinds)), f.c.due_on.is_not(None),
         f.c.started_on.is_not(None), f.c.started_on <= as_at,
         f.c.stopped_on.is_(None) | (f.c.stopped_on > as_at), active)
     return RecordsSQL(stmt, {"last_review_or_plan_on": func.to_char(f.c.started_on,

@@ -82,7 +82,9 @@ def build_reviews_due(w: World) -> None:
     w.project()
 
 
-def test_annual_reviews_overdue_as_at(world: World) -> None:
+def test_annual_reviews_overdue_as_at_count_transferred_in_first_reviews_on_both_stores(
+        stores_world: World) -> None:
+    world = stores_world
     build_reviews_due(world)
     total = world.ask("reviews-overdue", date(2025, 6, 30))["total"]
     # Four active plans, three overdue (75.0%).
