@@ -15,6 +15,15 @@ class ChildNotFoundError(ApplicationError):
         self.child_id = child_id
 
 
+class VersionNotFoundError(ApplicationError):
+    """Raised when a read names a journey version the journey has not reached."""
+
+    def __init__(self, version: int, current: int) -> None:
+        super().__init__(f"the journey has no version {version}; it is at version {current}")
+        self.version = version
+        self.current = current
+
+
 class StaleVersionError(ApplicationError):
     """Raised when a write names a journey version that is no longer current (If-Match)."""
 

@@ -16,7 +16,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from application import access
-from application.errors import ChildNotFoundError
+from application.errors import ChildNotFoundError, VersionNotFoundError
 from application.inspections import InspectionSamples
 from application.personal_data import reveal
 from application.views import journey_view_at, plain
@@ -48,6 +48,9 @@ def journey_at(
     journey = load_journey(app, child_id, version)
     access.check_may_read(actor, journey.authority, child_id=child_id,
                           samples=InspectionSamples(app))
+    if version is not None and journey.version != version:
+        # The store answers the head for a version past it; that is not what was asked.
+        raise VersionNotFoundError(version, journey.version)
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
     view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at)
     view["timeline"] = timeline(log, as_at=as_at, on=on)

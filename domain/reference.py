@@ -136,3 +136,8 @@ def reference_on(day: date) -> ReferenceData:
 def reference_version(version: str) -> ReferenceData:
     """Return the reference data recorded as ``version`` (the current one if unknown)."""
     return _BY_VERSION.get(version, REFERENCE_VERSIONS[-1])
+
+
+def codes_ever(list_name: str) -> frozenset[str]:
+    """Return every code the list has held in any version (what a filter may name)."""
+    return frozenset(code for ref in REFERENCE_VERSIONS for code in ref.lists.get(list_name, {}))

@@ -74,6 +74,18 @@ class AppealableDecision:
     event_version: int
 
 
+# Every stage a journey can be at (``JourneyState.stage``), set by the catalogue's events.
+# Lists filter on these; tests/unit/test_stages.py keeps the list equal to what the
+# catalogue assigns.
+STAGES: tuple[str, ...] = (
+    "registered", "assessment_requested", "assessment", "assessment_refused",
+    "request_withdrawn", "drafting", "plan_refused", "draft_issued", "plan_issued",
+    "review_scheduled", "review_held", "review_decided", "amendment", "plan_amended",
+    "plan_not_amended", "reassessment_requested", "reassessment", "reassessment_refused",
+    "transferred_out", "plan_transferred_in", "ceasing_proposed", "cease_decided", "ceased",
+)
+
+
 @dataclass
 class JourneyState:
     """Everything the rules and clocks read; rebuilt from events, never stored."""

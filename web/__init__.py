@@ -26,6 +26,7 @@ from web import (
     listing,
     openapi,
     problems,
+    query_strings,
     security,
 )
 from web import integrity as web_integrity
@@ -90,6 +91,7 @@ def create_app(
     # Issue 6: headers, CORS, purposes and recorded looks; then tokens (HS256 or JWKS).
     security.init_app(app, settings, PUBLIC_ENDPOINTS)
     _init_auth(app, verifier_for(settings))
+    query_strings.init_app(app)  # issue 11: unknown query parameters are refused
     problems.init_app(app)
     api = ProblemApi(app)
     api.spec.components.security_scheme(

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
 
 from application.access_log import ACCESS_LOG_QUERY, AccessFilter, who_looked
 from web.openapi import problems
+from web.query_strings import check_in_order
 from web.requests import current_actor
 from web.security import PURPOSE_PARAMETERS, access_log, pseudonym_key, stated_purpose
 
@@ -31,6 +32,10 @@ class AccessQuerySchema(Schema):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0),
                            metadata={"description": "the next_after of the previous page"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+    @validates_schema
+    def _period_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        check_in_order(data, "since", "until")
 
 
 class LookActorSchema(Schema):

@@ -10,11 +10,14 @@ from typing import Any
 from flask import Response, current_app, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
 
+from application.access import ROLES
 from application.pseudonyms import audit_page, audit_stream
 from application.queries import MAX_LIMIT, EventFilter
+from domain.events import EVENT_TYPES
 from web.openapi import problems
+from web.query_strings import OneOfNow, check_in_order
 from web.requests import current_actor
 from web.security import PURPOSE_PARAMETERS, naming
 
@@ -33,9 +36,9 @@ class AuditQuerySchema(Schema):
 
     actor = fields.String(validate=validate.Length(max=100), metadata={
         "description": "the user id that recorded the event, or its pseudonym"})
-    role = fields.String(validate=validate.Length(max=20))
+    role = fields.String(validate=validate.OneOf(sorted(ROLES)))
     organisation = fields.String(validate=validate.Length(max=100))
-    type = fields.String(validate=validate.Length(max=80))
+    type = fields.String(validate=OneOfNow(lambda: EVENT_TYPES, "event type"))
     child_id = fields.UUID()
     occurred_from = fields.Date()
     occurred_to = fields.Date()
@@ -48,6 +51,11 @@ class AuditQuerySchema(Schema):
         "description": "page size (JSON default 50; CSV streams every row unless given)"})
     consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
         "description": "wait (bounded) until the read models include this log position"})
+
+    @validates_schema
+    def _ranges_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        check_in_order(data, "occurred_from", "occurred_to")
+        check_in_order(data, "recorded_from", "recorded_to")
 
 
 class AuditActorSchema(Schema):

@@ -10,7 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from application.queries import AGE_BANDS, MAX_LIMIT, ChildFilter, list_children
+from domain.clocks import CLOCK_SPECS
+from domain.reference import codes_ever
+from domain.state import STAGES
 from web.openapi import problems
+from web.query_strings import OneOfNow, placement_types
 from web.requests import current_actor
 
 blp = Blueprint("listing", __name__, url_prefix="/children",
@@ -23,12 +27,14 @@ class ChildListQuerySchema(Schema):
 
     authority = fields.String(validate=validate.Length(max=40), metadata={
         "description": "defaults to the caller's organisation"})
-    stage = fields.String(validate=validate.Length(max=40))
-    primary_need = fields.String(validate=validate.Length(max=20))
+    stage = fields.String(validate=validate.OneOf(STAGES))
+    primary_need = fields.String(validate=OneOfNow(lambda: codes_ever("needs"),
+                                                   "primary need code"))
     age_band = fields.String(validate=validate.OneOf(list(AGE_BANDS)))
-    overdue = fields.String(validate=validate.Regexp(r"^(any|K\d{1,2})$"), metadata={
+    overdue = fields.String(validate=OneOfNow(lambda: {"any", *CLOCK_SPECS}, "clock"), metadata={
         "description": "a clock id (K1..K26) or 'any': an open clock past its due date"})
-    placement_type = fields.String(validate=validate.Length(max=40))
+    placement_type = fields.String(validate=OneOfNow(placement_types, "placement type"),
+                                   metadata={"description": "a placement's sen_setting code"})
     plan_names_type_only = fields.Boolean(metadata={
         "description": "plans naming a type of setting but no setting"})
     case_ref = fields.String(validate=validate.Length(max=60))

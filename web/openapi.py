@@ -19,7 +19,7 @@ ERROR_DESCRIPTIONS = {
     400: "Malformed JSON or a malformed header",
     401: "No valid bearer token",
     403: "The token's role or organisation may not do this",
-    404: "No such child",
+    404: "No such child (or journey version, inspection, report)",
     405: "Method not allowed",
     409: "Refused by a statutory rule or journey invariant (code and citation given)",
     412: "If-Match names a version that is no longer current",

@@ -14,6 +14,7 @@ from application.errors import (
     ConcurrentWriteError,
     ForbiddenError,
     StaleVersionError,
+    VersionNotFoundError,
 )
 from application.idempotency import IdempotencyKeyReusedError, InvalidIdempotencyKeyError
 from application.inspections import InspectionNotFoundError
@@ -112,6 +113,9 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
             return Problem(403, "forbidden", "Forbidden", str(error))
         case ChildNotFoundError():
             return Problem(404, "child-not-found", "No such journey", str(error))
+        case VersionNotFoundError():
+            return Problem(404, "version-not-found", "No such version", str(error),
+                           current_version=error.current)
         case InspectionNotFoundError():
             return Problem(404, "inspection-not-found", "No such inspection", str(error))
         case InspectionError():

@@ -15,7 +15,7 @@ from typing import Any
 from flask import abort, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate, validates_schema
 
 from application.queries import AGE_BANDS
 from application.reports import (
@@ -26,9 +26,11 @@ from application.reports import (
     area,
     ask,
 )
+from domain.reference import codes_ever
 from infrastructure.cohort import SQLCohortReports
 from web.openapi import problems
 from web.problems import validation_problem
+from web.query_strings import OneOfNow, check_in_order, placement_types
 from web.requests import current_actor
 
 blp = Blueprint("reports", __name__, url_prefix="/reports",
@@ -47,18 +49,25 @@ class CohortQuerySchema(Schema):
                                                  "(default today)"})
     period_from = fields.Date()
     period_to = fields.Date()
-    primary_need = fields.String(validate=validate.Length(max=20))
+    primary_need = fields.String(validate=OneOfNow(lambda: codes_ever("needs"),
+                                                   "primary need code"))
     age_band = fields.String(validate=validate.OneOf(list(AGE_BANDS)))
-    sex = fields.String(validate=validate.Length(max=20))
+    sex = fields.String(validate=validate.OneOf(["F", "M", "U"]))
     ethnicity = fields.String(validate=validate.Length(max=20))
-    setting_type = fields.String(validate=validate.Length(max=100))
-    requester = fields.String(validate=validate.Length(max=40))
+    setting_type = fields.String(validate=OneOfNow(
+        lambda: codes_ever("setting_types") | placement_types(), "setting type code"))
+    requester = fields.String(validate=OneOfNow(lambda: codes_ever("requester_roles"),
+                                                "requester role"))
     looked_after = fields.String(validate=validate.OneOf(["yes", "no"]), metadata={
         "description": "looked after by a local authority as at the day "
                        "(Children Act 1989 s.22(1))"})
     breakdown = fields.String(validate=validate.OneOf(DIMENSIONS))
     consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
         "description": "wait (bounded) until the read models include this log position"})
+
+    @validates_schema
+    def _period_in_order(self, data: dict[str, Any], **_: Any) -> None:
+        check_in_order(data, "period_from", "period_to")
 
 
 class AreaQuerySchema(Schema):

@@ -101,7 +101,8 @@ class TestJourneyReads:
         assert listed.json["position"] >= written["position"]
         assert [c["child_id"] for c in listed.json["items"]] == [child]
         assert listed.json["items"][0]["stage"] == "assessment_requested"
-        none = client.get(f"/children?case_ref=CR-{id(self)}&stage=plan", headers=headers)
+        none = client.get(f"/children?case_ref=CR-{id(self)}&stage=plan_issued",
+                          headers=headers)
         assert none.json["items"] == []
 
         auditor = auth(role="auditor", org="IG-1")
