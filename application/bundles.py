@@ -116,8 +116,9 @@ def _delay(reading: Any, on: date) -> dict[str, Any]:
             "limit": reading.limit, "citation": reading.citation,
             "started_on": reading.started_on, "due_on": reading.due_on,
             "done_on": reading.stopped_on,
-            "days_late": _days_late(reading.due_on, reading.stopped_on, on),
+            "days_late": reading.days_late or 0,
             "responsible": reading.responsible.value,
+            "responsible_name": reading.responsible_name,
             "exception_ground": reading.exception_ground, "status": reading.status.value}
 
 
@@ -318,7 +319,9 @@ def bundle_html(bundle: dict[str, Any]) -> str:
         text = (f"<p><strong>{_text(delay['name'])}</strong> (time limit {delay['limit']}, "
                 f"{_text(delay['citation'])}): due by {full_date(delay['due_on'])}, {done}, "
                 f"{delay['days_late']} days late. Responsible: "
-                f"{BODIES.get(delay['responsible'], delay['responsible'])}.")
+                f"{BODIES.get(delay['responsible'], delay['responsible'])}"
+                + (f" ({_text(delay['responsible_name'])})" if delay["responsible_name"]
+                   else "") + ".")
         if delay["exception_ground"]:
             text += (" The council recorded a reason the law accepts for this: "
                      f"{_words(delay['exception_ground'])}.")

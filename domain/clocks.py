@@ -62,6 +62,11 @@ class ClockReading:
     rule_set: str
     exception_ground: str | None = None
     statutory: bool = True
+    # Which body, by name, as recorded (the EP service, the school, the ICB the request
+    # went to; the authority for its own duties), and the days past the due date (to
+    # the step, or to the day read while it is undone); None when no due date applies.
+    responsible_name: str | None = None
+    days_late: int | None = None
 
     @property
     def is_open(self) -> bool:
@@ -75,6 +80,7 @@ class ClockReading:
             "responsible": self.responsible.value, "citation": self.citation,
             "limit": self.limit, "rule_set": self.rule_set,
             "exception_ground": self.exception_ground, "statutory": self.statutory,
+            "responsible_name": self.responsible_name, "days_late": self.days_late,
         }
 
 
@@ -84,6 +90,7 @@ class ClockContext:
 
     today: date
     counting: Counting = DEFAULT_COUNTING
+    authority: str | None = None  # names the body of the authority's own duties
 
     def rules_on(self, day: date) -> RuleSet:
         return _rule_set_on(day)
@@ -148,6 +155,7 @@ def reading(
     exception_ground: str | None = None,
     responsible: Body | None = None,
     status: ClockStatus | None = None,
+    responsible_name: str | None = None,
 ) -> ClockReading:
     """Build a reading for ``spec``, classifying it under the rules in force.
 
@@ -158,22 +166,38 @@ def reading(
     period_end = max(started_on, due_on or started_on, stopped_on or started_on)
     ground = exception_ground if exception_ground and ground_permitted(
         spec.id, exception_ground, started_on, period_end) else None
+    status = status or classify(due_on=due_on, stopped_on=stopped_on, today=context.today,
+                                exception_ground=ground)
+    responsible = responsible or spec.responsible
+    if responsible_name is None and responsible is Body.LOCAL_AUTHORITY:
+        responsible_name = context.authority
     return ClockReading(
         clock=spec.id, name=spec.name, episode=episode, started_on=started_on,
-        due_on=due_on, stopped_on=stopped_on,
-        status=status or classify(due_on=due_on, stopped_on=stopped_on,
-                                  today=context.today, exception_ground=ground),
-        responsible=responsible or spec.responsible, citation=spec.citation,
+        due_on=due_on, stopped_on=stopped_on, status=status,
+        responsible=responsible, citation=spec.citation,
         limit=spec.limit, rule_set=rules.name, exception_ground=ground,
-        statutory=spec.statutory,
+        statutory=spec.statutory, responsible_name=responsible_name,
+        days_late=days_late(due_on, stopped_on, context.today, status),
     )
+
+
+def days_late(due_on: date | None, stopped_on: date | None, today: date,
+              status: ClockStatus) -> int | None:
+    """Return the days a step was (or, undone, is) past its due date; 0 when it is not
+    late, None when no due date applies."""
+    if due_on is None or status is ClockStatus.NOT_APPLICABLE:
+        return None
+    if status not in (ClockStatus.LATE, ClockStatus.LATE_EXCEPTION_APPLIES):
+        return 0
+    return max(0, ((stopped_on or today) - due_on).days)
 
 
 def compute_clocks(
     state: JourneyState, today: date, counting: Counting = DEFAULT_COUNTING
 ) -> list[ClockReading]:
     """Return every clock of the journey as it stands on ``today``."""
-    context = ClockContext(today=today, counting=counting)
+    context = ClockContext(today=today, counting=counting,
+                           authority=state.child.authority if state.child else None)
     readings: list[ClockReading] = []
     for _spec, function in _CLOCK_FUNCTIONS:
         readings.extend(function(state, context))

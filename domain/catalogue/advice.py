@@ -391,5 +391,6 @@ def advice_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockRe
             due, stopped = (None, ended) if ended <= due else (due, ended)
         yield reading(K2, context, episode=advice.id, started_on=started, due_on=due,
                       stopped_on=stopped, responsible=advice.responsible,
+                      responsible_name=advice.recipient_org,
                       exception_ground=state.exception_for("K2", advice.id),
                       status=ClockStatus.NOT_APPLICABLE if due is None else None)

@@ -843,7 +843,8 @@ def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[Cloc
             m.certificate_on if m.certificate_type == "not_arranged_in_30_days" else None)
         yield reading(K20, context, episode=f"{m.id}-meeting", started_on=start,
                       due_on=start + timedelta(days=30), stopped_on=meeting_stop,
-                      responsible=Body.HEALTH if m.health_only else Body.LOCAL_AUTHORITY)
+                      responsible=Body.HEALTH if m.health_only else Body.LOCAL_AUTHORITY,
+                      responsible_name=_commissioner(state) if m.health_only else None)
         concluded = m.held_on or m.cannot_take_place_on
         if concluded is not None:
             # Reg 37, 39: the adviser certifies within 3 working days of the mediation, or
@@ -884,4 +885,12 @@ def recommendation_clock(state: JourneyState, context: ClockContext
         yield reading(K23, context, episode=r.id, started_on=r.made_on,
                       due_on=context.counting.add_weeks(r.made_on, 5),
                       stopped_on=r.responded_on,
-                      responsible=Body.HEALTH if r.body == "health" else Body.SOCIAL_CARE)
+                      responsible=Body.HEALTH if r.body == "health" else Body.SOCIAL_CARE,
+                      responsible_name=_commissioner(state) if r.body == "health"
+                      else state.child.authority if state.child else None)
+
+
+def _commissioner(state: JourneyState) -> str | None:
+    """Return the responsible commissioning body last recorded (reg 16), if any."""
+    changes = state.movement.commissioning_changes
+    return changes[-1].new_body if changes else None

@@ -171,6 +171,9 @@ class DeliveryRecord:
     period_to: date | None
     reason: str
     recorded_on: date
+    # Who must secure it, by statute (s.42(2)-(3)), and that body's name as recorded.
+    responsible: str = Body.LOCAL_AUTHORITY.value
+    responsible_name: str | None = None
 
 
 @dataclass
@@ -721,14 +724,46 @@ class NeedsRecorded(JourneyEvent):
         state.plan.needs_recorded_on = self.occurred_on
 
 
+# Who secures the provision in each section: the LA secures the special educational
+# provision (s.42(2)); the health commissioning body arranges the health provision
+# (s.42(3)); the LA's social care services provide sections H1 and H2 (Chronically Sick
+# and Disabled Persons Act 1970 s.2; Children Act 1989 s.17).
+SECTION_BODY = {"F": Body.LOCAL_AUTHORITY, "G": Body.HEALTH, "H1": Body.SOCIAL_CARE,
+                "H2": Body.SOCIAL_CARE}
+
+
+def provision_responsible(state: JourneyState, section: str, item: str
+                          ) -> tuple[Body, str | None]:
+    """Return the body that must secure ``item`` of ``section``, and its recorded name.
+
+    Section G names the commissioner of each item as the plan records it; otherwise the
+    responsible commissioning body last recorded (reg 16). F, H1 and H2 are the LA's.
+    """
+    body = SECTION_BODY[section]
+    if body is not Body.HEALTH:
+        return body, state.child.authority if state.child else None
+    current = state.plan.current
+    items = [i for i in ((current.sections.get("G") if current else None) or [])
+             if isinstance(i, dict)]
+    named = {str(i["commissioner"]) for i in items
+             if i.get("commissioner") and i.get("provision") == item}
+    named = named or {str(i["commissioner"]) for i in items if i.get("commissioner")}
+    if len(named) == 1:
+        return body, named.pop()
+    changes = state.movement.commissioning_changes
+    return body, changes[-1].new_body if changes else None
+
+
 def _record_delivery(state: JourneyState, event: ProvisionDeliveryConcernRaised
                      | ProvisionNonDeliveryRecorded, kind: str) -> None:
     check(state.plan.is_active, PROVISION_NEEDS_PLAN, "there is no active plan")
     check_not_before(event.period_to, event.period_from, "period_to", "period_from")
+    body, name = provision_responsible(state, event.section, event.item)
     state.plan.delivery.append(DeliveryRecord(
         id=f"{kind}-{event.originator_version}", kind=kind, section=event.section,
         item=event.item, period_from=event.period_from, period_to=event.period_to,
-        reason=event.reason, recorded_on=event.occurred_on))
+        reason=event.reason, recorded_on=event.occurred_on, responsible=body.value,
+        responsible_name=name))
 
 
 class ProvisionDeliveryConcernRaised(JourneyEvent):
@@ -833,4 +868,5 @@ def consultation_clock(state: JourneyState, context: ClockContext
         due = consultation.consulted_on + timedelta(days=CONSULTATION_DAYS)
         yield reading(K6, context, episode=consultation.id,
                       started_on=consultation.consulted_on, due_on=due,
-                      stopped_on=consultation.responded_on)
+                      stopped_on=consultation.responded_on,
+                      responsible_name=consultation.setting_ref)
