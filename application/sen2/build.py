@@ -261,13 +261,15 @@ def _named_plan(at_end: JourneyState, at_ref: JourneyState, ended: tuple[date, s
     version = state.plan.current
     assert version is not None and state.plan.made_on is not None
     day = ended[0] if ended else period.reference
+    # The version's named setting is section I as last issued (an amended or
+    # phase-transfer plan names it without restating section I).
     section_i = version.sections.get("I") or {}
-    setting_type = section_i.get("setting_type") or version.setting_type
+    setting_ref = version.named_setting or section_i.get("setting_ref")
+    setting_type = version.setting_type or section_i.get("setting_type")
     placements = sorted((p for p in state.plan.placements if p.covers(day)),
                         key=lambda p: (p.rank, p.start_on))
     first = next((p for p in placements if p.rank == 1), None)
-    details = [{**setting_items(section_i.get("setting_ref") or version.named_setting,
-                                setting_type),
+    details = [{**setting_items(setting_ref, setting_type),
                 "PlacementRank": "1",
                 "SENunitIndicator": flag(str(setting_type).endswith("_UNIT")),
                 "ResourcedProvisionIndicator": flag(str(setting_type).endswith("_RP"))}]

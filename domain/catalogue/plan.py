@@ -663,7 +663,9 @@ class PlacementStarted(JourneyEvent):
 
     urn: str | None = None
     ukprn: str | None = None
-    sen_setting: Literal["OLA", "OPA", "EHE", "EYP", "OTH"] | None = None
+    # SEN2 SENSetting codes; NEET, NIEC and NIEO are the 2025 guide's (not in education,
+    # employment or training; notice to cease issued; other, e.g. awaiting placement).
+    sen_setting: Literal["OLA", "OPA", "EHE", "EYP", "OTH", "NEET", "NIEC", "NIEO"] | None = None
     rank: int = 1
     attendance: Literal["full_time", "part_time"] = "full_time"
     sen_unit: bool = False
