@@ -22,6 +22,7 @@ from eventsourcing.utils import get_topic
 
 from application import access
 from application.pseudonyms import Naming
+from application.purposes import MAX_PURPOSE_LENGTH
 from application.transcodings import register_domain_transcodings
 from domain.actors import Actor
 
@@ -237,4 +238,6 @@ def _matches(row: dict[str, Any], where: AccessFilter) -> bool:
 def _clean_purpose(purpose: str | None) -> str | None:
     if purpose is None or not purpose.strip():
         return None
-    return purpose.strip()[:access.MAX_PURPOSE_LENGTH]
+    if len(purpose) > MAX_PURPOSE_LENGTH:  # the edge refuses these; never cut one here
+        raise ValueError(f"a purpose is at most {MAX_PURPOSE_LENGTH} characters")
+    return purpose.strip()

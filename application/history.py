@@ -177,5 +177,6 @@ def journey_history(app: CaseTracking, child_id: UUID, *, actor: Any,
             "hash": getattr(event, "hash", None), "prev_hash": getattr(event, "prev_hash", None),
             "stored_sha256": hashlib.sha256(notification.state).hexdigest(),
         })
-    return {"child_id": str(child_id), "case_ref": registered.case_ref, "items": items,
+    return {"child_id": str(child_id), "case_ref": registered.case_ref,
+            "authority": registered.authority, "items": items,
             "next_after": items[-1]["version"] if more else None}

@@ -1,7 +1,7 @@
 """Personal identifiers in what auditors read: stable pseudonyms unless a purpose unlocks them.
 
-An auditor who states no purpose (of at least ``access.MIN_PURPOSE_LENGTH`` characters)
-sees every personal identifier in the audit trail, the access log and a journey's
+An auditor who states no lawful purpose (``application.purposes``) sees every personal
+identifier in the audit trail, the access log and a journey's
 history as a pseudonym: staff user ids and the child's case reference, each replaced by
 an HMAC under one key, so the same person is always the same pseudonym and filtering by
 it works. With a purpose, staff are named and the child's identifiers from the vault are
@@ -144,7 +144,9 @@ def named_history(history: dict[str, Any], *, reader: Actor, naming: Naming,
     ``identifiers`` reads the child's identifiers from the vault (None once erased); it
     is asked only when the reader is entitled to names.
     """
-    named = {k: v for k, v in history.items() if k != "case_ref"}
+    named = {k: v for k, v in history.items() if k not in ("case_ref", "authority")}
+    if naming.in_clear and reader.role == "auditor":
+        access.check_may_see_child_identifiers(reader, history["authority"])
     child: dict[str, Any] = {"case_ref": naming.name(history.get("case_ref")),
                              "identifiers": None}
     if naming.in_clear and reader.role in HISTORY_IDENTIFIER_ROLES:

@@ -148,3 +148,4 @@ def _init_auth(app: Flask, verifier: TokenVerifier) -> None:
         if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
             return
         g.actor = verifier.actor(request.headers.get("Authorization"))
+        security.settle_purpose()  # issue 12.3: a lawful purpose, or 422

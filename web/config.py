@@ -35,6 +35,8 @@
 - ``CASETRACK_INSPECTORATES``: comma-separated organisation ids of the inspectorates the
   deployment recognises (e.g. ``OFSTED,CQC``); only their inspectors open inspections.
   None when unset.
+- ``CASETRACK_PURPOSES``: comma-separated lawful purposes a caller may state (default
+  ``application.purposes.LAWFUL_PURPOSES``: complaint, subject-access, ...).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from application.purposes import LAWFUL_PURPOSES
 from infrastructure.persistence import DatabaseURLError, event_store_env
 
 ENVIRONMENTS = ("development", "production")
@@ -97,6 +100,7 @@ class Settings:
     db_pool_timeout: int = 5
     db_connect_timeout: int = 5
     inspectorates: frozenset[str] = frozenset()
+    purposes: frozenset[str] = frozenset(LAWFUL_PURPOSES)
 
     @property
     def witness_directory(self) -> Path:
@@ -165,6 +169,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_token_settings(environ, env), cors_origins=_cors_origins(environ),
         **_integrity_settings(environ), **_operations_settings(environ),
         inspectorates=_organisations(environ, "CASETRACK_INSPECTORATES"),
+        purposes=_organisations(environ, "CASETRACK_PURPOSES") or frozenset(LAWFUL_PURPOSES),
     )
 
 

@@ -134,8 +134,8 @@ class HistorySchema(Schema):
     child = fields.Nested(HistoryChildSchema, required=True)
     identifiers = fields.String(required=True, metadata={
         "enum": ["clear", "pseudonymised"],
-        "description": "pseudonymised for an auditor who states no purpose (at least 10 "
-                       "characters, X-Access-Purpose or ?purpose=)"})
+        "description": "pseudonymised for an auditor who states no lawful purpose "
+                       "(X-Access-Purpose or ?purpose=, '<purpose>: <reference>')"})
     items = fields.List(fields.Nested(HistoryEntrySchema), required=True)
     next_after = fields.Integer(allow_none=True)
 

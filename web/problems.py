@@ -19,6 +19,7 @@ from application.errors import (
 from application.idempotency import IdempotencyKeyReusedError, InvalidIdempotencyKeyError
 from application.inspections import InspectionNotFoundError
 from application.personal_data import PersonalDataErasedError
+from application.purposes import PurposeRefusedError
 from application.queries import PositionNotWrittenError, ReadModelsBehindError
 from domain.errors import InvalidFieldError, RuleViolationError, UnknownEventTypeError
 from domain.inspection import InspectionError
@@ -149,6 +150,9 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
         case PositionNotWrittenError():
             return validation_problem([{"pointer": "/query/consistent_after",
                                         "detail": str(error)}])
+        case PurposeRefusedError():
+            return validation_problem([{"pointer": "/headers/X-Access-Purpose",
+                                        "detail": error.detail}], error.detail)
         case InvalidFieldError():
             return validation_problem([{"pointer": "/" + error.field.replace(".", "/"),
                                         "detail": error.message}])

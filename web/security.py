@@ -24,6 +24,7 @@ from werkzeug.datastructures import ImmutableMultiDict
 
 from application.access_log import AccessLog
 from application.pseudonyms import Naming
+from application.purposes import MAX_PURPOSE_LENGTH, parse_purpose
 from infrastructure.access_index import SQLAccessIndex
 from infrastructure.persistence import sqlalchemy_url
 from web.config import Settings
@@ -46,11 +47,14 @@ READ_ENDPOINTS: dict[str, str] = {
 
 PURPOSE_PARAMETERS = [
     {"in": "header", "name": PURPOSE_HEADER, "required": False,
-     "description": "why you are looking (at least 10 characters); recorded, and unlocks "
-                    "personal identifiers for auditors",
-     "schema": {"type": "string", "maxLength": 300}},
+     "description": "why you are looking: '<lawful purpose>: <reference>', e.g. "
+                    "'complaint: CMP-2025-0042' (CASETRACK_PURPOSES lists the purposes); "
+                    "recorded, and unlocks personal identifiers for auditors of the "
+                    "child's authority; anything else is refused with 422",
+     "schema": {"type": "string", "maxLength": MAX_PURPOSE_LENGTH}},
     {"in": "query", "name": "purpose", "required": False,
-     "description": "as the header", "schema": {"type": "string", "maxLength": 300}},
+     "description": "as the header",
+     "schema": {"type": "string", "maxLength": MAX_PURPOSE_LENGTH}},
 ]
 
 CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
@@ -81,6 +85,15 @@ def pseudonym_key() -> bytes:
 def naming() -> Naming:
     """Return how the current answer names people (application.pseudonyms)."""
     return Naming.for_reader(g.actor, stated_purpose(), pseudonym_key())
+
+
+def settle_purpose() -> None:
+    """Accept the stated purpose if it is a lawful one with its reference, else refuse the
+    request with 422 saying why (application.purposes); called after authentication."""
+    stated = g.get("purpose_stated")
+    if stated is not None:
+        lawful = current_app.extensions["casetrack.settings"].purposes
+        g.purpose = str(parse_purpose(stated, lawful))
 
 
 def record_look(child_id: UUID, kind: str) -> int:
@@ -120,7 +133,9 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
     @app.before_request
     def take_purpose() -> None:
         purpose = request.headers.get(PURPOSE_HEADER) or request.args.get(PURPOSE_PARAMETER)
-        g.purpose = purpose.strip() if purpose and purpose.strip() else None
+        # Checked against the lawful purposes once the caller is known (settle_purpose).
+        g.purpose_stated = purpose.strip() if purpose and purpose.strip() else None
+        g.purpose = None
         if PURPOSE_PARAMETER in request.args:
             request.args = ImmutableMultiDict(  # type: ignore[misc]
                 [(k, v) for k, v in request.args.items(multi=True) if k != PURPOSE_PARAMETER])

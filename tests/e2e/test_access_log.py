@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from application.access_log import AccessLog
 
 Auth = Callable[..., dict[str, str]]
-PURPOSE = "Complaint 2024/17 about delayed assessment"
+PURPOSE = "complaint: 2024/17 about delayed assessment"
 # Reads of a child's record that show no case content, so are not looks.
 NOT_LOOKS = {"GET /children/{child_id}/integrity"}
 
@@ -44,7 +44,7 @@ def test_each_read_of_a_record_is_recorded_with_who_role_organisation_purpose_an
     child_id = register(client, auth())
     before = datetime.now(UTC)
     state = client.get(f"/children/{child_id}", headers=auth(sub="cw-7"))
-    journey = client.get(f"/children/{child_id}/journey?purpose=review%20meeting%20prep",
+    journey = client.get(f"/children/{child_id}/journey?purpose=tribunal%3A%20TRB-2025-7",
                          headers=auth(role="manager", sub="mgr-2"))
     history = client.get(f"/children/{child_id}/history",
                          headers=auth(role="auditor", sub="aud-3",
@@ -56,7 +56,7 @@ def test_each_read_of_a_record_is_recorded_with_who_role_organisation_purpose_an
     assert [(i["kind"], i["actor"], i["purpose"]) for i in found] == [
         ("state", {"user_id": "cw-7", "role": "caseworker", "organisation": "LA-901"}, None),
         ("journey", {"user_id": "mgr-2", "role": "manager", "organisation": "LA-901"},
-         "review meeting prep"),
+         "tribunal: TRB-2025-7"),
         ("history", {"user_id": "aud-3", "role": "auditor", "organisation": "LA-901"},
          PURPOSE),
     ]

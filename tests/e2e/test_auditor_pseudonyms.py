@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from tests.conftest import AUTHORITY
 from tests.e2e.test_personal_data import identifiers, markers
 
 pytestmark = pytest.mark.usefixtures("read_side")
 
 Auth = Callable[..., dict[str, str]]
-PURPOSE = "Complaint 2024/17 about delayed assessment"
+PURPOSE = "complaint: 2024/17 about delayed assessment"
 WRITER = "cw-writer-17"
 LAST: list[int] = [0]
 
@@ -43,9 +44,10 @@ def registered(client: FlaskClient, auth: Auth) -> tuple[str, str, dict[str, str
     return child_id, case_ref, {**held, "postcode": "SW1A 1AA"}
 
 
-def auditor(auth: Auth, purpose: str | None = None, sub: str = "aud-9") -> dict[str, str]:
+def auditor(auth: Auth, purpose: str | None = None, sub: str = "aud-9",
+            org: str = "IG-1") -> dict[str, str]:
     extra = {"X-Access-Purpose": purpose} if purpose else {}
-    return auth(role="auditor", org="IG-1", sub=sub, **extra)
+    return auth(role="auditor", org=org, sub=sub, **extra)
 
 
 def get(client: FlaskClient, path: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -71,25 +73,37 @@ def test_an_auditor_without_a_purpose_reads_history_with_every_identifier_pseudo
         assert value not in text
 
 
-def test_a_short_purpose_unlocks_nothing(client: FlaskClient, auth: Auth) -> None:
+@pytest.mark.parametrize(("purpose", "why"), [
+    ("audit", "not a lawful purpose"),
+    ("0123456789", "not a lawful purpose"),
+    ("complaint", "state the reference"),
+    ("complaint: ab", "state the reference"),
+    ("complaint: " + "x" * 300, "at most 300 characters"),
+])
+def test_a_purpose_that_is_not_lawful_is_refused_saying_why(
+        client: FlaskClient, auth: Auth, purpose: str, why: str) -> None:
+    """Issue 12.3: never a silent downgrade to pseudonyms, never cut."""
     child_id, case_ref, _ = registered(client, auth)
-    body = get(client, f"/children/{child_id}/history?purpose=audit", auditor(auth))
-    assert body["identifiers"] == "pseudonymised"
-    assert body["child"]["case_ref"] != case_ref
+    for headers, path in ((auditor(auth, purpose), f"/children/{child_id}/history"),
+                          (auditor(auth), f"/children/{child_id}/history?purpose={purpose}"),
+                          (auth(), f"/children/{child_id}?purpose={purpose}")):
+        refused = client.get(path, headers=headers)
+        assert refused.status_code == 422, refused.json
+        assert why in refused.json["detail"]
+        assert case_ref not in refused.get_data(as_text=True)
 
 
-def test_a_stated_purpose_shows_staff_and_the_childs_identifiers_and_is_recorded(
+def test_a_purpose_reveals_no_identifiers_of_another_authoritys_child(
         client: FlaskClient, auth: Auth) -> None:
+    """Issue 12.3: an auditor of another organisation is refused, saying why."""
     child_id, case_ref, held = registered(client, auth)
-    body = get(client, f"/children/{child_id}/history", auditor(auth, PURPOSE, "aud-31"))
-    assert body["identifiers"] == "clear"
-    assert {item["actor"]["user_id"] for item in body["items"]} == {WRITER}
-    assert body["child"]["case_ref"] == case_ref
-    assert body["child"]["identifiers"] == held
-
-    looks = get(client, f"/audit/access?child_id={child_id}&actor=aud-31",
-                auditor(auth, PURPOSE))["items"]
-    assert [(look["kind"], look["purpose"]) for look in looks] == [("history", PURPOSE)]
+    refused = client.get(f"/children/{child_id}/history", headers=auditor(auth, PURPOSE))
+    assert refused.status_code == 403
+    assert "own authority only" in refused.json["detail"]
+    for value in (case_ref, held["given_name"], held["nhs_number"]):
+        assert value not in refused.get_data(as_text=True)
+    assert get(client, f"/children/{child_id}/history",
+               auditor(auth))["identifiers"] == "pseudonymised"
 
 
 def test_the_same_person_has_the_same_pseudonym_in_history_audit_trail_and_access_log(
@@ -164,6 +178,6 @@ def test_after_erasure_a_purpose_shows_no_identifiers(client: FlaskClient, auth:
     erased = client.post(f"/children/{child_id}/erasure", headers=auth(role="admin"),
                          json={"basis": "erasure_request"})
     assert erased.status_code == 200, erased.json
-    body = get(client, f"/children/{child_id}/history", auditor(auth, PURPOSE))
+    body = get(client, f"/children/{child_id}/history", auditor(auth, PURPOSE, org=AUTHORITY))
     assert body["identifiers"] == "clear"
     assert body["child"] == {"case_ref": case_ref, "identifiers": None}

@@ -232,7 +232,8 @@ def test_every_read_under_an_inspection_is_logged_with_the_inspection(
     for suffix in ("", "/journey", "/history", "/bundle"):
         assert client.get(f"/children/{child}{suffix}", headers=inspector).status_code == 200
     client.get(f"/children/{child}", headers=auth(sub="cw-logged"))
-    looks = client.get(f"/audit/access?child_id={child}&purpose=checking inspection reads",
+    purpose = "data-protection-audit: inspection reads"
+    looks = client.get(f"/audit/access?child_id={child}&purpose={purpose}",
                        headers=auth(role="auditor")).json["items"]
     by_inspector = [look for look in looks if look["actor"]["user_id"] == "hmi-logged"]
     assert len(by_inspector) == 4

@@ -243,7 +243,7 @@ def test_a_refused_read_is_not_recorded_as_a_look(app: Flask, client: FlaskClien
     refused = client.get(f"/children/{targets['other'].child_id}",
                          headers=token("caseworker", OWN, "nosy"))
     assert refused.status_code == 403
-    looks = client.get("/audit/access?actor=nosy&purpose=checking refusals are not logged",
+    looks = client.get("/audit/access?actor=nosy&purpose=data-protection-audit: refusals check",
                        headers=token("auditor", OWN))
     assert looks.status_code == 200
     assert [i for i in looks.json["items"] if i["kind"] != "access-log"] == []

@@ -18,7 +18,7 @@ START, END = date(2025, 3, 3), date(2025, 3, 14)
 
 def opened() -> Inspection:
     return Inspection.open(authority="LA-901", inspectorate="OFSTED-CQC", starts_on=START,
-                           ends_on=END, theme=None, actor=HMI)
+                           ends_on=END, theme=None, actor=HMI, today=START)
 
 
 class Samples:
@@ -40,12 +40,13 @@ def test_the_window_runs_from_its_first_to_its_last_day_inclusive() -> None:
 @pytest.mark.parametrize("starts_on, ends_on, code", [
     (END, START, "inspection-window-order"),
     (date(2025, 1, 1), date(2026, 6, 1), "inspection-window-length"),
+    (date(2024, 1, 1), date(2024, 12, 31), "inspection-window-past"),
 ])
 def test_a_window_backwards_or_over_a_year_is_refused(starts_on: date, ends_on: date,
                                                        code: str) -> None:
     with pytest.raises(InspectionError) as refused:
         Inspection.open(authority="LA-901", inspectorate="X", starts_on=starts_on,
-                        ends_on=ends_on, theme=None, actor=HMI)
+                        ends_on=ends_on, theme=None, actor=HMI, today=date(2025, 1, 1))
     assert refused.value.code == code
 
 
@@ -100,8 +101,8 @@ def test_auditors_read_any_history_and_admins_none() -> None:
 def test_a_purpose_unlocks_identifiers_for_auditors_only_when_stated() -> None:
     auditor = Actor("a", "auditor", "NATIONAL")
     assert not access.unlocks_identifiers(auditor, None)
-    assert not access.unlocks_identifiers(auditor, "   because  ")
-    assert access.unlocks_identifiers(auditor, "Complaint 2024/17 review")
+    assert not access.unlocks_identifiers(auditor, "   ")
+    assert access.unlocks_identifiers(auditor, "complaint: 2024/17 review")
     key = b"k" * 32
     assert access.pseudonym("carol", key) == access.pseudonym("carol", key)
     assert access.pseudonym("carol", key) != access.pseudonym("carol", b"j" * 32)
