@@ -43,6 +43,10 @@ class ClockSpec:
     citation: str
     responsible: Body
     statutory: bool = True
+    # What an episode still open past its due date is: late for most clocks; running for
+    # a limit that binds only one outcome (K3), met or not applicable for a window the
+    # family may let pass (K5, K19, K21). ``status_on`` reads it.
+    open_past_due: ClockStatus = ClockStatus.LATE
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,47 @@ def days_late(due_on: date | None, stopped_on: date | None, today: date,
     if status not in (ClockStatus.LATE, ClockStatus.LATE_EXCEPTION_APPLIES):
         return 0
     return max(0, ((stopped_on or today) - due_on).days)
+
+
+LATE_STATUSES = frozenset({ClockStatus.LATE, ClockStatus.LATE_EXCEPTION_APPLIES})
+
+
+def status_on(clock: str, *, due_on: date | None, stopped_on: date | None,
+              status: ClockStatus | str, exception_ground: str | None, day: date
+              ) -> ClockStatus:
+    """Return the status on ``day`` of an episode read on another day (a stored reading).
+
+    The one definition every surface shares (the journey's clocks, the lists, their
+    ``overdue`` filter, the reports): an episode stopped by ``day`` keeps the status its
+    reading gave it; one still open is running until its due date, then what its clock
+    says an open episode past due is (``ClockSpec.open_past_due``).
+    """
+    stored = ClockStatus(status)
+    if stored is ClockStatus.NOT_APPLICABLE or due_on is None:
+        return ClockStatus.NOT_APPLICABLE
+    if stopped_on is not None and stopped_on <= day:
+        return stored
+    if day <= due_on:
+        return ClockStatus.RUNNING
+    spec = CLOCK_SPECS.get(clock)
+    past_due = spec.open_past_due if spec else ClockStatus.LATE
+    if past_due is ClockStatus.LATE and exception_ground:
+        return ClockStatus.LATE_EXCEPTION_APPLIES
+    return past_due
+
+
+def overdue_on(clock: str, *, due_on: date | None, stopped_on: date | None,
+               status: ClockStatus | str, exception_ground: str | None, day: date) -> bool:
+    """Whether an episode is open on ``day`` and late (what the lists call overdue)."""
+    return (stopped_on is None or stopped_on > day) and status_on(
+        clock, due_on=due_on, stopped_on=stopped_on, status=status,
+        exception_ground=exception_ground, day=day) in LATE_STATUSES
+
+
+def never_late_while_open() -> list[str]:
+    """The clocks whose open episodes are never late, however long past due."""
+    return sorted(c for c, spec in CLOCK_SPECS.items()
+                  if spec.open_past_due is not ClockStatus.LATE)
 
 
 def compute_clocks(

@@ -30,6 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+import domain.catalogue  # noqa: F401  (registers every clock, which status_on reads)
+from domain.clocks import never_late_while_open, overdue_on, status_on
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -255,9 +258,12 @@ class SQLReadModels:
             stmt = stmt.where(CaseSummary.date_of_birth > _years_before(today, oldest + 1),
                               CaseSummary.date_of_birth <= _years_before(today, youngest))
         if where.overdue_clock:
+            # ``domain.clocks.overdue_on`` in SQL: open, past due, and of a clock whose
+            # open episodes turn late past due (not K3, nor a family's window).
             overdue = select(CaseClock.child_id).where(
                 CaseClock.child_id == CaseSummary.child_id, CaseClock.stopped_on.is_(None),
-                CaseClock.due_on < today, CaseClock.status != "not_applicable")
+                CaseClock.due_on < today, CaseClock.status != "not_applicable",
+                CaseClock.clock.not_in(never_late_while_open()))
             if where.overdue_clock != "any":
                 overdue = overdue.where(CaseClock.clock == where.overdue_clock)
             stmt = stmt.where(overdue.exists())
@@ -319,15 +325,27 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _clock_on(clock: dict[str, Any], today: date) -> dict[str, Any]:
+    """A stored clock with its status as at ``today`` (``domain.clocks.status_on``)."""
+    status = status_on(clock["clock"], due_on=_day(clock.get("due_on")),
+                       stopped_on=_day(clock.get("stopped_on")), status=clock["status"],
+                       exception_ground=clock.get("exception_ground"), day=today)
+    return {**clock, "status": status.value}
+
+
 def _summary_dict(row: CaseSummary, today: date) -> dict[str, Any]:
-    overdue = sorted({c["clock"] for c in row.clocks if c.get("stopped_on") is None
-                      and c.get("due_on") and c.get("status") != "not_applicable"
-                      and date.fromisoformat(c["due_on"]) < today})
+    overdue = sorted({c["clock"] for c in row.clocks if overdue_on(
+        c["clock"], due_on=_day(c.get("due_on")), stopped_on=_day(c.get("stopped_on")),
+        status=c["status"], exception_ground=c.get("exception_ground"), day=today)})
     return {
         "child_id": row.child_id, "authority": row.authority, "case_ref": row.case_ref,
         "date_of_birth": row.date_of_birth, "status": row.status, "stage": row.stage,
         "primary_need": row.primary_need, "needs": row.needs, "steps": row.steps,
-        "clocks": row.clocks, "overdue_clocks": overdue,
+        "clocks": [_clock_on(c, today) for c in row.clocks], "overdue_clocks": overdue,
         "placement_type": row.placement_type, "placement_ref": row.placement_ref,
         "plan_named_setting": row.plan_named_setting,
         "plan_setting_type": row.plan_setting_type,

@@ -11,6 +11,7 @@ from application.queries import AGE_BANDS
 from application.reports.answering import _cached
 from application.reports.as_at import age_band, days_late, happened, plan_active, weeks
 from application.reports.cohort import Cohort, CohortStore, Data, Scope
+from domain.clocks import never_late_while_open
 
 
 def census_day(year: int) -> date:
@@ -169,6 +170,7 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
     """
     as_at = cohort.as_at
     kinds = [f"K{n}" for n in range(1, 27)]
+    never_late = set(never_late_while_open())
     by_body: dict[str, dict[str, Any]] = {}
     total_days = 0.0
     counter = getattr(data.store, "late_episodes", None)
@@ -188,6 +190,8 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
                 not cohort.in_period(f["due_on"]):
             continue
         stopped = f["stopped_on"] if happened(f["stopped_on"], as_at) else None
+        if stopped is None and f["kind"] in never_late:
+            continue  # open past due is no one's delay for these (K3, a family's window)
         late = days_late(f["due_on"], stopped, as_at)
         if late is None:
             continue

@@ -359,7 +359,8 @@ class AssessmentRequestWithdrawn(JourneyEvent):
 K1 = ClockSpec("K1", "Decision whether to assess", "6 weeks",
                "SEND Regulations 2014, regs 4(1), 5(1), 5(4)", Body.LOCAL_AUTHORITY)
 K3 = ClockSpec("K3", "Notice of a decision not to issue a plan", "16 weeks",
-               "SEND Regulations 2014, reg 10(1), 10(4)", Body.LOCAL_AUTHORITY)
+               "SEND Regulations 2014, reg 10(1), 10(4)", Body.LOCAL_AUTHORITY,
+               open_past_due=ClockStatus.RUNNING)  # late only if the answer is "no plan"
 K4 = ClockSpec("K4", "Final EHC plan", "20 weeks",
                "SEND Regulations 2014, reg 13(2), 13(3)", Body.LOCAL_AUTHORITY)
 

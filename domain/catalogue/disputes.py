@@ -781,7 +781,8 @@ class OmbudsmanDecisionReceived(JourneyEvent):
 
 
 K19 = ClockSpec("K19", "Mediation adviser contact", "2 months",
-                "SEND Regulations 2014, reg 33", Body.FAMILY)
+                "SEND Regulations 2014, reg 33", Body.FAMILY,
+                open_past_due=ClockStatus.NOT_APPLICABLE)  # a window let pass: no breach
 K20 = ClockSpec("K20", "Mediation certificate or meeting",
                 "certificate 3 working days; mediation 30 days; ICB told 3 working days",
                 "SEND Regulations 2014, regs 34-37, 39", Body.MEDIATION)
@@ -789,7 +790,8 @@ K21 = ClockSpec("K21", "Appeal window",
                 "later of 2 months from the decision notice and 1 month from the "
                 "certificate; August and 25 December-1 January deadlines move on",
                 "Tribunal Procedure (First-tier Tribunal) (Health, Education and Social Care "
-                "Chamber) Rules 2008, r.20, r.12(3)", Body.FAMILY)
+                "Chamber) Rules 2008, r.20, r.12(3)", Body.FAMILY,
+                open_past_due=ClockStatus.NOT_APPLICABLE)  # a window let pass: no breach
 K22 = ClockSpec("K22", "Tribunal order compliance",
                 "2, 5, 10, 11 or 14 weeks, or immediately, by order",
                 "SEND Regulations 2014, regs 44(2)-(3), 45", Body.LOCAL_AUTHORITY)

@@ -836,7 +836,8 @@ class ChildOutOfSchoolRecorded(JourneyEvent):
 
 
 K5 = ClockSpec("K5", "Representations on the draft plan", "at least 15 days",
-               "SEND Regulations 2014, reg 13(1)", Body.LOCAL_AUTHORITY)
+               "SEND Regulations 2014, reg 13(1)", Body.LOCAL_AUTHORITY,
+               open_past_due=ClockStatus.MET)  # the family's 15 days simply ran
 K6 = ClockSpec("K6", "Consulted setting's response", "15 days",
                "SEND Code of Practice 2015, 9.83", Body.SETTING, statutory=False)
 

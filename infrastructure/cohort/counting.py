@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from domain.clocks import never_late_while_open
 from infrastructure.cohort.sql_records import SQL_RECORDS, TABLE_READS, _child_dims
 from infrastructure.cohort.tables import (
     CohortChild,
@@ -168,6 +169,7 @@ class SQLCounting:
             fact.c.authority == authority, fact.c.kind.in_(list(kinds)),
             fact.c.due_on.is_not(None), fact.c.due_on >= due_from, fact.c.due_on <= due_to,
             fact.c.due_on <= as_at, fact.c.outcome.is_distinct_from("not_applicable"),
+            (fact.c.stopped_on <= as_at) | fact.c.kind.not_in(never_late_while_open()),
             end > fact.c.due_on).subquery("late")
         query = select(rec.c.body, rec.c.kind, func.grouping(rec.c.kind), func.count(),
                        func.sum(rec.c.days), func.array_agg(distinct(rec.c.child_id.collate("C")))
