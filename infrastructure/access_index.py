@@ -70,26 +70,14 @@ def _moment(micros: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
 
 
-def _add_inspection_column(engine: Engine) -> None:
-    """Add the inspection column to an index made before it existed (issue 12); the index
-    is rebuilt from the log, so its older rows simply have none."""
-    from sqlalchemy import inspect, text
-
-    columns = {c["name"] for c in inspect(engine).get_columns(
-        looks_table.name, schema=looks_table.schema)}
-    if "inspection_id" not in columns:
-        with engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE {looks_table.name} "
-                              "ADD COLUMN inspection_id VARCHAR(36)"))
-
-
 class SQLAccessIndex:
     """Looks in an indexed table (``casetrack_access_index``), queried by SQL."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
-        _add_inspection_column(engine)
+        from infrastructure.migrations import ACCESS_INDEX, ensure_current
+
+        ensure_current(engine, ACCESS_INDEX)
 
     @classmethod
     def at(cls, url: str) -> SQLAccessIndex:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from cryptography.exceptions import InvalidSignature
@@ -41,13 +41,12 @@ from sqlalchemy import (
     Text,
     create_engine,
     insert,
-    inspect,
     select,
-    text,
 )
 from sqlalchemy.pool import NullPool
 
 from infrastructure.merkle import leaf_hash
+from infrastructure.persistence import split_schema, sqlalchemy_url
 
 KEY_FILE = "checkpoint-signing-key.pem"
 INTEGRITY_FILE = "casetrack-integrity.sqlite"
@@ -220,39 +219,29 @@ CHECKPOINT_COLUMNS = [CHECKPOINTS.c[name] for name in (*SIGNED_FIELDS, "signatur
                                                          "frontier")]
 
 
+def engine_beside(database_url: str | None, data_dir: Path) -> Engine:
+    """The checkpoints' database: a SQLite file in the data dir, or the event store's."""
+    if not database_url or urlsplit(database_url).scheme in ("sqlite", "sqlite3"):
+        return create_engine(f"sqlite:///{Path(data_dir) / INTEGRITY_FILE}",
+                             poolclass=NullPool, connect_args={"timeout": 30})
+    url, connect_args = split_schema(sqlalchemy_url(database_url, data_dir, ""))
+    return create_engine(url, poolclass=NullPool,
+                         connect_args={"connect_timeout": 5, **connect_args})
+
+
 class CheckpointStore:
     """Checkpoints and their leaves: a SQLite file in the data dir, or tables beside the
     events in PostgreSQL (same database and schema)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        METADATA.create_all(engine, checkfirst=True)
-        self._add_tree_columns()
+        from infrastructure.migrations import CHECKPOINTS, ensure_current
 
-    def _add_tree_columns(self) -> None:
-        """Bring a checkpoints table from before the Merkle tree up to date."""
-        present = {c["name"] for c in inspect(self.engine).get_columns("integrity_checkpoints")}
-        with self.engine.begin() as conn:
-            if "tree_size" not in present:
-                conn.execute(text("ALTER TABLE integrity_checkpoints ADD COLUMN tree_size "
-                                  "BIGINT NOT NULL DEFAULT 0"))
-            if "frontier" not in present:
-                conn.execute(text("ALTER TABLE integrity_checkpoints ADD COLUMN frontier "
-                                  "TEXT NOT NULL DEFAULT ''"))
+        ensure_current(engine, CHECKPOINTS)
 
     @classmethod
     def beside(cls, database_url: str | None, data_dir: Path) -> CheckpointStore:
-        if not database_url or urlsplit(database_url).scheme in ("sqlite", "sqlite3"):
-            return cls(create_engine(f"sqlite:///{Path(data_dir) / INTEGRITY_FILE}",
-                                     poolclass=NullPool, connect_args={"timeout": 30}))
-        parts = urlsplit(database_url)
-        query = dict(parse_qsl(parts.query))
-        schema = query.pop("schema", None)
-        url = urlunsplit(parts._replace(scheme="postgresql+psycopg", query=urlencode(query)))
-        connect_args: dict[str, Any] = {"connect_timeout": 5}
-        if schema:
-            connect_args["options"] = f"-csearch_path={unquote(schema)}"
-        return cls(create_engine(url, poolclass=NullPool, connect_args=connect_args))
+        return cls(engine_beside(database_url, data_dir))
 
     def checkpoints(self) -> list[Checkpoint]:
         with self.engine.connect() as conn:

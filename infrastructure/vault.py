@@ -154,7 +154,9 @@ class SQLVault:
         # at once; another process's erasure is seen within KEY_CACHE_SECONDS.
         self._keys: dict[UUID, tuple[float, ChildCipher]] = {}
         self._keys_lock = threading.Lock()
-        metadata.create_all(engine)
+        from infrastructure.migrations import VAULT, ensure_current
+
+        ensure_current(engine, VAULT)
 
     @classmethod
     def at(cls, url: str, master_key: bytes) -> SQLVault:

@@ -29,9 +29,10 @@ def add_commands(subparsers: Any) -> None:
                                  "the log")
     rebuild.add_argument("name", choices=sorted(PROJECTIONS))
     actions.add_parser("status", help="each projection's position and lag")
-    db = subparsers.add_parser("db", help="read-model database migrations")
-    db_actions = db.add_subparsers(dest="action", required=True)
-    db_actions.add_parser("upgrade", help="migrate the read models to the newest revision")
+    from web.cli_db import add_actions
+
+    add_actions(subparsers.add_parser("db", help="database migrations of every table "
+                                      "casetrack owns"))
 
 
 def handlers() -> dict[str, Callable[[Settings, argparse.Namespace], int]]:
@@ -131,13 +132,6 @@ def close_checkpointer(checkpointer: Any) -> None:
 
 
 def db_command(settings: Settings, args: argparse.Namespace) -> int:
-    from infrastructure.migrations import current_revision, upgrade
-    from infrastructure.projections import ReadModelDatabase
+    from web.cli_db import db_command as run
 
-    engine = ReadModelDatabase.beside(settings.database_url, settings.data_dir).engine()
-    try:
-        upgrade(engine)
-        print(f"read models at revision {current_revision(engine)}")
-    finally:
-        engine.dispose()
-    return 0
+    return run(settings, args)

@@ -170,10 +170,14 @@ def _record_look(child_id: UUID) -> None:
                    route=request.url_rule.rule if request.url_rule else None)
 
 
+def vault_url(settings: Settings) -> str:
+    """Where the vault lives: a SQLite file beside the event store, or its database."""
+    return sqlalchemy_url(settings.database_url, settings.data_dir, SQLITE_FILE)
+
+
 def vault_for(settings: Settings) -> SQLVault:
     """Open the vault beside the event store: a SQLite file, or a PostgreSQL table."""
-    return SQLVault.at(sqlalchemy_url(settings.database_url, settings.data_dir, SQLITE_FILE),
-                       master_key(settings))
+    return SQLVault.at(vault_url(settings), master_key(settings))
 
 
 def attach_vault(tracking: CaseTracking, settings: Settings) -> SQLVault:

@@ -108,12 +108,17 @@ def record_look(child_id: UUID, kind: str) -> int:
                                inspection_id=inspection_id)
 
 
-def access_index_for(settings: Settings) -> SQLAccessIndex:
-    """Open the access log's index in the access log's own store (ADR 0005)."""
+def access_index_url(settings: Settings) -> str:
+    """Where the access log's index lives: in the access log's own store (ADR 0005)."""
     env = settings.access_log_env()
     if env["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-        return SQLAccessIndex.at(f"sqlite:///{env['SQLITE_DBNAME']}")
-    return SQLAccessIndex.at(sqlalchemy_url(settings.database_url, settings.data_dir, ""))
+        return f"sqlite:///{env['SQLITE_DBNAME']}"
+    return sqlalchemy_url(settings.database_url, settings.data_dir, "")
+
+
+def access_index_for(settings: Settings) -> SQLAccessIndex:
+    """Open the access log's index in the access log's own store (ADR 0005)."""
+    return SQLAccessIndex.at(access_index_url(settings))
 
 
 def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -> None:

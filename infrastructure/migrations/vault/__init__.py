@@ -1,0 +1,1 @@
+"""Alembic revisions of one part (see ``infrastructure.migrations``)."""
