@@ -271,6 +271,7 @@ def test_the_checks_name_child_item_and_rule_on_broken_data(built: Any) -> None:
     plan = request["Assessment"]["NamedPlan"]
     plan["CeaseDate"] = "2024-11-01"  # ... without a reason
     request["ActivePlans"]["LastReview"] = "2024-05-01"  # before the plan started
+    request["ActivePlans"]["TransferLA"] = "LA-877"  # not a DfE number
     on_time["Person"]["UPN"] = "A901000020040"  # wrong check letter
     refused = _broken(data, "Copse")
     refused["Requests"][0]["RequestOutcome"] = "I"  # not a code
@@ -291,6 +292,7 @@ def test_the_checks_name_child_item_and_rule_on_broken_data(built: Any) -> None:
         (child["on_time"], f"{request_on_time}ActivePlans.LastReview",
          "review-before-plan-start", "error"),
         (child["on_time"], "UPN", "upn-check-letter", "error"),
+        (child["on_time"], f"{request_on_time}ActivePlans.TransferLA", "la-number", "error"),
         (child["refused"], f"{request_refused}RequestOutcome", "code-not-in-list", "error"),
         (child["refused"], f"{request_refused}Assessment.NamedPlan",
          "plan-without-request", "error"),
@@ -365,7 +367,18 @@ def test_the_diff_reads_a_submitted_xml_file_item_by_item(built: Any) -> None:
          "ASD")]
 
 
-def test_a_submitted_file_is_read_without_entities(built: Any) -> None:
+def test_the_diff_compares_returns_of_the_same_year_only(built: Any) -> None:
+    from application.sen2.diff import YearMismatchError
+
+    app, _ = built
+    submitted = load_return(to_xml(sen2_return(app, year=2024, authority=AUTHORITY,
+                                               policy=POLICY)))
+    with pytest.raises(YearMismatchError, match="2024, not 2025"):
+        diff_returns(submitted, sen2_return(app, year=YEAR, authority=AUTHORITY,
+                                            policy=POLICY).as_dict())
+
+
+def test_a_submitted_file_is_read_without_entities() -> None:
     from application.sen2 import Sen2FileError
 
     bomb = (b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa">]>'
