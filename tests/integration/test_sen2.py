@@ -281,6 +281,8 @@ def test_the_checks_name_child_item_and_rule_on_broken_data(built: Any) -> None:
                         "ResourcedProvisionIndicator": "0"}]}}
     undecided = _broken(data, "Elmstead")
     undecided["Requests"][0]["ReceivedDate"] = "2025-01-05"  # after the period
+    undecided["Person"]["UPNunknown"] = "UN1"  # with a UPN
+    undecided["Person"]["UniqueLearnerNumber"] = "1234567890"  # wrong check digit
     data["persons"].append(copy.deepcopy(_broken(data, "Dunmore")))  # twice
     child = {label: str(cohort[label].child_id) for label in cohort.children}
     request_on_time = "Requests[ReceivedDate=2024-01-08]."
@@ -300,6 +302,8 @@ def test_the_checks_name_child_item_and_rule_on_broken_data(built: Any) -> None:
          "date-after-collection", "error"),
         (child["undecided"], "Requests[ReceivedDate=2025-01-05].ReceivedDate",
          "date-after-collection", "error"),
+        (child["undecided"], "UPNunknown", "upn-unknown-with-upn", "error"),
+        (child["undecided"], "UniqueLearnerNumber", "uln-check-digit", "error"),
         (child["withdrawn"], "Person", "duplicate-person", "error"),
     }
 

@@ -6,6 +6,11 @@ MastodonC/witan.sen2 ``blade/csv.clj`` and ``blade/pre_submission.clj`` (columns
 nesting) and data-to-insight/ssd-data-model ``data/objects/ssd_ehcp_*.yml`` and
 ``ssd_send.yml`` (the guide's code definitions). DfE's own XSD was not found.
 
+``required`` marks casetrack's reading of the guide's item texts (identifiers, the dates
+and outcomes every record needs, ranks); the sources give no list of required items, so
+flags and indicators are optional (witan's pre-submission reader fills missing
+indicators with 0).
+
 Changes from 2023 (v1.2): RES and WPB moved from ActivePlans to PlacementDetail;
 AttendancePattern removed; ReviewMeeting and ReviewOutcome added; Sex replaced
 GenderCurrent.
@@ -106,8 +111,8 @@ PLACEMENT_DETAIL = Module("PlacementDetail", (
     Item("PlacementRank", "integer", required=True),
     Item("EntryDate", "date", required=True),
     Item("LeavingDate", "date"),
-    Item("SENunitIndicator", "flag", "flag", required=True),
-    Item("ResourcedProvisionIndicator", "flag", "flag", required=True),
+    Item("SENunitIndicator", "flag", "flag"),
+    Item("ResourcedProvisionIndicator", "flag", "flag"),
     Item("RES", "code", "PlanRes", note="moved here from ActivePlans in v1.2 (witan "
          "csv.clj); the XML element name is patch's (RES), its place in the sequence is "
          "not shown by any source"),
@@ -130,8 +135,8 @@ PLAN_DETAIL = Module("PlanDetail", (
     Item("SENSetting", "code", "SENSetting"),
     Item("SENSettingOther", "text", max_length=100),
     Item("PlacementRank", "integer", required=True),
-    Item("SENunitIndicator", "flag", "flag", required=True),
-    Item("ResourcedProvisionIndicator", "flag", "flag", required=True),
+    Item("SENunitIndicator", "flag", "flag"),
+    Item("ResourcedProvisionIndicator", "flag", "flag"),
 ), repeats=True, required=True)
 
 NAMED_PLAN = Module("NamedPlan", (
@@ -139,7 +144,7 @@ NAMED_PLAN = Module("NamedPlan", (
     Item("PlanRes", "code", "PlanRes"),
     Item("PlanWPB", "flag", "flag", note="patch's XML name; witan's CSV column is "
          "'planwbp'; sen2.md's list omits it, both readers have it"),
-    Item("PB", "flag", "flag", required=True),
+    Item("PB", "flag", "flag"),
     Item("OA", "flag", "flag"),
     Item("DP", "flag", "flag"),
     Item("CeaseDate", "date"),
