@@ -225,8 +225,9 @@ def engine_beside(database_url: str | None, data_dir: Path) -> Engine:
         return create_engine(f"sqlite:///{Path(data_dir) / INTEGRITY_FILE}",
                              poolclass=NullPool, connect_args={"timeout": 30})
     url, connect_args = split_schema(sqlalchemy_url(database_url, data_dir, ""))
-    return create_engine(url, poolclass=NullPool,
-                         connect_args={"connect_timeout": 5, **connect_args})
+    if "connect_timeout" not in url:  # the URL's own, if it gives one
+        connect_args["connect_timeout"] = "5"
+    return create_engine(url, poolclass=NullPool, connect_args=connect_args)
 
 
 class CheckpointStore:

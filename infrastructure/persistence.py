@@ -6,10 +6,13 @@ directory; a ``postgresql://`` URL selects ``eventsourcing.postgres`` (psycopg 3
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 SQLITE_FILE = "casetrack-events.sqlite"
+# eventsourcing.postgres's factory, passing the URL's connection options (pgstore.py).
+POSTGRES_MODULE = "infrastructure.pgstore:PostgresFactory"
 
 
 class DatabaseURLError(ValueError):
@@ -50,7 +53,7 @@ def _store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
     if not dbname:
         raise DatabaseURLError("a postgresql URL needs a database name")
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": POSTGRES_MODULE,
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(parts.port or 5432),
@@ -65,10 +68,18 @@ def _store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
         # (tests/integration/test_recorders.py shows both); projections need both.
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
     }
-    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    if "schema" in query:
-        env["POSTGRES_SCHEMA"] = query["schema"]
+    query = dict(parse_qsl(parts.query))
+    if query.get("schema"):
+        env["POSTGRES_SCHEMA"] = query.pop("schema")
+    query.pop("schema", None)
+    if query:  # sslmode, application_name, options...: every connection gets them
+        env["POSTGRES_CONNECT_OPTIONS"] = urlencode(query)
     return env
+
+
+def is_postgres(env: Mapping[str, str]) -> bool:
+    """Is this event-store environment PostgreSQL's?"""
+    return env.get("PERSISTENCE_MODULE") in (POSTGRES_MODULE, "eventsourcing.postgres")
 
 
 def sqlalchemy_url(database_url: str | None, data_dir: Path, filename: str) -> str:
@@ -83,11 +94,26 @@ def sqlalchemy_url(database_url: str | None, data_dir: Path, filename: str) -> s
 
 def split_schema(url: str) -> tuple[str, dict[str, str]]:
     """Take ``?schema=`` off a SQLAlchemy URL; return the URL and the connect arguments
-    that put that schema first on PostgreSQL's search path (none without a schema)."""
+    that put that schema first on PostgreSQL's search path (none without a schema).
+
+    Every other query option stays on the URL, which SQLAlchemy hands to psycopg; an
+    ``options`` of the URL's own is kept beside the search path, not replaced by it.
+    """
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     schema = query.pop("schema", None)
     if not schema:
         return url, {}
-    return (urlunsplit(parts._replace(query=urlencode(query))),
-            {"options": f"-csearch_path={unquote(schema)}"})
+    return with_search_path(urlunsplit(parts._replace(query=urlencode(query))), schema)
+
+
+def with_search_path(url: str, schema: str | None) -> tuple[str, dict[str, str]]:
+    """Return ``url`` and connect arguments putting ``schema`` first on the search path,
+    keeping any ``options`` the URL gives (connect arguments would replace it)."""
+    if not schema:
+        return url, {}
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    options = " ".join(filter(None, [query.pop("options", ""),
+                                     f"-csearch_path={unquote(schema)}"]))
+    return urlunsplit(parts._replace(query=urlencode(query))), {"options": options}

@@ -21,6 +21,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 
+from infrastructure.persistence import is_postgres
+
 logger = structlog.get_logger()
 
 BATCH_SIZE = 500
@@ -89,7 +91,7 @@ def runner_env(event_store_env: Mapping[str, str]) -> dict[str, str]:
     """Return the event-store settings for a runner's own application (polling recorder)."""
     env = dict(event_store_env)
     recorder = (PollingPostgresApplicationRecorder
-                if env.get("PERSISTENCE_MODULE") == "eventsourcing.postgres"
+                if is_postgres(env)
                 else PollingSQLiteApplicationRecorder)
     env["APPLICATION_RECORDER_TOPIC"] = get_topic(recorder)
     env["CREATE_TABLE"] = "y"

@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 import domain.catalogue  # noqa: F401  (registers every clock, which status_on reads)
 from domain.clocks import never_late_while_open, overdue_on, status_on
+from infrastructure.persistence import with_search_path
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -199,7 +200,7 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
         return engine
-    connect_args = {"options": f"-csearch_path={schema}"} if schema else {}
+    url, connect_args = with_search_path(url, schema)
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
                          connect_args=connect_args)
 

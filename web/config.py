@@ -2,7 +2,9 @@
 
 - ``CASETRACK_ENV``: ``development`` (default) or ``production``.
 - ``CASETRACK_DATA_DIR``: the SQLite store and the generated secret (default ``./var``).
-- ``CASETRACK_DATABASE_URL``: ``postgresql://...`` selects PostgreSQL (default: SQLite).
+- ``CASETRACK_DATABASE_URL``: ``postgresql://...`` selects PostgreSQL (default: SQLite);
+  ``?schema=`` names the schema, every other query option (``sslmode``...) is passed to
+  every connection.
 - ``CASETRACK_SECRET_KEY``: signs tokens; generated into the data dir in development,
   required in production.
 - ``CASETRACK_HOST`` / ``CASETRACK_PORT``: where ``casetrack serve`` listens.
@@ -54,7 +56,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from application.purposes import LAWFUL_PURPOSES
-from infrastructure.persistence import DatabaseURLError, event_store_env
+from infrastructure.persistence import DatabaseURLError, event_store_env, is_postgres
 
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret_key"
@@ -116,7 +118,7 @@ class Settings:
 
     def event_store_env(self) -> dict[str, str]:
         env = event_store_env(self.database_url, self.data_dir)
-        if env["PERSISTENCE_MODULE"] == "eventsourcing.postgres":
+        if is_postgres(env):
             env.update(POSTGRES_POOL_SIZE=str(self.db_pool_size),
                        POSTGRES_MAX_OVERFLOW=str(self.db_max_overflow),
                        # eventsourcing waits this long for a pooled connection.
