@@ -22,7 +22,7 @@ from application.personal_data import reveal
 from application.views import journey_view_at, plain
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
 from domain.clocks import ClockReading, compute_clocks
-from domain.errors import RuleViolationError
+from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import JourneyState, effective_events
@@ -51,6 +51,10 @@ def journey_at(
     if version is not None and journey.version != version:
         # The store answers the head for a version past it; that is not what was asked.
         raise VersionNotFoundError(version, journey.version)
+    if known_at is not None and known_at < journey.log[0].timestamp:
+        raise InvalidFieldError("query.known_at", "is before the journey was registered "
+                                f"({journey.log[0].timestamp.isoformat()}): nothing was known "
+                                "of it then")
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
     view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at)
     view["timeline"] = timeline(log, as_at=as_at, on=on)

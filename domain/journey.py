@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 import domain.catalogue  # noqa: F401  (registers every event type, rule and clock)
 from domain.actors import Actor
+from domain.ages import age_on
 from domain.calendar import DEFAULT_COUNTING, Counting
 from domain.catalogue.common import check
 from domain.catalogue.registration import (
@@ -25,6 +26,9 @@ from domain.catalogue.registration import (
     CORRECTION_EMPTY,
     CORRECTION_OF_CORRECTION,
     CORRECTION_TARGET,
+    DATE_OF_BIRTH_IMPLAUSIBLE,
+    MAX_AGE_AT_REGISTRATION,
+    MAX_AGE_HELD,
     JOURNEY_CLOSED,
     NOT_AMENDABLE,
     OCCURRED_BEFORE_BIRTH,
@@ -123,6 +127,7 @@ class ChildJourney(Aggregate):
               f"{today}")
         check(occurred_on >= date_of_birth, OCCURRED_BEFORE_BIRTH,
               "occurred_on is before date_of_birth")
+        check_plausible_birth(date_of_birth, occurred_on, today)
         journey_id = child_id or cls.create_id()
         kwargs = dict(
             authority=authority, date_of_birth=date_of_birth, case_ref=case_ref, sex=sex,
@@ -250,6 +255,10 @@ class ChildJourney(Aggregate):
                           if e.originator_version == target.originator_version), target)
         current = {name: getattr(effective, name) for name in corrected}
         check(corrected != current, CORRECTION_EMPTY, "every field already has that value")
+        if isinstance(effective, ChildRegistered):
+            registered_on = corrected.get("occurred_on", effective.occurred_on)
+            check_plausible_birth(corrected.get("date_of_birth", effective.date_of_birth),
+                                  registered_on, registered_on)
         return dict(checked, changes=corrected)
 
     def _check_adds_no_violation(self, candidate: JourneyEvent) -> JourneyState:
@@ -260,6 +269,15 @@ class ChildJourney(Aggregate):
                 raise RuleViolationError(RULES[anomaly.code], anomaly.detail,
                                          event_version=anomaly.event_version)
         return after
+
+
+def check_plausible_birth(date_of_birth: date, registered_on: date, today: date) -> None:
+    """Check the child was at most 25 when the journey opened, born within 50 years."""
+    check(age_on(date_of_birth, registered_on) <= MAX_AGE_AT_REGISTRATION,
+          DATE_OF_BIRTH_IMPLAUSIBLE, f"date_of_birth {date_of_birth} makes the child older "
+          f"than {MAX_AGE_AT_REGISTRATION} on {registered_on}")
+    check(age_on(date_of_birth, today) < MAX_AGE_HELD, DATE_OF_BIRTH_IMPLAUSIBLE,
+          f"date_of_birth {date_of_birth} is more than {MAX_AGE_HELD} years ago")
 
 
 def _check_changes(target_cls: type[JourneyEvent], changes: dict[str, Any]) -> dict[str, Any]:

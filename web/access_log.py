@@ -12,6 +12,7 @@ from application.access_log import ACCESS_LOG_QUERY, AccessFilter, who_looked
 from web.openapi import problems
 from web.query_strings import check_in_order
 from web.requests import current_actor
+from web.schemas import MAX_INTEGER
 from web.security import PURPOSE_PARAMETERS, access_log, pseudonym_key, stated_purpose
 
 blp = Blueprint("access_log", __name__, url_prefix="/audit",
@@ -29,7 +30,7 @@ class AccessQuerySchema(Schema):
         "description": "looks at or after this moment (UTC when no offset)"})
     until = fields.AwareDateTime(default_timezone=None, metadata={
         "description": "looks before this moment (UTC when no offset)"})
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INTEGER),
                            metadata={"description": "the next_after of the previous page"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 

@@ -19,6 +19,7 @@ from domain.events import EVENT_TYPES
 from web.openapi import problems
 from web.query_strings import OneOfNow, check_in_order
 from web.requests import current_actor
+from web.schemas import MAX_INTEGER
 from web.security import PURPOSE_PARAMETERS, naming
 
 blp = Blueprint("audit", __name__, url_prefix="/audit",
@@ -45,11 +46,11 @@ class AuditQuerySchema(Schema):
     recorded_from = fields.AwareDateTime(default_timezone=None)
     recorded_to = fields.AwareDateTime(default_timezone=None)
     corrections_only = fields.Boolean(load_default=False)
-    after = fields.Integer(validate=validate.Range(min=0),
+    after = fields.Integer(validate=validate.Range(min=0, max=MAX_INTEGER),
                            metadata={"description": "the next_after of the previous page"})
     limit = fields.Integer(validate=validate.Range(min=1, max=MAX_LIMIT), metadata={
         "description": "page size (JSON default 50; CSV streams every row unless given)"})
-    consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
+    consistent_after = fields.Integer(validate=validate.Range(min=0, max=MAX_INTEGER), metadata={
         "description": "wait (bounded) until the read models include this log position"})
 
     @validates_schema
@@ -115,6 +116,8 @@ class AuditEvents(MethodView):
                 consistent_after=consistent_after, head=_head())
             return Response(stream_with_context(_csv_lines(rows)), mimetype="text/csv",
                             headers={"Cache-Control": "no-store",
+                                     "Content-Disposition":
+                                         'attachment; filename="audit-events.csv"',
                                      "X-Casetrack-Position": str(position),
                                      "X-Casetrack-Identifiers": names.label})
         result = audit_page(store, actor=current_actor(),

@@ -4,6 +4,7 @@ collection year, and its pre-submission checks (managers of the authority only).
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, current_app
@@ -67,8 +68,11 @@ class Sen2(MethodView):
         """Compute the SEN2 return (managers of the authority only: it holds identifiers)."""
         result = _return(query)
         if query["format"] == "xml":
+            authority = re.sub(r"[^A-Za-z0-9_-]", "_", query["authority"])
+            name = f"sen2-{authority}-{query['year']}.xml"
             return Response(to_xml(result), 200, mimetype="application/xml",
-                            headers={"Cache-Control": "no-store"})
+                            headers={"Cache-Control": "no-store",
+                                     "Content-Disposition": f'attachment; filename="{name}"'})
         return Response(json.dumps(result.as_dict(), default=str), 200,
                         mimetype="application/json", headers={"Cache-Control": "no-store"})
 

@@ -17,7 +17,7 @@ from application.pseudonyms import named_history
 from infrastructure.projections import journey_notifications
 from web.openapi import problems
 from web.requests import current_actor
-from web.schemas import JourneySchema
+from web.schemas import MAX_INTEGER, JourneySchema
 from web.security import PURPOSE_PARAMETERS, naming
 
 blp = Blueprint("journeys", __name__, url_prefix="/children",
@@ -80,7 +80,7 @@ class JourneyPointSchema(Schema):
     as_at = fields.Date(metadata={"description": "as it stood in the world on this date"})
     known_at = fields.DateTime(metadata={
         "description": "as the system knew it at this moment (UTC when no offset)"})
-    version = fields.Integer(strict=False, validate=validate.Range(min=1))
+    version = fields.Integer(strict=False, validate=validate.Range(min=1, max=MAX_INTEGER))
 
     @validates_schema
     def _one_point_in_versions(self, data: dict[str, Any], **_: Any) -> None:
@@ -92,7 +92,7 @@ class HistoryQuerySchema(Schema):
     class Meta:
         unknown = RAISE
 
-    after = fields.Integer(load_default=0, validate=validate.Range(min=0),
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INTEGER),
                            metadata={"description": "the last version of the previous page"})
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 

@@ -16,6 +16,7 @@ from domain.state import STAGES
 from web.openapi import problems
 from web.query_strings import OneOfNow, placement_types
 from web.requests import current_actor
+from web.schemas import MAX_INTEGER
 
 blp = Blueprint("listing", __name__, url_prefix="/children",
                 description="Lists of children, filtered (read models)")
@@ -43,7 +44,7 @@ class ChildListQuerySchema(Schema):
     after = fields.String(validate=validate.Length(max=36),
                           metadata={"description": "the next_after of the previous page"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
+    consistent_after = fields.Integer(validate=validate.Range(min=0, max=MAX_INTEGER), metadata={
         "description": "wait (bounded) until the read models include this log position"})
 
 

@@ -36,8 +36,11 @@ class LegalHoldSchema(Schema):
     class Meta:
         unknown = RAISE
 
+    # Every accepted reference must be releasable through its URL path segment: no "/",
+    # and not "." or ".." (issue 12.11).
     hold_ref = Text(required=True, max_length=60, validate=validate.Regexp(
-        r"^[A-Za-z0-9._/-]+$", error="letters, digits and . _ / - only"))
+        r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        error="a letter or digit, then letters, digits and . _ - only"))
     basis = Text(required=True, validate=validate.OneOf(HoldBasis.__args__))
     reason = Text(max_length=1000)
     occurred_on = StrictDate()

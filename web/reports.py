@@ -32,6 +32,7 @@ from web.openapi import problems
 from web.problems import validation_problem
 from web.query_strings import OneOfNow, check_in_order, placement_types
 from web.requests import current_actor
+from web.schemas import MAX_INTEGER
 
 blp = Blueprint("reports", __name__, url_prefix="/reports",
                 description="Thematic and cohort questions, and the area picture")
@@ -62,7 +63,7 @@ class CohortQuerySchema(Schema):
         "description": "looked after by a local authority as at the day "
                        "(Children Act 1989 s.22(1))"})
     breakdown = fields.String(validate=validate.OneOf(DIMENSIONS))
-    consistent_after = fields.Integer(validate=validate.Range(min=0), metadata={
+    consistent_after = fields.Integer(validate=validate.Range(min=0, max=MAX_INTEGER), metadata={
         "description": "wait (bounded) until the read models include this log position"})
 
     @validates_schema
@@ -80,7 +81,7 @@ class AreaQuerySchema(Schema):
     census_on = fields.Date(metadata={"description": "the SEN2 census day for active plans "
                                                      "(default: third Thursday of January "
                                                      "after the year)"})
-    consistent_after = fields.Integer(validate=validate.Range(min=0))
+    consistent_after = fields.Integer(validate=validate.Range(min=0, max=MAX_INTEGER))
 
 
 class FigureSchema(Schema):

@@ -52,10 +52,13 @@ def idempotency(body: dict[str, Any]) -> Idempotency | None:
 
 def require_if_match() -> int | None:
     """Return the If-Match version, answering 428 when the header is absent."""
-    if not request.if_match:
+    if not request.if_match or request.if_match.star_tag:
+        # ``*`` names no version: the rule is that the writer saw the version they amend
+        # (ADR 0002), so it does not satisfy the precondition.
         raise Problem(428, "precondition-required", "Precondition Required",
-                      "corrections must name the journey version they were made against: "
-                      "send If-Match: \"<version>\" (the ETag of the journey)")
+                      "corrections and assignments must name the journey version they were "
+                      "made against: send If-Match: \"<version>\" (the ETag of the "
+                      "journey); * names no version")
     return if_match_version()
 
 
@@ -120,6 +123,9 @@ def _correction_changes(tracking: CaseTracking, child_id: UUID, data: dict[str, 
     return typed
 
 
+MAX_VERSION_DIGITS = 18  # below 2**63: the stores' integers
+
+
 def if_match_version() -> int | None:
     """Return the version named by If-Match, None when absent or ``*``."""
     if not request.if_match:
@@ -127,7 +133,7 @@ def if_match_version() -> int | None:
     if request.if_match.star_tag:
         return None
     tags = [tag for tag in request.if_match.as_set(include_weak=False) if tag]
-    if len(tags) != 1 or not tags[0].isdigit():
+    if len(tags) != 1 or not tags[0].isdigit() or len(tags[0]) > MAX_VERSION_DIGITS:
         raise Problem(412, "stale-version", "Precondition failed",
                       "If-Match must name one journey version, e.g. \"3\"")
     return int(tags[0])

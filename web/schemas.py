@@ -64,6 +64,10 @@ def _safe_nested(value: Any) -> None:
     walk(value, 0)
 
 
+# The stores' integers are 64-bit: a position or version at or past 2**63 is refused (422).
+MAX_INTEGER = 2**63 - 1
+
+
 class Text(fields.String):
     """A bounded string without control characters."""
 

@@ -27,6 +27,7 @@ from application.pseudonyms import Naming
 from application.purposes import MAX_PURPOSE_LENGTH, parse_purpose
 from infrastructure.access_index import SQLAccessIndex
 from infrastructure.persistence import sqlalchemy_url
+from web import bodies
 from web.config import Settings
 from web.problems import Problem, problem_response
 
@@ -59,7 +60,7 @@ PURPOSE_PARAMETERS = [
 
 CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 _STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
-CORS_METHODS = "GET, POST, OPTIONS"
+CORS_METHODS = "GET, POST, PUT, OPTIONS"  # PUT: /children/{id}/assignment
 CORS_HEADERS = ("Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-ID, "
                 + PURPOSE_HEADER)
 CORS_EXPOSED = "ETag, Location, X-Request-ID, X-Casetrack-Position, Idempotency-Replayed"
@@ -127,6 +128,7 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
     app.extensions["casetrack.access_log"] = log
     _close_with_tracking(app, log)
     origins = frozenset(settings.cors_origins)
+    bodies.init_app(app)  # issue 12: deep JSON, lone surrogates, NUL refused unread
 
     @app.before_request
     def preflight() -> Response | None:

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from domain.state import JourneyState
 
 JOURNEY_RULES = "casetrack journey rule (events record what has happened)"
+# The oldest a young person's SEND journey can open at (CFA 2014 s.46), and how far back
+# any date of birth held can be: a journey opened at 25 kept for 25 years more.
+MAX_AGE_AT_REGISTRATION = 25
+MAX_AGE_HELD = 50
 
 OCCURRED_IN_FUTURE = rule(
     "occurred-on-in-future", JOURNEY_RULES,
@@ -33,6 +37,10 @@ JOURNEY_CLOSED = rule(
     "journey-closed", "CFA 2014 s.45; SEND Regulations 2014, reg 15",
     "Nothing more is recorded on a journey whose plan has ceased or transferred out, "
     "except corrections and the events allowed after closure.")
+DATE_OF_BIRTH_IMPLAUSIBLE = rule(
+    "date-of-birth-implausible", "CFA 2014 s.46 (EHC plans to age 25); " + JOURNEY_RULES,
+    "A journey opens for a child or young person of at most 25, born within the last "
+    f"{MAX_AGE_HELD} years: an older date of birth is a typing error.")
 CORRECTION_TARGET = rule(
     "correction-target-missing", JOURNEY_RULES,
     "A correction or retraction must name an event version in this journey.")

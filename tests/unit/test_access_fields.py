@@ -50,3 +50,27 @@ def test_a_stored_correction_of_the_authority_does_not_move_the_child() -> None:
     assert state.child is not None
     assert (state.child.authority, state.child.case_ref) == ("LA-901", "AF-3")
     assert journey.authority == "LA-901"
+
+
+# Issue 12.13: a date of birth is bounded to a plausible range.
+
+
+@pytest.mark.proves("date-of-birth-implausible")
+@pytest.mark.parametrize("born", [date(1, 1, 1), date(1975, 1, 1), date(1997, 9, 1)])
+def test_an_implausible_date_of_birth_is_refused(born: date) -> None:
+    with pytest.raises(RuleViolationError) as refused:
+        ChildJourney.register(authority="LA-901", date_of_birth=born, actor=MANAGER,
+                              occurred_on=date(2023, 9, 1), today=TODAY)
+    assert refused.value.code == "date-of-birth-implausible"
+
+
+def test_a_young_person_of_25_may_be_registered_and_not_corrected_to_an_implausible_age(
+        ) -> None:
+    journey = ChildJourney.register(authority="LA-901", date_of_birth=date(1997, 9, 2),
+                                    actor=MANAGER, occurred_on=date(2023, 9, 1), today=TODAY)
+    with pytest.raises(RuleViolationError) as refused:
+        journey.record("EntryCorrected", {"target_version": 1, "reason": "typo",
+                                          "changes": {"date_of_birth": date(1, 1, 1)}},
+                       actor=MANAGER, occurred_on=TODAY, today=TODAY)
+    assert refused.value.code == "date-of-birth-implausible"
+    assert journey.version == 1
