@@ -125,12 +125,15 @@ def _requests(at_end: JourneyState, at_ref: JourneyState, events: list[JourneyEv
     period = context.period
     plan_active = at_ref.plan.is_active and at_ref.status == "open"
     ended = _plan_end(at_end, events, period)
-    plan_request = _plan_request(at_end)
+    # A plan first issued between the period's end and the census day is active on the
+    # census day: its request (as at the period's end: decided to issue, no date yet)
+    # carries it.
+    plan_request = _plan_request(at_ref if plan_active else at_end)
     plan_reported = plan_active or ended is not None or (
         plan_request is not None and period.holds(plan_request.final_issued_on))
     out: list[dict[str, Any]] = []
     for request in at_end.assessment.requests:
-        is_plan = request is plan_request and plan_reported
+        is_plan = plan_reported and plan_request is not None and request.id == plan_request.id
         if not (is_plan or _reported(request, at_end, period)):
             continue
         if request.received_on > period.end:

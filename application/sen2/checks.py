@@ -24,6 +24,14 @@ from domain.personal_data import uln_is_valid, upn_is_valid
 
 
 @dataclass(frozen=True)
+class Window:
+    """The end of the collection period and the census (reference) day."""
+
+    end: date
+    reference: date
+
+
+@dataclass(frozen=True)
 class Finding:
     child: str
     item: str
@@ -52,6 +60,7 @@ RULES: dict[str, tuple[str, str]] = {
     "cease-reason-without-date": ("error", "a CeaseReason without a CeaseDate"),
     "review-before-plan-start": ("error", "a review dated before the plan started"),
     "date-after-collection": ("error", "a date after the end of the collection period"),
+    "date-after-census": ("error", "a plan starting after the census day"),
     "date-before-received": ("error", "an outcome dated before the request was received"),
     "outcome-date-missing": ("error", "a Y or N outcome without its date"),
     "active-plan-ceased": ("error", "an ActivePlans module for a plan with a CeaseDate"),
@@ -75,6 +84,7 @@ def check_return(data: dict[str, Any]) -> list[Finding]:
     year = int(header["Year"])
     spec = spec_for(year)
     end = date(year - 1, 12, 31)
+    window = Window(end, _date(header.get("ReferenceDate")) or end)
     findings: list[Finding] = []
     if carried_forward(year):
         findings.append(_finding("(return)", "Header.Year", "year-carried-forward"))
@@ -84,7 +94,7 @@ def check_return(data: dict[str, Any]) -> list[Finding]:
     seen: dict[tuple[str, ...], str] = {}
     for index, person in enumerate(data["persons"]):
         child = _child(person, index)
-        findings += _check_person(child, person, spec, end)
+        findings += _check_person(child, person, spec, window)
         key = _identity(person)
         if key in seen:
             findings.append(_finding(child, "Person", "duplicate-person",
@@ -117,7 +127,7 @@ def _identity(person: dict[str, Any]) -> tuple[str, ...]:
             else "")
 
 
-def _check_person(child: str, person: dict[str, Any], spec: YearSpec, end: date
+def _check_person(child: str, person: dict[str, Any], spec: YearSpec, window: Window
                   ) -> list[Finding]:
     values = dict(person.get("Person", {}))
     values["Requests"] = person.get("Requests", [])
@@ -133,7 +143,7 @@ def _check_person(child: str, person: dict[str, Any], spec: YearSpec, end: date
     if unknown and (upn or uln):
         findings.append(_finding(child, "UPNunknown", "upn-unknown-with-upn"))
     for request in person.get("Requests", []):
-        findings += _check_request(child, p, request, end)
+        findings += _check_request(child, p, request, window)
     return findings
 
 
@@ -187,8 +197,9 @@ def _date(value: str | None) -> date | None:
         return None
 
 
-def _check_request(child: str, person: dict[str, Any], request: dict[str, Any], end: date
-                   ) -> Iterator[Finding]:
+def _check_request(child: str, person: dict[str, Any], request: dict[str, Any],
+                   window: Window) -> Iterator[Finding]:
+    end = window.end
     path = f"Requests[ReceivedDate={request.get('ReceivedDate', '')}]."
     received = _date(request.get("ReceivedDate"))
     born = _date(person.get("PersonBirthDate"))
@@ -213,7 +224,8 @@ def _check_request(child: str, person: dict[str, Any], request: dict[str, Any], 
         if assessment.get("AssessmentOutcome") not in ("Y", "H", "S"):
             yield _finding(child, f"{path}Assessment.NamedPlan",
                            "plan-without-assessment-outcome")
-        yield from _check_plan(child, f"{path}Assessment.NamedPlan.", plan, end)
+        yield from _check_plan(child, f"{path}Assessment.NamedPlan.", plan, window.end,
+                               window.reference)
         yield from _week20(child, f"{path}Assessment.Week20", request, assessment, plan)
     active = request.get("ActivePlans")
     if active is not None:
@@ -234,16 +246,19 @@ def _outcome_date(child: str, path: str, outcome: str | None, on: str | None,
         yield _finding(child, f"{path}Date", "date-before-received", on or "")
 
 
-def _check_plan(child: str, path: str, plan: dict[str, Any], end: date
+def _check_plan(child: str, path: str, plan: dict[str, Any], end: date, reference: date
                 ) -> Iterator[Finding]:
     if plan.get("CeaseDate") and not plan.get("CeaseReason"):
         yield _finding(child, f"{path}CeaseDate", "cease-date-without-reason")
     if plan.get("CeaseReason") and not plan.get("CeaseDate"):
         yield _finding(child, f"{path}CeaseReason", "cease-reason-without-date")
-    for name in ("StartDate", "CeaseDate"):
-        day = _date(plan.get(name))
-        if day is not None and day > end:
-            yield _finding(child, f"{path}{name}", "date-after-collection", plan[name])
+    ceased = _date(plan.get("CeaseDate"))
+    if ceased is not None and ceased > end:
+        yield _finding(child, f"{path}CeaseDate", "date-after-collection", plan["CeaseDate"])
+    # A plan active on the census day may have started after the period's end.
+    started = _date(plan.get("StartDate"))
+    if started is not None and started > reference:
+        yield _finding(child, f"{path}StartDate", "date-after-census", plan["StartDate"])
 
 
 def _week20(child: str, path: str, request: dict[str, Any], assessment: dict[str, Any],

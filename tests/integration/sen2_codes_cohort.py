@@ -17,6 +17,7 @@ from tests.integration.sen2_cohort import (
     NOTICE,
     Child,
     assess_and_advise,
+    issue_plan,
     record,
     register,
 )
@@ -163,4 +164,14 @@ def build_codes(app: CaseTracking) -> dict[str, Child]:  # noqa: PLR0915 (one ch
     record(app, x, "DecisionToAssessMade", date(2024, 3, 11), reasons="May need a plan")
     record(app, x, "AssessmentRequestWithdrawn", date(2024, 4, 2), withdrawn_by="parent",
            reason="Family moved abroad")
+    # ISSUED_IN_JANUARY: request 1 Aug 2024 (source 1), assessed 9 Sep, decided to issue
+    # 2 Dec 2024, final plan 8 Jan 2025, placement 15 Jan: active on the census day.
+    # As at 31 Dec 2024 the assessment is Y without a date; the plan (starting 8 Jan
+    # 2025) and its ActivePlans hang under that request.
+    x = c["issued_in_january"] = register(app, "issued_in_january", date(2013, 9, 9),
+                                          date(2024, 1, 2))
+    record(app, x, "EHCNeedsAssessmentRequested", date(2024, 8, 1), requester_role="Parent",
+           request_source="1")
+    assess_and_advise(app, x, date(2024, 9, 9), date(2024, 10, 21))
+    issue_plan(app, x, date(2024, 12, 2), date(2025, 1, 8), urn="100030")
     return c

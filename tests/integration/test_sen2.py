@@ -299,7 +299,7 @@ def test_the_checks_name_child_item_and_rule_on_broken_data(built: Any) -> None:
         (child["refused"], f"{request_refused}Assessment.NamedPlan",
          "plan-without-request", "error"),
         (child["refused"], f"{request_refused}Assessment.NamedPlan.StartDate",
-         "date-after-collection", "error"),
+         "date-after-census", "error"),
         (child["undecided"], "Requests[ReceivedDate=2025-01-05].ReceivedDate",
          "date-after-collection", "error"),
         (child["undecided"], "UPNunknown", "upn-unknown-with-upn", "error"),

@@ -171,6 +171,18 @@ def test_assessment_outcomes_and_upn_unknown_reasons(returned: Any) -> None:
     assert persons["elsewhere"] is None
 
 
+def test_a_plan_issued_after_the_year_but_before_the_census_is_an_active_plan(
+        returned: Any) -> None:
+    _, persons = returned
+    [request] = persons["issued_in_january"]["Requests"]
+    assert (request["RequestOutcome"], request["RequestOutcomeDate"]) == ("Y", "2024-09-09")
+    assessment = request["Assessment"]
+    assert assessment["AssessmentOutcome"] == "Y" and "AssessmentOutcomeDate" not in assessment
+    assert assessment["NamedPlan"]["StartDate"] == "2025-01-08"
+    assert request["ActivePlans"]["PlacementDetail"][0]["EntryDate"] == "2025-01-15"
+    assert [n["SENtype"] for n in request["ActivePlans"]["SENneed"]] == ["SLCN", "ASD"]
+
+
 def test_the_file_meets_its_schema_but_for_request_items_casetrack_cannot_know(
         returned: Any) -> None:
     result, persons = returned
