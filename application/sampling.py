@@ -38,7 +38,10 @@ from domain.state import JourneyState, replay
 if TYPE_CHECKING:
     from application.tracking import CaseTracking
 
-DIMENSIONS = ("stage", "primary_need", "age_band", "placement_type")
+DEFAULT_STRATA = ("stage", "primary_need", "age_band", "placement_type")
+# ``send_status`` (ehc_plan, assessment_in_progress, sen_support) stratifies a draw from
+# the framework's SEND list (``from_list``), so SEN Support children are drawn too.
+DIMENSIONS = (*DEFAULT_STRATA, "send_status")
 STRATIFIED = "stratified_random"
 ALLOCATIONS = ("proportional", "equal")
 
@@ -128,16 +131,25 @@ def draw(population: Iterable[tuple[UUID, dict[str, str]]], *, seed: str, size: 
     }
 
 
-def population(app: CaseTracking, authority: str, on: date
+def population(app: CaseTracking, authority: str, on: date, from_list: str | None = None
                ) -> list[tuple[UUID, dict[str, str]]]:
-    return [(child_id, stratum_of(replay(log, as_at=on), on))
-            for child_id, log in authority_logs(app, authority)]
+    """Return every journey of the authority with its stratum; with ``from_list``, only
+    the children on the framework's SEND list as at ``on`` in that theme
+    (``application.send_list``), each with its ``send_status`` too."""
+    if from_list is None:
+        return [(child_id, stratum_of(replay(log, as_at=on), on))
+                for child_id, log in authority_logs(app, authority)]
+    from application.send_list import in_theme, list_rows
+
+    return [(child_id, stratum_of(state, on) | {"send_status": row["send_status"]})
+            for child_id, state, row in list_rows(authority_logs(app, authority), on)
+            if in_theme(row, from_list)]
 
 
 def draw_sample(app: CaseTracking, inspection_id: UUID, *, actor: Actor, seed: str,
-                size: int, strata: Sequence[str] = DIMENSIONS,
+                size: int, strata: Sequence[str] = DEFAULT_STRATA,
                 allocation: str | dict[str, int] = "proportional", as_at: date | None = None,
-                theme: str | None = None) -> dict[str, Any]:
+                theme: str | None = None, from_list: str | None = None) -> dict[str, Any]:
     """Select children into the inspection's sample by a stratified random draw."""
     from eventsourcing.persistence import IntegrityError
 
@@ -151,12 +163,17 @@ def draw_sample(app: CaseTracking, inspection_id: UUID, *, actor: Actor, seed: s
     if unknown or not strata:
         raise InspectionError("sample-strata-unknown",
                               f"strata are some of {', '.join(DIMENSIONS)}")
+    if "send_status" in strata and from_list is None:
+        raise InspectionError("sample-strata-unknown",
+                              "send_status stratifies a draw from the SEND list (from_list)")
     on = as_at or app.today()
-    chosen, parameters = draw(population(app, inspection.authority, on), seed=seed, size=size,
-                              dimensions=strata, allocation=allocation)
+    chosen, parameters = draw(population(app, inspection.authority, on, from_list), seed=seed,
+                              size=size, dimensions=strata, allocation=allocation)
     if not chosen:
         raise InspectionError("sample-empty", "the draw found no children to select")
     parameters |= {"as_at": on.isoformat(), "drawn": [str(c) for c in chosen]}
+    if from_list is not None:
+        parameters["from_list"] = from_list
     if isinstance(allocation, dict):
         parameters["allocation_counts"] = dict(sorted(allocation.items()))
     inspection.select(chosen, theme=theme, actor=actor, today=app.today(), method=STRATIFIED,
@@ -178,7 +195,8 @@ def reproduce(app: CaseTracking, inspection_id: UUID, selection: int, *, actor: 
         raise InspectionError("sample-not-drawn", "that selection was not a random draw")
     p = recorded["parameters"]
     allocation = p.get("allocation_counts") or p["allocation"]
-    chosen, again = draw(population(app, inspection.authority, date.fromisoformat(p["as_at"])),
+    chosen, again = draw(population(app, inspection.authority, date.fromisoformat(p["as_at"]),
+                                    p.get("from_list")),
                          seed=p["seed"], size=p["size"], dimensions=p["strata"],
                          allocation=allocation)
     return {"same_population": again["population_sha256"] == p["population_sha256"],

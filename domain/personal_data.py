@@ -50,7 +50,7 @@ NOT_FREE_TEXT = frozenset({
     "old_body", "new_body", "documents", "setting_urn", "maintaining_la", "request_ref",
     "exemptions_applied", "clock", "phase", "episode", "claim_id", "decision_ref",
     "obligation_id", "recommendation_id", "notifying_body", "hold_ref", "sections",
-    "assigned_to", "assigned_organisation", "mediator_ref",
+    "assigned_to", "assigned_organisation", "mediator_ref", "setting_la",
 })
 
 SEALABLE_KINDS = ("text", "optional text", "text list")

@@ -124,6 +124,9 @@ def create_app(
 
     api.register_blueprint(bundles.blp)
     api.register_blueprint(exports.blp)
+    from web import send_list  # issue 13.6: the area SEND framework's lists
+
+    api.register_blueprint(send_list.blp)
     openapi.init_app(app, api)
     return app
 

@@ -17,7 +17,8 @@ from application.inspections import (
     open_inspection,
     select_children,
 )
-from application.sampling import DIMENSIONS
+from application.sampling import DEFAULT_STRATA, DIMENSIONS
+from application.send_list import THEMES
 from domain.inspection import MAX_SELECTION
 from web.openapi import problems
 from web.requests import current_actor
@@ -56,7 +57,10 @@ class DrawSchema(Schema):
                                                   "draw the same children"})
     size = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_SELECTION))
     strata = fields.List(fields.String(validate=validate.OneOf(DIMENSIONS)),
-                         load_default=list(DIMENSIONS), validate=validate.Length(min=1))
+                         load_default=list(DEFAULT_STRATA), validate=validate.Length(min=1))
+    from_list = fields.String(validate=validate.OneOf(THEMES), metadata={
+        "description": "draw from the framework's SEND list as at the day (SEN Support "
+                       "included), cut by this theme; all: the whole list"})
     allocation = fields.Raw(load_default="proportional", metadata={
         "description": "proportional, equal, or {stratum label: count}"})
     as_at = fields.Date(metadata={"description": "strata as journeys stood on this date"})

@@ -154,6 +154,7 @@ class Placement:
     residential: str | None = None
     work_based: bool = False
     end_on: date | None = None
+    setting_la: str | None = None  # the authority whose area the setting is in
 
     def covers(self, day: date) -> bool:
         return self.start_on <= day and (self.end_on is None or day <= self.end_on)
@@ -672,6 +673,9 @@ class PlacementStarted(JourneyEvent):
     resourced_provision: bool = False
     residential: Literal["A", "B"] | None = None
     work_based: bool = False
+    # The authority whose area the setting is in, when it is known: a setting in another
+    # area makes the child "educated out of area" on the framework's list.
+    setting_la: str | None = None
 
     group: ClassVar[str] = "placements"
 
@@ -688,7 +692,7 @@ class PlacementStarted(JourneyEvent):
             rank=self.rank, urn=self.urn, ukprn=self.ukprn, sen_setting=self.sen_setting,
             attendance=self.attendance, sen_unit=self.sen_unit,
             resourced_provision=self.resourced_provision, residential=self.residential,
-            work_based=self.work_based))
+            work_based=self.work_based, setting_la=self.setting_la))
 
 
 class PlacementEnded(JourneyEvent):
