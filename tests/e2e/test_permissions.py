@@ -192,6 +192,15 @@ RECIPES: dict[str, Recipe] = {
         f"/reports/area?authority={t.authority}&year=2024", headers=h),
     "GET /reports/{question}": lambda c, t, h: c.get(
         f"/reports/timeliness?authority={t.authority}", headers=h),
+    "GET /reports/send-list": lambda c, t, h: c.get(
+        f"/reports/send-list?authority={t.authority}", headers=h),
+    "GET /reports/send-list.csv": lambda c, t, h: c.get(
+        f"/reports/send-list.csv?authority={t.authority}", headers=h),
+    "GET /reports/send-list/contacts": lambda c, t, h: c.get(
+        f"/reports/send-list/contacts?authority={t.authority}",
+        headers={**h, "X-Access-Purpose": "Inspectorate survey of families, 2025"}),
+    "GET /inspections/{inspection_id}/bundles": lambda c, t, h: c.get(
+        f"/inspections/{t.inspection_id}/bundles", headers=h),
 }
 
 
