@@ -18,6 +18,9 @@ from application.errors import ApplicationError
 LAWFUL_PURPOSES = (
     "complaint", "subject-access", "safeguarding", "legal-proceedings", "tribunal",
     "ombudsman", "data-protection-audit", "information-request",
+    # Distributing the inspectorate's survey to families during an area SEND inspection
+    # (application.send_list.survey_contacts).
+    "inspection-survey",
 )
 MAX_PURPOSE_LENGTH = 300
 MIN_REFERENCE_LENGTH = 3

@@ -191,9 +191,10 @@ def survey_contacts(app: CaseTracking, authority: str, *, actor: Actor, as_at: d
 
     if actor.role != "manager" or actor.organisation != authority:
         raise ForbiddenError("only the authority's managers export families' contact details")
-    if not purpose or len(purpose.strip()) < access.MIN_PURPOSE_LENGTH:
-        raise ForbiddenError("state the purpose (X-Access-Purpose or purpose, at least "
-                             f"{access.MIN_PURPOSE_LENGTH} characters) of this export")
+    if not purpose:  # a stated purpose has been checked against the lawful ones already
+        raise ForbiddenError("state the lawful purpose of this export (X-Access-Purpose or "
+                             "purpose, as '<purpose>: <reference>', e.g. "
+                             "'inspection-survey: <inspection reference>')")
     vault = getattr(app, "vault", None)
     if vault is None:
         raise ForbiddenError("no personal-data vault is configured")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app, g
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -22,6 +22,7 @@ from application.send_list import THEMES, send_list, send_list_csv, survey_conta
 from web.openapi import problems
 from web.reports import report_context
 from web.requests import current_actor
+from web.security import PURPOSE_PARAMETERS, stated_purpose
 
 blp = Blueprint("send_list", __name__, description="The area SEND framework's lists: all "
                 "children and young people with SEND, survey contacts, sampled bundles")
@@ -114,6 +115,7 @@ class SendListCsv(MethodView):
 class SurveyContacts(MethodView):
     @blp.arguments(SendListQuerySchema, location="query")
     @blp.response(200, ContactsSchema)
+    @blp.doc(parameters=PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 422, 500)
     def get(self, query: dict[str, Any]) -> Any:
         """Families' contact details for the inspectorate's survey: the authority's
@@ -124,7 +126,7 @@ class SurveyContacts(MethodView):
         answer = survey_contacts(
             _tracking(), query.get("authority", actor.organisation), actor=actor,
             as_at=query.get("as_at") or _tracking().today(), theme=query["theme"],
-            purpose=g.get("purpose"),
+            purpose=stated_purpose(),
             record_look=lambda child_id: record_look(child_id, "contacts"))
         return answer, 200, {"Cache-Control": "no-store"}
 

@@ -198,7 +198,7 @@ RECIPES: dict[str, Recipe] = {
         f"/reports/send-list.csv?authority={t.authority}", headers=h),
     "GET /reports/send-list/contacts": lambda c, t, h: c.get(
         f"/reports/send-list/contacts?authority={t.authority}",
-        headers={**h, "X-Access-Purpose": "Inspectorate survey of families, 2025"}),
+        headers={**h, "X-Access-Purpose": "inspection-survey: INSP-2025-01"}),
     "GET /inspections/{inspection_id}/bundles": lambda c, t, h: c.get(
         f"/inspections/{t.inspection_id}/bundles", headers=h),
 }

@@ -23,7 +23,7 @@ from web import create_app
 Auth = Callable[..., dict[str, str]]
 DAY = date(2025, 3, 3)  # the inspection's first day, and "today" for the app
 INSPECTORATE = "OFSTED-CQC"
-PURPOSE = {"X-Access-Purpose": "Area SEND inspection 2025: family survey distribution"}
+PURPOSE = {"X-Access-Purpose": "inspection-survey: INSP-2025-LA"}
 
 
 @pytest.fixture

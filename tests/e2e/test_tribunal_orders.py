@@ -38,7 +38,7 @@ def clocks(view: dict[str, Any], clock_id: str) -> list[dict[str, Any]]:
 def test_an_order_to_assess_is_carried_out_over_http_to_a_plan_with_its_review(
         client: FlaskClient, auth: Auth) -> None:
     child_id = post_journey(client, auth)
-    view = client.get(f"/children/{child_id}", query_string={"as_at": "2025-03-01"},
+    view = client.get(f"/children/{child_id}/journey", query_string={"as_at": "2025-03-01"},
                       headers=auth()).json
     assert isinstance(view, dict)
     assert (view["stage"], view["status"]) == ("plan_issued", "open")
