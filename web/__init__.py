@@ -24,6 +24,7 @@ from web import (
     inspections,
     journeys,
     listing,
+    metrics,
     openapi,
     problems,
     query_strings,
@@ -37,6 +38,7 @@ from web.config import Settings, load_settings
 
 PUBLIC_ENDPOINTS = frozenset({
     "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
+    "metrics",
 })
 
 
@@ -90,7 +92,9 @@ def create_app(
     web_logging.init_app(app)
     # Issue 6: headers, CORS, purposes and recorded looks; then tokens (HS256 or JWKS).
     security.init_app(app, settings, PUBLIC_ENDPOINTS)
-    _init_auth(app, verifier_for(settings))
+    verifier = verifier_for(settings)
+    _init_auth(app, verifier)
+    metrics.init_app(app, settings, verifier)  # issue 15: GET /metrics, its own auth
     query_strings.init_app(app)  # issue 11: unknown query parameters are refused
     problems.init_app(app)
     api = ProblemApi(app)

@@ -39,6 +39,9 @@
   None when unset.
 - ``CASETRACK_PURPOSES``: comma-separated lawful purposes a caller may state (default
   ``application.purposes.LAWFUL_PURPOSES``: complaint, subject-access, ...).
+- ``CASETRACK_METRICS_TOKEN``: a bearer token (32+ characters) that opens ``GET /metrics``
+  and nothing else, for the Prometheus scraper; an ``admin`` token opens it too. Unset:
+  admin tokens only.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ class Settings:
     db_connect_timeout: int = 5
     inspectorates: frozenset[str] = frozenset()
     purposes: frozenset[str] = frozenset(LAWFUL_PURPOSES)
+    metrics_token: str | None = None
 
     @property
     def witness_directory(self) -> Path:
@@ -207,7 +211,16 @@ def _operations_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "db_max_overflow": _number(environ, "CASETRACK_DB_MAX_OVERFLOW", 4, 0, 100),
         "db_pool_timeout": _number(environ, "CASETRACK_DB_POOL_TIMEOUT", 5, 1, 120),
         "db_connect_timeout": _number(environ, "CASETRACK_DB_CONNECT_TIMEOUT", 5, 1, 120),
+        "metrics_token": _metrics_token(environ),
     }
+
+
+def _metrics_token(environ: Mapping[str, str]) -> str | None:
+    token = environ.get("CASETRACK_METRICS_TOKEN", "").strip()
+    if token and len(token) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"CASETRACK_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} "
+                          "characters")
+    return token or None
 
 
 def _token_settings(environ: Mapping[str, str], env: str) -> dict[str, Any]:

@@ -48,6 +48,8 @@ def problem_response(problem: Problem) -> Response:
     if problem.detail:
         body["detail"] = problem.detail
     body.update(problem.extensions)
+    if problem.extensions.get("code"):
+        g.problem_code = problem.extensions["code"]  # counted by web/metrics.py
     request_id = g.get("request_id")
     if request_id:
         body["request_id"] = request_id
