@@ -48,3 +48,16 @@ class CaseReferenceTakenError(ApplicationError):
 
 class ForbiddenError(ApplicationError):
     """Raised when the actor may not act on this journey."""
+
+
+class JourneyDamagedError(ApplicationError):
+    """Raised when a journey's stored events are not a whole sequence (a version missing):
+    it fails its integrity check, and no state is derived from it (issue 12.12)."""
+
+    def __init__(self, child_id: object, versions: tuple[object, ...] = ()) -> None:
+        super().__init__(f"the journey {child_id} fails its integrity check: its stored "
+                         "events are not a whole sequence of versions; nothing is derived "
+                         f"from it until it is restored (GET /children/{child_id}/integrity shows "
+                         "where)")
+        self.child_id = child_id
+        self.versions = versions

@@ -12,11 +12,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from application import access
 from application.errors import (
     CaseReferenceTakenError,
+    JourneyDamagedError,
     ChildNotFoundError,
     ConcurrentWriteError,
     StaleVersionError,
@@ -240,6 +242,8 @@ class CaseTracking(Application):
             journey: ChildJourney = self.repository.get(child_id, version=version)
         except AggregateNotFoundError:
             raise ChildNotFoundError(child_id) from None
+        except OriginatorVersionError as gap:
+            raise JourneyDamagedError(child_id, gap.args) from None
         if not isinstance(journey, ChildJourney):
             raise ChildNotFoundError(child_id)
         return journey

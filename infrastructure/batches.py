@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from uuid import UUID
 
 import structlog
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import (
     ApplicationRecorder,
     Notification,
@@ -69,6 +70,8 @@ class ReadModelProjection(Projection[ReadModelView]):
         self._folded: dict[UUID, ChildJourney] | None = None
         self._recent: OrderedDict[UUID, ChildJourney] = OrderedDict()
         self.today: Callable[[], date] = date.today
+        # Journeys found damaged (a stored version missing), with the version asked.
+        self.damaged: dict[UUID, int] = {}
 
     @property
     def journeys(self) -> JourneyLoader | None:
@@ -106,9 +109,9 @@ class ReadModelProjection(Projection[ReadModelView]):
             first, last = batch[0].originator_version, batch[-1].originator_version
             recent = self._recent.pop(child_id, None)
             if first == 1:
-                folded[child_id] = _fold(None, batch)
+                _fold_into(folded, child_id, None, batch)
             elif recent is not None and recent.version == first - 1:
-                folded[child_id] = _fold(recent, batch)
+                _fold_into(folded, child_id, recent, batch)
             elif recent is not None and recent.version == last:
                 folded[child_id] = recent  # folded already (a batch that did not commit)
             else:
@@ -119,7 +122,7 @@ class ReadModelProjection(Projection[ReadModelView]):
             for child_id, first in wanted.items():
                 earlier = stored.get(child_id, [])
                 if len(earlier) == first - 1:
-                    folded[child_id] = _fold(None, [*earlier, *events[child_id]])
+                    _fold_into(folded, child_id, None, [*earlier, *events[child_id]])
         for child_id, journey in folded.items():
             self._recent[child_id] = journey
         while len(self._recent) > RECENT_JOURNEYS:
@@ -168,8 +171,15 @@ class ReadModelProjection(Projection[ReadModelView]):
         today = self.today()
         rows: dict[type[Base], list[dict[str, Any]]] = {table: [] for table in self.tables}
         for child_id, (version, position) in latest.items():
-            for table, table_rows in self.child_rows(
-                    journeys(child_id, version), position, today).items():
+            try:
+                journey = journeys(child_id, version)
+            except OriginatorVersionError as gap:
+                # A version missing from the store (issue 12.12): the journey fails its
+                # integrity check. Record the damage, drop the child's rows here rather
+                # than show them stale, and go on with the other children.
+                self.record_damage(child_id, version, gap)
+                continue
+            for table, table_rows in self.child_rows(journey, position, today).items():
                 rows[table].extend(table_rows)
         keys = [str(child_id) for child_id in latest]
         for start in range(0, len(keys), IN_CHUNK):
@@ -179,6 +189,12 @@ class ReadModelProjection(Projection[ReadModelView]):
                     conn, table.child_id, chunk)))  # type: ignore[attr-defined]
         for table in self.tables:
             insert_rows(conn, table, rows[table])
+
+    def record_damage(self, child_id: UUID, version: int, gap: Exception) -> None:
+        """Record that a journey's stored events are not a whole sequence."""
+        self.damaged[child_id] = version
+        logger.error("journey_damaged", projection=self.name, child_id=str(child_id),
+                     version=version, detail=f"stored versions out of sequence {gap.args}")
 
     def child_rows(self, journey: ChildJourney, position: int, today: date
                    ) -> Mapping[type[Base], list[dict[str, Any]]]:
@@ -199,6 +215,16 @@ class ReadModelProjection(Projection[ReadModelView]):
 
 
 # Loading journeys for projections.
+
+
+def _fold_into(folded: dict[UUID, ChildJourney], child_id: UUID,
+               journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> None:
+    """Fold ``events`` onto ``journey`` into ``folded``; a journey with a version missing
+    is left out, for the loader to find damaged one child at a time."""
+    try:
+        folded[child_id] = _fold(journey, events)
+    except OriginatorVersionError:
+        return
 
 
 def _fold(journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> ChildJourney:

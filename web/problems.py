@@ -13,6 +13,7 @@ from application.errors import (
     ChildNotFoundError,
     ConcurrentWriteError,
     ForbiddenError,
+    JourneyDamagedError,
     StaleVersionError,
     VersionNotFoundError,
 )
@@ -119,6 +120,9 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
         case VersionNotFoundError():
             return Problem(404, "version-not-found", "No such version", str(error),
                            current_version=error.current)
+        case JourneyDamagedError():
+            return Problem(409, "journey-integrity-failed", "The journey fails its integrity "
+                           "check", str(error), code="journey-integrity-failed")
         case InspectionNotFoundError():
             return Problem(404, "inspection-not-found", "No such inspection", str(error))
         case InspectionError():
