@@ -36,7 +36,7 @@ def year_group(date_of_birth: date, day: date) -> int:
 
 def compulsory_school_age_starts(date_of_birth: date) -> date:
     """Return the prescribed day on or after the fifth birthday."""
-    fifth = _birthday(date_of_birth, 5)
+    fifth = birthday(date_of_birth, 5)
     for candidate in (date(fifth.year, 3, 31), date(fifth.year, 8, 31),
                       date(fifth.year, 12, 31), date(fifth.year + 1, 3, 31)):
         if candidate >= fifth:
@@ -46,7 +46,7 @@ def compulsory_school_age_starts(date_of_birth: date) -> date:
 
 def compulsory_school_age_ends(date_of_birth: date) -> date:
     """Return the last Friday in June of the school year in which the child turns 16."""
-    sixteenth = _birthday(date_of_birth, 16)
+    sixteenth = birthday(date_of_birth, 16)
     year = school_year_start(sixteenth) + 1
     last_june = date(year, 6, 30)
     return last_june - timedelta(days=(last_june.weekday() - 4) % 7)
@@ -57,7 +57,9 @@ def is_young_person(date_of_birth: date, day: date) -> bool:
     return day > compulsory_school_age_ends(date_of_birth)
 
 
-def _birthday(date_of_birth: date, years: int) -> date:
+def birthday(date_of_birth: date, years: int) -> date:
+    """Return the day the child turns ``years`` (1 March for a 29 February birthday in a
+    common year)."""
     try:
         return date_of_birth.replace(year=date_of_birth.year + years)
     except ValueError:  # 29 February

@@ -1,13 +1,20 @@
-"""Counting conventions for statutory periods, and bank holidays in England.
+"""Counting statutory periods as their provisions' words say, and bank holidays in England.
 
-Defaults (see docs/rules.md, "Counting conventions"):
+A period's counting is derived from the words of the provision that sets it
+(``Period.wording``; docs/rules.md, "Time limits", shows the words beside the counting):
 
-- weeks are 7-day periods counted from the start date as day 0, so a request received
-  on Monday 8 January 2024 has its 6-week decision due on Monday 19 February 2024;
-- "N days beginning with the day of service" (regs 13(1), 22(2)) include the start
-  day, so 15 days from a draft served on 1 March end on 15 March;
-- months are calendar months, clamped to the last day of a shorter month;
-- working days skip Saturdays, Sundays and bank holidays in England.
+- "N days/weeks/months **beginning with**" or "**starting with**" a day: that day is the
+  period's first day, so 15 days beginning with a draft served on 1 March end on 15 March,
+  and 12 months starting with 15 March 2024 end on 14 March 2025;
+- "within N days/weeks/months **of**", "**after**" or "**from**" a day: the period starts
+  the next day, so 6 weeks of a request received on Monday 8 January 2024 end on Monday
+  19 February 2024, and 2 months after 31 December end on 28 (or 29) February;
+- "**at least** N weeks/months **before**" a day: the last day that leaves N whole
+  weeks or months before it;
+- "working days" skip Saturdays, Sundays and bank holidays in England; "N working days
+  beginning with" a working day count that day as the first;
+- months land on the corresponding date; where the later month has no such date, on
+  its last day.
 """
 
 from __future__ import annotations
@@ -19,28 +26,52 @@ from enum import StrEnum
 from functools import cache
 
 
-class DayZero(StrEnum):
-    """Whether the start date is day 0 (due N units later) or day 1 (due a day sooner)."""
+class Unit(StrEnum):
+    """The unit a provision counts in."""
 
-    START_IS_DAY_ZERO = "start_is_day_zero"
-    START_IS_DAY_ONE = "start_is_day_one"
+    DAYS = "days"
+    WEEKS = "weeks"
+    MONTHS = "months"
+    WORKING_DAYS = "working_days"
+
+
+class Wording(StrEnum):
+    """How a provision ties its period to the day it runs from (or to)."""
+
+    BEGINNING_WITH = "beginning_with"  # "beginning with" / "starting with": day 1 is the day
+    AFTER = "after"  # "of" / "after" / "from": day 1 is the next day
+    BEFORE = "before"  # "at least ... before": counted back from the day
+    ON = "on"  # "on the day of": no period at all
+
+    @classmethod
+    def from_words(cls, words: str) -> Wording:
+        """Return the counting a provision's words give (the first that applies)."""
+        text = f" {words.lower()} "
+        if " beginning with " in text or " starting with " in text:
+            return cls.BEGINNING_WITH
+        if " before " in text:
+            return cls.BEFORE
+        if any(f" {unit} of " in text or f" {unit} after " in text or f" {unit} from " in text
+               for unit in ("days", "weeks", "months", "month", "days'", "weeks'")):
+            return cls.AFTER
+        if text.strip().startswith("on the day"):
+            return cls.ON
+        raise ValueError(f"no counting words in {words!r}")
 
 
 @dataclass(frozen=True)
 class Counting:
-    """The counting conventions a clock computation uses; explicit, with defaults."""
+    """Calendar facts a period's arithmetic needs (working days skip bank holidays)."""
 
-    weeks_from: DayZero = DayZero.START_IS_DAY_ZERO
-    months_from: DayZero = DayZero.START_IS_DAY_ZERO
     bank_holidays: bool = True
 
     def add_weeks(self, start: date, weeks: int) -> date:
-        due = start + timedelta(weeks=weeks)
-        return due - timedelta(days=1) if self.weeks_from is DayZero.START_IS_DAY_ONE else due
+        """Return the day ``weeks`` weeks after ``start`` ("within N weeks of")."""
+        return start + timedelta(weeks=weeks)
 
     def add_months(self, start: date, months: int) -> date:
-        due = add_calendar_months(start, months)
-        return due - timedelta(days=1) if self.months_from is DayZero.START_IS_DAY_ONE else due
+        """Return the corresponding date ``months`` later ("within N months of")."""
+        return add_calendar_months(start, months)
 
     @staticmethod
     def days_beginning_with(start: date, days: int) -> date:
@@ -79,6 +110,131 @@ def add_calendar_months(start: date, months: int) -> date:
     month = month_index % 12 + 1
     last = _stdlib_calendar.monthrange(year, month)[1]
     return date(year, month, min(start.day, last))
+
+
+def months_beginning_with(start: date, months: int) -> date:
+    """Return the last day of ``months`` months beginning with ``start``.
+
+    The day before the corresponding date; where the later month has no corresponding
+    date (12 months starting with 29 February 2024), the period ends on that month's last
+    day (28 February 2025).
+    """
+    month_index = start.month - 1 + months
+    year = start.year + month_index // 12
+    month = month_index % 12 + 1
+    last = _stdlib_calendar.monthrange(year, month)[1]
+    if start.day > last:
+        return date(year, month, last)
+    return date(year, month, start.day) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Period:
+    """A time limit as its provision words it, with the counting derived from the words.
+
+    ``words`` quotes the provision (``quoted`` False: a summary of it, to be checked
+    against the text); ``wording`` and ``unit`` are what the words say about counting,
+    and ``ends`` is the last day (or, for ``BEFORE``, the latest day) the step may be
+    taken. ``amount`` is None where the amount comes from elsewhere (the Tribunal's order
+    under reg 44(2)): pass it to ``ends``.
+    """
+
+    amount: int | None
+    unit: Unit
+    wording: Wording
+    words: str
+    citation: str
+    quoted: bool = True
+
+    def ends(self, anchor: date, counting: Counting = DEFAULT_COUNTING,
+             amount: int | None = None) -> date:
+        n = self.amount if amount is None else amount
+        if n is None:
+            raise ValueError(f"{self.citation}: the amount comes from the step; pass it")
+        if self.wording is Wording.ON:
+            return anchor
+        if self.wording is Wording.BEFORE:
+            return _before(anchor, n, self.unit)
+        if self.wording is Wording.AFTER:
+            return _after(anchor, n, self.unit, counting)
+        return _beginning_with(anchor, n, self.unit, counting)
+
+    def counting_rule(self) -> str:
+        """Say in words how the period is counted (shown in docs/rules.md)."""
+        unit = self.unit.value.replace("_", " ")
+        n = "N" if self.amount is None else str(self.amount)
+        if self.wording is Wording.ON:
+            return "on the day itself"
+        if self.wording is Wording.BEFORE:
+            return f"{n} {unit} back from the day: the latest day is the day minus {n} {unit}"
+        if self.wording is Wording.AFTER:
+            first = "the day after the start is day 1"
+            last = {Unit.DAYS: f"ends on the start + {n} days",
+                    Unit.WEEKS: f"ends on the same weekday {n} weeks on",
+                    Unit.MONTHS: "ends on the corresponding date (or the month's last day)",
+                    Unit.WORKING_DAYS: f"ends on working day {n} after the start"}
+            return f"{first}; {last[self.unit]}"
+        first = "the start day is day 1"
+        last = {Unit.DAYS: f"ends on the start + {n} - 1 days",
+                Unit.WEEKS: f"ends the day before the same weekday {n} weeks on",
+                Unit.MONTHS: "ends the day before the corresponding date (or on the month's "
+                             "last day when it has none)",
+                Unit.WORKING_DAYS: "a working start day is working day 1; ends on working "
+                                   f"day {n}"}
+        return f"{first}; {last[self.unit]}"
+
+
+def _after(anchor: date, n: int, unit: Unit, counting: Counting) -> date:
+    if unit is Unit.DAYS:
+        return anchor + timedelta(days=n)
+    if unit is Unit.WEEKS:
+        return anchor + timedelta(weeks=n)
+    if unit is Unit.MONTHS:
+        return add_calendar_months(anchor, n)
+    return counting.add_working_days(anchor, n)
+
+
+def _beginning_with(anchor: date, n: int, unit: Unit, counting: Counting) -> date:
+    if unit is Unit.DAYS:
+        return anchor + timedelta(days=n - 1)
+    if unit is Unit.WEEKS:
+        return anchor + timedelta(weeks=n) - timedelta(days=1)
+    if unit is Unit.MONTHS:
+        return months_beginning_with(anchor, n)
+    # Counting from the day before makes the start day working day 1 when it is one.
+    return counting.add_working_days(anchor - timedelta(days=1), n)
+
+
+def _before(anchor: date, n: int, unit: Unit) -> date:
+    if unit is Unit.DAYS:
+        return anchor - timedelta(days=n)
+    if unit is Unit.WEEKS:
+        return anchor - timedelta(weeks=n)
+    if unit is Unit.MONTHS:
+        return add_calendar_months(anchor, -n)
+    raise ValueError("working days before a day are not used by any provision")
+
+
+@dataclass(frozen=True)
+class DayOfYear:
+    """A time limit that is a fixed day of the calendar year of the step (reg 18(1))."""
+
+    month: int
+    day: int
+    words: str
+    citation: str
+    quoted: bool = True
+
+    def ends(self, anchor: date, counting: Counting = DEFAULT_COUNTING,
+             amount: int | None = None) -> date:
+        return date(anchor.year, self.month, self.day)
+
+    def counting_rule(self) -> str:
+        return (f"{date(2000, self.month, self.day):%-d %B} of the calendar year of the "
+                "step; on that day is in time")
+
+
+TimeLimit = Period | DayOfYear
 
 
 def weeks_between(start: date, end: date) -> float:

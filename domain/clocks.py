@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from domain.calendar import DEFAULT_COUNTING, Counting
 from domain.responsibility import Body
-from domain.rules import RuleSet, ground_permitted, rule_set_on
+from domain.rules import RULE_SETS, RuleSet, ground_permitted, rule_set_on
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
@@ -47,6 +47,40 @@ class ClockSpec:
     # a limit that binds only one outcome (K3), met or not applicable for a window the
     # family may let pass (K5, K19, K21). ``status_on`` reads it.
     open_past_due: ClockStatus = ClockStatus.LATE
+    local_policy: bool = False  # a clock the authority chose to keep (never the law's date)
+
+    @property
+    def kind(self) -> str:
+        """Say what sets the clock: the law, guidance, or the authority's own policy."""
+        if self.local_policy:
+            return "local policy"
+        return "statutory" if self.statutory else "guidance"
+
+
+@dataclass(frozen=True)
+class LocalPolicy:
+    """Settings an authority chooses; they add readings beside the statutory ones and
+    never move a statutory due date.
+
+    - ``anniversary_reviews``: many authorities read s.44(1)'s "12 months starting with"
+      the plan's date as due on its anniversary, a day later than the words give. When
+      set, K7A shows that date beside K7 (which keeps the strict date).
+    - ``under_five_review_months``: the Code (9.178) asks authorities to consider
+      reviewing plans of children under five every 3 to 6 months; K7U runs that interval
+      from the plan being made or last reviewed. None turns it off.
+    """
+
+    anniversary_reviews: bool = False
+    under_five_review_months: int | None = 6
+
+    def __post_init__(self) -> None:
+        months = self.under_five_review_months
+        if months is not None and not 3 <= months <= 6:
+            raise ValueError("under_five_review_months must be 3 to 6 (Code 9.178), "
+                             f"got {months}")
+
+
+DEFAULT_POLICY = LocalPolicy()
 
 
 @dataclass(frozen=True)
@@ -71,6 +105,7 @@ class ClockReading:
     # the step, or to the day read while it is undone); None when no due date applies.
     responsible_name: str | None = None
     days_late: int | None = None
+    kind: str = "statutory"  # "statutory", "guidance" or "local policy" (ClockSpec.kind)
 
     @property
     def is_open(self) -> bool:
@@ -85,25 +120,37 @@ class ClockReading:
             "limit": self.limit, "rule_set": self.rule_set,
             "exception_ground": self.exception_ground, "statutory": self.statutory,
             "responsible_name": self.responsible_name, "days_late": self.days_late,
+            "kind": self.kind,
         }
 
 
 @dataclass(frozen=True)
 class ClockContext:
-    """What every clock function needs besides the state."""
+    """What every clock function needs besides the state.
+
+    ``rule_sets`` is ``domain.rules.RULE_SETS`` unless a test (or a what-if) passes a
+    reform; each step's limit comes from the rule set in force on the day it started.
+    """
 
     today: date
     counting: Counting = DEFAULT_COUNTING
     authority: str | None = None  # names the body of the authority's own duties
+    policy: LocalPolicy = DEFAULT_POLICY
+    rule_sets: tuple[RuleSet, ...] = RULE_SETS
 
     def rules_on(self, day: date) -> RuleSet:
-        return _rule_set_on(day)
+        return _rule_set_on(day, self.rule_sets)
+
+    def due(self, key: str, start: date, amount: int | None = None) -> date:
+        """Return the last day for step ``key`` started on ``start``, under the rules in
+        force on ``start`` and counted as the provision's words say."""
+        return self.rules_on(start).due(key, start, self.counting, amount)
 
 
-# The rule set in force is a pure function of the day (RULE_SETS is a constant; a reform
-# is a new entry, loaded at start-up), and every reading asks for it: a timeline computes
-# the clocks after each of a journey's events, so the same few days are asked thousands
-# of times.
+# The rule set in force is a pure function of the day and the rule sets (RULE_SETS is a
+# constant; a reform is a new entry, loaded at start-up), and every reading asks for it:
+# a timeline computes the clocks after each of a journey's events, so the same few days
+# are asked thousands of times.
 _rule_set_on = lru_cache(maxsize=4096)(rule_set_on)
 
 
@@ -169,7 +216,7 @@ def reading(
     rules = context.rules_on(started_on)
     period_end = max(started_on, due_on or started_on, stopped_on or started_on)
     ground = exception_ground if exception_ground and ground_permitted(
-        spec.id, exception_ground, started_on, period_end) else None
+        spec.id, exception_ground, started_on, period_end, context.rule_sets) else None
     status = status or classify(due_on=due_on, stopped_on=stopped_on, today=context.today,
                                 exception_ground=ground)
     responsible = responsible or spec.responsible
@@ -180,7 +227,7 @@ def reading(
         due_on=due_on, stopped_on=stopped_on, status=status,
         responsible=responsible, citation=spec.citation,
         limit=spec.limit, rule_set=rules.name, exception_ground=ground,
-        statutory=spec.statutory, responsible_name=responsible_name,
+        statutory=spec.statutory, kind=spec.kind, responsible_name=responsible_name,
         days_late=days_late(due_on, stopped_on, context.today, status),
     )
 
@@ -238,10 +285,12 @@ def never_late_while_open() -> list[str]:
 
 
 def compute_clocks(
-    state: JourneyState, today: date, counting: Counting = DEFAULT_COUNTING
+    state: JourneyState, today: date, counting: Counting = DEFAULT_COUNTING,
+    policy: LocalPolicy = DEFAULT_POLICY, rule_sets: tuple[RuleSet, ...] = RULE_SETS,
 ) -> list[ClockReading]:
     """Return every clock of the journey as it stands on ``today``."""
-    context = ClockContext(today=today, counting=counting,
+    context = ClockContext(today=today, counting=counting, policy=policy,
+                           rule_sets=rule_sets,
                            authority=state.child.authority if state.child else None)
     readings: list[ClockReading] = []
     for _spec, function in _CLOCK_FUNCTIONS:
@@ -251,4 +300,10 @@ def compute_clocks(
 
 
 def _clock_number(clock_id: str) -> int:
-    return int(clock_id[1:]) if clock_id[1:].isdigit() else 999
+    return clock_sort_key(clock_id)[0]
+
+
+def clock_sort_key(clock_id: str) -> tuple[int, str]:
+    """Order clock ids by number, a local clock after its statutory one (K7, K7A, K7U)."""
+    digits = "".join(ch for ch in clock_id[1:] if ch.isdigit())
+    return (int(digits) if digits else 999, clock_id[1 + len(digits):])

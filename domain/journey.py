@@ -38,12 +38,12 @@ from domain.catalogue.registration import (
     EntryCorrected,
     EntryRetracted,
 )
-from domain.clocks import ClockReading, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent, check_payload, event_type, payload_fields
 from domain.integrity import event_hash, genesis_hash
 from domain.reference import reference_on
-from domain.rules import RULES
+from domain.rules import RULE_SETS, RULES, RuleSet
 from domain.state import JourneyState, effective_events, replay
 
 SNAPSHOT_INTERVAL = 50
@@ -225,8 +225,10 @@ class ChildJourney(Aggregate):
         """Return the journey as the system knew it at ``moment`` (recorded by then)."""
         return replay(self._log, known_at=moment, as_at=as_at)
 
-    def clocks(self, today: date, counting: Counting = DEFAULT_COUNTING) -> list[ClockReading]:
-        return compute_clocks(self.state, today, counting)
+    def clocks(self, today: date, counting: Counting = DEFAULT_COUNTING,
+               policy: LocalPolicy = DEFAULT_POLICY,
+               rule_sets: tuple[RuleSet, ...] = RULE_SETS) -> list[ClockReading]:
+        return compute_clocks(self.state, today, counting, policy, rule_sets)
 
     def event(self, version: int) -> JourneyEvent | None:
         if 1 <= version <= len(self._log):

@@ -1,17 +1,22 @@
 """Statutory rules: stable codes with their citations, and rule sets with effective dates.
 
 Every refusal the journey makes names one ``Rule``. Rule sets say which regulations
-were in force on a given day, so an old journey replays under the rules of its time and
-the next reform is added as a new rule set, not an edit of an old one.
+were in force on a given day: every time limit (with the provision's words and the
+counting they give, ``domain.calendar.Period``) and every exception ground. A clock uses
+the rule set in force on the day its step started, so an old journey replays under the
+rules of its time and the next reform is added as a new rule set (``RuleSet.reformed``),
+not an edit of an old one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
+from domain.calendar import DEFAULT_COUNTING, Counting, TimeLimit
 from domain.responsibility import Body
+from domain.time_limits import TIME_LIMITS_2014
 
 
 @dataclass(frozen=True)
@@ -36,12 +41,15 @@ def rule(code: str, citation: str, summary: str, body: Body = Body.LOCAL_AUTHORI
     return declared
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RuleSet:
-    """The regulations in force over a period, and what they permit.
+    """The regulations in force over a period: their time limits and what they permit.
 
-    ``exception_grounds`` maps a clock id to the grounds on which a late step is
-    "late, exception applies" under this rule set. Grounds never move a deadline.
+    ``time_limits`` maps a limit key (a clock id, or ``K15.aware``-style for a clock with
+    several limits) to the limit as its provision words it. ``exception_grounds`` maps a
+    clock id to the grounds on which a late step is "late, exception applies" under this
+    rule set. Grounds never move a deadline. Compared by identity (``eq=False``), so a
+    rule set can key a cache.
     """
 
     name: str
@@ -49,6 +57,7 @@ class RuleSet:
     in_force_from: date
     in_force_until: date | None = None
     exception_grounds: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    time_limits: Mapping[str, TimeLimit] = field(default_factory=lambda: TIME_LIMITS_2014)
 
     def in_force_on(self, day: date) -> bool:
         return self.in_force_from <= day and (
@@ -57,6 +66,27 @@ class RuleSet:
 
     def permits(self, clock_id: str, ground: str) -> bool:
         return ground in self.exception_grounds.get(clock_id, frozenset())
+
+    def limit(self, key: str) -> TimeLimit:
+        """Return the time limit ``key`` under this rule set (KeyError names an unknown)."""
+        return self.time_limits[key]
+
+    def due(self, key: str, anchor: date, counting: Counting = DEFAULT_COUNTING,
+            amount: int | None = None) -> date:
+        """Return the last day for the step ``key`` counted from ``anchor``."""
+        return self.limit(key).ends(anchor, counting, amount)
+
+    def reformed(self, *, name: str, title: str, in_force_from: date,
+                 in_force_until: date | None = None,
+                 time_limits: Mapping[str, TimeLimit] | None = None,
+                 exception_grounds: Mapping[str, frozenset[str]] | None = None) -> RuleSet:
+        """Return the rule set a reform makes of this one: changed limits and grounds
+        replace these, the rest carry over."""
+        return replace(
+            self, name=name, title=title, in_force_from=in_force_from,
+            in_force_until=in_force_until,
+            time_limits={**self.time_limits, **(time_limits or {})},
+            exception_grounds={**self.exception_grounds, **(exception_grounds or {})})
 
 
 # Grounds named in SEND Regs 2014 reg 5(4), 10(4), 13(3), 27(3): the "four grounds".
@@ -92,6 +122,7 @@ SEND_REGULATIONS_2014 = RuleSet(
     title="SEND Regulations 2014 (SI 2014/1530), as amended",
     in_force_from=date(2014, 9, 1),
     exception_grounds=_GROUNDS_2014,
+    time_limits=TIME_LIMITS_2014,
 )
 
 CORONAVIRUS_2020 = RuleSet(
@@ -99,6 +130,8 @@ CORONAVIRUS_2020 = RuleSet(
     title="SEND (Coronavirus) (Amendment) Regulations 2020 (SI 2020/471)",
     in_force_from=date(2020, 5, 1),
     in_force_until=date(2020, 9, 25),
+    # SI 2020/471 changed no period: it let a coronavirus reason excuse a late step.
+    time_limits=TIME_LIMITS_2014,
     exception_grounds={
         clock: grounds | {CORONAVIRUS}
         for clock, grounds in (_GROUNDS_2014 | {
@@ -113,22 +146,35 @@ CORONAVIRUS_2020 = RuleSet(
 RULE_SETS: tuple[RuleSet, ...] = (SEND_REGULATIONS_2014, CORONAVIRUS_2020)
 
 
-def rule_set_on(day: date) -> RuleSet:
-    """Return the rule set in force on ``day`` (the most specific one when windows nest)."""
-    in_force = [rs for rs in RULE_SETS if rs.in_force_on(day)]
+def rule_set_on(day: date, rule_sets: tuple[RuleSet, ...] = RULE_SETS) -> RuleSet:
+    """Return the rule set in force on ``day`` (the most specific one when windows nest).
+
+    Before the first rule set began (a plan made under the 1996 Act and carried over),
+    the first one's limits are the nearest there are.
+    """
+    in_force = [rs for rs in rule_sets if rs.in_force_on(day)]
     if not in_force:
-        return SEND_REGULATIONS_2014
+        return rule_sets[0]
     return max(in_force, key=lambda rs: rs.in_force_from)
 
 
-def rule_sets_during(start: date, end: date) -> tuple[RuleSet, ...]:
+def due(key: str, anchor: date, counting: Counting = DEFAULT_COUNTING,
+        amount: int | None = None) -> date:
+    """Return the last day for step ``key`` from ``anchor``, under the rules in force on
+    ``anchor`` (for refusals checked while recording, which have no clock context)."""
+    return rule_set_on(anchor).due(key, anchor, counting, amount)
+
+
+def rule_sets_during(start: date, end: date,
+                     rule_sets: tuple[RuleSet, ...] = RULE_SETS) -> tuple[RuleSet, ...]:
     """Return every rule set in force at some day from ``start`` to ``end``."""
     return tuple(
-        rs for rs in RULE_SETS
+        rs for rs in rule_sets
         if rs.in_force_from <= end and (rs.in_force_until is None or rs.in_force_until >= start)
     )
 
 
-def ground_permitted(clock_id: str, ground: str, start: date, end: date) -> bool:
+def ground_permitted(clock_id: str, ground: str, start: date, end: date,
+                     rule_sets: tuple[RuleSet, ...] = RULE_SETS) -> bool:
     """Tell whether ``ground`` is a valid exception for the clock over that period."""
-    return any(rs.permits(clock_id, ground) for rs in rule_sets_during(start, end))
+    return any(rs.permits(clock_id, ground) for rs in rule_sets_during(start, end, rule_sets))

@@ -11,12 +11,13 @@ import argparse
 import ast
 import sys
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import domain.journey  # noqa: F401  (registers every rule and clock)
-from domain.calendar import DEFAULT_COUNTING
-from domain.clocks import CLOCK_SPECS
-from domain.rules import RULE_SETS, RULES
+from domain.calendar import DEFAULT_COUNTING, Period, TimeLimit
+from domain.clocks import CLOCK_SPECS, clock_sort_key
+from domain.rules import RULE_SETS, RULES, RuleSet
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_MD = ROOT / "docs" / "rules.md"
@@ -83,46 +84,111 @@ def render(proofs: dict[str, list[str]]) -> str:
         "Status is one of `running`, `met`, `late`, `late_exception_applies`,",
         "`not_applicable`. An exception never moves a due date; it changes a late step's",
         "status to `late_exception_applies` when its ground is valid for that clock under",
-        "the rule set in force over the clock's period.",
+        "the rule set in force over the clock's period. A `local policy` clock is one the",
+        "authority chose (`domain.clocks.LocalPolicy`); it is shown beside the statutory",
+        "clock and never moves the statutory date.",
         "",
-        "| clock | name | limit | citation | responsible | statutory | proved by |",
+        "| clock | name | limit | citation | responsible | kind | proved by |",
         "|---|---|---|---|---|---|---|",
     ]
-    for spec in sorted(CLOCK_SPECS.values(), key=lambda s: int(s.id[1:])):
+    for spec in sorted(CLOCK_SPECS.values(), key=lambda s: clock_sort_key(s.id)):
+        kind = "yes" if spec.kind == "statutory" else spec.kind
         lines.append(f"| {spec.id} | {spec.name} | {spec.limit} | {spec.citation} | "
-                     f"{spec.responsible.value} | {'yes' if spec.statutory else 'guidance'} | "
-                     f"{tests(spec.id)} |")
-    lines += [
+                     f"{spec.responsible.value} | {kind} | {tests(spec.id)} |")
+    lines += _time_limits() + _rule_sets() + _counting()
+    return "\n".join(lines)
+
+
+def _key_order(key: str) -> tuple[tuple[int, str], str]:
+    clock_id, _, part = key.partition(".")
+    return clock_sort_key(clock_id), part
+
+
+def _time_limits() -> list[str]:
+    first = RULE_SETS[0]
+    lines = [
         "",
-        "## Rule sets",
+        f"## Time limits (`{first.name}`), as their provisions word them",
         "",
-        "| name | in force | title | exception grounds by clock |",
-        "|---|---|---|---|",
+        "The counting of each limit follows from its words (`domain.calendar.Period`):",
+        "\"beginning with\" or \"starting with\" a day makes it day 1; \"of\", \"after\" or",
+        "\"from\" a day starts the period the next day; \"at least ... before\" counts back.",
+        "*summary* marks words summarised from the reference rather than quoted; check them",
+        "against the provision's text. The example runs the limit from a real date.",
+        "",
+        "| limit | words | citation | counting | example |",
+        "|---|---|---|---|---|",
+    ]
+    for key in sorted(first.time_limits, key=_key_order):
+        limit = first.limit(key)
+        words = f"\"{limit.words}\"" if limit.quoted else f"*summary:* {limit.words}"
+        lines.append(f"| `{key}` | {words} | {limit.citation} | {limit.counting_rule()} | "
+                     f"{_example(limit)} |")
+    return lines
+
+
+# One start day for the examples: Thursday 17 April 2025, before Good Friday, Easter
+# Monday and the early May bank holiday, so working-day limits show holidays skipped.
+EXAMPLE_START = date(2025, 4, 17)
+
+
+def _example(limit: TimeLimit) -> str:
+    amount = 2 if isinstance(limit, Period) and limit.amount is None else None
+    end = limit.ends(EXAMPLE_START, DEFAULT_COUNTING, amount)
+    prefix = "2 weeks: " if amount else ""
+    return f"{prefix}{EXAMPLE_START:%a %-d %b %Y} → {end:%a %-d %b %Y}"
+
+
+def _rule_sets() -> list[str]:
+    lines = [
+        "",
+        "## Rule sets (versions)",
+        "",
+        "A clock uses the rule set in force on the day its step started; a reform is a new",
+        "rule set (`RuleSet.reformed`) with its own dates, never an edit of one whose period",
+        "has begun. Time limits: those that differ from the first rule set's.",
+        "",
+        "| name | in force | title | time limits changed | exception grounds by clock |",
+        "|---|---|---|---|---|",
     ]
     for rule_set in RULE_SETS:
         until = rule_set.in_force_until.isoformat() if rule_set.in_force_until else "—"
         grounds = "; ".join(f"{clock}: {', '.join(sorted(g)) or 'none'}"
                             for clock, g in sorted(rule_set.exception_grounds.items(),
-                                                   key=lambda kv: int(kv[0][1:])))
+                                                   key=lambda kv: clock_sort_key(kv[0])))
         lines.append(f"| `{rule_set.name}` | {rule_set.in_force_from.isoformat()} to {until} "
-                     f"| {rule_set.title} | {grounds} |")
-    lines += [
+                     f"| {rule_set.title} | {_changed(rule_set)} | {grounds} |")
+    return lines
+
+
+def _changed(rule_set: RuleSet) -> str:
+    first = RULE_SETS[0]
+    if rule_set is first:
+        return "all (the table above)"
+    changed = [f"`{key}`: {limit.words}" for key, limit in sorted(rule_set.time_limits.items())
+               if first.time_limits.get(key) != limit]
+    return "; ".join(changed) or "none"
+
+
+def _counting() -> list[str]:
+    return [
         "",
-        "## Counting conventions (defaults; `domain.calendar.Counting`)",
+        "## Counting conventions (`domain.calendar`)",
         "",
-        f"- Weeks: 7-day periods; the start date is day 0 (`{DEFAULT_COUNTING.weeks_from}`),",
-        "  so a request received on Monday 8 January 2024 has its 6-week decision due on",
-        "  Monday 19 February 2024. Setting `START_IS_DAY_ONE` makes every week-limit a day",
-        "  sooner.",
-        f"- Months: calendar months, clamped to month end; start is day 0 "
-        f"(`{DEFAULT_COUNTING.months_from}`).",
-        "- \"N days beginning with\" a day (regs 13(1), 22(2)): the start day is day 1.",
+        "- Each limit counts as its words say (the table above); there is no global day-0",
+        "  or day-1 switch.",
+        "- Months land on the corresponding date; a period of months beginning with a day",
+        "  ends the day before it. Where the later month has no corresponding date, the",
+        "  period ends on that month's last day (12 months starting with 29 February 2024",
+        "  end on 28 February 2025; 1 month after 31 January ends on 28 February).",
         f"- Working days skip weekends and bank holidays in England "
         f"(bank holidays on: {DEFAULT_COUNTING.bank_holidays}).",
         "- A step done on its due date is on time.",
+        "- Local readings (`domain.clocks.LocalPolicy`): `anniversary_reviews` shows the",
+        "  review on the plan's anniversary (K7A) beside the strict s.44(1) date (K7);",
+        "  `under_five_review_months` (3 to 6, Code 9.178) runs K7U for children under five.",
         "",
     ]
-    return "\n".join(lines)
 
 
 def missing(proofs: dict[str, list[str]]) -> list[str]:

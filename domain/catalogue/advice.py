@@ -379,7 +379,7 @@ def advice_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockRe
     requests = {r.id: r for r in state.assessment.requests}
     for advice in state.plan.advice:
         started = advice.received_by_adviser_on
-        due: date | None = context.counting.add_weeks(started, 6)
+        due: date | None = context.due("K2", started)
         stopped = advice.received_on
         request = requests.get(advice.request_id)
         ended = request.withdrawn_on if request is not None else None

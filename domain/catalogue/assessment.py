@@ -383,7 +383,7 @@ def _withdrawn_or(request: AssessmentRequest, due_on: date, stopped: date | None
 def decision_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
     for request in state.assessment.requests:
         due, stopped = _withdrawn_or(
-            request, context.counting.add_weeks(request.received_on, 6),
+            request, context.due("K1", request.received_on),
             request.decision_notified_on)
         yield reading(K1, context, episode=request.id, started_on=request.received_on,
                       due_on=due, stopped_on=stopped,
@@ -401,7 +401,7 @@ def no_plan_notice_clock(state: JourneyState, context: ClockContext) -> Iterator
                           or request.issue_decision_on or request.final_issued_on)
             continue
         due, stopped = _withdrawn_or(
-            request, context.counting.add_weeks(request.received_on, 16),
+            request, context.due("K3", request.received_on),
             request.no_plan_notified_on)
         # Undecided past week 16 is no breach yet: it is late only if the answer turns
         # out to be "no plan", so an undecided clock stays running with its due date.
@@ -414,7 +414,7 @@ def no_plan_notice_clock(state: JourneyState, context: ClockContext) -> Iterator
 @clock(K4)
 def final_plan_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
     for request in state.assessment.requests:
-        due_on: date | None = context.counting.add_weeks(request.received_on, 20)
+        due_on: date | None = context.due("K4", request.received_on)
         stopped = request.final_issued_on
         if request.decision == "not_assess" or request.issue_decision == "not_issue":
             due_on, stopped = None, request.decision_notified_on or request.no_plan_notified_on

@@ -333,7 +333,7 @@ K24 = ClockSpec("K24", "Direct payment first review", "3 months", f"{PB_REGS}, r
 @clock(K24)
 def first_review_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
     for payment in state.budgets.payments:
-        due: date | None = context.counting.add_months(payment.agreed_on, 3)
+        due: date | None = context.due("K24", payment.agreed_on)
         stopped = payment.reviewed_on[0] if payment.reviewed_on else None
         if stopped is None and payment.stopped_on is not None:
             # Stopped before its first review was due: nothing left to review.

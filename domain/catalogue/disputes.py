@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from domain.ages import is_young_person
@@ -21,6 +21,7 @@ from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
+from domain.rules import due as rules_due
 from domain.rules import rule
 
 if TYPE_CHECKING:
@@ -181,9 +182,9 @@ def appeal_deadline(decision: AppealableDecision, mediation: Mediation | None,
     certificate (HESC Rules 2008, r.20), then moved out of August and 25 December to
     1 January (r.12(3)(a)) or off a non-working day (r.12(2)).
     """
-    due = counting.add_months(decision.notified_on, 2)
+    due = rules_due("K21.notice", decision.notified_on, counting)
     if mediation is not None and mediation.certificate_on is not None:
-        due = max(due, counting.add_months(mediation.certificate_on, 1))
+        due = max(due, rules_due("K21.certificate", mediation.certificate_on, counting))
     return sen_appeal_deadline(due, counting)
 
 
@@ -811,7 +812,7 @@ def adviser_contact_clock(state: JourneyState, context: ClockContext
     for decision in state.appealable_decisions:
         mediation = state.disputes.mediation_for(decision.id)
         stopped = mediation.adviser_contacted_on if mediation else None
-        due = context.counting.add_months(decision.notified_on, 2)
+        due = context.due("K19", decision.notified_on)
         exempt = [a for a in state.disputes.appeals_for(decision.id) if a.certificate_exempt]
         if stopped is None and exempt:
             # A section-I-only appeal needs no certificate, so no adviser contact.
@@ -825,17 +826,16 @@ def adviser_contact_clock(state: JourneyState, context: ClockContext
 
 @clock(K20)
 def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
-    counting = context.counting
     for m in state.disputes.mediations:
         if m.declined_on is not None:
             yield reading(K20, context, episode=f"{m.id}-certificate", started_on=m.declined_on,
-                          due_on=counting.add_working_days(m.declined_on, 3),
+                          due_on=context.due("K20.certificate_declined", m.declined_on),
                           stopped_on=m.certificate_on)
         if m.requested_on is None:
             continue
         if m.health_issues:
             yield reading(K20, context, episode=f"{m.id}-icb-notice", started_on=m.requested_on,
-                          due_on=counting.add_working_days(m.requested_on, 3),
+                          due_on=context.due("K20.icb_notice", m.requested_on),
                           stopped_on=m.icb_notified_on, responsible=Body.LOCAL_AUTHORITY)
         # Health-only mediation is arranged by the ICB within 30 days of the LA telling it.
         start = (m.icb_notified_on or m.requested_on) if m.health_only else m.requested_on
@@ -844,7 +844,7 @@ def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[Cloc
         meeting_stop = m.held_on or m.cannot_take_place_on or (
             m.certificate_on if m.certificate_type == "not_arranged_in_30_days" else None)
         yield reading(K20, context, episode=f"{m.id}-meeting", started_on=start,
-                      due_on=start + timedelta(days=30), stopped_on=meeting_stop,
+                      due_on=context.due("K20.mediation", start), stopped_on=meeting_stop,
                       responsible=Body.HEALTH if m.health_only else Body.LOCAL_AUTHORITY,
                       responsible_name=_commissioner(state) if m.health_only else None)
         concluded = m.held_on or m.cannot_take_place_on
@@ -852,7 +852,7 @@ def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[Cloc
             # Reg 37, 39: the adviser certifies within 3 working days of the mediation, or
             # of being told that it cannot take place within 30 days.
             yield reading(K20, context, episode=f"{m.id}-certificate", started_on=concluded,
-                          due_on=counting.add_working_days(concluded, 3),
+                          due_on=context.due("K20.certificate_held", concluded),
                           stopped_on=m.certificate_on)
 
 
@@ -875,7 +875,7 @@ def order_compliance_clock(state: JourneyState, context: ClockContext
         weeks = NO_PLAN_OUTCOME_WEEKS if o.step == "outcome" and o.outcome == "no_plan" \
             else o.weeks
         yield reading(K22, context, episode=o.id, started_on=o.ordered_on,
-                      due_on=context.counting.add_weeks(o.ordered_on, weeks),
+                      due_on=context.due("K22", o.ordered_on, weeks),
                       stopped_on=o.complied_on,
                       exception_ground=state.exception_for("K22", o.id))
 
@@ -885,7 +885,7 @@ def recommendation_clock(state: JourneyState, context: ClockContext
                          ) -> Iterator[ClockReading]:
     for r in state.disputes.recommendations:
         yield reading(K23, context, episode=r.id, started_on=r.made_on,
-                      due_on=context.counting.add_weeks(r.made_on, 5),
+                      due_on=context.due("K23", r.made_on),
                       stopped_on=r.responded_on,
                       responsible=Body.HEALTH if r.body == "health" else Body.SOCIAL_CARE,
                       responsible_name=_commissioner(state) if r.body == "health"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
-from domain.calendar import DEFAULT_COUNTING
 from domain.catalogue.common import check, check_not_before
 from domain.events import JourneyEvent
 from domain.rules import (
@@ -21,6 +20,7 @@ from domain.rules import (
     ground_permitted,
     rule,
 )
+from domain.rules import due as rules_due
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
@@ -61,8 +61,8 @@ CLAIM_TO_WITHDRAW = rule(
     "Only a standing exception claim can be withdrawn.")
 
 CLOSURE_GROUNDS = frozenset({CLOSURE_SCHOOL, CLOSURE_EARLY_YEARS})
-# The request clocks and their limits in weeks from the request (regs 5(1), 10(1), 13(2)).
-REQUEST_CLOCK_WEEKS = {"K1": 6, "K3": 16, "K4": 20}
+# The request clocks, whose limits run from the request (regs 5(1), 10(1), 13(2)).
+REQUEST_CLOCKS = frozenset({"K1", "K3", "K4"})
 
 
 def check_closure_window(
@@ -134,13 +134,13 @@ class TimescaleExceptionClaimed(JourneyEvent):
 
     def _request_clock_due(self, state: JourneyState, episode: str) -> date | None:
         """Return the due date of a request clock (K1, K3, K4), checking the episode."""
-        if self.clock not in REQUEST_CLOCK_WEEKS:
+        if self.clock not in REQUEST_CLOCKS:
             return None
         request = next((r for r in state.assessment.requests if r.id == episode), None)
         check(request is not None, CLAIM_NEEDS_EPISODE,
               f"{episode!r} is not an assessment request of this journey")
         assert request is not None
-        return DEFAULT_COUNTING.add_weeks(request.received_on, REQUEST_CLOCK_WEEKS[self.clock])
+        return rules_due(self.clock, request.received_on)
 
 
 class TimescaleExceptionWithdrawn(JourneyEvent):

@@ -257,5 +257,5 @@ def autism_assessment_clock(state: JourneyState, context: ClockContext
             referral.first_contact_on if referral.first_contact_kind == "assessment" else None,
             referral.diagnosis_on) if d is not None]
         yield reading(K26, context, episode=referral.id, started_on=start,
-                      due_on=context.counting.add_months(start, 3),
+                      due_on=context.due("K26", start),
                       stopped_on=min(assessed) if assessed else None)

@@ -437,8 +437,11 @@ K18 = ClockSpec("K18", "Change of responsible commissioning body", "15 working d
 @clock(K15)
 def transfer_out_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
     for move in state.movement.moves:
-        late_notice_due = context.counting.add_working_days(move.aware_on, 15)
-        due = move.move_on if late_notice_due <= move.move_on else late_notice_due
+        # Reg 15(2): on the day of the move if the old LA was aware at least 15 working
+        # days before it (the 15 working days beginning with that day end before the
+        # move); otherwise by the end of those 15 working days. Either way: the later.
+        due = max(context.due("K15.move", move.move_on),
+                  context.due("K15.aware", move.aware_on))
         due_on, stopped = ended_or(due, move.transferred_out_on, state.plan.ceased_on)
         yield reading(K15, context, episode=move.id, started_on=move.aware_on, due_on=due_on,
                       stopped_on=stopped)
@@ -450,16 +453,18 @@ def transfer_notice_clock(state: JourneyState, context: ClockContext
     transfer = state.movement.transfer_in
     if transfer is None:
         return
-    due, stopped = ended_or(context.counting.add_weeks(transfer.transferred_on, 6),
+    due, stopped = ended_or(context.due("K16", transfer.transferred_on),
                             transfer.notice_on, state.plan.ceased_on)
     yield reading(K16, context, episode=transfer.id, started_on=transfer.transferred_on,
                   due_on=due, stopped_on=stopped)
 
 
 def first_review_due(transfer: TransferIn, context: ClockContext) -> date:
-    """Return the later of 12 months from made/last review and 3 months from transfer."""
-    return max(context.counting.add_months(transfer.last_reviewed_on or transfer.made_on, 12),
-               context.counting.add_months(transfer.transferred_on, 3))
+    """Return the later of the end of 12 months beginning with the plan being made or last
+    reviewed and the end of 3 months beginning with the transfer (reg 15(5))."""
+    last = transfer.last_reviewed_on or transfer.made_on
+    return max(context.due("K17.review", last),
+               context.due("K17.transfer", transfer.transferred_on))
 
 
 @clock(K17)
@@ -481,5 +486,5 @@ def commissioning_change_clock(state: JourneyState, context: ClockContext
                                ) -> Iterator[ClockReading]:
     for change in state.movement.commissioning_changes:
         yield reading(K18, context, episode=change.id, started_on=change.aware_on,
-                      due_on=context.counting.add_working_days(change.aware_on, 15),
+                      due_on=context.due("K18", change.aware_on),
                       stopped_on=change.notified_on)

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import year_group
-from domain.calendar import Counting
 from domain.catalogue.advice import (
     PFA_FROM_YEAR,
     AdoptedAdvice,
@@ -47,13 +46,12 @@ from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, cl
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import Rule, rule
+from domain.rules import due as rules_due
 
 if TYPE_CHECKING:
     from domain.catalogue.assessment import AssessmentRequest
     from domain.state import JourneyState
 
-REPRESENTATION_DAYS = 15
-CONSULTATION_DAYS = 15
 SECTION_KEYS = frozenset({"A", "B", "C", "D", "E", "F", "G", "H1", "H2", "I", "J", "K"})
 LIST_SECTIONS = SECTION_KEYS - {"A", "I"}
 
@@ -420,7 +418,7 @@ class DraftPlanIssued(JourneyEvent):
               "section I must be empty in a draft")
         check_needs_traced(self.sections)
         check_pfa(state, self.sections, self.occurred_on)
-        due = Counting.days_beginning_with(self.occurred_on, REPRESENTATION_DAYS)
+        due = rules_due("K5", self.occurred_on)  # reg 13(1): 15 days beginning with service
         if self.representation_deadline is not None:
             check(self.representation_deadline >= due, REPRESENTATION_PERIOD_SHORT,
                   f"the deadline must be on or after {due}")
@@ -872,7 +870,7 @@ def consultation_clock(state: JourneyState, context: ClockContext
                        ) -> Iterator[ClockReading]:
     """Yield each consultation's 15 days, counted from the day after consulting."""
     for consultation in state.plan.consultations:
-        due = consultation.consulted_on + timedelta(days=CONSULTATION_DAYS)
+        due = context.due("K6", consultation.consulted_on)
         yield reading(K6, context, episode=consultation.id,
                       started_on=consultation.consulted_on, due_on=due,
                       stopped_on=consultation.responded_on,

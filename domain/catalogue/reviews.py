@@ -24,24 +24,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from domain.ages import year_group
-from domain.calendar import Counting, DayZero, add_calendar_months
+from domain.ages import age_on, birthday, year_group
+from domain.calendar import Period, Unit, Wording, add_calendar_months
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
 from domain.catalogue.disputes import comply_order_steps
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import Rule, rule
+from domain.rules import due as rules_due
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
 
 # Which date of a review starts the next 12 months of K7: "meeting" or "decision".
 K7_COUNTS_FROM: Literal["meeting", "decision"] = "meeting"
-REPRESENTATION_DAYS = 15  # SEND Regulations 2014, reg 22(2)(c): "at least 15 days"
 
 
 @dataclass
@@ -260,19 +260,13 @@ def ended_or(due_on: date, stopped_on: date | None, ended_on: date | None
     return due_on, stopped_on
 
 
-def days_after(counting: Counting, start: date, days: int) -> date:
-    """Return the last day of ``days`` days from ``start``, by the week convention."""
-    due = start + timedelta(days=days)
-    return due - timedelta(days=1) if counting.weeks_from is DayZero.START_IS_DAY_ONE else due
-
-
 def phase_transfer_deadline(transfer_type: str, transfer_on: date) -> date:
-    """Return the reg 18 date by which the plan naming the next setting is issued."""
-    if transfer_type == "post16_to_post16":
-        return add_calendar_months(transfer_on, -5)  # reg 18(2): 5 months before
-    if transfer_type == "secondary_to_post16":
-        return date(transfer_on.year, 3, 31)  # reg 18(1)(a)
-    return date(transfer_on.year, 2, 15)  # reg 18(1)(b)
+    """Return the reg 18 date by which the plan naming the next setting is issued:
+    5 months before a post-16 to post-16 move (18(2)), 31 March of the year of a move
+    into post-16 (18(1)(a)), else 15 February of the year of transfer (18(1)(b))."""
+    key = {"post16_to_post16": "K12.post16_to_post16",
+           "secondary_to_post16": "K12.post16"}.get(transfer_type, "K12.early")
+    return rules_due(key, transfer_on)
 
 
 def _open_review(state: JourneyState) -> Review:
@@ -298,7 +292,7 @@ def _open_amendment_notice(state: JourneyState, event: JourneyEvent, *, trigger:
     amendment = Amendment(
         id=f"amendment-{event.originator_version}", noticed_on=noticed_on,
         trigger=trigger, source_id=source_id,
-        representations_end_on=Counting.days_beginning_with(noticed_on, REPRESENTATION_DAYS))
+        representations_end_on=rules_due("K11.representations", noticed_on))
     state.reviews.amendments.append(amendment)
     state.stage = "amendment"
     return amendment
@@ -448,7 +442,7 @@ class AmendmentNoticeIssued(JourneyEvent):
 
     def evolve(self, state: JourneyState) -> None:
         check(state.plan.is_active, AMENDMENT_NEEDS_PLAN, "there is no EHC plan in force")
-        end = Counting.days_beginning_with(self.occurred_on, REPRESENTATION_DAYS)
+        end = rules_due("K11.representations", self.occurred_on)
         check(bool(self.proposed_amendments), AMENDMENT_NOTICE,
               "the notice must specify the proposed amendments")
         check(self.setting_request_right and self.meeting_right, AMENDMENT_NOTICE,
@@ -664,6 +658,20 @@ K11 = ClockSpec("K11", "Amended plan", "8 weeks from the amendment notice",
 K12 = ClockSpec("K12", "Phase transfer plan", "15 February / 31 March of the transfer year; "
                 "5 months before a post-16 to post-16 transfer",
                 "SEND Regulations 2014, reg 18", Body.LOCAL_AUTHORITY)
+K7A = ClockSpec("K7A", "Review of the plan (anniversary, local reading)",
+                "on the anniversary of the plan being made or last reviewed",
+                "Local setting anniversary_reviews: practice's reading of CFA 2014 s.44(1); "
+                "K7 keeps the statutory date", Body.LOCAL_AUTHORITY, statutory=False,
+                local_policy=True)
+K7U = ClockSpec("K7U", "Review of an under-five's plan (local policy)",
+                "every 3 to 6 months (as set) from the plan being made or last reviewed, "
+                "while the child is under five",
+                "SEND Code of Practice 2015, 9.178; local setting under_five_review_months",
+                Body.LOCAL_AUTHORITY, statutory=False, local_policy=True)
+# The practice reading: the review falls on the anniversary (the corresponding date),
+# one day after the last day of s.44(1)'s "12 months starting with" the plan's date.
+ANNIVERSARY = Period(12, Unit.MONTHS, Wording.AFTER, "12 months after the plan was made or "
+                     "last reviewed (local practice)", "local setting", quoted=False)
 K13 = ClockSpec("K13", "Re-assessment decision", "15 days from the request",
                 "SEND Regulations 2014, reg 25", Body.LOCAL_AUTHORITY)
 K14 = ClockSpec("K14", "Plan after re-assessment", "14 weeks from the decision to re-assess",
@@ -674,11 +682,12 @@ def _review_anchor(review: Review) -> date | None:
     return review.decision_notified_on if K7_COUNTS_FROM == "decision" else review.held_on
 
 
-@clock(K7)
-def review_due_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
+def review_periods(state: JourneyState) -> list[tuple[date, date | None]]:
+    """Return each review period's start (the plan made, then each review) and the next
+    review held after it, if any. A plan transferred in starts with K17 instead."""
     made_on = state.plan.made_on
     if made_on is None:
-        return
+        return []
     transferred_in = state.movement.transfer_in
     starts: list[date] = [] if transferred_in is not None else [made_on]
     for review in state.reviews.held_reviews():
@@ -687,11 +696,53 @@ def review_due_clock(state: JourneyState, context: ClockContext) -> Iterator[Clo
                                    anchor >= transferred_in.transferred_on):
             starts.append(anchor)
     held = [r.held_on for r in state.reviews.held_reviews() if r.held_on is not None]
-    for start in sorted(set(starts)):
-        stopped = next((day for day in held if day > start), None)
-        due, stopped = ended_or(context.counting.add_months(start, 12), stopped,
-                                plan_ended_on(state))
+    return [(start, next((day for day in held if day > start), None))
+            for start in sorted(set(starts))]
+
+
+@clock(K7)
+def review_due_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
+    for start, stopped in review_periods(state):
+        due, stopped = ended_or(context.due("K7", start), stopped, plan_ended_on(state))
         yield reading(K7, context, episode=f"review-due-{start.isoformat()}",
+                      started_on=start, due_on=due, stopped_on=stopped)
+
+
+@clock(K7A)
+def anniversary_review_clock(state: JourneyState, context: ClockContext
+                             ) -> Iterator[ClockReading]:
+    """The anniversary reading of K7, only where the authority set it; K7 stays strict."""
+    if not context.policy.anniversary_reviews:
+        return
+    for start, stopped in review_periods(state):
+        due, stopped = ended_or(ANNIVERSARY.ends(start), stopped, plan_ended_on(state))
+        yield reading(K7A, context, episode=f"review-due-{start.isoformat()}",
+                      started_on=start, due_on=due, stopped_on=stopped)
+
+
+@clock(K7U)
+def under_five_review_clock(state: JourneyState, context: ClockContext
+                            ) -> Iterator[ClockReading]:
+    """Code 9.178: a review every N months (3 to 6, as set) while the child is under five.
+
+    Runs from each review period that starts before the fifth birthday; a child who turns
+    five before the interval ends leaves the policy (not applicable) unless reviewed first.
+    """
+    months = context.policy.under_five_review_months
+    if months is None:
+        return
+    born = state.child.date_of_birth
+    fifth = birthday(born, 5)
+    for start, stopped in review_periods(state):
+        if age_on(born, start) >= 5:
+            continue
+        due: date | None = add_calendar_months(start, months)
+        assert due is not None
+        if fifth <= due and (stopped is None or stopped > fifth):
+            due, stopped = None, fifth
+        else:
+            due, stopped = ended_or(due, stopped, plan_ended_on(state))
+        yield reading(K7U, context, episode=f"under-five-{start.isoformat()}",
                       started_on=start, due_on=due, stopped_on=stopped)
 
 
@@ -701,7 +752,7 @@ def review_notice_clock(state: JourneyState, context: ClockContext) -> Iterator[
         meeting = review.meeting_date
         if meeting is None:
             continue
-        due = meeting - timedelta(weeks=2)
+        due = context.due("K8", meeting)
         for step, stopped in (("invitations", review.invitations_sent_on),
                               ("advice", review.advice_circulated_on)):
             if stopped is None and review.held_on is None and plan_ended_on(state):
@@ -715,7 +766,7 @@ def review_notice_clock(state: JourneyState, context: ClockContext) -> Iterator[
 def review_report_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
     for review in state.reviews.held_reviews():
         assert review.held_on is not None
-        due, stopped = ended_or(context.counting.add_weeks(review.held_on, 2), review.report_on,
+        due, stopped = ended_or(context.due("K9", review.held_on), review.report_on,
                                 plan_ended_on(state))
         yield reading(K9, context, episode=review.id, started_on=review.held_on, due_on=due,
                       stopped_on=stopped, responsible=review.responsible)
@@ -726,7 +777,7 @@ def review_decision_clock(state: JourneyState, context: ClockContext
                           ) -> Iterator[ClockReading]:
     for review in state.reviews.held_reviews():
         assert review.held_on is not None
-        due, stopped = ended_or(context.counting.add_weeks(review.held_on, 4),
+        due, stopped = ended_or(context.due("K10", review.held_on),
                                 review.decision_notified_on, plan_ended_on(state))
         yield reading(K10, context, episode=review.id, started_on=review.held_on, due_on=due,
                       stopped_on=stopped)
@@ -735,7 +786,7 @@ def review_decision_clock(state: JourneyState, context: ClockContext
 @clock(K11)
 def amendment_clock(state: JourneyState, context: ClockContext) -> Iterator[ClockReading]:
     for amendment in state.reviews.amendments:
-        due, stopped = ended_or(context.counting.add_weeks(amendment.noticed_on, 8),
+        due, stopped = ended_or(context.due("K11", amendment.noticed_on),
                                 amendment.finalised_on or amendment.not_amended_on,
                                 plan_ended_on(state))
         yield reading(K11, context, episode=amendment.id, started_on=amendment.noticed_on,
@@ -755,7 +806,7 @@ def phase_transfer_clock(state: JourneyState, context: ClockContext
 def reassessment_decision_clock(state: JourneyState, context: ClockContext
                                 ) -> Iterator[ClockReading]:
     for request in state.reviews.reassessments:
-        due, stopped = ended_or(days_after(context.counting, request.requested_on, 15),
+        due, stopped = ended_or(context.due("K13", request.requested_on),
                                 request.decision_notified_on, plan_ended_on(state))
         yield reading(K13, context, episode=request.id, started_on=request.requested_on,
                       due_on=due, stopped_on=stopped)
@@ -770,7 +821,7 @@ def reassessment_plan_clock(state: JourneyState, context: ClockContext
         stopped = request.plan_finalised_on or next(
             (v.issued_on for v in state.plan.versions if v.source == "reassessment"
              and v.issued_on >= request.decision_notified_on), None)
-        due, stopped = ended_or(context.counting.add_weeks(request.decision_notified_on, 14),
+        due, stopped = ended_or(context.due("K14", request.decision_notified_on),
                                 stopped, plan_ended_on(state))
         yield reading(K14, context, episode=request.id, started_on=request.decision_notified_on,
                       due_on=due, stopped_on=stopped,

@@ -15,13 +15,12 @@ from datetime import date
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 from domain.ages import age_on, compulsory_school_age_ends, is_young_person
-from domain.calendar import add_calendar_months
 from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
 from domain.personal_data import text_length
 from domain.responsibility import Body
-from domain.rules import rule
+from domain.rules import due, rule
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
@@ -276,7 +275,7 @@ class SubjectAccessRequestExtended(JourneyEvent):
         sar = state.voice.open_sar(self.request_ref)
         check(sar is not None, SAR_OPEN, f"no open subject access request {self.request_ref!r}")
         assert sar is not None
-        first_month_ends = add_calendar_months(sar.received_on, 1)
+        first_month_ends = due("K25", sar.received_on)
         check(sar.extended_on is None and self.occurred_on <= first_month_ends, SAR_EXTENSION,
               f"extend once, by {first_month_ends}")
         check_not_before(self.occurred_on, sar.received_on, "occurred_on", "received_on")
@@ -309,7 +308,7 @@ K25 = ClockSpec("K25", "Subject access request", "1 month, extendable by 2 furth
 def subject_access_clock(state: JourneyState, context: ClockContext
                          ) -> Iterator[ClockReading]:
     for sar in state.voice.sars:
-        months = 3 if sar.extended_on is not None else 1
+        limit = "K25.extended" if sar.extended_on is not None else "K25"
         yield reading(K25, context, episode=sar.id, started_on=sar.received_on,
-                      due_on=context.counting.add_months(sar.received_on, months),
+                      due_on=context.due(limit, sar.received_on),
                       stopped_on=sar.fulfilled_on)

@@ -51,16 +51,20 @@ def moving_with_short_notice() -> ChildJourney:
 
 @pytest.mark.proves("K15")
 def test_move_with_10_working_days_notice_over_bank_holidays_is_due_15_working_days_on() -> None:
-    """Reg 15(2): told less than 15 working days before, the old LA transfers within 15
-    working days of becoming aware: 13 May 2025, not the move day."""
+    """Reg 15(2)(b): told less than 15 working days before, the old LA transfers "within 15
+    working days beginning with the day on which it did become aware": Thursday 17 April
+    2025 is working day 1; Good Friday 18 April, Easter Monday 21 April and the early May
+    bank holiday on 5 May are not working days:
+    17 Apr (1); 22-25 Apr (2-5); 28 Apr-2 May (6-10); 6-9 May (11-14); Mon 12 May (15).
+    Due 12 May 2025, not the move day; 13 May is a day late."""
     on_time = moving_with_short_notice()
-    record(on_time, "PlanTransferredOut", date(2025, 5, 13), new_la="LA-300")
+    record(on_time, "PlanTransferredOut", date(2025, 5, 12), new_la="LA-300")
     late = moving_with_short_notice()
-    record(late, "PlanTransferredOut", date(2025, 5, 14), new_la="LA-300")
+    record(late, "PlanTransferredOut", date(2025, 5, 13), new_la="LA-300")
 
     [met] = clock(on_time, "K15")
     [missed] = clock(late, "K15")
-    assert (met.started_on, met.due_on, met.status) == (date(2025, 4, 17), date(2025, 5, 13),
+    assert (met.started_on, met.due_on, met.status) == (date(2025, 4, 17), date(2025, 5, 12),
                                                         ClockStatus.MET)
     assert missed.status is ClockStatus.LATE
     assert on_time.state.status == "transferred_out"
@@ -108,12 +112,13 @@ def test_new_la_notice_due_6_weeks_from_the_transfer() -> None:
 
 @pytest.mark.proves("K17")
 def test_new_la_review_three_months_from_transfer_when_that_is_later() -> None:
-    """Reg 15(5): last reviewed 1 February 2024 (12 months: 1 February 2025), transferred
-    2 December 2024 (3 months: 2 March 2025) → due 2 March 2025."""
+    """Reg 15(5): last reviewed 1 February 2024 (12 months beginning with it end on
+    31 January 2025), transferred 2 December 2024 (3 months beginning with it end on
+    1 March 2025, the day before the corresponding date 2 March) → due 1 March 2025."""
     journey = journey_with_plan(made_on=date(2023, 2, 1), last_reviewed_on=date(2024, 2, 1),
                                 transferred_on=date(2024, 12, 2))
     [k17] = clock(journey, "K17", today=date(2025, 1, 15))
-    assert (k17.due_on, k17.status) == (date(2025, 3, 2), ClockStatus.RUNNING)
+    assert (k17.due_on, k17.status) == (date(2025, 3, 1), ClockStatus.RUNNING)
     assert journey.state.plan.made_on == date(2023, 2, 1)
     assert journey.state.plan.current is not None
     assert journey.state.plan.current.source == "transfer_in"
@@ -122,8 +127,10 @@ def test_new_la_review_three_months_from_transfer_when_that_is_later() -> None:
 @pytest.mark.proves("K17", "K7")
 def test_new_la_review_12_months_from_last_review_when_that_is_later() -> None:
     """Reg 15(5): last reviewed 1 October 2024, transferred 2 December 2024: 12 months
-    (1 October 2025) is later than 3 months (2 March 2025). A review on 30 September 2025
-    meets K17 and starts the next K7 year."""
+    beginning with 1 October 2024 end on 30 September 2025, later than the 3 months
+    beginning with the transfer (1 March 2025). A review on 30 September 2025 meets K17 on
+    its last day and starts the next K7 period: 12 months starting with 30 September 2025
+    end on 29 September 2026 (s.44(1))."""
     journey = journey_with_plan(made_on=date(2023, 2, 1), last_reviewed_on=date(2024, 10, 1),
                                 transferred_on=date(2024, 12, 2))
     record(journey, "AnnualReviewScheduled", date(2025, 7, 1), due_by=date(2025, 10, 1),
@@ -131,27 +138,28 @@ def test_new_la_review_12_months_from_last_review_when_that_is_later() -> None:
     record(journey, "ReviewMeetingHeld", date(2025, 9, 30), attendees=["parent"])
 
     [k17] = clock(journey, "K17")
-    assert (k17.due_on, k17.stopped_on, k17.status) == (date(2025, 10, 1), date(2025, 9, 30),
+    assert (k17.due_on, k17.stopped_on, k17.status) == (date(2025, 9, 30), date(2025, 9, 30),
                                                         ClockStatus.MET)
     [k7] = clock(journey, "K7")
-    assert (k7.started_on, k7.due_on) == (date(2025, 9, 30), date(2026, 9, 30))
+    assert (k7.started_on, k7.due_on) == (date(2025, 9, 30), date(2026, 9, 29))
 
 
 @pytest.mark.proves("K18")
 def test_commissioning_change_notified_within_15_working_days() -> None:
-    """Reg 16: aware 17 April 2025; 15 working days (Easter and May bank holidays not
-    counted) is 13 May 2025; responsibility lies with health."""
+    """Reg 16(2): aware Thursday 17 April 2025, working day 1 of the 15 working days
+    beginning with it; Good Friday, Easter Monday and the early May bank holiday do not
+    count, so day 15 is Monday 12 May 2025; responsibility lies with health."""
     met = journey_with_plan()
     record(met, "ResponsibleCommissioningBodyChanged", date(2025, 4, 17), actor=ICB,
-           old_body="ICB-QWE", new_body="ICB-RTY", notified_on=date(2025, 5, 13))
+           old_body="ICB-QWE", new_body="ICB-RTY", notified_on=date(2025, 5, 12))
     late = journey_with_plan()
     record(late, "ResponsibleCommissioningBodyChanged", date(2025, 4, 17), actor=ICB,
-           old_body="ICB-QWE", new_body="ICB-RTY", notified_on=date(2025, 5, 14))
+           old_body="ICB-QWE", new_body="ICB-RTY", notified_on=date(2025, 5, 13))
 
     [on_time] = clock(met, "K18")
     [overdue] = clock(late, "K18")
     assert (on_time.due_on, on_time.status, on_time.responsible) == (
-        date(2025, 5, 13), ClockStatus.MET, Body.HEALTH)
+        date(2025, 5, 12), ClockStatus.MET, Body.HEALTH)
     assert overdue.status is ClockStatus.LATE
 
 

@@ -159,22 +159,24 @@ def test_review_report_due_two_weeks_after_the_meeting() -> None:
 
 @pytest.mark.proves("K7")
 def test_next_review_is_due_12_months_from_the_last_review_meeting() -> None:
-    """s.44(1): within 12 months of the last review (the meeting, reference 9.3)."""
+    """s.44(1)(b): "in each subsequent period of 12 months starting with the date on which
+    the plan was last reviewed" (the meeting, reference 9.3): starting with 10 January
+    2024, the period's last day is 9 January 2025, the day before the anniversary."""
     journey = journey_with_plan()
     hold_review(journey, date(2024, 1, 10), scheduled_on=date(2023, 11, 1),
                 invited_on=date(2023, 12, 1))
 
     [running] = clock(journey, "K7", today=date(2024, 12, 1))
     assert (running.started_on, running.due_on, running.status) == (
-        date(2024, 1, 10), date(2025, 1, 10), ClockStatus.RUNNING)
-    [overdue] = clock(journey, "K7", today=date(2025, 1, 11))
+        date(2024, 1, 10), date(2025, 1, 9), ClockStatus.RUNNING)
+    [overdue] = clock(journey, "K7", today=date(2025, 1, 10))
     assert overdue.status is ClockStatus.LATE
 
     hold_review(journey, date(2025, 1, 9), scheduled_on=date(2024, 11, 1),
                 invited_on=date(2024, 12, 2))
     first, second = clock(journey, "K7", today=date(2025, 2, 1))
     assert (first.stopped_on, first.status) == (date(2025, 1, 9), ClockStatus.MET)
-    assert (second.started_on, second.due_on) == (date(2025, 1, 9), date(2026, 1, 9))
+    assert (second.started_on, second.due_on) == (date(2025, 1, 9), date(2026, 1, 8))
 
 
 @pytest.mark.proves("K7")
@@ -309,15 +311,16 @@ def test_plan_after_reassessment_due_14_weeks_from_the_decision_with_exception()
 
 @pytest.mark.proves("K7")
 def test_first_review_is_due_12_months_from_the_final_plan_being_made() -> None:
-    """s.44(1): a plan made on 22 April 2024 is first reviewed by 22 April 2025; a review
-    meeting on 14 April 2025 meets it and its amendment keeps the date the plan was made."""
+    """s.44(1)(a): "in the period of 12 months starting with the date on which the plan was
+    first made": made 22 April 2024, the period ends 21 April 2025; a review meeting on
+    14 April 2025 meets it and its amendment keeps the date the plan was made."""
     from tests.unit.test_plan_drafting import drafted, finalise
 
     journey = drafted()
     finalise(journey, date(2024, 4, 22))
     [running] = clock(journey, "K7", today=date(2025, 4, 1))
     assert (running.started_on, running.due_on, running.status) == (
-        date(2024, 4, 22), date(2025, 4, 22), ClockStatus.RUNNING)
+        date(2024, 4, 22), date(2025, 4, 21), ClockStatus.RUNNING)
 
     hold_review(journey, date(2025, 4, 14), scheduled_on=date(2025, 2, 3),
                 invited_on=date(2025, 3, 17))
@@ -327,6 +330,6 @@ def test_first_review_is_due_12_months_from_the_final_plan_being_made() -> None:
            notice_includes=NOTICE)
     first, second = clock(journey, "K7", today=date(2025, 6, 1))
     assert (first.stopped_on, first.status) == (date(2025, 4, 14), ClockStatus.MET)
-    assert (second.started_on, second.due_on) == (date(2025, 4, 14), date(2026, 4, 14))
+    assert (second.started_on, second.due_on) == (date(2025, 4, 14), date(2026, 4, 13))
     assert journey.state.plan.current is not None
     assert journey.state.plan.current.made_on == date(2024, 4, 22)
