@@ -14,7 +14,7 @@ from application.reports.as_at import (
 )
 from application.reports.cohort import Cohort, Data, Record
 from application.reports.registry import question
-from domain.calendar import DEFAULT_COUNTING
+from domain.rules import due as rules_due
 
 
 @question("transfers",
@@ -54,9 +54,10 @@ def transfer_records(data: Data, cohort: Cohort) -> list[Record]:
             review_late, review_days = reading(child_id, key, "K17")
             notice = t["stopped_on"] if happened(t["stopped_on"], as_at) else None
             last = (t["detail"] or {}).get("last_reviewed_on")
-            twelve = DEFAULT_COUNTING.add_months(
-                date.fromisoformat(last) if last else t["anchor_on"], 12)
-            three = DEFAULT_COUNTING.add_months(on, 3)
+            # Which reg 15(5) limit set K17's date: the rules' own counting, not a copy.
+            twelve = rules_due("K17.review", date.fromisoformat(last) if last
+                               else t["anchor_on"])
+            three = rules_due("K17.transfer", on)
             out.append(Record(child_id, {
                 "transferred_in": True, "notice_issued": notice is not None,
                 "notice_late": notice_late,

@@ -485,14 +485,15 @@ def test_transfers_in_and_out_against_their_deadlines(world: World) -> None:
     assert kids(total, "notice_late") == world.id("T1", "T3")
     assert value(total, "days_notice_late") == (70.0, 70.0, 2)
     assert value(total, "weeks_to_notice") == (5.5, 5.5, 2)  # 49 days = 7 wk; 28 = 4 wk
-    # First reviews (reg 15(5)), the later of 12 months from the plan or its last review
-    # and 3 months from the transfer:
-    # T1: max(15 Jan 2025, 2 Dec 2024) = 15 Jan 2025; held 10 Jan: in time.
-    # T2: max(3 Jun 2025, 4 Feb 2025) = 3 Jun 2025; none by 30 Jun: 27 days late.
-    # T3: max(1 Feb 2025, 6 Apr 2025) = 6 Apr 2025; held 28 Apr: 22 days late.
+    # First reviews (reg 15(5)), the later of the ends of 12 months beginning with the
+    # plan or its last review and of 3 months beginning with the transfer (each ends the
+    # day before the corresponding date):
+    # T1: max(14 Jan 2025, 1 Dec 2024) = 14 Jan 2025; held 10 Jan: in time.
+    # T2: max(2 Jun 2025, 3 Feb 2025) = 2 Jun 2025; none by 30 Jun: 28 days late.
+    # T3: max(31 Jan 2025, 5 Apr 2025) = 5 Apr 2025; held 28 Apr: 23 days late.
     assert kids(total, "review_held") == world.id("T1", "T3")
     assert kids(total, "review_late") == world.id("T2", "T3")
-    assert value(total, "days_review_late") == (24.5, 24.5, 2)
+    assert value(total, "days_review_late") == (25.5, 25.5, 2)
     assert measure(total, "either_missed") == (3, 3, 100.0)
     rules = groups(answer)
     assert rules["3_months_from_transfer"]["children"] == world.id("T3")

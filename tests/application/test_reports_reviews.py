@@ -55,28 +55,28 @@ def hold_review(w: World, label: str, meeting: date, *, scheduled: date, invited
 
 def build_reviews_due(w: World) -> None:
     # REVIEWED: plan made (final issued) Mon 13 May 2024; reviewed Thu 1 May 2025, inside
-    # 12 months; the next review is due Fri 1 May 2026.
+    # the 12 months starting with it (s.44(1)); the next review is due Thu 30 Apr 2026.
     w.child("reviewed", date(2014, 1, 1), sex="M")
     new_plan(w, "reviewed", date(2024, 1, 8), date(2024, 2, 12), date(2024, 2, 14),
              date(2024, 3, 20), date(2024, 5, 13), need="SLCN")
     hold_review(w, "reviewed", date(2025, 5, 1), scheduled=date(2025, 3, 3),
                 invited=date(2025, 4, 1))
-    # OVERDUE: plan made Mon 12 Feb 2024; review due Wed 12 Feb 2025; none held. As at
-    # 30 Jun 2025: 16 + 31 + 30 + 31 + 30 = 138 days overdue.
+    # OVERDUE: plan made Mon 12 Feb 2024; the 12 months starting with it end Tue 11 Feb
+    # 2025; none held. As at 30 Jun 2025: 17 + 31 + 30 + 31 + 30 = 139 days overdue.
     w.child("overdue", date(2013, 1, 1), sex="F")
     new_plan(w, "overdue", date(2023, 10, 2), date(2023, 11, 6), date(2023, 11, 8),
              date(2023, 12, 13), date(2024, 2, 12), need="ASD")
     # UNDER_5: born 1 Mar 2021, plan made Mon 3 Jun 2024, no review. As at 30 Jun 2025
-    # aged 4; due Tue 3 Jun 2025: 27 days overdue, and no review within 6 months
+    # aged 4; due Mon 2 Jun 2025: 28 days overdue, and no review within 6 months
     # (3 Dec 2024; Code 9.178).
     w.child("under_5", date(2021, 3, 1), sex="F")
     new_plan(w, "under_5", date(2024, 1, 15), date(2024, 2, 19), date(2024, 2, 21),
              date(2024, 3, 27), date(2024, 6, 3), need="SLCN", setting_type="EARLY_YEARS_PVI")
     # TRANSFERRED_IN: plan made 15 Jun 2021 elsewhere, last reviewed 10 Mar 2023, came
-    # to this LA Mon 2 Oct 2023. First review here due the later of 10 Mar 2024 (12
-    # months from the last review) and 2 Jan 2024 (3 months from the transfer): 10 Mar
-    # 2024. None held: as at 30 Jun 2025, 21 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 +
-    # 31 + 31 + 28 + 31 + 30 + 31 + 30 = 477 days overdue.
+    # to this LA Mon 2 Oct 2023. First review here due the later of 9 Mar 2024 (12
+    # months beginning with the last review) and 1 Jan 2024 (3 months beginning with the
+    # transfer): 9 Mar 2024. None held: as at 30 Jun 2025, 22 + 30 + 31 + 30 + 31 + 31 +
+    # 30 + 31 + 30 + 31 + 31 + 28 + 31 + 30 + 31 + 30 = 478 days overdue.
     transferred_plan(w, "transferred_in", date(2012, 1, 1), on=date(2023, 10, 2),
                      made_on=date(2021, 6, 15), last_reviewed_on=date(2023, 3, 10), sex="M")
     w.project()
@@ -93,14 +93,14 @@ def test_annual_reviews_overdue_as_at_count_transferred_in_first_reviews_on_both
     assert kids(total, "overdue") == world.id("overdue", "under_5", "transferred_in")
     assert kids(total, "under_5") == world.id("under_5")
     assert measure(total, "under_5_no_review_in_6_months") == (1, 1, 100.0)
-    # Days overdue: 27, 138, 477 -> median 138, total 642.
+    # Days overdue: 28, 139, 478 -> median 139, total 645.
     days = total["values"]["days_overdue"]
-    assert (days["count"], days["median"], days["total"]) == (3, 138.0, 642.0)
-    # As at Mon 10 Feb 2025 only the transferred-in plan is overdue (since 10 Mar 2024):
-    # 21 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31 + 31 + 10 = 337 days.
+    assert (days["count"], days["median"], days["total"]) == (3, 139.0, 645.0)
+    # As at Mon 10 Feb 2025 (OVERDUE's last day) only the transferred-in plan is overdue
+    # (due 9 Mar 2024): 22 + 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31 + 31 + 10 = 338.
     before = world.ask("reviews-overdue", date(2025, 2, 10))["total"]
     assert kids(before, "overdue") == world.id("transferred_in")
-    assert before["values"]["days_overdue"]["total"] == 337.0
+    assert before["values"]["days_overdue"]["total"] == 338.0
     # Filter by primary need: SLCN -> reviewed and under_5, under_5 overdue.
     slcn = world.ask("reviews-overdue", date(2025, 6, 30), primary_need="SLCN")["total"]
     assert measure(slcn, "overdue") == (1, 2, 50.0)
