@@ -73,9 +73,10 @@ def test_an_order_to_assess_is_carried_out_to_a_plan_with_its_review_clock() -> 
         date(2025, 3, 17), date(2025, 3, 14), ClockStatus.MET)
     assert (outcome.due_on, outcome.stopped_on, outcome.status) == (
         date(2025, 6, 9), date(2025, 6, 2), ClockStatus.MET)
-    # The plan is reviewed within 12 months of being made (s.44(1)): by 2 June 2026.
+    # The plan is reviewed in the 12 months starting with the day it was made (s.44(1)):
+    # made 2 June 2025, the period's last day is 1 June 2026.
     [review] = [r for r in journey.clocks(date(2025, 6, 3)) if r.clock == "K7"]
-    assert review.due_on == date(2026, 6, 2)
+    assert review.due_on == date(2026, 6, 1)
     # The ordered assessment is no new request: K1, K3 and K4 time only the one received.
     for clock_id in ("K1", "K3", "K4"):
         assert len([r for r in journey.clocks(LATER) if r.clock == clock_id]) == 1
