@@ -7,6 +7,10 @@
   decisions (CFA 2014 s.80; SEND Code 8.13).
 - The school year runs 1 September to 31 August; a child is in Year 1 in the school year
   that starts after their fifth birthday's school year, reception (Year 0) the year before.
+- An LA may maintain a plan until the end of the academic year during which the young
+  person turns 25 (CFA 2014 s.46). The academic year is taken as 1 August to 31 July,
+  the further-education year (SEND Regulations 2014, reg 46 defines it; a course ending
+  earlier is not modelled: docs/domain-guide.md, "Ages").
 """
 
 from __future__ import annotations
@@ -64,3 +68,14 @@ def birthday(date_of_birth: date, years: int) -> date:
         return date_of_birth.replace(year=date_of_birth.year + years)
     except ValueError:  # 29 February
         return date(date_of_birth.year + years, 3, 1)
+
+
+def academic_year_end(day: date) -> date:
+    """Return 31 July ending the academic year (1 August to 31 July) containing ``day``."""
+    return date(day.year if day.month <= 7 else day.year + 1, 7, 31)
+
+
+def responsibility_ends_on(date_of_birth: date) -> date:
+    """Return the last day an LA may maintain a plan: the end of the academic year during
+    which the young person turns 25 (CFA 2014 s.46)."""
+    return academic_year_end(birthday(date_of_birth, 25))

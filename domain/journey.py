@@ -20,6 +20,7 @@ import domain.catalogue  # noqa: F401  (registers every event type, rule and clo
 from domain.actors import Actor
 from domain.ages import age_on
 from domain.calendar import DEFAULT_COUNTING, Counting
+from domain.catalogue.age_limits import check_responsible
 from domain.catalogue.common import check
 from domain.catalogue.registration import (
     ACCESS_FIELD_CORRECTED,
@@ -166,6 +167,7 @@ class ChildJourney(Aggregate):
               f"occurred_on {occurred_on} is before the child's date of birth")
         check(not state.is_closed or cls.allowed_when_closed, JOURNEY_CLOSED,
               f"the journey is {state.status}")
+        check_responsible(state.child.date_of_birth, occurred_on, cls.group)
         if issubclass(cls, EntryCorrected | EntryRetracted):
             checked = self._check_amendment(cls, checked)
         kwargs = dict(

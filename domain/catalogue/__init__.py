@@ -5,6 +5,7 @@ Importing this package registers every event type, rule and clock.
 
 from domain.catalogue import (  # noqa: F401
     advice,
+    age_limits,
     assessment,
     budgets,
     disputes,

@@ -24,6 +24,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import age_on
+from domain.catalogue.age_limits import check_reached_25
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
 from domain.catalogue.disputes import appeal_deadline, comply_order_steps
 from domain.catalogue.reviews import ended_or
@@ -178,6 +179,7 @@ _RESPONSIBILITY_REASONS = Literal[
     "reached_25", "deceased", "moved_to_another_la", "other",
 ]
 DECEASED = "8"
+REACHED_MAXIMUM_AGE = "1"  # SEN2 cease reason: reached 25 (s.46)
 TRANSFERRED = "5"
 
 
@@ -331,6 +333,8 @@ class CeasingProposed(JourneyEvent):
         check((self.ground == "no_longer_responsible") == (reason is not None), CEASE_GROUND,
               "name responsibility_reason exactly when the LA is no longer responsible")
         age = age_on(state.child.date_of_birth, self.occurred_on)
+        if reason == "reached_25":
+            check_reached_25(state.child.date_of_birth, self.occurred_on)
         if reason == "left_education":
             check(age >= 18, CEASE_UNDER_18, f"the child is {age}: review and amend the plan")
             review = state.reviews.review(self.review_id or "")
@@ -394,6 +398,9 @@ class PlanCeased(JourneyEvent):
         check_code(self.reference_version, "cease_reasons", self.cease_reason, "cease_reason")
         check(self.cease_reason != TRANSFERRED, NOT_FOR_TRANSFER,
               "record MoveNotified and PlanTransferredOut instead")
+        if self.cease_reason == REACHED_MAXIMUM_AGE:
+            assert state.child is not None
+            check_reached_25(state.child.date_of_birth, self.occurred_on)
         check(plan_in_force(state), CEASING_NEEDS_PLAN, "there is no EHC plan in force")
         check(not state.disputes.appeal_pending(), APPEAL_PENDING,
               "an appeal is pending; the plan stays in force until it is decided")

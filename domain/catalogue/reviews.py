@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import age_on, birthday, year_group
 from domain.calendar import Period, Unit, Wording, add_calendar_months
+from domain.catalogue.age_limits import check_phase_transfer_year
 from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
 from domain.catalogue.disputes import comply_order_steps
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
@@ -569,6 +570,9 @@ class PhaseTransferIdentified(JourneyEvent):
 
     def evolve(self, state: JourneyState) -> None:
         check(state.plan.is_active, PHASE_TRANSFER_WINDOW, "there is no EHC plan in force")
+        assert state.child is not None
+        check_phase_transfer_year(self.transfer_type, state.child.date_of_birth,
+                                  self.transfer_on)
         check(add_calendar_months(self.transfer_on, -12) <= self.occurred_on < self.transfer_on,
               PHASE_TRANSFER_WINDOW, f"the transfer on {self.transfer_on} is not within the "
               "next 12 months")
