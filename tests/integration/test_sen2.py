@@ -390,3 +390,22 @@ def test_a_submitted_file_is_read_without_entities() -> None:
             b"</Header></Message>")
     with pytest.raises(Sen2FileError):
         load_return(bomb)
+
+
+def test_a_new_year_is_data_and_its_schema_follows_from_it() -> None:
+    from application.sen2.build import shape
+    from application.sen2.spec import Change, Item, derive
+
+    base = spec_for(2026)
+    later = derive(base, year=2027, version="test", changes=(
+        Change("added", "Person/Requests/ActivePlans", "TestItem", after="LastReview"),
+        Change("removed", "Person/Requests", "Exported")),
+        items={"TestItem": Item("TestItem", "date")})
+    schema = xsd(later).decode()
+    assert '<xs:element name="TestItem" type="xs:date" minOccurs="0" />' in schema
+    assert 'name="Exported"' not in schema and 'name="Exported"' in xsd(base).decode()
+    values = {"LastReview": "2026-10-01", "TestItem": "2026-11-01", "Unknown": "x"}
+    assert shape(values, later.module("Person/Requests/ActivePlans")) == {
+        "LastReview": "2026-10-01", "TestItem": "2026-11-01"}
+    for code in spec_for(2025).codes("SENSetting"):
+        assert f'<xs:enumeration value="{code}" />' in xsd(spec_for(2025)).decode()
