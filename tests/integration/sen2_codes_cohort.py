@@ -61,7 +61,8 @@ def cease(app: CaseTracking, child: Child, reason: str, decided: date, ceased: d
     if reason != "8":
         record(app, child, "CeasingProposed", decided.replace(day=1),
                ground="no_longer_necessary", family_informed_on=decided.replace(day=1),
-               family_consulted=True, head_consulted=True)
+               family_consulted=True, head_consulted=True, wishes_established=True,
+               outcomes_considered=True)
         record(app, child, "CeaseDecisionIssued", decided, ground="no_longer_necessary",
                reasons="Outcomes met", recipients=["family", "institution", "icb"],
                notice_includes=NOTICE)
@@ -115,9 +116,11 @@ def build_codes(app: CaseTracking) -> dict[str, Child]:  # noqa: PLR0915 (one ch
            decided=date(2024, 6, 20))
 
     # Ceased in 2024 for each reason but transfer (5): decision 1 Mar, ceased 3 Jun 2024
-    # (after the two months to appeal); deceased (8) needs no decision.
+    # (after the two months to appeal); deceased (8) needs no decision. Born 2 Jan 1999:
+    # 25 before the cease, as reaching the maximum age (1) needs.
     for reason in ("1", "2", "3", "4", "6", "7", "8", "9"):
-        x = c[f"ceased_{reason}"] = transferred_in(app, f"ceased_{reason}", date(2022, 2, 1))
+        x = c[f"ceased_{reason}"] = transferred_in(app, f"ceased_{reason}", date(2022, 2, 1),
+                                                   born=date(1999, 1, 2))
         cease(app, x, reason, date(2024, 3, 1), date(2024, 6, 3))
 
     # EXPORTED: a plan transferred in 2022; a new request (source 3, health) on 8 Apr
