@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from web import create_app
 from web.auth import mint_token
 from web.config import Settings, load_settings
+from web.services import services_of
 
 pytest_plugins = ["tests.postgres"]
 
@@ -43,7 +44,7 @@ def store_url(request: pytest.FixtureRequest) -> str | None:
 def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
     flask_app = create_app(settings_for(tmp_path, store_url))
     yield flask_app
-    flask_app.extensions["casetrack"].close()
+    services_of(flask_app).close()
 
 
 @pytest.fixture
@@ -67,13 +68,13 @@ def auth() -> Callable[..., dict[str, str]]:
 def read_side(app: Flask) -> Iterator[None]:
     """Projection runners for the app's store: the embedded server starts its own; with
     PostgreSQL they run outside the server (``casetrack projections run``), so here."""
-    if app.extensions["casetrack.runners"] is not None:
+    if services_of(app).runners is not None:
         yield
         return
     from application.tracking import CaseTracking
     from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
 
-    settings = app.extensions["casetrack.settings"]
+    settings = services_of(app).settings
     runners = EmbeddedRunners(
         application_class=CaseTracking, event_store_env=settings.event_store_env(),
         database=ReadModelDatabase.beside(settings.database_url, settings.data_dir))

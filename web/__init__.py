@@ -12,9 +12,6 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from application.tracking import CaseTracking
-from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
-from infrastructure.readmodels import SQLReadModels
 from web import (
     access_log,
     audit,
@@ -35,6 +32,7 @@ from web import logging as web_logging
 from web import personal_data as web_personal_data
 from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
+from web.services import install, open_services
 
 PUBLIC_ENDPOINTS = frozenset({
     "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
@@ -85,10 +83,10 @@ def create_app(
         API_SPEC_OPTIONS={"security": [{"bearerAuth": []}], "info": {
             "description": "Event-sourced case tracking for the SEND system in England."}},
     )
-    app.extensions["casetrack.settings"] = settings
-    app.extensions["casetrack"] = CaseTracking(env=settings.event_store_env(),
-                                               today=today or date.today,
-                                               inspectorates=settings.inspectorates)
+    services = open_services(settings, today or date.today)
+    install(app, services)  # views reach it through web.services.services()
+    # Parts added by later issues (metrics, limits, workers) are opened here and handed to
+    # services.add(name, part): kept under their name, closed with the rest.
     web_logging.init_app(app)
     # Issue 6: headers, CORS, purposes and recorded looks; then tokens (HS256 or JWKS).
     security.init_app(app, settings, PUBLIC_ENDPOINTS)
@@ -100,52 +98,19 @@ def create_app(
     api = ProblemApi(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
-    api.register_blueprint(health.blp)
-    api.register_blueprint(children.blp)
-    api.register_blueprint(imports.blp)
-    api.register_blueprint(inspections.blp)
-    api.register_blueprint(access_log.blp)
-    # Read side (issue 5): journey replay, lists and audit; embedded projection runners.
-    read_models = ReadModelDatabase.beside(settings.database_url, settings.data_dir)
-    app.extensions["casetrack.readmodels"] = SQLReadModels(read_models.engine(),
-                                                           CaseTracking.name)
-    for read_blueprint in (journeys.blp, listing.blp, audit.blp):
-        api.register_blueprint(read_blueprint)
-    runners = EmbeddedRunners(
-        application_class=CaseTracking, event_store_env=settings.event_store_env(),
-        database=read_models, today=today or date.today) if settings.store == "sqlite" else None
-    app.extensions["casetrack.runners"] = runners
-    _close_read_side_with(app.extensions["casetrack"], app.extensions["casetrack.readmodels"],
-                          runners)
-    # (end of read side)
-    web_integrity.init_app(app, settings)
-    api.register_blueprint(web_integrity.blp)
-    web_personal_data.init_app(app, api, settings)  # issue 6: vault, erasure, export
+    for blueprint in (health.blp, children.blp, imports.blp, inspections.blp, access_log.blp,
+                      journeys.blp, listing.blp, audit.blp, web_integrity.blp):
+        api.register_blueprint(blueprint)
+    web_personal_data.init_app(api)  # issue 6: erasure, holds, export, assignment
+    from web import bundles, exports  # issue 7: case bundles and SEN2
     from web import reports as web_reports  # issue 7: thematic questions, area picture
 
-    api.register_blueprint(web_reports.blp)
-    from web import bundles, exports  # issue 7: case bundles and SEN2
-
-    api.register_blueprint(bundles.blp)
-    api.register_blueprint(exports.blp)
     from web import send_list  # issue 13.6: the area SEND framework's lists
 
-    api.register_blueprint(send_list.blp)
+    for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp):
+        api.register_blueprint(blueprint)
     openapi.init_app(app, api)
     return app
-
-
-def _close_read_side_with(tracking: CaseTracking, *closables: Any) -> None:
-    """Stop the embedded runners and the read-model engine when the application closes."""
-    close_tracking = tracking.close
-
-    def close() -> None:
-        for closable in closables:
-            if closable is not None:
-                closable.close()
-        close_tracking()
-
-    tracking.close = close  # type: ignore[method-assign]
 
 
 def _init_auth(app: Flask, verifier: TokenVerifier) -> None:

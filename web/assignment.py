@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -14,6 +14,7 @@ from application.assignment import assign_case
 from web.openapi import problems
 from web.requests import current_actor, json_object, load, require_if_match
 from web.schemas import StrictDate, Text
+from web.services import services
 
 blp = Blueprint("assignment", __name__, url_prefix="/children",
                 description="Who holds a child's case: assignment by a manager")
@@ -55,6 +56,6 @@ class Assignment(MethodView):
         data = load(AssignmentSchema(), json_object())
         expected = require_if_match()
         result = assign_case(
-            current_app.extensions["casetrack"], child_id, actor=current_actor(),
+            services().tracking, child_id, actor=current_actor(),
             expected_version=expected, request_id=g.get("request_id"), **data)
         return result, 200, {"ETag": f'"{result.version}"'}

@@ -7,7 +7,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, request, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
@@ -21,6 +21,7 @@ from web.query_strings import OneOfNow, check_in_order
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER
 from web.security import PURPOSE_PARAMETERS, naming
+from web.services import services
 
 blp = Blueprint("audit", __name__, url_prefix="/audit",
                 description="The audit trail across children (auditors and managers)")
@@ -108,7 +109,7 @@ class AuditEvents(MethodView):
         consistent_after = query.pop("consistent_after", None)
         if "child_id" in query:
             query["child_id"] = str(query["child_id"])
-        store = current_app.extensions["casetrack.readmodels"]
+        store = services().read_models
         names = naming()
         if _wants_csv():
             position, rows = audit_stream(
@@ -128,7 +129,7 @@ class AuditEvents(MethodView):
 
 
 def _head() -> Any:
-    return current_app.extensions["casetrack"].max_position
+    return services().tracking.max_position
 
 
 def _wants_csv() -> bool:

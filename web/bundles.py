@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
@@ -13,6 +13,7 @@ from marshmallow import RAISE, Schema, fields
 from application.bundles import bundle_html, case_bundle
 from web.openapi import problems
 from web.requests import current_actor
+from web.services import services
 
 blp = Blueprint("bundles", __name__, url_prefix="/children",
                 description="A tracked child's case bundle (JSON and printable HTML)")
@@ -51,7 +52,7 @@ class BundleSchema(Schema):
 
 
 def _bundle(child_id: UUID, query: dict[str, Any]) -> dict[str, Any]:
-    return case_bundle(current_app.extensions["casetrack"], child_id, actor=current_actor(),
+    return case_bundle(services().tracking, child_id, actor=current_actor(),
                        as_at=query.get("as_at"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, g
+from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,13 +22,14 @@ from web.requests import (
     require_if_match,
 )
 from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
+from web.services import services
 
 blp = Blueprint("children", __name__, url_prefix="/children",
                 description="Children's SEND journeys")
 
 
 def tracking() -> CaseTracking:
-    app_tracking: CaseTracking = current_app.extensions["casetrack"]
+    app_tracking: CaseTracking = services().tracking
     return app_tracking
 
 

@@ -101,11 +101,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from application.demo import DEMO_AUTHORITY, load_demo_cohort
     from web import create_app
     from web.auth import mint_token
+    from web.services import services_of
 
     host = args.host or settings.host
     port = args.port or settings.port
     app = create_app(settings)
-    tracking = app.extensions["casetrack"]
+    tracking = services_of(app).tracking
     if not settings.is_production and not args.no_demo and tracking.max_position() == 0:
         child_ids = load_demo_cohort(tracking)
         base = f"http://{host}:{port}"

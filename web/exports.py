@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -27,6 +27,7 @@ from web.openapi import problems
 from web.problems import Problem
 from web.requests import current_actor
 from web.schemas import Text
+from web.services import services
 
 blp = Blueprint("exports", __name__, url_prefix="/exports",
                 description="Statutory returns computed from the journeys")
@@ -50,7 +51,7 @@ class Sen2QuerySchema(Sen2ChecksQuerySchema):
 def _return(query: dict[str, Any]) -> Sen2Return:
     policy = Sen2Policy(la_numbers=sen2_la_numbers())
     try:
-        return sen2_return(current_app.extensions["casetrack"], year=query["year"],
+        return sen2_return(services().tracking, year=query["year"],
                            authority=query["authority"], actor=current_actor(),
                            policy=policy)
     except MissingLANumberError as error:

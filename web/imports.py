@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields
@@ -31,6 +31,7 @@ from web.openapi import problems
 from web.problems import Problem, pointers
 from web.requests import current_actor
 from web.schemas import RegisterChildSchema, StrictDate, Text, event_schema
+from web.services import services
 
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
 
@@ -137,5 +138,5 @@ class Imports(MethodView):
             raise Problem(415, "unsupported-media-type", "Unsupported Media Type",
                           "send JSON lines as application/x-ndjson")
         text = request.get_data(as_text=True)
-        return run_import(current_app.extensions["casetrack"], current_actor(),
+        return run_import(services().tracking, current_actor(),
                           text.splitlines()).as_dict()

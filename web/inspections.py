@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
@@ -23,6 +22,7 @@ from domain.inspection import MAX_SELECTION
 from web.openapi import problems
 from web.requests import current_actor
 from web.schemas import StrictDate, Text
+from web.services import services
 
 blp = Blueprint("inspections", __name__, url_prefix="/inspections",
                 description="Area SEND inspections and the children they track")
@@ -129,7 +129,7 @@ class InspectionListSchema(Schema):
 
 
 def _tracking() -> Any:
-    return current_app.extensions["casetrack"]
+    return services().tracking
 
 
 @blp.route("")

@@ -6,7 +6,6 @@ import threading
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -24,6 +23,7 @@ from web.config import Settings
 from web.openapi import problems
 from web.problems import Problem
 from web.requests import current_actor
+from web.services import services
 
 blp = Blueprint("integrity", __name__,
                 description="Tamper evidence: hash chains and signed checkpoints "
@@ -83,7 +83,7 @@ def build_log(application: Any, settings: Settings) -> LogIntegrity:
                         key, witnesses)
 
 
-class _Lazy:
+class LazyIntegrity:
     """Build the integrity checks on first use: the key file and checkpoint tables are
     touched only when someone asks."""
 
@@ -108,23 +108,8 @@ class _Lazy:
             self._log.store.close()
 
 
-def init_app(app: Flask, settings: Settings) -> None:
-    """Make the integrity checks available to the views; close them with the application."""
-    tracking: CaseTracking = app.extensions["casetrack"]
-    lazy = _Lazy(tracking, settings)
-    app.extensions["casetrack.integrity"] = lazy
-    close_tracking = tracking.close
-
-    def close() -> None:
-        lazy.close()
-        close_tracking()
-
-    tracking.close = close  # type: ignore[method-assign]
-
-
 def checks() -> IntegrityChecks:
-    lazy: _Lazy = current_app.extensions["casetrack.integrity"]
-    return IntegrityChecks(lazy.log())
+    return IntegrityChecks(services().integrity.log())
 
 
 @blp.route("/children/<uuid:child_id>/integrity")

@@ -6,7 +6,6 @@ from datetime import UTC, date
 from typing import Any
 from uuid import UUID
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
@@ -19,6 +18,7 @@ from web.openapi import problems
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER, JourneySchema
 from web.security import PURPOSE_PARAMETERS, naming
+from web.services import services
 
 blp = Blueprint("journeys", __name__, url_prefix="/children",
                 description="Replay a child's journey and read its event log")
@@ -141,7 +141,7 @@ class HistorySchema(Schema):
 
 
 def _today() -> date:
-    tracking = current_app.extensions["casetrack"]
+    tracking = services().tracking
     return tracking.today()
 
 
@@ -156,7 +156,7 @@ class Journey(MethodView):
         known_at = point.get("known_at")
         if known_at is not None and known_at.tzinfo is None:
             known_at = known_at.replace(tzinfo=UTC)
-        view = journey_at(current_app.extensions["casetrack"], child_id,
+        view = journey_at(services().tracking, child_id,
                           actor=current_actor(), today=_today(), as_at=point.get("as_at"),
                           known_at=known_at, version=point.get("version"))
         return view, 200, {"Cache-Control": "no-store"}
@@ -170,7 +170,7 @@ class History(MethodView):
     @problems(blp, 401, 403, 404, 422, 500)
     def get(self, page: dict[str, Any], child_id: UUID) -> Any:
         """Return the raw event log in recorded order, keyset paginated by version."""
-        tracking = current_app.extensions["casetrack"]
+        tracking = services().tracking
         result = journey_history(tracking, child_id, actor=current_actor(),
                                  after=page["after"], limit=page["limit"],
                                  journey_notifications=journey_notifications)

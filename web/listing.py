@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -17,6 +16,7 @@ from web.openapi import problems
 from web.query_strings import OneOfNow, placement_types
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER
+from web.services import services
 
 blp = Blueprint("listing", __name__, url_prefix="/children",
                 description="Lists of children, filtered (read models)")
@@ -102,8 +102,8 @@ class ChildList(MethodView):
         overdue = query.pop("overdue", None)
         where = ChildFilter(authority=query.pop("authority", actor.organisation),
                             overdue_clock=overdue, **query)
-        tracking = current_app.extensions["casetrack"]
-        result = list_children(current_app.extensions["casetrack.readmodels"], actor=actor,
+        tracking = services().tracking
+        result = list_children(services().read_models, actor=actor,
                                where=where, today=tracking.today(),
                                consistent_after=consistent_after,
                                head=tracking.max_position)

@@ -7,13 +7,14 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app
+from flask import Blueprint, Flask, Response
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from domain.events import EVENT_TYPES
 from web.problems import PROBLEM_JSON
 from web.schemas import event_schema, recordable_types
+from web.services import services, services_of
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON or a malformed header",
@@ -95,7 +96,10 @@ docs = Blueprint("docs", __name__)
 @docs.get("/docs")
 def api_page() -> Response:
     """Render the API and the event catalogue as one HTML page, no external assets."""
-    spec = current_app.extensions["casetrack.api"].spec.to_dict()
+    api = services().api
+    if api is None:  # create_app sets it before the app answers anything
+        raise RuntimeError("the API description is not built")
+    spec = api.spec.to_dict()
     rows = []
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
@@ -131,6 +135,6 @@ Errors are <code>application/problem+json</code>. The machine-readable descripti
 
 
 def init_app(app: Flask, api: Api) -> None:
-    app.extensions["casetrack.api"] = api
+    services_of(app).api = api
     register_event_components(api)
     app.register_blueprint(docs)

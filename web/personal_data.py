@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, current_app, g, request
+from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from marshmallow import RAISE, Schema, fields, validate
@@ -25,6 +25,7 @@ from web.config import Settings, master_key
 from web.openapi import problems
 from web.requests import current_actor, json_object, load
 from web.schemas import StrictDate, Text
+from web.services import services
 
 blp = Blueprint("personal_data", __name__, url_prefix="/children",
                 description="A child's personal data: legal holds, erasure, subject access")
@@ -84,12 +85,12 @@ class ExportSchema(Schema):
 
 
 def personal_data() -> PersonalData:
-    service: PersonalData = current_app.extensions["casetrack.personal_data"]
+    service: PersonalData = services().personal_data
     return service
 
 
 def _today() -> date:
-    tracking: CaseTracking = current_app.extensions["casetrack"]
+    tracking: CaseTracking = services().tracking
     return tracking.today()
 
 
@@ -153,7 +154,7 @@ class Export(MethodView):
 # access log in this app the export says so ("available": false).
 
 def _access_log() -> Any:
-    return current_app.extensions.get("casetrack.access_log")
+    return services().access_log
 
 
 def _looks_at(child_id: UUID) -> Iterator[dict[str, Any]]:
@@ -197,12 +198,8 @@ def attach_vault(tracking: CaseTracking, settings: Settings) -> SQLVault:
     return vault
 
 
-def init_app(app: Flask, api: Api, settings: Settings) -> None:
-    """Open the vault, give it to the application, register the views."""
-    tracking: CaseTracking = app.extensions["casetrack"]
-    vault = attach_vault(tracking, settings)
-    app.extensions["casetrack.vault"] = vault
-    app.extensions["casetrack.personal_data"] = PersonalData(tracking, vault)
+def init_app(api: Api) -> None:
+    """Register the views (the vault is opened with the services, web.services)."""
     api.register_blueprint(blp)
     from web import assignment  # who holds the case (issue 6)
 

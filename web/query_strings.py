@@ -53,10 +53,9 @@ def declared_parameters(endpoint: str, method: str) -> frozenset[str]:
 @cache
 def _declared(view: Callable[..., Any], method: str) -> frozenset[str]:
     view_class = getattr(view, "view_class", None)
-    if view_class is not None:
-        name = "get" if method == "HEAD" else method.lower()
-        view = getattr(view_class, name, None)
-    doc: dict[str, Any] = getattr(view, "_apidoc", None) or {}
+    handler = view if view_class is None else getattr(
+        view_class, "get" if method == "HEAD" else method.lower(), None)
+    doc: dict[str, Any] = getattr(handler, "_apidoc", None) or {}
     names: set[str] = set()
     for parameter in doc.get("arguments", {}).get("parameters", []):
         if parameter.get("in") == "query":

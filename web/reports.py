@@ -8,11 +8,9 @@ active inspection by their inspectorate, and see children only by pseudonym.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from typing import Any
 
-from flask import abort, current_app
+from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
@@ -21,18 +19,17 @@ from application.queries import AGE_BANDS
 from application.reports import (
     QUESTIONS,
     Cohort,
-    ReportContext,
     UnknownReportError,
     area,
     ask,
 )
 from domain.reference import codes_ever
-from infrastructure.cohort import SQLCohortReports
 from web.openapi import problems
 from web.problems import validation_problem
 from web.query_strings import OneOfNow, check_in_order, placement_types
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER
+from web.services import services
 
 blp = Blueprint("reports", __name__, url_prefix="/reports",
                 description="Thematic and cohort questions, and the area picture")
@@ -127,28 +124,6 @@ class AreaSchema(Schema):
     position = fields.Integer(required=True)
 
 
-def report_context() -> ReportContext:
-    tracking = current_app.extensions["casetrack"]
-    read_models = current_app.extensions["casetrack.readmodels"]
-    secret = current_app.extensions["casetrack.settings"].secret_key.encode()
-    key = hashlib.sha256(b"casetrack-report-pseudonyms:" + secret).digest()
-
-    def pseudonym(value: str) -> str:
-        return "child-" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
-
-    return ReportContext(store=SQLCohortReports(read_models.engine), read_models=read_models,
-                         inspecting=lambda inspectorate, authority: inspects(
-                             tracking, inspectorate, authority),
-                         pseudonym=pseudonym, head=tracking.max_position)
-
-
-def inspects(tracking: Any, inspectorate: str, authority: str) -> bool:
-    """Whether ``inspectorate`` has an inspection of ``authority`` active today."""
-    from application.inspections import active_inspection
-
-    return active_inspection(tracking, inspectorate, authority) is not None
-
-
 @blp.route("/area")
 class AreaPicture(MethodView):
     @blp.arguments(AreaQuerySchema, location="query")
@@ -158,8 +133,8 @@ class AreaPicture(MethodView):
         """The area picture: DfE's headline figures for an authority and a year, with each
         responsible body's part of every delay."""
         actor = current_actor()
-        tracking = current_app.extensions["casetrack"]
-        result = area(report_context(), query.get("authority", actor.organisation),
+        tracking = services().tracking
+        result = area(services().reports, query.get("authority", actor.organisation),
                       query["year"], actor=actor, as_at=query.get("as_at", tracking.today()),
                       census_on=query.get("census_on"),
                       consistent_after=query.get("consistent_after"))
@@ -181,12 +156,12 @@ class Report(MethodView):
         if question not in QUESTIONS:
             abort(404)
         actor = current_actor()
-        tracking = current_app.extensions["casetrack"]
+        tracking = services().tracking
         consistent_after = query.pop("consistent_after", None)
         cohort = Cohort(authority=query.pop("authority", actor.organisation),
                         as_at=query.pop("as_at", tracking.today()), **query)
         try:
-            result = ask(report_context(), question, cohort, actor=actor,
+            result = ask(services().reports, question, cohort, actor=actor,
                          consistent_after=consistent_after)
         except UnknownReportError as error:
             raise validation_problem([{"pointer": "/query/breakdown",

@@ -15,11 +15,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from typing import Any
 from uuid import UUID
 
 import structlog
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from werkzeug.datastructures import ImmutableMultiDict
 
 from application.access_log import AccessLog
@@ -30,6 +29,7 @@ from infrastructure.persistence import sqlalchemy_url
 from web import bodies
 from web.config import Settings
 from web.problems import Problem, problem_response
+from web.services import services
 
 logger = structlog.get_logger()
 
@@ -67,8 +67,7 @@ CORS_EXPOSED = "ETag, Location, X-Request-ID, X-Casetrack-Position, Idempotency-
 
 
 def access_log() -> AccessLog:
-    log: AccessLog = current_app.extensions["casetrack.access_log"]
-    return log
+    return services().access_log
 
 
 def stated_purpose() -> str | None:
@@ -77,10 +76,9 @@ def stated_purpose() -> str | None:
 
 
 def pseudonym_key() -> bytes:
-    """Return the key of staff and child pseudonyms (derived from the secret key), one for
-    every answer so that one person is one pseudonym everywhere."""
-    secret = current_app.extensions["casetrack.settings"].secret_key
-    return hashlib.sha256(b"casetrack-pseudonyms:" + secret.encode()).digest()
+    """Return the key of staff and child pseudonyms (derived from the secret key once, in
+    web.services), one for every answer so that one person is one pseudonym everywhere."""
+    return services().naming_key
 
 
 def naming() -> Naming:
@@ -102,7 +100,7 @@ def record_look(child_id: UUID, kind: str) -> int:
     with the inspection an inspector reads it under."""
     from application.inspections import inspection_of_read
 
-    inspection_id = inspection_of_read(current_app.extensions["casetrack"], g.actor, child_id)
+    inspection_id = inspection_of_read(services().tracking, g.actor, child_id)
     return access_log().record(child_id, kind=kind, actor=g.actor, purpose=stated_purpose(),
                                request_id=g.get("request_id"),
                                route=request.url_rule.rule if request.url_rule else None,
@@ -123,10 +121,7 @@ def access_index_for(settings: Settings) -> SQLAccessIndex:
 
 
 def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -> None:
-    """Open the access log and install the hooks; call before authentication is installed."""
-    log = AccessLog(env=settings.access_log_env(), index=access_index_for(settings))
-    app.extensions["casetrack.access_log"] = log
-    _close_with_tracking(app, log)
+    """Install the hooks; call before authentication is installed."""
     origins = frozenset(settings.cors_origins)
     bodies.init_app(app)  # issue 12: deep JSON, lone surrogates, NUL refused unread
 
@@ -198,14 +193,3 @@ def _csp(response: Response) -> str:
         for style in _STYLE.findall(response.get_data()))
     return CSP.replace("default-src 'none';", f"default-src 'none'; style-src {hashes};"
                        if hashes else "default-src 'none';")
-
-
-def _close_with_tracking(app: Flask, log: AccessLog) -> None:
-    tracking: Any = app.extensions["casetrack"]
-    close_tracking = tracking.close
-
-    def close() -> None:
-        log.close()
-        close_tracking()
-
-    tracking.close = close

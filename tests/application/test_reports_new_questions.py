@@ -39,6 +39,7 @@ from infrastructure.projections import (
     catch_up,
 )
 from infrastructure.readmodels import SQLReadModels
+from web.services import services_of
 
 AUTHORITY = "LA-941"
 TODAY = date(2025, 6, 30)
@@ -697,8 +698,8 @@ class Http:
 @pytest.fixture
 def http(app: Flask, client: FlaskClient, auth: Auth) -> Iterator[Http]:
     runners = None
-    if app.extensions["casetrack.runners"] is None:
-        settings = app.extensions["casetrack.settings"]
+    if services_of(app).runners is None:
+        settings = services_of(app).settings
         runners = EmbeddedRunners(
             application_class=CaseTracking, event_store_env=settings.event_store_env(),
             database=ReadModelDatabase.beside(settings.database_url, settings.data_dir))

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from tests.conftest import settings_for
 from web import create_app
 from web.auth import mint_token
+from web.services import services_of
 
 # No 5xx and no answer off the spec. Schema-valid requests that a statutory rule refuses
 # (409) are correct answers, so "positive data acceptance" is not among the checks.
@@ -38,7 +39,7 @@ def contract_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
                        organisation="LA-901")
     flask_app.config["CONTRACT_TOKEN"] = token
     yield flask_app
-    flask_app.extensions["casetrack"].close()
+    services_of(flask_app).close()
 
 
 def test_api_answers_within_its_spec_and_never_5xx(contract_app: object) -> None:

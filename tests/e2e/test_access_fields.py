@@ -28,6 +28,7 @@ from infrastructure.projections import ReadModelDatabase
 from tests.conftest import AUTHORITY
 from tests.e2e.journeys import JOURNEYS
 from tests.e2e.test_every_event_type import answer
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 OTHER = "LA-902"
@@ -143,7 +144,7 @@ def record_every_type(client: FlaskClient, auth: Auth
 
 def filed_authorities(app: Flask, child_id: str) -> set[str]:
     """Return every authority a read-model row about the child is filed under."""
-    settings = app.extensions["casetrack.settings"]
+    settings = services_of(app).settings
     database = ReadModelDatabase.beside(settings.database_url, settings.data_dir)
     engine = database.engine()
     try:

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from application.access_log import AccessLog
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 PURPOSE = "complaint: 2024/17 about delayed assessment"
@@ -119,7 +120,7 @@ def test_a_read_that_cannot_be_recorded_is_withheld(
     def broken(*_: Any, **__: Any) -> int:
         raise OSError("disk full")
 
-    log: AccessLog = app.extensions["casetrack.access_log"]
+    log: AccessLog = services_of(app).access_log
     log.record = broken  # type: ignore[method-assign]
     answer = client.get(f"/children/{child_id}", headers=auth())
     assert answer.status_code == 503
@@ -130,7 +131,7 @@ def test_a_read_that_cannot_be_recorded_is_withheld(
 def test_the_look_is_stored_before_the_answer_is_returned(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
     child_id = register(client, auth())
-    log: AccessLog = app.extensions["casetrack.access_log"]
+    log: AccessLog = services_of(app).access_log
     seen_when_answered: list[int] = []
     original = log.record
 
@@ -144,7 +145,7 @@ def test_the_look_is_stored_before_the_answer_is_returned(
     assert answer.status_code == 200
     assert seen_when_answered and seen_when_answered[0] >= 1
     # A second application over the same store sees the look: it is durable.
-    settings = app.extensions["casetrack.settings"]
+    settings = services_of(app).settings
     other = AccessLog(env=settings.access_log_env())
     try:
         from application.access_log import AccessFilter
@@ -158,7 +159,7 @@ def test_the_look_is_stored_before_the_answer_is_returned(
 def test_every_read_of_a_childs_record_in_the_spec_is_recorded(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
     """A new endpoint reading one child's record must record the look (or be listed here)."""
-    spec = app.extensions["casetrack.api"].spec.to_dict()
+    spec = services_of(app).api.spec.to_dict()
     paths = [p for p, ops in spec["paths"].items() if "get" in ops and "{child_id}" in p
              and f"GET {p}" not in NOT_LOOKS and p.count("{") == 1]
     assert "/children/{child_id}" in paths

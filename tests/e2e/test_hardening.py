@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from tests.conftest import TEST_SECRET
 from web import create_app
 from web.config import SECRET_FILE, ConfigError, load_settings
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 ORIGIN = "https://portal.example.org"
@@ -80,7 +81,7 @@ class TestCors:
                           "CASETRACK_SECRET_KEY": TEST_SECRET, "CASETRACK_LOG_FORMAT": "json",
                           "CASETRACK_CORS_ORIGINS": ORIGIN})
         yield app
-        app.extensions["casetrack"].close()
+        services_of(app).close()
 
     def test_a_configured_origin_is_allowed_and_others_are_not(
             self, cors_app: Flask, auth: Auth) -> None:
@@ -119,7 +120,7 @@ def test_a_body_over_the_limit_is_refused_with_413(tmp_path: Path, auth: Auth) -
         assert answer.status_code == 413
         assert answer.mimetype == "application/problem+json"
     finally:
-        app.extensions["casetrack"].close()
+        services_of(app).close()
 
 
 class TestProductionSecrets:

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import settings_for
 from web import create_app
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 START = date(2025, 3, 3)
@@ -39,7 +40,7 @@ def clock() -> Clock:
 def timed_client(tmp_path: Path, store_url: str | None, clock: Clock) -> Iterator[FlaskClient]:
     app: Flask = create_app(settings_for(tmp_path, store_url), today=clock)
     yield app.test_client()
-    app.extensions["casetrack"].close()
+    services_of(app).close()
 
 
 def register(client: FlaskClient, headers: dict[str, str]) -> str:

@@ -20,6 +20,7 @@ from infrastructure.persistence import event_store_env
 from tests.conftest import TEST_SECRET, settings_for
 from tests.integration.test_tamper_evidence import Rows
 from web import create_app
+from web.services import services_of
 
 ROOT = Path(__file__).resolve().parents[2]
 Headers = Callable[..., dict[str, str]]
@@ -38,7 +39,7 @@ def own_store_url(request: pytest.FixtureRequest) -> str | None:
 def integrity_app(tmp_path: Path, own_store_url: str | None) -> Iterator[Flask]:
     flask_app = create_app(settings_for(tmp_path, own_store_url))
     yield flask_app
-    flask_app.extensions["casetrack"].close()
+    services_of(flask_app).close()
 
 
 @pytest.fixture
@@ -64,7 +65,7 @@ def journey(http: FlaskClient, auth: Headers, events: int = 3) -> UUID:
 
 
 def checkpoint(app: Flask) -> Any:
-    return app.extensions["casetrack.integrity"].log().checkpoint()
+    return services_of(app).integrity.log().checkpoint()
 
 
 def rows(tmp_path: Path, url: str | None) -> Rows:
@@ -157,7 +158,7 @@ def test_the_verify_and_checkpoint_commands_report_and_exit_nonzero_on_tampering
     try:
         child_id = journey(app.test_client(), auth, events=4)
     finally:
-        app.extensions["casetrack"].close()
+        services_of(app).close()
     clean = casetrack(tmp_path, "verify")
     assert clean.returncode == 0, clean.stderr
     assert "verified" in clean.stdout

@@ -24,6 +24,7 @@ from tests.conftest import TEST_SECRET, settings_for
 from tests.postgres import fresh_database, server_url_or_skip
 from web import create_app
 from web.auth import mint_token
+from web.services import services_of
 
 SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
@@ -53,7 +54,7 @@ def permission_table() -> dict[str, dict[str, str]]:
 
 
 def spec_operations(app: Flask) -> set[str]:
-    spec = app.extensions["casetrack.api"].spec.to_dict()
+    spec = services_of(app).api.spec.to_dict()
     return {f"{method.upper()} {path}" for path, ops in spec["paths"].items()
             for method in ops if method in ("get", "post", "put", "patch", "delete")}
 
@@ -75,7 +76,7 @@ def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
         upgrade(engine)
         engine.dispose()
         yield flask_app
-        flask_app.extensions["casetrack"].close()
+        services_of(flask_app).close()
 
 
 def token(role: str, org: str, sub: str | None = None) -> dict[str, str]:

@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from domain.integrity import first_break
 from domain.personal_data import upn_check_letter
 from tests.e2e.journeys import NOTICE
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 
@@ -87,7 +88,7 @@ def record_journey(client: FlaskClient, auth: Auth, mark: dict[str, str]) -> str
 
 def stored_events(app: Flask) -> bytes:
     """Return every stored event's bytes, as the event store holds them."""
-    recorder = app.extensions["casetrack"].recorder
+    recorder = services_of(app).tracking.recorder
     return b"".join(n.state for n in recorder.select_notifications(0, 100_000))
 
 
@@ -194,7 +195,7 @@ class TestPersonalData:
         assert after["version"] == 8
         assert (after["status"], after["stage"], after["clocks"]) == (
             before["status"], before["stage"], before["clocks"])  # type: ignore[index]
-        journey = app.extensions["casetrack"].journey_for_update(uuid.UUID(child_id))
+        journey = services_of(app).tracking.journey_for_update(uuid.UUID(child_id))
         assert first_break(journey.id, journey.log) is None
         export: dict[str, Any] = client.get(f"/children/{child_id}/export", headers=auth(
             role="manager")).json  # type: ignore[assignment]
@@ -330,7 +331,7 @@ def test_text_inside_plan_sections_needs_and_amendments_is_sealed_and_erased(
         after = client.get(f"/children/{child_id}", headers=auth()).json
         assert (after["status"], after["stage"], after["clocks"]) == (
             before["status"], before["stage"], before["clocks"])
-        journey = app.extensions["casetrack"].journey_for_update(uuid.UUID(child_id))
+        journey = services_of(app).tracking.journey_for_update(uuid.UUID(child_id))
         assert first_break(journey.id, journey.log) is None
         everything = "".join(client.get(path, headers=headers).get_data(as_text=True) for
                              path, headers in (
@@ -343,7 +344,7 @@ def test_text_inside_plan_sections_needs_and_amendments_is_sealed_and_erased(
 def kept_record(app: Flask, org: str, user: str, key: str) -> Any:
     from application.idempotency import IdempotencyRecord, key_hash
 
-    return app.extensions["casetrack"].repository.get(
+    return services_of(app).tracking.repository.get(
         IdempotencyRecord.create_id(f"{org}:{user}", key_hash(key)))
 
 
@@ -390,7 +391,7 @@ def test_idempotency_records_keep_no_personal_data_or_a_hash_that_survives_erasu
     erased = client.post(f"/children/{child_id}/erasure", headers=auth(role="admin"),
                          json={"basis": "erasure_request"})
     assert erased.status_code == 200, erased.json
-    assert app.extensions["casetrack.vault"].cipher(uuid.UUID(child_id)) is None
+    assert services_of(app).vault.cipher(uuid.UUID(child_id)) is None
     for key in ("register-1", "views-1"):
         record = kept_record(app, "LA-901", "cw-idem", key)
         assert record.fingerprint not in unkeyed

@@ -14,6 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.e2e.test_slice import DECISION, REQUEST, history_length, register
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 
@@ -208,7 +209,7 @@ class TestBadInput:
     def test_a_server_error_is_500_with_a_request_id_and_no_internals(
             self, app: Flask, client: FlaskClient, auth: Auth, child: str,
             monkeypatch: pytest.MonkeyPatch) -> None:
-        tracking = app.extensions["casetrack"]
+        tracking = services_of(app).tracking
 
         def broken(*args: Any, **kwargs: Any) -> Any:
             raise RuntimeError("secret internal detail")

@@ -27,6 +27,7 @@ from domain.integrity import event_hash
 from domain.journey import ChildJourney
 from tests.e2e.journeys import JOURNEYS
 from tests.e2e.test_every_event_type import record_journey
+from web.services import services_of
 
 CASEWORKER = Actor("user-1", "caseworker", "LA-901")
 
@@ -51,7 +52,7 @@ def test_a_snapshot_as_rows_or_as_before_loads_every_event_type_as_a_full_replay
         app: Flask, client: FlaskClient, auth: Callable[..., dict[str, str]],
         name: str) -> None:
     record_journey(client, auth, name, JOURNEYS[name])
-    tracking: CaseTracking = app.extensions["casetrack"]
+    tracking: CaseTracking = services_of(app).tracking
     child_id = child_of(tracking, f"CR-{name}-")
     full = tracking.repository.get(child_id, version=10_000)  # no cache, no snapshot yet
     assert tracking.snapshots is not None

@@ -26,6 +26,7 @@ from tests.integration.sen2_cohort import (
     tracking,
 )
 from web.cli import main
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 NUMBERS = ",".join(f"{k}={v}" for k, v in LA_NUMBERS.items())
@@ -33,8 +34,8 @@ NUMBERS = ",".join(f"{k}={v}" for k, v in LA_NUMBERS.items())
 
 def test_the_endpoint_answers_json_and_xml_to_the_authoritys_managers(
         app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
-    cohort = build(app.extensions["casetrack"])
-    give_identifiers(app.extensions["casetrack.vault"], cohort)
+    cohort = build(services_of(app).tracking)
+    give_identifiers(services_of(app).vault, cohort)
     path = f"/exports/sen2?year={YEAR}&authority={AUTHORITY}"
     refused = client.get(path, headers=auth(role="manager"))
     assert refused.status_code == 409 and refused.json["code"] == "sen2-la-number-required"
@@ -60,7 +61,7 @@ def test_the_endpoint_answers_json_and_xml_to_the_authoritys_managers(
 def test_the_checks_endpoint_answers_findings_per_child_item_and_rule(
         app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CASETRACK_SEN2_LA_NUMBERS", NUMBERS)
-    cohort = build(app.extensions["casetrack"])  # no identifiers in the vault
+    cohort = build(services_of(app).tracking)  # no identifiers in the vault
     path = f"/exports/sen2/checks?year={YEAR}&authority={AUTHORITY}"
     answer = client.get(path, headers=auth(role="manager"))
     assert answer.status_code == 200, answer.json

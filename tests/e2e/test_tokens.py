@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 from tests.conftest import TEST_SECRET
 from web import create_app
 from web.config import load_settings
+from web.services import services_of
 
 ISSUER, AUDIENCE = "https://idp.example.org/realms/send", "casetrack-prod"
 GOOD = {"sub": "user-9", "role": "auditor", "org": "LA-901"}
@@ -151,7 +152,7 @@ def idp_app(data_dir: Path, jwks_url: str) -> Flask:
 def idp_client(tmp_path: Path, jwks_url: str) -> Iterator[FlaskClient]:
     app = idp_app(tmp_path, jwks_url)
     yield app.test_client()
-    app.extensions["casetrack"].close()
+    services_of(app).close()
 
 
 def idp_token(key: Any = RSA_KEY, algorithm: str = "RS256", kid: str = "rsa-1",
@@ -206,7 +207,7 @@ class TestIdentityProviderTokens:
             assert answer.status_code == 503
             assert answer.json["type"] == "/problems/identity-provider-unavailable"
         finally:
-            app.extensions["casetrack"].close()
+            services_of(app).close()
 
 
 def _hs256_with_public_key() -> str:

@@ -19,6 +19,7 @@ from domain.inspection import InspectionError
 from tests.conftest import settings_for
 from tests.integration.sen2_cohort import AUTHORITY, build, register
 from web import create_app
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 
@@ -31,7 +32,7 @@ def app(tmp_path: Path, store_url: str | None, request: pytest.FixtureRequest
         store_url = request.getfixturevalue("postgres_schema_url")
     flask_app = create_app(settings_for(tmp_path, store_url))
     yield flask_app
-    flask_app.extensions["casetrack"].close()
+    services_of(flask_app).close()
 
 
 def test_proportional_allocation_by_largest_remainder() -> None:
@@ -103,7 +104,7 @@ def open_inspection(client: FlaskClient, auth: Auth) -> str:
 
 def test_a_draw_over_http_is_recorded_and_reproducible(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
-    tracking = app.extensions["casetrack"]
+    tracking = services_of(app).tracking
     cohort = build(tracking)
     ours = {str(c.child_id) for k, c in cohort.children.items() if k != "elsewhere"}
     for n in range(14):  # more children of several ages, nothing recorded yet

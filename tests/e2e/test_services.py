@@ -1,0 +1,59 @@
+"""The one wiring object: built once by create_app, closed in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import settings_for
+from web import create_app
+from web.services import services_of
+
+
+class Part:
+    def __init__(self, log: list[str], name: str) -> None:
+        self.log, self.name = log, name
+
+    def close(self) -> None:
+        self.log.append(self.name)
+
+
+def test_one_close_closes_every_part_once_newest_first(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path))
+    services = services_of(app)
+    closed: list[str] = []
+    services.add("metrics", Part(closed, "metrics"))
+    services.add("limits", Part(closed, "limits"))
+    assert services.extras["metrics"].name == "metrics"
+    services.close()
+    services.close()  # a second close is harmless
+    assert closed == ["limits", "metrics"]
+    with pytest.raises(Exception):  # noqa: B017 (the store says "closed" its own way)
+        services.tracking.max_position()
+
+
+def test_a_part_is_wired_under_one_name_only(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path))
+    services = services_of(app)
+    try:
+        services.add("metrics", object())
+        with pytest.raises(ValueError, match="already wired"):
+            services.add("metrics", object())
+    finally:
+        services.close()
+
+
+def test_views_share_the_parts_built_once_rather_than_one_per_request(tmp_path: Path) -> None:
+    app = create_app(settings_for(tmp_path))
+    services = services_of(app)
+    try:
+        with app.test_request_context("/reports/timeliness"):
+            from web.services import services as current
+            first = current().reports
+        with app.test_request_context("/reports/timeliness"):
+            assert current().reports is first
+        assert services.tracking.vault is services.vault
+        assert services.personal_data is not None
+    finally:
+        services.close()
