@@ -91,7 +91,7 @@ def settle_purpose() -> None:
     request with 422 saying why (application.purposes); called after authentication."""
     stated = g.get("purpose_stated")
     if stated is not None:
-        lawful = current_app.extensions["casetrack.settings"].purposes
+        lawful = services().settings.purposes
         g.purpose = str(parse_purpose(stated, lawful))
 
 

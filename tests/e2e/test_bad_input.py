@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from tests.conftest import settings_for
 from web import create_app
 from web.bodies import MAX_JSON_DEPTH, body_problem
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 JSON = {"Content-Type": "application/json"}
@@ -192,7 +193,7 @@ def cors_app(tmp_path: Path) -> Any:
     app: Flask = create_app(settings.__class__(**{
         **settings.__dict__, "cors_origins": ("https://app.example.org",)}))
     yield app
-    app.extensions["casetrack"].close()
+    services_of(app).close()
 
 
 def test_an_allowed_origin_may_put_an_assignment(cors_app: Flask) -> None:

@@ -73,7 +73,7 @@ def test_a_misspelt_as_at_is_refused_not_answered_with_today(
 
 def test_a_stated_purpose_is_still_taken_from_the_query_string(
         client: FlaskClient, auth: Callable[..., dict[str, str]]) -> None:
-    response = client.get("/audit/events?purpose=Annual%20information%20audit",
+    response = client.get("/audit/events?purpose=complaint%3A%20CMP-2025-0042",
                           headers=auth(role="auditor"))
     assert response.status_code == 200
     assert response.json["identifiers"] == "clear"
