@@ -102,10 +102,12 @@ def create_app(
                       journeys.blp, listing.blp, audit.blp, web_integrity.blp):
         api.register_blueprint(blueprint)
     web_personal_data.init_app(api)  # issue 6: erasure, holds, export, assignment
-    from web import bundles, exports  # issue 7: case bundles and SEN2
+    from web import (  # issue 7: case bundles and SEN2
+        bundles,
+        exports,
+        send_list,  # issue 13.6: the area SEND framework's lists
+    )
     from web import reports as web_reports  # issue 7: thematic questions, area picture
-
-    from web import send_list  # issue 13.6: the area SEND framework's lists
 
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp):
         api.register_blueprint(blueprint)

@@ -34,6 +34,7 @@ from prometheus_client.registry import Collector
 from web.auth import AuthenticationError, TokenVerifier
 from web.config import Settings
 from web.problems import Problem, problem_response
+from web.services import services, services_of
 
 ENDPOINT = "metrics"
 UNMATCHED = "(unmatched)"
@@ -87,8 +88,8 @@ class StateCollector(Collector):
         lag = GaugeMetricFamily("casetrack_projection_lag_events", "Log positions each read "
                                 "model is behind the log's head", labels=["projection"])
         try:
-            head = self.app.extensions["casetrack"].max_position()
-            engine = self.app.extensions["casetrack.readmodels"].engine
+            head = services_of(self.app).tracking.max_position()
+            engine = services_of(self.app).read_models.engine
             rows = status(engine, CaseTracking.name, head)
         except Exception:  # read models not migrated yet, or the database is away
             rows = []
@@ -110,14 +111,14 @@ class StateCollector(Collector):
 def pool_states(app: Flask) -> dict[str, dict[str, int]]:
     """The connection pools' sizes and use (only the pools this store has)."""
     pools: dict[str, dict[str, int]] = {}
-    datastore = getattr(app.extensions["casetrack"].recorder, "datastore", None)
+    datastore = getattr(services_of(app).tracking.recorder, "datastore", None)
     pool_of_events = getattr(datastore, "pool", None)
     if hasattr(pool_of_events, "get_stats"):  # PostgreSQL: eventsourcing's psycopg pool
         stats = pool_of_events.get_stats()  # type: ignore[union-attr]
         size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
         pools["event_store"] = {"size": size, "in_use": size - idle, "idle": idle,
                                 "waiting": stats.get("requests_waiting", 0)}
-    pool = app.extensions["casetrack.readmodels"].engine.pool
+    pool = services_of(app).read_models.engine.pool
     if hasattr(pool, "checkedout"):
         in_use, idle = pool.checkedout(), pool.checkedin()
         pools["read_models"] = {"size": in_use + idle, "in_use": in_use, "idle": idle,
@@ -131,13 +132,11 @@ def init_app(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
     Call after ``security.init_app`` (the access log it opens is counted).
     """
     metrics = Metrics()
-    app.extensions["casetrack.metrics"] = metrics
+    services_of(app).add("metrics", metrics, close=False)
     if metrics.registry is not None:
         metrics.registry.register(StateCollector(app))
-    _count_events(app.extensions["casetrack"], metrics)
-    access_log = app.extensions.get("casetrack.access_log")
-    if access_log is not None:
-        _count_looks(access_log, metrics)
+    _count_events(services_of(app).tracking, metrics)
+    _count_looks(services_of(app).access_log, metrics)
     # First of the before hooks and last of the after hooks (Flask runs those in reverse),
     # so a request another hook refuses is timed, and the status counted is the final one.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
@@ -150,7 +149,7 @@ def _start_clock() -> None:
 
 
 def _count_request(response: Response) -> Response:
-    metrics: Metrics = current_app.extensions["casetrack.metrics"]
+    metrics: Metrics = services().extras["metrics"]
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
     metrics.requests.labels(route, request.method, str(response.status_code)).inc()
     started = g.get("metrics_started")
@@ -206,7 +205,7 @@ def _view(settings: Settings, verifier: TokenVerifier) -> Callable[[], Response]
 
 
 def _scrape_registry() -> CollectorRegistry:
-    metrics: Metrics = current_app.extensions["casetrack.metrics"]
+    metrics: Metrics = services().extras["metrics"]
     if metrics.registry is not None:
         return metrics.registry
     from prometheus_client import multiprocess

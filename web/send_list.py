@@ -13,16 +13,16 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from application.send_list import THEMES, send_list, send_list_csv, survey_contacts
 from web.openapi import problems
-from web.reports import report_context
 from web.requests import current_actor
 from web.security import PURPOSE_PARAMETERS, stated_purpose
+from web.services import services
 
 blp = Blueprint("send_list", __name__, description="The area SEND framework's lists: all "
                 "children and young people with SEND, survey contacts, sampled bundles")
@@ -76,12 +76,12 @@ class SampleBundlesSchema(Schema):
 
 
 def _tracking() -> Any:
-    return current_app.extensions["casetrack"]
+    return services().tracking
 
 
 def _answer(query: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor()
-    context = report_context()
+    context = services().reports
     return send_list(_tracking(), query.get("authority", actor.organisation), actor=actor,
                      as_at=query.get("as_at") or _tracking().today(), theme=query["theme"],
                      inspecting=context.inspecting, pseudonym=context.pseudonym)

@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.conftest import TEST_SECRET, settings_for
 from tests.e2e.test_slice import DECISION, REQUEST, register
 from web import create_app
+from web.services import services_of
 
 METRICS_TOKEN = "metrics-" + "m" * 40
 
@@ -54,7 +55,7 @@ def test_metrics_need_an_admin_token_or_the_metrics_token(
         scraper = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
         assert scraper.status_code == 200 and b"casetrack_http_requests_total" in scraper.data
     finally:
-        app.extensions["casetrack"].close()
+        services_of(app).close()
 
 
 def test_requests_events_refusals_and_looks_are_counted(
@@ -90,7 +91,7 @@ def test_a_look_the_access_log_cannot_write_is_counted_as_failed(
         monkeypatch: pytest.MonkeyPatch) -> None:
     headers = auth()
     child_id = register(client, headers)["child_id"]
-    log = app.extensions["casetrack.access_log"]
+    log = services_of(app).access_log
 
     def broken(*_: Any, **__: Any) -> None:
         raise OSError("the access log is away")
@@ -109,7 +110,7 @@ def test_projection_lag_and_pools_are_read_when_scraped(
     from infrastructure.projections import PROJECTIONS
 
     register(client, auth())
-    head = app.extensions["casetrack"].max_position()
+    head = services_of(app).tracking.max_position()
     assert head > 0
     deadline = time.monotonic() + 30
     while True:  # the runners catch up on their own; the gauges follow them

@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import settings_for
 from web import create_app
+from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
 DAY = date(2025, 3, 3)  # the inspection's first day, and "today" for the app
@@ -30,7 +31,7 @@ PURPOSE = {"X-Access-Purpose": "inspection-survey: INSP-2025-LA"}
 def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
     app = create_app(settings_for(tmp_path, store_url), today=lambda: DAY)
     yield app
-    app.extensions["casetrack"].close()
+    services_of(app).close()
 
 
 @pytest.fixture
@@ -197,7 +198,7 @@ def test_survey_contacts_are_for_managers_with_a_purpose_and_every_child_is_logg
         area["support"], "TE1 1ST", "Ada")
     from application.access_log import AccessFilter
 
-    looks = list(app.extensions["casetrack.access_log"].looks(
+    looks = list(services_of(app).access_log.looks(
         AccessFilter(child_id=uuid.UUID(area["support"]))))
     contacts = [look for look in looks if look["kind"] == "contacts"]
     assert len(contacts) == 1

@@ -23,12 +23,12 @@ def test_one_close_closes_every_part_once_newest_first(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path))
     services = services_of(app)
     closed: list[str] = []
-    services.add("metrics", Part(closed, "metrics"))
+    services.add("workers", Part(closed, "workers"))
     services.add("limits", Part(closed, "limits"))
-    assert services.extras["metrics"].name == "metrics"
+    assert services.extras["workers"].name == "workers"
     services.close()
     services.close()  # a second close is harmless
-    assert closed == ["limits", "metrics"]
+    assert closed == ["limits", "workers"]
     with pytest.raises(Exception):  # noqa: B017 (the store says "closed" its own way)
         services.tracking.max_position()
 
@@ -37,9 +37,9 @@ def test_a_part_is_wired_under_one_name_only(tmp_path: Path) -> None:
     app = create_app(settings_for(tmp_path))
     services = services_of(app)
     try:
-        services.add("metrics", object())
+        services.add("workers", object())
         with pytest.raises(ValueError, match="already wired"):
-            services.add("metrics", object())
+            services.add("workers", object())
     finally:
         services.close()
 
