@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from application import access
-from application.personal_data import check_recordable, seal_payload
+from application.personal_data import check_recordable, seal_evidence, seal_payload
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.case_reference import CaseReference
@@ -117,8 +117,9 @@ def _apply(tracking: CaseTracking, actor: Actor, journey: ChildJourney | None,
         raise InvalidFieldError("type", "the first line of a new case_ref must be ChildRegistered")
     check_recordable(line.type_name)
     payload = seal_payload(tracking.vault, journey, line.type_name, line.payload)
+    evidence = seal_evidence(tracking.vault, journey, line.evidence)
     journey.record(line.type_name, payload, actor=actor, occurred_on=line.occurred_on,
-                   today=today, evidence=line.evidence, idempotency_key_hash=line.key)
+                   today=today, evidence=evidence, idempotency_key_hash=line.key)
     return journey
 
 

@@ -11,7 +11,7 @@ docs/decisions/0006-personal-data.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -32,6 +32,7 @@ from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.errors import InvalidFieldError
 from domain.events import JourneyEvent, event_type
 from domain.personal_data import (
+    EVIDENCE_FREE_TEXT,
     free_text_fields,
     is_blank,
     is_sealed,
@@ -133,6 +134,24 @@ def seal_payload(vault: PersonalDataVault | None, journey: ChildJourney, type_na
         if target is not None:
             sealed["changes"] = seal_fields(dict(sealed["changes"]), type(target))
     return sealed
+
+
+def seal_evidence(vault: PersonalDataVault | None, journey: ChildJourney,
+                  evidence: Sequence[Mapping[str, str]]) -> list[dict[str, str]]:
+    """Return the evidence items with their titles and document references sealed with
+    the child's key (``EVIDENCE_FREE_TEXT``); fingerprints stay as they are."""
+    items = [dict(item) for item in evidence]
+    if vault is None or not any(
+            isinstance(item.get(name), str) and not is_blank(item[name])
+            and not is_sealed(item[name]) for item in items for name in EVIDENCE_FREE_TEXT):
+        return items
+    key = _key_for(vault, journey.id)
+    for item in items:
+        for name in EVIDENCE_FREE_TEXT:
+            value = item.get(name)
+            if isinstance(value, str) and not is_blank(value) and not is_sealed(value):
+                item[name] = key.seal(value)
+    return items
 
 
 def _key_for(vault: PersonalDataVault, child_id: UUID) -> ChildKey:

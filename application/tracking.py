@@ -18,9 +18,9 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from application import access
 from application.errors import (
     CaseReferenceTakenError,
-    JourneyDamagedError,
     ChildNotFoundError,
     ConcurrentWriteError,
+    JourneyDamagedError,
     StaleVersionError,
 )
 from application.idempotency import (
@@ -37,6 +37,7 @@ from application.personal_data import (
     is_same_request,
     keyed_fingerprint,
     reveal,
+    seal_evidence,
     seal_payload,
 )
 from application.transcodings import register_domain_transcodings
@@ -167,12 +168,13 @@ class CaseTracking(Application):
             if not own_endpoint:
                 check_recordable(type_name)
             sealed = seal_payload(self.vault, journey, type_name, payload)
+            sealed_evidence = seal_evidence(self.vault, journey, evidence)
             today = self._today()
             try:
                 if expected_version is not None and journey.version != expected_version:
                     raise StaleVersionError(expected_version, journey.version)
                 journey.record(type_name, sealed, actor=actor, occurred_on=occurred_on,
-                               today=today, evidence=evidence, request_id=request_id,
+                               today=today, evidence=sealed_evidence, request_id=request_id,
                                idempotency_key_hash=idempotency.key_hash if idempotency
                                else None)
             except (DomainError, StaleVersionError):

@@ -32,28 +32,37 @@ FREE_TEXT = frozenset({
     "recommendations", "disagreements", "recommended_provision", "health_provision_sought",
     "intervention", "interventions", "external_advice", "attendees", "invitees",
     "recipient_person", "author", "adviser",
+    # References to documents are often named after the child ("Jo Bloggs EP report"):
+    # sealed too (issue 12.4).
+    "document_ref", "document_refs", "documents", "documents_sent", "evidence_refs",
+    "text_ref",
 })
 
 # Text fields that hold codes, references, organisation names or roles: not sealed.
 NOT_FREE_TEXT = frozenset({
-    "advice_request_id", "ground", "document_ref", "recipient", "recipient_org", "sections_changed",
+    "advice_request_id", "ground", "recipient", "recipient_org", "sections_changed",
     "notice_includes", "named_setting", "setting_type", "recipients", "plan_version",
-    "evidence_refs", "tribunal_ref", "decision_id", "appeal_type", "withdrawn_by",
+    "tribunal_ref", "decision_id", "appeal_type", "withdrawn_by",
     "review_id", "brought_by", "authority", "case_ref", "sex", "ethnicity", "complaint_ref",
     "scope", "target_ref", "comments_ref", "capacity_decision_ref", "panel_ref",
     "agreed_provision", "conditions_met", "service_method", "schools_info_ref",
     "request_source", "requester_ref", "channel", "consent_to_share", "provider",
-    "author_role", "document_refs", "referral_id", "condition_code", "icb", "dco_ref",
+    "author_role", "referral_id", "condition_code", "icb", "dco_ref",
     "referrer", "shared_by", "parties", "agreement_ref", "new_la", "ombudsman_ref",
     "named_setting_ref", "placement_id", "setting_ref", "setting_name", "urn", "ukprn",
-    "cease_reason", "old_la", "sen2_transfer_la", "documents_sent", "item", "text_ref",
-    "old_body", "new_body", "documents", "setting_urn", "maintaining_la", "request_ref",
+    "cease_reason", "old_la", "sen2_transfer_la", "item", "old_body", "new_body",
+    "setting_urn", "maintaining_la", "request_ref",
     "exemptions_applied", "clock", "phase", "episode", "claim_id", "decision_ref",
     "obligation_id", "recommendation_id", "notifying_body", "hold_ref", "sections",
     "assigned_to", "assigned_organisation", "mediator_ref", "setting_la",
 })
 
 SEALABLE_KINDS = ("text", "optional text", "text list")
+
+# Every event's evidence items (``JourneyEvent.evidence``): a document's title and
+# reference are free text about the child; its SHA-256 is a fingerprint, not readable.
+EVIDENCE_FREE_TEXT = frozenset({"title", "document_ref"})
+EVIDENCE_CODES = frozenset({"sha256"})
 
 # Structured fields (plan sections, needs, proposed amendments, advice that could not be
 # had, the agreed section G): objects and lists whose string leaves are free text about

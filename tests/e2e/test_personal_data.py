@@ -405,3 +405,71 @@ def test_idempotency_records_keep_no_personal_data_or_a_hash_that_survives_erasu
         "type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-03-01",
         "requester_role": "Parent", "request_source": "1"})
     assert later.status_code == 201, later.json
+
+
+def record_fully_marked_journey(client: FlaskClient, auth: Auth, journey: Any, tag: str
+                                ) -> tuple[str, set[str]]:
+    """Post an example journey with every free-text leaf at any depth marked: text
+    fields, text inside structures, and each step's evidence (title and document
+    reference), each step under an Idempotency-Key; return the child and the markers."""
+    from domain.events import EVENT_TYPES
+    from domain.personal_data import free_text_fields, map_free_text, structured_fields
+
+    mark, used = nested_markers(tag), set()
+
+    def marked(text: str) -> str:
+        used.add(mark(text))
+        return mark(text)
+
+    registered = client.post("/children", headers=auth(), json=dict(
+        journey.registration, case_ref=f"FM-{uuid.uuid4().hex[:8]}"))
+    assert registered.status_code == 201, registered.json
+    child_id, version = registered.json["child_id"], registered.json["version"]
+    versions: dict[str, int] = {}
+    for number, step in enumerate(journey.steps):
+        body, cls = step.resolved(versions), EVENT_TYPES[step.type]
+        for name in structured_fields(cls):
+            if name in body:
+                body[name] = map_free_text(body[name], marked)
+        for name in free_text_fields(cls):
+            if isinstance(body.get(name), str):
+                body[name] = marked(body[name])
+            elif isinstance(body.get(name), list):
+                body[name] = [marked(v) for v in body[name]]
+        body["evidence"] = [{"title": marked(f"report {number}"),
+                             "document_ref": marked(f"doc-{number}.pdf"), "sha256": "0" * 64}]
+        extra = {"If-Match": f'"{version}"'} if step.if_match else {}
+        answer = client.post(f"/children/{child_id}/events", json=body, headers=auth(
+            role=step.role, **{"Idempotency-Key": uuid.uuid4().hex, **extra}))
+        assert answer.status_code == 201, (step.type, answer.json)
+        version = answer.json["version"]
+        if step.label is not None:
+            versions[step.label] = version
+    return child_id, used
+
+
+def test_every_free_text_leaf_and_evidence_is_sealed_and_unreadable_after_erasure(
+        app: Flask, client: FlaskClient, auth: Auth) -> None:
+    """Issue 12.4: in events, idempotency rows (the same store) and the subject-access
+    export after erasure, no free text of any depth is readable."""
+    from tests.e2e.journeys import JOURNEYS
+
+    tag = uuid.uuid4().hex[:6].upper()
+    children, marks = [], set()
+    for journey in JOURNEYS.values():
+        child_id, used = record_fully_marked_journey(client, auth, journey, tag)
+        children.append(child_id)
+        marks |= used
+    assert len(marks) > 100
+    stored = stored_events(app)
+    assert sorted(m for m in marks if m.encode() in stored) == []
+    staff_view = client.get(f"/children/{children[0]}/journey", headers=auth()).get_data(
+        as_text=True)
+    assert "sealed:v1:" not in staff_view and f"NM{tag}" in staff_view
+    for child_id in children:
+        erased = client.post(f"/children/{child_id}/erasure", headers=auth(role="admin"),
+                             json={"basis": "retention_period_ended"})
+        assert erased.status_code == 200, erased.json
+        export = client.get(f"/children/{child_id}/export", headers=auth(role="manager"))
+        assert export.status_code == 200
+        assert sorted(m for m in marks if m in export.get_data(as_text=True)) == []

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import typing
+from typing import Any
+
 import pytest
 
 import domain.journey  # noqa: F401  (registers every event type)
 from domain.catalogue.voice import SUMMARY_LIMIT
-from domain.events import EVENT_TYPES, payload_fields
+from domain.events import EVENT_TYPES, JourneyEvent, payload_fields
 from domain.personal_data import (
+    EVIDENCE_CODES,
+    EVIDENCE_FREE_TEXT,
     FREE_TEXT,
     NOT_FREE_TEXT,
     NOT_STRUCTURED,
@@ -37,6 +42,43 @@ def test_every_text_field_of_every_event_type_is_classified() -> None:
         for field, (annotation, _) in payload_fields(cls).items()
         if text_kind(annotation) is not None and field not in FREE_TEXT | NOT_FREE_TEXT)
     assert unclassified == []
+
+
+def _holds_text(annotation: object) -> bool:
+    """Tell whether a field's type can hold a string at any depth (codes excepted)."""
+    origin = typing.get_origin(annotation)
+    if annotation is str or annotation is Any:
+        return True
+    if origin is typing.Literal:
+        return False
+    return any(_holds_text(arm) for arm in typing.get_args(annotation))
+
+
+def test_every_field_holding_text_at_any_depth_is_sealed_or_classified_not_free() -> None:
+    """Issue 12.4: a string anywhere in an event is free text (sealed) or classified as
+    not free text; a new shape (a list of lists, an object of strings) must be listed."""
+    unclassified = sorted(
+        f"{name}.{field}" for name, cls in EVENT_TYPES.items()
+        for field, (annotation, _) in payload_fields(cls).items()
+        if _holds_text(annotation)
+        and not (text_kind(annotation) is not None and field in FREE_TEXT | NOT_FREE_TEXT)
+        and not (is_structured(annotation) and field in STRUCTURED_FIELDS | NOT_STRUCTURED))
+    assert unclassified == []
+
+
+def test_every_key_of_an_evidence_item_is_classified_and_its_text_sealed() -> None:
+    from web.schemas import EvidenceSchema
+
+    evidence = typing.get_type_hints(JourneyEvent)["evidence"]
+    assert _holds_text(evidence)
+    assert set(EvidenceSchema().fields) == EVIDENCE_FREE_TEXT | EVIDENCE_CODES
+    assert {"title", "document_ref"} <= EVIDENCE_FREE_TEXT
+    assert EVIDENCE_FREE_TEXT & EVIDENCE_CODES == set()
+
+
+def test_document_references_are_sealed() -> None:
+    assert "document_ref" in free_text_fields(EVENT_TYPES["AdviceReceived"])
+    assert "documents_sent" in free_text_fields(EVENT_TYPES["PlanTransferredOut"])
 
 
 def test_no_field_name_is_both_free_text_and_not() -> None:
