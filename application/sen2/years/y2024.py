@@ -191,7 +191,10 @@ HEADER = Module("Header", (), children=(
         Item("Collection", required=True), Item("Year", "integer", required=True),
         Item("ReferenceDate", "date", required=True))),
     Module("Source", (
-        Item("SourceLevel", required=True), Item("LEA", "la", required=True),
+        Item("SourceLevel", required=True, note="casetrack writes L (a local authority's "
+             "return, as DfE's other COLLECT headers use); the SEN2 sources show the item "
+             "(witan's 'sourcelevel') but not its values"),
+        Item("LEA", "la", required=True),
         Item("SoftwareCode", required=True), Item("Release", required=True),
         Item("SerialNo", "integer", required=True), Item("DateTime", "datetime",
                                                           required=True))),
