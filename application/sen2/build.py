@@ -373,18 +373,25 @@ def _person(state: JourneyState, identifiers: dict[str, str] | None,
         "Ethnicity": child.ethnicity, "PostCode": ids.get("postcode"),
         "UPN": ids.get("upn"), "UniqueLearnerNumber": ids.get("uln")}
     if not person["UPN"] and not person["UniqueLearnerNumber"]:
-        person["UPNunknown"] = upn_unknown(child.date_of_birth, requests, period)
+        transfer = state.movement.transfer_in
+        new_to_la = transfer is not None and period.start <= transfer.transferred_on
+        person["UPNunknown"] = upn_unknown(child.date_of_birth, requests, period,
+                                           new_to_la=new_to_la)
     return person
 
 
-def upn_unknown(born: date, requests: list[dict[str, Any]], period: Period) -> str | None:
-    """The guide's reason where casetrack knows it: UN1 under 6 on the reference date; UN10
-    when every request ended with no further action. Otherwise None (a check error)."""
+def upn_unknown(born: date, requests: list[dict[str, Any]], period: Period, *,
+                new_to_la: bool = False) -> str | None:
+    """The guide's reason where casetrack knows it: UN1 under 6 on the reference date; UN8
+    new to the LA (a plan transferred in since the period began); UN10 when every
+    request ended with no further action. Otherwise None (a check error)."""
     reference = period.reference
     age = reference.year - born.year - ((reference.month, reference.day) < (born.month,
                                                                            born.day))
     if age < 6:
         return "UN1"
+    if new_to_la:
+        return "UN8"
     no_action = all(r["RequestOutcome"] in ("N", "W") or r.get("Assessment", {}).get(
         "AssessmentOutcome") in ("N", "W") for r in requests)
     return "UN10" if requests and no_action else None

@@ -31,9 +31,9 @@ NOT_PRODUCED = {
     # a plan after another LA's assessment: a plan transferred in is H (the guide)
     "AssessmentOutcome": {"S"},
     # reasons casetrack does not record: the LA gives UPNs, or UN1/UN10 apply
-    "UPNunknown": {"UN2", "UN3", "UN5", "UN8", "UN9"},
+    "UPNunknown": {"UN2", "UN3", "UN5", "UN9"},
 }
-NO_UPN = {"assessing", "assessment_withdrawn"}
+NO_UPN = {"assessing", "assessment_withdrawn", "transferred_in"}
 
 
 @pytest.fixture
@@ -117,6 +117,8 @@ def test_active_plans_carry_transfer_review_placements_and_ranked_needs(returned
          "SENunitIndicator": "0", "ResourcedProvisionIndicator": "0", "WPB": "0"}]
     assert [(n["SENtype"], n["SENtypeRank"]) for n in active["SENneed"]][:3] == [
         ("SPLD", "1"), ("MLD", "2"), ("SLD", "3")]
+    # No UPN in the vault and new to the LA since March 2024 (12 years old): UN8.
+    assert persons["transferred_in"]["Person"]["UPNunknown"] == "UN8"
 
 
 def test_2025_review_draft_and_phase_transfer_items_come_from_the_reviews_and_k12(
