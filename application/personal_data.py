@@ -12,7 +12,7 @@ docs/decisions/0006-personal-data.md.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
@@ -152,6 +152,26 @@ def seal_evidence(vault: PersonalDataVault | None, journey: ChildJourney,
             if isinstance(value, str) and not is_blank(value) and not is_sealed(value):
                 item[name] = key.seal(value)
     return items
+
+
+# The sweep of identifiers whose journey was never saved (issue 12.5): a registration cut
+# off between the vault's write and the journey's. Keys younger than the grace may belong
+# to a registration still in flight.
+SWEEP_GRACE = timedelta(minutes=10)
+STARTUP_SWEEP_WINDOW = timedelta(days=7)
+
+
+def sweep_orphans(tracking: CaseTracking, vault: Any, *, since: datetime | None,
+                  now: datetime | None = None) -> list[UUID]:
+    """Remove the vault records (keys and identifiers) with no journey, made after
+    ``since`` (None: ever) and before the grace; return the children removed."""
+    before = (now or datetime.now(UTC)) - SWEEP_GRACE
+    removed = []
+    for child_id in vault.unshredded_created_between(since, before):
+        if not tracking.recorder.select_events(child_id, lte=1):
+            vault.discard(child_id)
+            removed.append(child_id)
+    return removed
 
 
 def _key_for(vault: PersonalDataVault, child_id: UUID) -> ChildKey:

@@ -117,3 +117,18 @@ def with_search_path(url: str, schema: str | None) -> tuple[str, dict[str, str]]
     options = " ".join(filter(None, [query.pop("options", ""),
                                      f"-csearch_path={unquote(schema)}"]))
     return urlunsplit(parts._replace(query=urlencode(query))), {"options": options}
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """Make the data directory (0700) and keep every file in it readable by its owner
+    only (0600): SQLite creates its files, and their -wal and -shm files take the
+    database file's mode, so one pass after the stores open covers them (issue 12.5)."""
+    import os
+    import stat
+
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(data_dir, stat.S_IRWXU)
+    for path in data_dir.iterdir():
+        if path.is_file() and not path.is_symlink() and \
+                stat.S_IMODE(path.stat().st_mode) & 0o077:
+            path.chmod(stat.S_IRUSR | stat.S_IWUSR)

@@ -263,6 +263,17 @@ class SQLVault:
             connection.execute(delete(vault_table).where(
                 vault_table.c.child_id == str(child_id), vault_table.c.shredded_at.is_(None)))
 
+    def unshredded_created_between(self, after: datetime | None, before: datetime
+                                   ) -> list[UUID]:
+        """Return the children whose key was made in the period and stands (for the sweep
+        of keys whose journey was never saved)."""
+        query = select(vault_table.c.child_id).where(
+            vault_table.c.shredded_at.is_(None), vault_table.c.created_at < before)
+        if after is not None:
+            query = query.where(vault_table.c.created_at >= after)
+        with self._engine.connect() as connection:
+            return [UUID(row[0]) for row in connection.execute(query)]
+
     # Identifiers.
 
     def put_identifiers(self, child_id: UUID, identifiers: dict[str, str]) -> None:

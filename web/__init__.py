@@ -12,6 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from infrastructure.persistence import secure_data_dir
 from web import (
     access_log,
     audit,
@@ -73,7 +74,7 @@ def create_app(
     settings = config if isinstance(config, Settings) else load_settings(config)
     web_logging.configure_logging(settings.log_format)
     if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(settings.data_dir)
     app = Flask("casetrack")
     app.json = JSONProvider(app)
     app.config.update(
@@ -84,6 +85,8 @@ def create_app(
             "description": "Event-sourced case tracking for the SEND system in England."}},
     )
     services = open_services(settings, today or date.today)
+    if settings.store == "sqlite":
+        secure_data_dir(settings.data_dir)  # the files the stores just made: 0600
     install(app, services)  # views reach it through web.services.services()
     # Parts added by later issues (metrics, limits, workers) are opened here and handed to
     # services.add(name, part): kept under their name, closed with the rest.

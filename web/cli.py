@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from application.access import ROLES
+from infrastructure.persistence import secure_data_dir
 from web import cli_exports, cli_integrity, cli_personal_data, cli_projections
 from web.config import ConfigError, Settings, load_settings
 
@@ -42,7 +43,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import,
                     **integrity_handlers, **personal_data_handlers,
                     **cli_projections.handlers(), **cli_exports.handlers()}
-        return handlers[args.command](settings, args)
+        try:
+            return handlers[args.command](settings, args)
+        finally:
+            if settings.store == "sqlite" and settings.data_dir.exists():
+                secure_data_dir(settings.data_dir)  # files a command made: 0600
     except ConfigError as error:
         print(f"casetrack: configuration error: {error}", file=sys.stderr)
         return 2
@@ -61,7 +66,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     from application.tracking import CaseTracking
     from web.personal_data import attach_vault
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)
     tracking = CaseTracking(env=settings.event_store_env())
     attach_vault(tracking, settings)
     try:
@@ -80,7 +85,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     from web.imports import run_import
     from web.personal_data import attach_vault
 
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secure_data_dir(settings.data_dir)
     tracking = CaseTracking(env=settings.event_store_env())
     attach_vault(tracking, settings)
     try:

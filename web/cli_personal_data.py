@@ -1,4 +1,4 @@
-"""``casetrack erase CHILD``: erase a child's personal data from the shell.
+"""``casetrack erase CHILD`` and ``casetrack vault sweep``: the personal data from the shell.
 
 Destroys the child's key in the personal-data vault unless a legal hold stands, after
 recording ``PersonalDataShredded`` on the journey; identifiers and free text become
@@ -25,7 +25,33 @@ def add_commands(commands: Any) -> dict[str, Any]:
     erase.add_argument("child", type=UUID, help="the child id")
     erase.add_argument("--basis", choices=get_args(ErasureBasis), default="erasure_request")
     erase.add_argument("--user", default="operator", help="recorded as the admin actor")
-    return {"erase": _erase}
+    vault = commands.add_parser("vault", help="maintain the personal-data vault")
+    vault_commands = vault.add_subparsers(dest="vault_command", required=True)
+    sweep = vault_commands.add_parser(
+        "sweep", help="remove identifiers whose journey was never saved (a registration "
+                      "cut off mid-way); the server sweeps the last week at start-up")
+    sweep.add_argument("--all", action="store_true",
+                       help="look at every key, not only the last week's")
+    return {"erase": _erase, "vault": _vault}
+
+
+def _vault(settings: Settings, args: argparse.Namespace) -> int:
+    """``casetrack vault sweep``: print the children whose orphan identifiers went."""
+    from datetime import UTC, datetime
+
+    from application.personal_data import STARTUP_SWEEP_WINDOW, sweep_orphans
+    from application.tracking import CaseTracking
+    from web.personal_data import attach_vault
+
+    tracking = CaseTracking(env=settings.event_store_env())
+    vault = attach_vault(tracking, settings)
+    try:
+        since = None if args.all else datetime.now(UTC) - STARTUP_SWEEP_WINDOW
+        removed = sweep_orphans(tracking, vault, since=since)
+    finally:
+        tracking.close()
+    print(json.dumps({"removed": len(removed), "child_ids": [str(c) for c in removed]}))
+    return 0
 
 
 def _erase(settings: Settings, args: argparse.Namespace) -> int:

@@ -59,7 +59,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from application.purposes import LAWFUL_PURPOSES
-from infrastructure.persistence import DatabaseURLError, event_store_env, is_postgres
+from infrastructure.persistence import (
+    DatabaseURLError,
+    event_store_env,
+    is_postgres,
+    secure_data_dir,
+)
 
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret_key"
@@ -306,7 +311,7 @@ def _development_secret(data_dir: Path) -> str:
     """Return the data dir's generated secret, creating it (mode 0600) on first use."""
     path = data_dir / SECRET_FILE
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(data_dir)
         if path.exists():
             secret = path.read_text().strip()
             if len(secret) >= MIN_SECRET_LENGTH:
@@ -348,7 +353,7 @@ def master_key(settings: Settings, environ: Mapping[str, str] | None = None) -> 
         if generated.exists():
             return _decode_master_key(generated.read_text().strip())
         text = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        generated.parent.mkdir(parents=True, exist_ok=True)
+        secure_data_dir(generated.parent)
         generated.touch(mode=stat.S_IRUSR | stat.S_IWUSR)
         generated.write_text(text + "\n")
         return _decode_master_key(text)

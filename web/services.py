@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
+import structlog
 from flask import Flask, current_app
 
 from application.access_log import AccessLog
@@ -111,6 +112,7 @@ def open_services(settings: Settings, today: Callable[[], date]) -> Services:
         vault = vault_for(settings)
         opened.append(vault)
         tracking.vault = vault
+        _sweep_vault(tracking, vault)
         integrity = LazyIntegrity(tracking, settings)
         opened.append(integrity)
     except BaseException:
@@ -157,3 +159,16 @@ def services_of(app: Flask) -> Services:
 def services() -> Services:
     """Return the current app's services (for views and request hooks)."""
     return services_of(current_app)
+
+
+def _sweep_vault(tracking: CaseTracking, vault: Any) -> None:
+    """Remove identifiers left by registrations cut off mid-way in the last week (issue
+    12.5); ``casetrack vault sweep --all`` looks further back."""
+    from datetime import UTC, datetime
+
+    from application.personal_data import STARTUP_SWEEP_WINDOW, sweep_orphans
+
+    removed = sweep_orphans(tracking, vault,
+                            since=datetime.now(UTC) - STARTUP_SWEEP_WINDOW)
+    if removed:
+        structlog.get_logger().warning("vault_orphans_removed", count=len(removed))

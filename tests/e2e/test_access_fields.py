@@ -41,6 +41,7 @@ NAMES_BUT_DECIDES_NOTHING = {
     "new_la": "the authority a plan is transferred to; it opens its own journey",
     "old_la": "the authority a plan came from; this journey is the new authority's",
     "sen2_transfer_la": "the SEN2 return's code for a transferring authority",
+    "setting_la": "the LA of a placement's setting (SEN2); access follows the registration",
     "la_agreed": "whether the LA agreed (a boolean)",
     "la_considering": "whether the LA is considering (a boolean)",
     "request_to_la_on": "a date",
