@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from application.access import ROLES
 from infrastructure.persistence import secure_data_dir
@@ -18,9 +19,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="casetrack", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the HTTP API (waitress)")
-    serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
-    serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--host", help="address to listen on (default CASETRACK_HOST or "
+                       "127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default CASETRACK_PORT "
+                       "or 8080)")
+    serve.add_argument("--threads", type=int, default=8,
+                       help="request threads per process (default 8)")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (gunicorn; PostgreSQL only, default 1)")
+    serve.add_argument("--projections", action="store_true",
+                       help="on PostgreSQL, also run the projection worker beside the server "
+                            "and restart it if it stops (otherwise run `casetrack projections "
+                            "run` on its own)")
     serve.add_argument("--no-demo", action="store_true",
                        help="do not load the demo cohort into an empty development store")
     token = commands.add_parser("token", help="mint a signed development token")
@@ -101,44 +111,98 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
-    import waitress
+    from web import serving
 
+    host = args.host or settings.host
+    port = args.port or settings.port
+    if settings.store == "sqlite" and (args.workers > 1 or args.projections):
+        print("casetrack: the embedded (SQLite) store serves from one process, which runs "
+              "its own projections; --workers and --projections need CASETRACK_DATABASE_URL="
+              "postgresql://...", file=sys.stderr)
+        return 2
+    if args.workers < 1:
+        print("casetrack: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        if args.workers > 1:
+            _introduce(settings, host, port, args, None)
+            return serving.run_gunicorn(
+                settings, host, port, args.workers, args.threads, projections=args.projections,
+                announce=lambda: _announce(settings, host, port, args.workers))
+        return _serve_one_process(settings, host, port, args)
+    except serving.PortTakenError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _serve_one_process(settings: Settings, host: str, port: int,
+                       args: argparse.Namespace) -> int:
+    from web import create_app, serving
+
+    app = create_app(settings)
+    _introduce(settings, host, port, args, app)
+    server = serving.bind_waitress(app, host, port, args.threads)
+    # The embedded store runs its projections in this process, and its checkpoints too;
+    # on PostgreSQL the projection worker makes them (casetrack projections run).
+    checkpointer = cli_projections.start_checkpointer(settings, thread=True) \
+        if settings.store == "sqlite" else None
+    supervisor = serving.ProjectionSupervisor(
+        [sys.executable, "-m", "web.cli", "projections", "run"]) if args.projections else None
+    if supervisor is not None:
+        supervisor.start()
+    _announce(settings, host, port, 1)
+    try:
+        server.run()
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+        if checkpointer is not None:
+            cli_projections.close_checkpointer(checkpointer)
+    return 0
+
+
+def _announce(settings: Settings, host: str, port: int, workers: int) -> None:
+    processes = f", {workers} processes" if workers > 1 else ""
+    print(f"casetrack serving on http://{host}:{port} ({settings.store} store, "
+          f"{settings.env}{processes})", flush=True)
+
+
+def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespace,
+               app: Any) -> None:
+    """In development: load the demo into an empty store and print its tokens; else say
+    how to mint one. With ``app`` None, a short-lived app does it (closed before forking)."""
+    if settings.is_production:
+        return
     from application.demo import DEMO_AUTHORITY, load_demo_cohort
     from web import create_app
     from web.auth import mint_token
     from web.services import services_of
 
-    host = args.host or settings.host
-    port = args.port or settings.port
-    app = create_app(settings)
-    tracking = services_of(app).tracking
-    if not settings.is_production and not args.no_demo and tracking.max_position() == 0:
-        child_ids = load_demo_cohort(tracking)
-        base = f"http://{host}:{port}"
-        print(f"\nLoaded {len(child_ids)} synthetic demo journeys for {DEMO_AUTHORITY}.")
-        print("Development tokens (valid 8 hours):")
-        tokens = {role: mint_token(settings.secret_key, subject=f"demo-{role}", role=role,
-                                   organisation=DEMO_AUTHORITY) for role in DEMO_ROLES}
-        for role, value in tokens.items():
-            print(f"  {role:<10} {value}")
-        print("\nTry:")
-        print(f"  curl -s -H 'Authorization: Bearer {tokens['caseworker']}' "
-              f"{base}/children/{child_ids[0]}")
-        print(f"  curl -s -X POST -H 'Authorization: Bearer {tokens['caseworker']}' "
-              f"-H 'Content-Type: application/json' -d '{{\"date_of_birth\": \"2016-05-04\"}}' "
-              f"{base}/children\n", flush=True)
-    # The embedded store runs its projections in this process, and its checkpoints too;
-    # on PostgreSQL the projection worker makes them (casetrack projections run).
-    checkpointer = cli_projections.start_checkpointer(settings, thread=True) \
-        if settings.store == "sqlite" else None
-    print(f"casetrack serving on http://{host}:{port} ({settings.store} store, "
-          f"{settings.env})", flush=True)
+    own = app is None
+    app = create_app(settings) if own else app
     try:
-        waitress.serve(app, host=host, port=port, threads=args.threads, ident="casetrack")
+        tracking = services_of(app).tracking
+        if args.no_demo or tracking.max_position() != 0:
+            print("Development: mint a token with `casetrack token --role caseworker --org "
+                  f"{DEMO_AUTHORITY} --sub you` (roles: {', '.join(DEMO_ROLES)})", flush=True)
+            return
+        child_ids = load_demo_cohort(tracking)
     finally:
-        if checkpointer is not None:
-            cli_projections.close_checkpointer(checkpointer)
-    return 0
+        if own:
+            services_of(app).close()
+    base = f"http://{host}:{port}"
+    print(f"\nLoaded {len(child_ids)} synthetic demo journeys for {DEMO_AUTHORITY}.")
+    print("Development tokens (valid 8 hours):")
+    tokens = {role: mint_token(settings.secret_key, subject=f"demo-{role}", role=role,
+                               organisation=DEMO_AUTHORITY) for role in DEMO_ROLES}
+    for role, value in tokens.items():
+        print(f"  {role:<10} {value}")
+    print("\nTry:")
+    print(f"  curl -s -H 'Authorization: Bearer {tokens['caseworker']}' "
+          f"{base}/children/{child_ids[0]}")
+    print(f"  curl -s -X POST -H 'Authorization: Bearer {tokens['caseworker']}' "
+          f"-H 'Content-Type: application/json' -d '{{\"date_of_birth\": \"2016-05-04\"}}' "
+          f"{base}/children\n", flush=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

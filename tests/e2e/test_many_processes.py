@@ -1,0 +1,132 @@
+"""Many processes on one PostgreSQL database: ``casetrack serve --workers N`` (gunicorn), a
+second server and the projection worker; nothing is lost or duplicated. The embedded
+store refuses --workers; a taken port is one line naming --port."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.conftest import TEST_SECRET
+from tests.e2e.test_server import ROOT, Server
+from web.auth import mint_token
+
+REQUEST = {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+           "requester_role": "Parent", "request_source": "1"}
+CHILDREN = 24
+
+
+def casetrack(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "web.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def requests_counted(server: Server, route: str, method: str, status: str) -> float:
+    admin = mint_token(TEST_SECRET, subject="admin-1", role="admin", organisation="LA-901")
+    import urllib.request
+
+    req = urllib.request.Request(server.base + "/metrics",
+                                 headers={"Authorization": f"Bearer {admin}"})
+    with urllib.request.urlopen(req, timeout=10) as response:
+        text = response.read().decode()
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "casetrack_http_requests_total" and sample.labels == {
+                    "route": route, "method": method, "status": status}:
+                total += sample.value
+    return total
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_two_servers_and_a_worker_lose_and_duplicate_nothing(
+        tmp_path: Path, postgres_schema_url: str) -> None:
+    gunicorn = Server(tmp_path / "a", postgres_schema_url)
+    gunicorn.args += ["--workers", "2"]
+    waitress = Server(tmp_path / "b", postgres_schema_url)
+    for server in (gunicorn, waitress):  # four processes share the server's connections
+        server.env.update(CASETRACK_DB_POOL_SIZE="1", CASETRACK_DB_MAX_OVERFLOW="2")
+    assert casetrack(gunicorn.env, "db", "upgrade").returncode == 0
+    worker = subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"],
+                              env=gunicorn.env, cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        gunicorn.start()
+        waitress.start()
+        token = mint_token(TEST_SECRET, subject="user-1", role="caseworker",
+                           organisation="LA-901")
+        servers = [gunicorn, waitress]
+
+        def journey(n: int) -> str:
+            status, registered, _ = servers[n % 2].request(
+                "POST", "/children", {"date_of_birth": "2015-03-02"}, token)
+            assert status == 201, registered
+            child_id = registered["child_id"]
+            status, answer, _ = servers[(n + 1) % 2].request(
+                "POST", f"/children/{child_id}/events", REQUEST, token)
+            assert status == 201, answer
+            return str(child_id)
+
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            child_ids = list(pool.map(journey, range(CHILDREN)))
+        assert len(set(child_ids)) == CHILDREN
+
+        for n, child_id in enumerate(child_ids):  # every write stored once, seen by both
+            for server in servers:
+                status, state, _ = server.request("GET", f"/children/{child_id}", token=token)
+                assert status == 200 and state["version"] == 2, (n, state)
+
+        listed: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the worker projects every child, once
+            status, page, _ = waitress.request("GET", "/children?limit=100", token=token)
+            assert status == 200
+            listed = [item["child_id"] for item in page["items"]]
+            if len(listed) >= CHILDREN:
+                break
+            time.sleep(0.5)
+        assert sorted(listed) == sorted(child_ids), (page, worker.poll())
+
+        # The gunicorn server's counters add up over its two worker processes.
+        assert requests_counted(gunicorn, "/children", "POST", "201") == CHILDREN // 2
+    finally:
+        for server in (gunicorn, waitress):
+            if server.process and server.process.poll() is None:
+                server.stop()
+        worker.terminate()
+        worker.communicate(timeout=30)
+
+
+def test_the_embedded_store_refuses_more_than_one_worker(tmp_path: Path) -> None:
+    env = {**os.environ, "CASETRACK_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env.pop("CASETRACK_DATABASE_URL", None)
+    result = casetrack(env, "serve", "--workers", "2")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--workers" in lines[0] and "postgresql" in lines[0]
+    assert "serving" not in result.stdout
+
+
+def test_a_taken_port_is_one_line_naming_the_port_option(tmp_path: Path) -> None:
+    env = {**os.environ, "CASETRACK_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT),
+           "CASETRACK_SECRET_KEY": TEST_SECRET}
+    env.pop("CASETRACK_DATABASE_URL", None)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = casetrack(env, "serve", "--no-demo", "--port", str(port))
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and re.search(rf"127\.0\.0\.1:{port}.*--port", lines[0]), lines
+    assert "serving" not in result.stdout

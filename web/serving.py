@@ -1,0 +1,152 @@
+"""How ``casetrack serve`` runs: one waitress process, or gunicorn workers on PostgreSQL.
+
+- One process (the default, and the only way on the embedded store, whose projection
+  runners live in the server): waitress binds the port first, then says it is serving.
+- ``--workers N`` on PostgreSQL: gunicorn's arbiter forks N worker processes (threaded),
+  each building its own app after the fork (no connection pool or thread crosses a
+  fork); counters are added up across them for ``/metrics`` (``PROMETHEUS_MULTIPROC_DIR``).
+  With ``--projections`` the arbiter's process also runs ``casetrack projections run``
+  beside them and restarts it if it stops, until the server stops.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from web.config import Settings
+
+
+class PortTakenError(Exception):
+    """Raised when the port to serve on is taken; its message is one line naming --port."""
+
+
+def port_taken(host: str, port: int) -> PortTakenError:
+    return PortTakenError(f"casetrack: {host}:{port} is already in use; stop what holds it or "
+                          f"choose another port with --port (or CASETRACK_PORT)")
+
+
+def bind_waitress(app: Any, host: str, port: int, threads: int) -> Any:
+    """Return a waitress server already listening on ``host:port`` (run it with .run())."""
+    import waitress.server
+
+    try:
+        return waitress.server.create_server(app, host=host, port=port, threads=threads,
+                                             ident="casetrack")
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise port_taken(host, port) from None
+        raise
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise ``PortTakenError`` now if ``host:port`` cannot be bound (gunicorn would retry
+    for five seconds and end with a traceback)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                raise port_taken(host, port) from None
+            raise
+
+
+def enable_multiprocess_metrics() -> str:
+    """Point prometheus-client at a fresh directory the workers all write their counters
+    to (before any worker makes one); return it."""
+    from prometheus_client import values
+
+    directory = tempfile.mkdtemp(prefix="casetrack-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    values.ValueClass = values.MultiProcessValue()
+    return directory
+
+
+class ProjectionSupervisor:
+    """``casetrack projections run`` as a child process, restarted when it stops."""
+
+    def __init__(self, argv: list[str], backoff: float = 1.0, max_backoff: float = 30.0
+                 ) -> None:
+        self.argv, self.backoff, self.max_backoff = argv, backoff, max_backoff
+        self.process: subprocess.Popen[bytes] | None = None
+        self.stopping = threading.Event()
+        self.restarts = 0
+        self._thread = threading.Thread(target=self._supervise, name="projections",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        delay = self.backoff
+        while not self.stopping.is_set():
+            self.process = subprocess.Popen(self.argv)
+            code = self.process.wait()
+            if self.stopping.wait(0.5):  # stopped with the server (it may be signalled first)
+                return
+            self.restarts += 1
+            print(f"casetrack: the projection worker stopped (exit {code}); restarting in "
+                  f"{delay:.0f}s", file=sys.stderr, flush=True)
+            if self.stopping.wait(delay):
+                return
+            delay = min(delay * 2, self.max_backoff)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self._thread.join(timeout=5)
+
+
+def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int,
+                 *, projections: bool, announce: Callable[[], None]) -> int:
+    """Serve with ``workers`` gunicorn processes until stopped; 0 on a clean stop."""
+    from gunicorn.app.base import BaseApplication
+    from prometheus_client import multiprocess
+
+    check_port(host, port)
+    metrics_dir = enable_multiprocess_metrics()
+    supervisor = ProjectionSupervisor([sys.executable, "-m", "web.cli", "projections",
+                                       "run"]) if projections else None
+
+    def when_ready(_server: Any) -> None:
+        if supervisor is not None:
+            supervisor.start()
+        announce()
+
+    def child_exit(_server: Any, worker: Any) -> None:
+        multiprocess.mark_process_dead(worker.pid, metrics_dir)
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for name, value in {
+                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+                "workers": workers, "worker_class": "gthread", "threads": threads,
+                "preload_app": False, "proc_name": "casetrack", "accesslog": None,
+                "graceful_timeout": 20, "when_ready": when_ready, "child_exit": child_exit,
+            }.items():
+                self.cfg.set(name, value)
+
+        def load(self) -> Any:
+            from web import create_app
+
+            return create_app(settings)
+
+    try:
+        Server().run()
+    finally:
+        if supervisor is not None:
+            supervisor.stop()
+    return 0
