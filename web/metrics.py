@@ -118,7 +118,7 @@ def pool_states(app: Flask) -> dict[str, dict[str, int]]:
         size, idle = stats.get("pool_size", 0), stats.get("pool_available", 0)
         pools["event_store"] = {"size": size, "in_use": size - idle, "idle": idle,
                                 "waiting": stats.get("requests_waiting", 0)}
-    pool = services_of(app).read_models.engine.pool
+    pool: Any = services_of(app).read_models.engine.pool  # QueuePool (SQLite: its own)
     if hasattr(pool, "checkedout"):
         in_use, idle = pool.checkedout(), pool.checkedin()
         pools["read_models"] = {"size": in_use + idle, "in_use": in_use, "idle": idle,

@@ -56,6 +56,7 @@ def test_two_servers_and_a_worker_lose_and_duplicate_nothing(
     waitress = Server(tmp_path / "b", postgres_schema_url)
     for server in (gunicorn, waitress):  # four processes share the server's connections
         server.env.update(CASETRACK_DB_POOL_SIZE="1", CASETRACK_DB_MAX_OVERFLOW="2")
+        server.args += ["--threads", "2"]
     assert casetrack(gunicorn.env, "db", "upgrade").returncode == 0
     worker = subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"],
                               env=gunicorn.env, cwd=ROOT, stdout=subprocess.PIPE,
