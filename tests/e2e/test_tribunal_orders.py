@@ -49,9 +49,11 @@ def test_an_order_to_assess_is_carried_out_over_http_to_a_plan_with_its_review(
         "2024-11-18", "met")
     assert (steps["outcome"]["due_on"], steps["outcome"]["stopped_on"],
             steps["outcome"]["status"]) == ("2025-02-10", "2025-02-03", "met")
-    # The plan made under the order is reviewed within 12 months (s.44(1)).
+    # The plan made under the order is reviewed within the period of 12 months "starting
+    # with" the day it was made (s.44(1)): 3 February 2025 is day one, so the period ends
+    # on 2 February 2026.
     [review] = clocks(view, "K7")
-    assert review["due_on"] == "2026-02-03"
+    assert review["due_on"] == "2026-02-02"
     # Mediation: 30 days from the request ended with the LA's notice on 28 June (met);
     # the certificate was due 3 working days after it, 3 July, and came on 2 July.
     k20 = {c["episode"].rsplit("-", 1)[-1]: c for c in clocks(view, "K20")}
