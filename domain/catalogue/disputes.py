@@ -348,6 +348,9 @@ def _add_obligations(state: JourneyState, event: JourneyEvent, appeal: Appeal,
         if order == "continue_to_maintain":
             # Nothing to do but keep the plan: complied with on the day of the order.
             comply_order_steps(state, event, ("maintain",), outcome="maintained")
+            state.stage = "plan_maintained"
+        elif order != "dismiss":
+            state.stage = "tribunal_order"  # the LA has an order's steps to carry out
 
 
 def _open_ordered_work(state: JourneyState, event: JourneyEvent, appeal: Appeal,

@@ -57,6 +57,7 @@ def test_an_order_to_assess_is_carried_out_to_a_plan_with_its_review_clock() -> 
     # beginning with 1 May, to 15 May (reg 13(1)).
     journey, order = ordered_to_assess()
     assert journey.state.assessment.open_request is not None
+    assert journey.state.stage == "tribunal_order"  # no longer "assessment_refused"
     assess_and_advise(journey)
     record(journey, "DecisionToIssuePlanMade", {"necessity_reasons": "ordered"},
            date(2025, 4, 28))
@@ -261,6 +262,7 @@ def test_an_order_to_continue_to_maintain_keeps_the_plan_and_its_reviews() -> No
                                                "orders": ["continue_to_maintain"]},
            date(2025, 9, 1))
     order = f"order-{journey.version}"
+    assert journey.state.stage == "plan_maintained"
     maintain = clock(journey, "K22", f"{order}-continue_to_maintain-maintain", LATER)
     assert (maintain.due_on, maintain.stopped_on, maintain.status) == (
         date(2025, 9, 1), date(2025, 9, 1), ClockStatus.MET)
