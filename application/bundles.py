@@ -97,17 +97,12 @@ def _revealed(app: CaseTracking, child_id: UUID, data: dict[str, Any], actor: Ac
     return revealed
 
 
-def _days_late(due: date | None, done: date | None, on: date) -> int:
-    if due is None:
-        return 0
-    return max(0, ((done or on) - due).days)
-
-
 def _advice(advice: Any, reading: Any, on: date) -> dict[str, Any]:
     due = reading.due_on if reading else None
     return plain(advice) | {
         "due_on": due, "status": reading.status.value if reading else "not_applicable",
-        "days_late": _days_late(due, advice.received_on, on) if advice.under_reg_8_duty else 0,
+        "days_late": (reading.days_late or 0) if reading and advice.under_reg_8_duty else 0,
+        "responsible_name": reading.responsible_name if reading else advice.recipient_org,
         "exception_ground": reading.exception_ground if reading else None}
 
 
