@@ -29,7 +29,8 @@ from domain.actors import Actor
 # What was looked at: the kinds of read that show a child's record.
 # "contacts": a family's contact details exported for the inspectorate's survey
 # (application.send_list.survey_contacts).
-READ_KINDS = ("state", "journey", "history", "export", "integrity", "bundle", "contacts")
+READ_KINDS = ("state", "journey", "history", "export", "integrity", "bundle", "contacts",
+              "report")
 # A query of the access log itself, recorded with its purpose (it may unlock identifiers).
 ACCESS_LOG_QUERY = "access-log"
 SCAN_BATCH = 500

@@ -107,6 +107,29 @@ def record_look(child_id: UUID, kind: str) -> int:
                                inspection_id=inspection_id)
 
 
+# Reports an inspector asks under an inspection (issue 12.2): recorded as looks of kind
+# "report", with the inspection, though they name no one child.
+INSPECTED_REPORT_ENDPOINTS = frozenset({"reports.AreaPicture", "reports.Report"})
+
+
+def _inspected_report() -> bool:
+    actor = g.get("actor")
+    return request.endpoint in INSPECTED_REPORT_ENDPOINTS and actor is not None \
+        and actor.role == "inspector"
+
+
+def record_report_look() -> int:
+    """Record an inspector's report with the inspection it was asked under."""
+    from application.inspections import active_inspection
+
+    authority = request.args.get("authority") or g.actor.organisation
+    inspection_id = active_inspection(services().tracking, g.actor.organisation, authority)
+    return access_log().record(None, kind="report", actor=g.actor, purpose=stated_purpose(),
+                               request_id=g.get("request_id"),
+                               route=request.url_rule.rule if request.url_rule else None,
+                               inspection_id=inspection_id)
+
+
 def access_index_url(settings: Settings) -> str:
     """Where the access log's index lives: in the access log's own store (ADR 0005)."""
     env = settings.access_log_env()
@@ -146,11 +169,15 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
     def record_read(response: Response) -> Response:
         kind = READ_ENDPOINTS.get(request.endpoint or "")
         child_id = (request.view_args or {}).get("child_id")
-        if kind is None or not 200 <= response.status_code < 300 or g.get("actor") is None \
-                or not isinstance(child_id, UUID):
+        inspected = _inspected_report()
+        if not 200 <= response.status_code < 300 or g.get("actor") is None or not (
+                inspected or kind is not None and isinstance(child_id, UUID)):
             return response
         try:
-            record_look(child_id, kind)
+            if inspected:
+                record_report_look()
+            else:
+                record_look(child_id, kind)
         except Exception as error:  # the answer must not leave unrecorded
             logger.error("access_not_recorded", error_type=type(error).__name__)
             return problem_response(Problem(

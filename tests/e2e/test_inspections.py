@@ -241,3 +241,26 @@ def test_every_read_under_an_inspection_is_logged_with_the_inspection(
     assert {look["inspection_id"] for look in by_inspector} == {inspection["inspection_id"]}
     assert [look["inspection_id"] for look in looks
             if look["actor"]["user_id"] == "cw-logged"] == [None]
+
+
+@pytest.mark.usefixtures("read_side")
+def test_an_inspectors_reports_are_logged_with_the_inspection(
+        client: FlaskClient, auth: Auth) -> None:
+    today = date.today()
+    authority = f"LA-{uuid.uuid4().hex[:8]}"
+    inspector = auth(role="inspector", org=INSPECTORATE, sub=f"hmi-{authority}")
+    inspection = open_inspection(client, inspector, authority=authority,
+                                 starts_on=today.isoformat(),
+                                 ends_on=(today + timedelta(days=5)).isoformat())
+    asked = client.get(f"/reports/timeliness?authority={authority}", headers=inspector)
+    assert asked.status_code == 200, asked.json
+    manager = auth(role="manager", org=authority, sub=f"mgr-{authority}")
+    assert client.get(f"/reports/timeliness?authority={authority}",
+                      headers=manager).status_code == 200
+    purpose = "data-protection-audit: inspection reports"
+    looks = client.get(f"/audit/access?actor=hmi-{authority}&purpose={purpose}",
+                       headers=auth(role="auditor")).json["items"]
+    assert [(look["kind"], look["inspection_id"]) for look in looks] == [
+        ("report", inspection["inspection_id"])]
+    assert client.get(f"/audit/access?actor=mgr-{authority}&purpose={purpose}",
+                      headers=auth(role="auditor")).json["items"] == []
