@@ -10,7 +10,6 @@ keeps it under its name and closes it with the rest.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import structlog
 from flask import Flask, current_app
 
+from application import access
 from application.access_log import AccessLog
 from application.inspections import active_inspection
 from application.personal_data import PersonalData
@@ -125,19 +125,23 @@ def open_services(settings: Settings, today: Callable[[], date]) -> Services:
         reports=report_context(tracking, read_models, settings), access_log=access_log,
         vault=vault, personal_data=PersonalData(tracking, vault), integrity=integrity,
         runners=runners,
-        naming_key=hashlib.sha256(b"casetrack-pseudonyms:"
-                                  + settings.secret_key.encode()).digest(),
+        naming_key=naming_key(settings),
         _closables=opened)
+
+
+def naming_key(settings: Settings) -> bytes:
+    """Return the key of every pseudonym (staff and children, in the audit trail, the
+    access log, a history and the reports), derived from the secret key."""
+    return hashlib.sha256(b"casetrack-pseudonyms:" + settings.secret_key.encode()).digest()
 
 
 def report_context(tracking: CaseTracking, read_models: SQLReadModels, settings: Settings
                    ) -> ReportContext:
     """Return what the report use cases need, built once for the app."""
-    key = hashlib.sha256(b"casetrack-report-pseudonyms:" + settings.secret_key.encode()
-                         ).digest()
+    key = naming_key(settings)  # one scheme: a child or user is one pseudonym everywhere
 
     def pseudonym(value: str) -> str:
-        return "child-" + hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
+        return access.pseudonym(value, key)
 
     def inspecting(inspectorate: str, authority: str) -> bool:
         return active_inspection(tracking, inspectorate, authority) is not None

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from application.queries import AGE_BANDS
 from application.reports.answering import _cached
 from application.reports.as_at import age_band, days_late, happened, plan_active, weeks
 from application.reports.cohort import Cohort, CohortStore, Data, Scope
+from application.sen2.export import census_day as sen2_census_day
 from domain.clocks import never_late_while_open
 
 
 def census_day(year: int) -> date:
-    """The SEN2 census day for figures of ``year``: the third Thursday of January after."""
-    first = date(year + 1, 1, 1)
-    first_thursday = first + timedelta(days=(3 - first.weekday()) % 7)
-    return first_thursday + timedelta(weeks=2)
+    """The SEN2 census day for figures of ``year``: SEN2's reference date of the year
+    after (the third Thursday of January, ``application.sen2.census_day``)."""
+    return sen2_census_day(year + 1)
 
 
 def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
@@ -61,14 +61,17 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
     concluded_keys = decided_keys | {(r["child_id"], r["request_id"]) for r in withdrawn}
     undecided = [r for r in received if (r["child_id"], r["request_id"]) not in
                  concluded_keys]
-    in_6 = [r for r in decided if r["decision_notified_on"] <= r["k1_due_on"]]
+    in_6 = [r for r in decided if r["k1_due_on"] is not None and
+            r["decision_notified_on"] <= r["k1_due_on"]]
     # Assessments: those whose outcome (plan or no plan) fell in the year, as DfE counts.
     issue_outcome = [r for r in requests if (r["final_issued_on"] and start <=
                                              r["final_issued_on"] <= last)
                      or (r["issue_decision"] == "not_issue" and r["issue_decision_on"]
                          and start <= r["issue_decision_on"] <= last)]
+    # New plans under the 20-week limit: issued in the year, with a K4 due date (none:
+    # the K4 clock says no limit applies).
     plans = [r for r in requests if r["final_issued_on"] and start <= r["final_issued_on"]
-             <= last]
+             <= last and r["k4_due_on"] is not None]
     within = [r for r in plans if r["final_issued_on"] <= r["k4_due_on"]]
     no_exc = [r for r in plans if r["k4_ground"] is None]
     within_no_exc = [r for r in within if r["k4_ground"] is None]

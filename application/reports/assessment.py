@@ -10,6 +10,7 @@ from typing import Any
 
 from application.reports.as_at import (
     happened,
+    late_at,
     weeks,
 )
 from application.reports.cohort import Cohort, Data, Record, Scope
@@ -43,8 +44,10 @@ def _request_records(data: Data, cohort: Cohort, on: Callable[[dict[str, Any]], 
 def timeliness_records(data: Data, cohort: Cohort) -> list[Record]:
     """New plans issued in the period: within 20 weeks with and without exceptions."""
 
-    def build(r: dict[str, Any]) -> Record:
+    def build(r: dict[str, Any]) -> Record | None:
         issued, due = r["final_issued_on"], r["k4_due_on"]
+        if due is None:  # the K4 clock says no 20-week limit applies to this request
+            return None
         within = issued <= due
         exception = r["k4_ground"] is not None
         taken = (issued - r["received_on"]).days
@@ -82,9 +85,10 @@ def decision_records(data: Data, cohort: Cohort) -> list[Record]:
         withdrawn = not decided and happened(r["withdrawn_on"], as_at)
         due = r["k1_due_on"]
         return Record(r["child_id"], {
-            "decided": decided, "within_6_weeks": decided and notified <= due,
-            "over_6_weeks": (decided and notified > due) or (
-                not decided and not withdrawn and as_at > due),
+            # K1's due date, as its reading gives it (none: withdrawn by the due date).
+            "decided": decided,
+            "within_6_weeks": decided and due is not None and not late_at(due, notified, as_at),
+            "over_6_weeks": (decided or not withdrawn) and late_at(due, notified, as_at),
             "decided_to_assess": decided and r["decision"] == "assess",
             "refused": decided and r["decision"] == "not_assess",
             "withdrawn": withdrawn, "no_decision_yet": not decided and not withdrawn,
@@ -116,7 +120,8 @@ def equality_records(data: Data, cohort: Cohort) -> list[Record]:
         out.append(Record(r["child_id"], {
             "decided": decided, "refused": decided and r["decision"] == "not_assess",
             "plan_issued": issued,
-            "plan_within_20_weeks": issued and r["final_issued_on"] <= r["k4_due_on"],
+            "plan_within_20_weeks": issued and r["k4_due_on"] is not None
+            and r["final_issued_on"] <= r["k4_due_on"],
         }, {"weeks_to_issue": weeks(r["received_on"], r["final_issued_on"])
             if issued else None}, {"requester": r["requester_role"]}))
     return out

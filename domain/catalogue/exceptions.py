@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from domain.catalogue.common import check, check_not_before
+from domain.errors import RuleViolationError
 from domain.events import JourneyEvent
 from domain.rules import (
     CLOSURE_EARLY_YEARS,
@@ -157,3 +158,36 @@ class TimescaleExceptionWithdrawn(JourneyEvent):
                 claim.withdrawn = True
                 return
         check(False, CLAIM_TO_WITHDRAW, f"no standing claim {self.claim_id!r}")
+
+
+CLAIM_EVENTS = ("TimescaleExceptionClaimed", "AdviceDelayExceptionClaimed")
+
+
+def claim_verdict(state: JourneyState, event: JourneyEvent) -> str:
+    """Return whether an exception claim holds against the journey as it stands, before
+    any withdrawal: ``holds``; ``rejected:<rule code>`` (refused when folded, or its
+    closure window fails); ``no_advice_asked_in_closure_window`` (advice on its episode
+    was asked, none of it inside the window); ``withdrawn`` (neither standing nor
+    refused). The read models store this verdict; they never decide it.
+    """
+    claim_id = f"exception-{event.originator_version}"
+    claim = next((c for c in state.exception_claims if c.id == claim_id), None)
+    if claim is None:
+        anomaly = next((a for a in state.anomalies
+                        if a.event_version == event.originator_version), None)
+        return f"rejected:{anomaly.code}" if anomaly else "withdrawn"
+    if getattr(event, "ground", None) not in CLOSURE_GROUNDS:
+        return "holds"
+    starts, reopens = getattr(event, "closure_starts_on", None), getattr(event, "reopens_on",
+                                                                          None)
+    try:
+        check_closure_window(starts, reopens, getattr(event, "advice_requested_on", None))
+    except RuleViolationError as violation:
+        return f"rejected:{violation.code}"
+    assert starts is not None and reopens is not None
+    asked = [a.received_by_adviser_on for a in state.plan.advice
+             if a.request_id == claim.episode and a.received_by_adviser_on]
+    window_from, window_to = starts - timedelta(weeks=1), reopens - timedelta(weeks=1)
+    if asked and not any(window_from <= d <= window_to for d in asked):
+        return "no_advice_asked_in_closure_window"
+    return "holds"

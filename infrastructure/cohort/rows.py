@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.catalogue.exceptions import CLOSURE_GROUNDS, check_closure_window
+from domain.catalogue.exceptions import CLAIM_EVENTS, claim_verdict
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.clocks import compute_clocks
-from domain.errors import RuleViolationError
 from domain.journey import ChildJourney
 from domain.state import replay
 from infrastructure.cohort.question_facts import question_facts
@@ -80,7 +79,7 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
             "decision_notified_on": r.decision_notified_on, "withdrawn_on": r.withdrawn_on,
             "issue_decision": r.issue_decision, "issue_decision_on": r.issue_decision_on,
             "no_plan_notified_on": r.no_plan_notified_on, "final_issued_on": r.final_issued_on,
-            "k1_due_on": _add_weeks(r.received_on, 6), "k4_due_on": _add_weeks(r.received_on, 20),
+            "k1_due_on": k1.due_on if k1 else None, "k4_due_on": k4.due_on if k4 else None,
             "k1_ground": k1.exception_ground if k1 else None,
             "k4_ground": k4.exception_ground if k4 else None,
             "mediation": any(d in mediations for d in linked),
@@ -113,7 +112,8 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
 def _clock_facts(state: Any, readings: list[Any], child_id: str, authority: str
                  ) -> list[dict[str, Any]]:
     advice = {a.id: a for a in state.plan.advice}
-    k4_due = {r.id: _add_weeks(r.received_on, 20) for r in state.assessment.requests}
+    # Week 20 of each request: its K4 reading's due date (none where K4 does not apply).
+    k4_due = {r.episode: r.due_on for r in readings if r.clock == "K4"}
     final_on = {r.id: r.final_issued_on for r in state.assessment.requests}
     orders = {o.id: o for o in state.disputes.obligations}
     transfers = {t.id: t for t in state.reviews.phase_transfers}
@@ -196,60 +196,34 @@ def _other_facts(state: Any, child_id: str, authority: str) -> list[dict[str, An
 
 def _claim_facts(journey: ChildJourney, child_id: str, authority: str
                  ) -> list[dict[str, Any]]:
-    """Every exception claim as now corrected, and whether it holds against the dates."""
+    """Every exception claim as now corrected, with the domain's verdict on it
+    (``domain.catalogue.exceptions.claim_verdict``) and whether it was withdrawn."""
     state = journey.state
     standing = {c.id: c for c in state.exception_claims}
-    advice_dates = {a.request_id: [] for a in state.plan.advice}  # type: dict[str, list[date]]
-    for a in state.plan.advice:
-        advice_dates[a.request_id].append(a.received_by_adviser_on)
-    rows = []
     effective = _effective(journey)
     withdrawn_on = {getattr(e, "claim_id", None): e.occurred_on for e in effective
                     if e.type_name == "TimescaleExceptionWithdrawn"}
+    rows = []
     for event in effective:
-        if event.type_name not in ("TimescaleExceptionClaimed", "AdviceDelayExceptionClaimed"):
+        if event.type_name not in CLAIM_EVENTS:
             continue
         claim_id = f"exception-{event.originator_version}"
         claim = standing.get(claim_id)
-        ground = getattr(event, "ground", None)
-        clock = getattr(event, "clock", "K2")
-        episode = claim.episode if claim else (getattr(event, "episode", None)
-                                               or getattr(event, "advice_request_id", None))
-        if claim is None:
-            anomaly = next((a for a in state.anomalies
-                            if a.event_version == event.originator_version), None)
-            verdict = f"rejected:{anomaly.code}" if anomaly else "withdrawn"
-            if anomaly is None:
-                verdict = "withdrawn" if any(
-                    c.id == claim_id for c in state.exception_claims) else "withdrawn"
-        else:  # a withdrawn claim: whether it held until it was withdrawn
-            verdict = "holds"
-        if ground in CLOSURE_GROUNDS and verdict == "holds":
-            starts, reopens = event.closure_starts_on, event.reopens_on  # type: ignore[attr-defined]
-            try:
-                check_closure_window(starts, reopens, event.advice_requested_on)  # type: ignore[attr-defined]
-            except RuleViolationError as violation:
-                verdict = f"rejected:{violation.code}"
-            else:
-                asked = advice_dates.get(episode or "", [])
-                window = (starts - _weeks(1), reopens - _weeks(1))
-                if asked and not any(window[0] <= d <= window[1] for d in asked):
-                    verdict = "no_advice_asked_in_closure_window"
-        standing_verdict = verdict
-        if claim is not None and claim.withdrawn:
-            verdict = "withdrawn"
-        rows.append(_fact(child_id, authority, "exception_claim", claim_id,
-                          started_on=getattr(event, "period_from", None),
-                          stopped_on=getattr(event, "period_to", None), subject=ground,
-                          parent=clock, outcome=verdict, anchor_on=event.occurred_on,
-                          detail={"episode": episode, "phase": getattr(event, "phase", None),
-                                  "closure_starts_on": _iso(getattr(event, "closure_starts_on",
-                                                                    None)),
-                                  "reopens_on": _iso(getattr(event, "reopens_on", None)),
-                                  "withdrawn_on": _iso(withdrawn_on.get(claim_id))
-                                  if verdict == "withdrawn" else None,
-                                  "outcome_until_withdrawn": standing_verdict
-                                  if verdict == "withdrawn" else None}))
+        held = claim_verdict(state, event)  # as it stood until any withdrawal
+        withdrawn = claim is not None and claim.withdrawn
+        rows.append(_fact(
+            child_id, authority, "exception_claim", claim_id,
+            started_on=getattr(event, "period_from", None),
+            stopped_on=getattr(event, "period_to", None), subject=getattr(event, "ground", None),
+            parent=getattr(event, "clock", "K2"), outcome="withdrawn" if withdrawn else held,
+            anchor_on=event.occurred_on, detail={
+                "episode": claim.episode if claim else (
+                    getattr(event, "episode", None) or getattr(event, "advice_request_id", None)),
+                "phase": getattr(event, "phase", None),
+                "closure_starts_on": _iso(getattr(event, "closure_starts_on", None)),
+                "reopens_on": _iso(getattr(event, "reopens_on", None)),
+                "withdrawn_on": _iso(withdrawn_on.get(claim_id)) if withdrawn else None,
+                "outcome_until_withdrawn": held if withdrawn else None}))
     return rows
 
 
@@ -281,15 +255,3 @@ def _correction_facts(journey: ChildJourney, child_id: str, authority: str, toda
                     "actor_user": event.actor.user_id,
                     "actor_organisation": event.actor.organisation}))
     return rows
-
-
-def _add_weeks(day: date, weeks: int) -> date:
-    from domain.calendar import DEFAULT_COUNTING
-
-    return DEFAULT_COUNTING.add_weeks(day, weeks)
-
-
-def _weeks(n: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(weeks=n)

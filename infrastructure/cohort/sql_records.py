@@ -129,7 +129,7 @@ def _timeliness_sql(child: Any, authority: str, as_at: date, period_from: date |
                   (taken > 365).label("flag_over_a_year"),
                   weeks.label("value_weeks_to_issue")).join(
         child, (child.c.child_id == r.c.child_id) & (child.c.authority == authority)).where(
-        r.c.authority == authority,
+        r.c.authority == authority, r.c.k4_due_on.is_not(None),
         _in_period(r.c.final_issued_on, as_at, period_from, period_to))
     return RecordsSQL(stmt, {"exception_ground": r.c.k4_ground,
                              "requester": r.c.requester_role,

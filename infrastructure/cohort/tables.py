@@ -66,8 +66,10 @@ class CohortRequest(Base):
     issue_decision_on: Mapped[date | None] = mapped_column(Date)
     no_plan_notified_on: Mapped[date | None] = mapped_column(Date)
     final_issued_on: Mapped[date | None] = mapped_column(Date)
-    k1_due_on: Mapped[date] = mapped_column(Date)
-    k4_due_on: Mapped[date] = mapped_column(Date)
+    # The K1 and K4 readings' due dates: None where no time limit applies (withdrawn by
+    # the due date; K4 after a decision not to assess or not to issue).
+    k1_due_on: Mapped[date | None] = mapped_column(Date)
+    k4_due_on: Mapped[date | None] = mapped_column(Date)
     k1_ground: Mapped[str | None] = mapped_column(String(60))
     k4_ground: Mapped[str | None] = mapped_column(String(60))
     mediation: Mapped[bool] = mapped_column(Boolean, default=False)

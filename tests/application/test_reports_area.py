@@ -222,7 +222,7 @@ def test_corrections_that_make_a_plan_late_and_no_longer_late(world: World) -> N
     seen = w.ask("corrections", LATER, actor=INSPECTOR, breakdown="user", **Y2025)
     assert seen["total"]["children"] == w.pseudonyms("becomes_late", "no_longer_late")
     [group] = seen["groups"]
-    assert group["key"].startswith("child-") and "manager-1" not in repr(seen)
+    assert group["key"].startswith("pseudo-") and "manager-1" not in repr(seen)
     # As at Fri 31 Jan 2025 only the first correction had been made.
     jan = w.ask("corrections", date(2025, 1, 31), **Y2025)["total"]
     assert kids(jan, "changed") == w.id("becomes_late")

@@ -12,8 +12,6 @@ run to the same day of the month.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -25,6 +23,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from application import access
 from application.reports import QUESTIONS, Cohort, ReportContext, ask
 from application.tracking import CaseTracking
 from domain.actors import Actor
@@ -52,7 +51,7 @@ Auth = Callable[..., dict[str, str]]
 
 
 def pseudonym(child_id: str) -> str:
-    return "child-" + hmac.new(KEY, child_id.encode(), hashlib.sha256).hexdigest()[:20]
+    return access.pseudonym(child_id, KEY)
 
 
 class Recorder(Protocol):
@@ -724,7 +723,7 @@ def inspected(http: Http, question: str, query: str) -> dict[str, Any]:
         assert child_id not in text and f"CR-{label}" not in text
     assert "CR-" not in text
     named = answer["total"]["children"]
-    assert named and all(c.startswith("child-") for c in named)
+    assert named and all(c.startswith("pseudo-") for c in named)
     return answer
 
 

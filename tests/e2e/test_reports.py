@@ -297,7 +297,7 @@ def test_inspectors_see_pseudonyms_only_while_inspecting(
     )
     for child_id in children.values():
         assert child_id not in text
-    assert all(c.startswith("child-") for c in answer["total"]["children"])
+    assert all(c.startswith("pseudo-") for c in answer["total"]["children"])
     assert (
         client.get(
             "/reports/timeliness", headers=auth(role="caseworker", org=authority)
