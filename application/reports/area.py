@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,6 +19,10 @@ def census_day(year: int) -> date:
     """The SEN2 census day for figures of ``year``: SEN2's reference date of the year
     after (the third Thursday of January, ``application.sen2.census_day``)."""
     return sen2_census_day(year + 1)
+
+
+Rows = list[dict[str, Any]]
+Count = Callable[[Rows], dict[str, Any]]
 
 
 def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
@@ -43,12 +47,33 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
                                                    "stopped_on", "responsible")}}))
     requests = data.requests()
 
-    def ids(rows: Iterable[dict[str, Any]]) -> list[str]:
-        return sorted(dict.fromkeys(name(r["child_id"]) for r in rows))
+    def count(rows: Rows) -> dict[str, Any]:
+        return {"count": len(rows),
+                "children": sorted(dict.fromkeys(name(r["child_id"]) for r in rows))}
 
-    def count(rows: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"count": len(rows), "children": ids(rows)}
+    # New plans under the 20-week limit: issued in the year, with a K4 due date (none:
+    # the K4 clock says no limit applies).
+    plans = [r for r in requests if r["final_issued_on"] and start <= r["final_issued_on"]
+             <= last and r["k4_due_on"] is not None]
+    return {
+        "authority": authority, "year": year, "as_at": as_at, "census_on": census,
+        "pseudonymous": pseudonym is not None,
+        "requests": request_figures(requests, start, last, as_at, count),
+        "assessments": assessment_figures(requests, start, last, count),
+        "new_plans": new_plan_figures(plans, count),
+        **plan_figures(data, census, start, last, name, count),
+        "delays": responsible_delays(data, cohort, plans, name),
+    }
 
+
+def _pct(part: list[Any], whole: list[Any]) -> float | None:
+    return round(100 * len(part) / len(whole), 1) if whole else None
+
+
+def request_figures(requests: Rows, start: date, last: date, as_at: date, count: Count
+                    ) -> dict[str, Any]:
+    """Requests received in the year: decided (to assess or not), withdrawn, undecided,
+    decided within 6 weeks (K1's due date), linked to mediation or tribunal."""
     received = [r for r in requests if start <= r["received_on"] <= last and r["route"] ==
                 "request"]
     decided = [r for r in received if happened(r["decision_notified_on"], as_at)
@@ -63,86 +88,80 @@ def area_picture(store: CohortStore, authority: str, year: int, *, as_at: date,
                  concluded_keys]
     in_6 = [r for r in decided if r["k1_due_on"] is not None and
             r["decision_notified_on"] <= r["k1_due_on"]]
-    # Assessments: those whose outcome (plan or no plan) fell in the year, as DfE counts.
+    return {
+        "received": count(received), "decided_to_assess": count(assessed),
+        "decided_not_to_assess": count(refused), "withdrawn": count(withdrawn),
+        "no_decision_yet": count(undecided), "decided_within_6_weeks": count(in_6),
+        "percent_within_6_weeks": _pct(in_6, decided), "refusal_rate": _pct(refused, decided),
+        "linked_to_mediation": count([r for r in received if r["mediation"]]),
+        "linked_to_tribunal": count([r for r in received if r["tribunal"]]),
+    }
+
+
+def assessment_figures(requests: Rows, start: date, last: date, count: Count
+                       ) -> dict[str, Any]:
+    """Assessments whose outcome (plan or no plan) fell in the year, as DfE counts."""
     issue_outcome = [r for r in requests if (r["final_issued_on"] and start <=
                                              r["final_issued_on"] <= last)
                      or (r["issue_decision"] == "not_issue" and r["issue_decision_on"]
                          and start <= r["issue_decision_on"] <= last)]
-    # New plans under the 20-week limit: issued in the year, with a K4 due date (none:
-    # the K4 clock says no limit applies).
-    plans = [r for r in requests if r["final_issued_on"] and start <= r["final_issued_on"]
-             <= last and r["k4_due_on"] is not None]
+    return {"completed": count(issue_outcome),
+            "plan_issued": count([r for r in issue_outcome if r["final_issued_on"]]),
+            "plan_not_issued": count([r for r in issue_outcome if not r["final_issued_on"]])}
+
+
+def new_plan_figures(plans: Rows, count: Count) -> dict[str, Any]:
+    """New plans issued in the year: within 20 weeks, with and without exceptions."""
     within = [r for r in plans if r["final_issued_on"] <= r["k4_due_on"]]
     no_exc = [r for r in plans if r["k4_ground"] is None]
     within_no_exc = [r for r in within if r["k4_ground"] is None]
     weeks_all = [weeks(r["received_on"], r["final_issued_on"]) for r in plans]
     weeks_no_exc = [weeks(r["received_on"], r["final_issued_on"]) for r in no_exc]
+    return {
+        "issued": count(plans), "within_20_weeks": count(within),
+        "percent_within_20_weeks": _pct(within, plans),
+        "excluding_exceptions": {"issued": count(no_exc),
+                                 "within_20_weeks": count(within_no_exc),
+                                 "percent_within_20_weeks": _pct(within_no_exc, no_exc)},
+        "over_20_weeks_within_a_year": count([
+            r for r in plans if r["final_issued_on"] > r["k4_due_on"] and
+            (r["final_issued_on"] - r["received_on"]).days <= 365]),
+        "over_a_year": count([r for r in plans if
+                              (r["final_issued_on"] - r["received_on"]).days > 365]),
+        "mean_weeks_to_issue": round(statistics.fmean(weeks_all), 2) if weeks_all
+        else None,
+        "median_weeks_to_issue": round(statistics.median(weeks_all), 2) if weeks_all
+        else None,
+        "mean_weeks_to_issue_excluding_exceptions": round(statistics.fmean(
+            weeks_no_exc), 2) if weeks_no_exc else None,
+    }
 
-    counter = getattr(store, "plan_counts", None)
-    plans_counted = counter(authority, census=census, ceased_from=start, ceased_to=last,
-                            age_bands=AGE_BANDS) if counter else None
-    if plans_counted is None:
-        active = [c for c in data.children.values() if plan_active(c, census)]
-        ceased = [c for c in data.children.values() if c["plan_ceased_on"] and
-                  start <= c["plan_ceased_on"] <= last]
 
-    def by(rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any]
-           ) -> dict[str, Any]:
-        out: dict[str, list[dict[str, Any]]] = {}
+def plan_figures(data: Data, census: date, start: date, last: date,
+                 name: Callable[[str], str], count: Count) -> dict[str, Any]:
+    """Plans active on the census day and ceased in the year: counted by the store where
+    it can (``plan_counts``), else from the children's rows."""
+    counter = getattr(data.store, "plan_counts", None)
+    counted = counter(data.authority, census=census, ceased_from=start, ceased_to=last,
+                      age_bands=AGE_BANDS) if counter else None
+    if counted is not None:
+        return counted_plans(counted, name)
+    active = [c for c in data.children.values() if plan_active(c, census)]
+    ceased = [c for c in data.children.values() if c["plan_ceased_on"] and
+              start <= c["plan_ceased_on"] <= last]
+
+    def by(rows: Rows, key: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
+        out: dict[str, Rows] = {}
         for row in rows:
             out.setdefault(str(key(row)), []).append(row)
         return {k: count(v) for k, v in sorted(out.items())}
 
-    def pct(part: list[Any], whole: list[Any]) -> float | None:
-        return round(100 * len(part) / len(whole), 1) if whole else None
-
-    return {
-        "authority": authority, "year": year, "as_at": as_at, "census_on": census,
-        "pseudonymous": pseudonym is not None,
-        "requests": {
-            "received": count(received), "decided_to_assess": count(assessed),
-            "decided_not_to_assess": count(refused), "withdrawn": count(withdrawn),
-            "no_decision_yet": count(undecided), "decided_within_6_weeks": count(in_6),
-            "percent_within_6_weeks": pct(in_6, decided),
-            "refusal_rate": pct(refused, decided),
-            "linked_to_mediation": count([r for r in received if r["mediation"]]),
-            "linked_to_tribunal": count([r for r in received if r["tribunal"]]),
-        },
-        "assessments": {
-            "completed": count(issue_outcome),
-            "plan_issued": count([r for r in issue_outcome if r["final_issued_on"]]),
-            "plan_not_issued": count([r for r in issue_outcome if not r["final_issued_on"]]),
-        },
-        "new_plans": {
-            "issued": count(plans), "within_20_weeks": count(within),
-            "percent_within_20_weeks": pct(within, plans),
-            "excluding_exceptions": {"issued": count(no_exc),
-                                     "within_20_weeks": count(within_no_exc),
-                                     "percent_within_20_weeks": pct(within_no_exc, no_exc)},
-            "over_20_weeks_within_a_year": count([
-                r for r in plans if r["final_issued_on"] > r["k4_due_on"] and
-                (r["final_issued_on"] - r["received_on"]).days <= 365]),
-            "over_a_year": count([r for r in plans if
-                                  (r["final_issued_on"] - r["received_on"]).days > 365]),
-            "mean_weeks_to_issue": round(statistics.fmean(weeks_all), 2) if weeks_all
-            else None,
-            "median_weeks_to_issue": round(statistics.median(weeks_all), 2) if weeks_all
-            else None,
-            "mean_weeks_to_issue_excluding_exceptions": round(statistics.fmean(
-                weeks_no_exc), 2) if weeks_no_exc else None,
-        },
-        **(counted_plans(plans_counted, name) if plans_counted is not None else {
-            "active_plans": {
-                **count(active),
-                "by_primary_need": by(active, lambda c: c["primary_need"]),
-                "by_setting_type": by(active, lambda c: c["setting_type"]),
-                "by_age_band": by(active, lambda c: age_band(c["date_of_birth"], census)),
-                "by_sex": by(active, lambda c: c["sex"]),
-            },
-            "ceased_plans": {**count(ceased),
-                             "by_reason": by(ceased, lambda c: c["cease_reason"])}}),
-        "delays": responsible_delays(data, cohort, plans, name),
-    }
+    return {"active_plans": {
+        **count(active), "by_primary_need": by(active, lambda c: c["primary_need"]),
+        "by_setting_type": by(active, lambda c: c["setting_type"]),
+        "by_age_band": by(active, lambda c: age_band(c["date_of_birth"], census)),
+        "by_sex": by(active, lambda c: c["sex"])},
+        "ceased_plans": {**count(ceased), "by_reason": by(ceased, lambda c: c["cease_reason"])}}
 
 
 def counted_plans(counted: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any]:
@@ -171,11 +190,18 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
     the days its late advice took past its own due date (by the adviser's body) and the
     rest (the local authority's).
     """
+    return {"by_body": late_episodes_by_body(data, cohort, name),
+            "late_plans_by_body": late_plans_by_body(plans, advice_parts(data, cohort, plans),
+                                                     name)}
+
+
+def late_episodes_by_body(data: Data, cohort: Cohort, name: Callable[[str], str]
+                          ) -> dict[str, dict[str, Any]]:
+    """Clock episodes due in the period and late as at the day, by responsible body."""
     as_at = cohort.as_at
     kinds = [f"K{n}" for n in range(1, 27)]
     never_late = set(never_late_while_open())
     by_body: dict[str, dict[str, Any]] = {}
-    total_days = 0.0
     counter = getattr(data.store, "late_episodes", None)
     counted = counter(data.authority, kinds, due_from=cohort.period_from,
                       due_to=cohort.period_to, as_at=as_at) if counter else None
@@ -183,7 +209,6 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
         by_body[entry["body"]] = {
             "late_episodes": entry["episodes"], "days_late": entry["days"],
             "by_clock": entry["by_clock"], "children": {name(c) for c in entry["children"]}}
-        total_days += entry["days"]
     rows = () if counted is not None else data.store.facts(
         data.authority, kinds, due_from=cohort.period_from, due_to=cohort.period_to,
         late_only=True, detail=False)
@@ -204,31 +229,46 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
         body["days_late"] += late
         body["by_clock"][f["kind"]] = body["by_clock"].get(f["kind"], 0) + 1
         body["children"].add(name(f["child_id"]))
-        total_days += late
+    total_days = sum(body["days_late"] for body in by_body.values())
     for body in by_body.values():
         body["share_of_days_late"] = round(100 * body["days_late"] / total_days, 1) \
             if total_days else None
         body["children"] = sorted(body["children"])
-    # Each late plan's advice: the most days late by the adviser's body, as at the plan.
+    return by_body
+
+
+def advice_parts(data: Data, cohort: Cohort, plans: list[dict[str, Any]]
+                 ) -> dict[tuple[str, str], dict[str, float]]:
+    """Each late plan's advice: the most days late by the adviser's body, as at the plan
+    (``(child, request) -> {body: days}``)."""
     getter = getattr(data.store, "late_advice", None)
     counted_parts = getter(data.authority, plans_from=cohort.period_from,
                            plans_to=cohort.period_to) if getter else None
     parts_of: dict[tuple[str, str], dict[str, float]] = {}
     for child_id, request_id, body_name, days in counted_parts or ():  # by the database
         parts_of.setdefault((child_id, request_id), {})[body_name] = float(days)
-    if counted_parts is None:
-        advice: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for f in data.facts("K2"):
-            advice.setdefault((f["child_id"], f["parent"]), []).append(f)
-        for r in plans:
-            if r["final_issued_on"] <= r["k4_due_on"]:
-                continue
-            parts: dict[str, float] = {}
-            for f in advice.get((r["child_id"], r["request_id"]), []):
-                late = days_late(f["due_on"], f["stopped_on"], r["final_issued_on"])
-                if late:
-                    parts[f["responsible"]] = max(parts.get(f["responsible"], 0.0), late)
-            parts_of[(r["child_id"], r["request_id"])] = parts
+    if counted_parts is not None:
+        return parts_of
+    advice: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for f in data.facts("K2"):
+        advice.setdefault((f["child_id"], f["parent"]), []).append(f)
+    for r in plans:
+        if r["final_issued_on"] <= r["k4_due_on"]:
+            continue
+        parts: dict[str, float] = {}
+        for f in advice.get((r["child_id"], r["request_id"]), []):
+            late = days_late(f["due_on"], f["stopped_on"], r["final_issued_on"])
+            if late:
+                parts[f["responsible"]] = max(parts.get(f["responsible"], 0.0), late)
+        parts_of[(r["child_id"], r["request_id"])] = parts
+    return parts_of
+
+
+def late_plans_by_body(plans: list[dict[str, Any]],
+                       parts_of: dict[tuple[str, str], dict[str, float]],
+                       name: Callable[[str], str]) -> dict[str, dict[str, Any]]:
+    """Each plan past week 20 split between its advisers' bodies (their late advice, pro
+    rata, capped at the plan's delay) and the local authority (the rest)."""
     late_plans: dict[str, dict[str, Any]] = {}
     for r in plans:
         over = (r["final_issued_on"] - r["k4_due_on"]).days
@@ -248,4 +288,4 @@ def responsible_delays(data: Data, cohort: Cohort, plans: list[dict[str, Any]],
             entry["children"].add(name(r["child_id"]))
     for entry in late_plans.values():
         entry["children"] = sorted(entry["children"])
-    return {"by_body": by_body, "late_plans_by_body": late_plans}
+    return late_plans

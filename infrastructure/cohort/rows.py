@@ -40,6 +40,19 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
     child_id, authority = str(journey.id), state.child.authority
     readings = compute_clocks(state, today)
     readings = list({(r.clock, r.episode): r for r in readings}.values())
+    facts = _clock_facts(state, readings, child_id, authority)
+    facts += _other_facts(state, child_id, authority)
+    facts += _claim_facts(journey, child_id, authority)
+    facts += _correction_facts(journey, child_id, authority, today)
+    facts += question_facts(journey, child_id, authority)
+    return CohortRows(_child_row(journey, position),
+                      _request_rows(state, readings, child_id, authority),
+                      _dispute_rows(state, child_id, authority), facts)
+
+
+def _child_row(journey: ChildJourney, position: int) -> dict[str, Any]:
+    state = journey.state
+    assert state.child is not None
     requests = state.assessment.requests
     current = _current_placement(state)
     plan = state.plan.current
@@ -48,8 +61,8 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
     cease_reason = next((getattr(e, "cease_reason", None) for e in reversed(
         _effective(journey)) if e.type_name == "PlanCeased"), None)
     first = requests[0] if requests else None
-    child = {
-        "child_id": child_id, "authority": authority,
+    return {
+        "child_id": str(journey.id), "authority": state.child.authority,
         "date_of_birth": state.child.date_of_birth, "sex": state.child.sex,
         "ethnicity": state.child.ethnicity, "primary_need": _primary_need(needs),
         "setting_type": (current.sen_setting if current else None)
@@ -61,17 +74,21 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
                                     if m.transferred_out_on), None),
         "position": position,
     }
+
+
+def _request_rows(state: Any, readings: list[Any], child_id: str, authority: str
+                  ) -> list[dict[str, Any]]:
+    """One row per request, its K1 and K4 due dates and grounds as the readings give."""
     by_episode = {(r.clock, r.episode): r for r in readings}
-    decisions = {d.id: d for d in state.appealable_decisions}
-    mediations = {m.decision_id: m for m in state.disputes.mediations}
-    appeals = {a.decision_id: a for a in state.disputes.appeals if a.decision_id}
-    request_rows = []
-    for r in requests:
+    mediations = {m.decision_id for m in state.disputes.mediations}
+    appeals = {a.decision_id for a in state.disputes.appeals if a.decision_id}
+    rows = []
+    for r in state.assessment.requests:
         k1, k4 = by_episode.get(("K1", r.id)), by_episode.get(("K4", r.id))
         linked = [d.id for d in state.appealable_decisions
                   if d.kind in ("refuse_assessment", "refuse_plan", "plan_content")
                   and r.received_on <= d.notified_on]
-        request_rows.append({
+        rows.append({
             "child_id": child_id, "request_id": r.id, "authority": authority,
             "received_on": r.received_on, "route": r.route,
             "requester_role": r.requester_role or r.route, "request_source": r.request_source,
@@ -85,10 +102,16 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
             "mediation": any(d in mediations for d in linked),
             "tribunal": any(d in appeals for d in linked),
         })
-    dispute_rows = []
-    for d in decisions.values():
+    return rows
+
+
+def _dispute_rows(state: Any, child_id: str, authority: str) -> list[dict[str, Any]]:
+    mediations = {m.decision_id: m for m in state.disputes.mediations}
+    appeals = {a.decision_id: a for a in state.disputes.appeals if a.decision_id}
+    rows = []
+    for d in {d.id: d for d in state.appealable_decisions}.values():
         m, a = mediations.get(d.id), appeals.get(d.id)
-        dispute_rows.append({
+        rows.append({
             "child_id": child_id, "decision_id": d.id, "authority": authority,
             "kind": d.kind, "notified_on": d.notified_on,
             "adviser_contacted_on": m.adviser_contacted_on if m else None,
@@ -101,12 +124,7 @@ def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows
             "appeal_closed_on": a.closed_on if a else None,
             "appeal_outcome": a.outcome if a else None,
         })
-    facts = _clock_facts(state, readings, child_id, authority)
-    facts += _other_facts(state, child_id, authority)
-    facts += _claim_facts(journey, child_id, authority)
-    facts += _correction_facts(journey, child_id, authority, today)
-    facts += question_facts(journey, child_id, authority)
-    return CohortRows(child, request_rows, dispute_rows, facts)
+    return rows
 
 
 def _clock_facts(state: Any, readings: list[Any], child_id: str, authority: str
