@@ -150,7 +150,7 @@ def test_inspectors_get_the_list_pseudonymised_only_under_an_active_inspection(
     assert answer["pseudonymous"] is True and answer["total"] == 4
     children = {r["child"] for r in answer["items"]}
     assert not children & set(area.values())
-    assert all(c.startswith("child-") for c in children)
+    assert all(c.startswith("pseudo-") for c in children)
     assert {r["case_ref"] for r in answer["items"]} == {None}
     assert all("date_of_birth" not in r for r in answer["items"])
 
