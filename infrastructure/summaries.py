@@ -157,6 +157,7 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
         "clocks": [{"clock": r.clock, "episode": r.episode, "status": r.status.value,
                     "due_on": _iso(r.due_on), "stopped_on": _iso(r.stopped_on),
                     "responsible": r.responsible.value,
+                    "responsible_name": r.responsible_name,
                     "exception_ground": r.exception_ground} for r in readings],
         "placement_type": current.sen_setting if current else None,
         "placement_ref": (current.urn or current.ukprn) if current else None,

@@ -60,6 +60,12 @@ def test_an_order_to_assess_is_carried_out_over_http_to_a_plan_with_its_review(
     assert (k20["meeting"]["stopped_on"], k20["meeting"]["status"]) == ("2024-06-28", "met")
     assert (k20["certificate"]["due_on"], k20["certificate"]["status"]) == (
         "2024-07-03", "met")
+    # Who is responsible, by name and by how much (issue 13.5): each advice clock names
+    # the organisation the request went to; the authority's own clocks name it.
+    advice = {c["responsible_name"]: c for c in clocks(view, "K2")}
+    assert {"la-901-ep-service", "icb-901", "urn-100001"} <= set(advice)
+    assert advice["la-901-ep-service"]["days_late"] == 0
+    assert {c["responsible_name"] for c in clocks(view, "K22")} == {view["authority"]}
     episodes = view["episodes"]
     assert episodes["disputes"]["appeals"][0]["appellant"] == "parent"
     assert [v["source"] for v in episodes["plan"]["versions"]] == ["tribunal"]
