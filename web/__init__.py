@@ -21,6 +21,7 @@ from web import (
     imports,
     inspections,
     journeys,
+    limits,
     listing,
     metrics,
     openapi,
@@ -114,6 +115,7 @@ def create_app(
 
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp):
         api.register_blueprint(blueprint)
+    limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
     openapi.init_app(app, api)
     return app
 

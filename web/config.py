@@ -42,6 +42,12 @@
 - ``CASETRACK_METRICS_TOKEN``: a bearer token (32+ characters) that opens ``GET /metrics``
   and nothing else, for the Prometheus scraper; an ``admin`` token opens it too. Unset:
   admin tokens only.
+- ``CASETRACK_RATE_LIMIT``: how often each caller may call each expensive endpoint
+  (reports, CSV, SEN2, imports), e.g. ``30/minute`` (default) or ``100/hour;10/minute``.
+- ``CASETRACK_RATE_LIMIT_STORAGE``: where the counts live: ``memory://`` (default; one
+  process) or ``redis://host:6379/0`` (production, ``--workers``: shared by every process).
+- ``CASETRACK_RATE_LIMIT_PREFIX``: the prefix of the counts' keys, for deployments sharing
+  one Redis (default ``casetrack``).
 """
 
 from __future__ import annotations
@@ -112,6 +118,9 @@ class Settings:
     inspectorates: frozenset[str] = frozenset()
     purposes: frozenset[str] = frozenset(LAWFUL_PURPOSES)
     metrics_token: str | None = None
+    rate_limit: str = "30/minute"
+    rate_limit_storage: str = "memory://"
+    rate_limit_prefix: str = "casetrack"
 
     @property
     def witness_directory(self) -> Path:
@@ -217,7 +226,29 @@ def _operations_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "db_pool_timeout": _number(environ, "CASETRACK_DB_POOL_TIMEOUT", 5, 1, 120),
         "db_connect_timeout": _number(environ, "CASETRACK_DB_CONNECT_TIMEOUT", 5, 1, 120),
         "metrics_token": _metrics_token(environ),
+        **_rate_limit_settings(environ),
     }
+
+
+RATE_LIMIT_STORAGES = ("memory://", "redis://", "rediss://", "redis+sentinel://",
+                       "redis+cluster://")
+
+
+def _rate_limit_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    from limits import parse_many
+
+    limit = environ.get("CASETRACK_RATE_LIMIT", "").strip() or "30/minute"
+    try:
+        parse_many(limit)
+    except ValueError:
+        raise ConfigError("CASETRACK_RATE_LIMIT must read like 30/minute or 100/hour;10/minute"
+                          f", got {limit!r}") from None
+    storage = environ.get("CASETRACK_RATE_LIMIT_STORAGE", "").strip() or "memory://"
+    if not storage.startswith(RATE_LIMIT_STORAGES):
+        raise ConfigError("CASETRACK_RATE_LIMIT_STORAGE must be memory:// or a redis:// URL, "
+                          f"got {storage.split('://')[0]!r}")
+    prefix = environ.get("CASETRACK_RATE_LIMIT_PREFIX", "").strip() or "casetrack"
+    return {"rate_limit": limit, "rate_limit_storage": storage, "rate_limit_prefix": prefix}
 
 
 def _metrics_token(environ: Mapping[str, str]) -> str | None:
