@@ -35,6 +35,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from infrastructure.persistence import split_schema
+from infrastructure.pools import PoolSettings
 
 metadata = MetaData()
 
@@ -80,10 +81,12 @@ class SQLAccessIndex:
         ensure_current(engine, ACCESS_INDEX)
 
     @classmethod
-    def at(cls, url: str) -> SQLAccessIndex:
+    def at(cls, url: str, pool: PoolSettings | None = None) -> SQLAccessIndex:
         """Open the index at a SQLAlchemy URL (the access log's SQLite file or database)."""
         url, connect_args = split_schema(url)
-        return cls(create_engine(url, pool_pre_ping=True, connect_args=connect_args))
+        return cls(create_engine(url, **{"pool_pre_ping": True, "connect_args": connect_args,
+                                         **(pool or PoolSettings()).engine_options(
+                                             url, connect_args)}))
 
     def close(self) -> None:
         self.engine.dispose()

@@ -33,6 +33,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 import domain.catalogue  # noqa: F401  (registers every clock, which status_on reads)
 from domain.clocks import never_late_while_open, overdue_on, status_on
 from infrastructure.persistence import with_search_path
+from infrastructure.pools import PoolSettings
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -176,7 +177,8 @@ class ProjectionTracking(Base):
     notification_id: Mapped[int] = mapped_column(BigInteger)
 
 
-def make_engine(url: str, schema: str | None = None) -> Engine:
+def make_engine(url: str, schema: str | None = None, pool: PoolSettings | None = None
+                ) -> Engine:
     """Return an engine for the read models (WAL and a busy timeout on SQLite).
 
     On PostgreSQL, ``schema`` is put first on the search path (the event store's schema).
@@ -201,8 +203,7 @@ def make_engine(url: str, schema: str | None = None) -> Engine:
 
         return engine
     url, connect_args = with_search_path(url, schema)
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
-                         connect_args=connect_args)
+    return create_engine(url, **(pool or PoolSettings()).engine_options(url, connect_args))
 
 
 # Queries: the read-model store the application's read side asks (``ReadModels``).

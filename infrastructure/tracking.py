@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from infrastructure.pools import PoolSettings
 from infrastructure.readmodels import (
     READ_MODEL_FILE,
     Base,
@@ -50,24 +51,26 @@ class ReadModelDatabase:
 
     url: str
     schema: str | None = None
+    pool: PoolSettings | None = None
 
     @classmethod
-    def beside(cls, database_url: str | None, data_dir: Path) -> ReadModelDatabase:
+    def beside(cls, database_url: str | None, data_dir: Path,
+               pool: PoolSettings | None = None) -> ReadModelDatabase:
         """Return the read-model database beside the event store.
 
         SQLite: a file of its own in the data dir (the projection commits never wait for
         the event store's write lock). PostgreSQL: the same database and schema.
         """
         if not database_url or urlsplit(database_url).scheme in ("sqlite", "sqlite3"):
-            return cls(f"sqlite:///{Path(data_dir) / READ_MODEL_FILE}")
+            return cls(f"sqlite:///{Path(data_dir) / READ_MODEL_FILE}", pool=pool)
         parts = urlsplit(database_url)
         query = dict(parse_qsl(parts.query))
         schema = query.pop("schema", None)
         url = urlunsplit(parts._replace(scheme="postgresql+psycopg", query=urlencode(query)))
-        return cls(url, unquote(schema) if schema else None)
+        return cls(url, unquote(schema) if schema else None, pool)
 
     def engine(self) -> Engine:
-        return make_engine(self.url, schema=self.schema)
+        return make_engine(self.url, schema=self.schema, pool=self.pool)
 
 
 # The view: a tracking recorder whose records commit with the read-model rows.

@@ -53,6 +53,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.personal_data import is_blank, is_sealed, seal_format, sealed_parts
 from infrastructure.persistence import split_schema
+from infrastructure.pools import PoolSettings
 
 SQLITE_FILE = "casetrack-personal-data.sqlite"
 MASTER_KEY_BYTES = 32
@@ -159,11 +160,13 @@ class SQLVault:
         ensure_current(engine, VAULT)
 
     @classmethod
-    def at(cls, url: str, master_key: bytes) -> SQLVault:
+    def at(cls, url: str, master_key: bytes, pool: PoolSettings | None = None) -> SQLVault:
         """Return the vault at a SQLAlchemy URL (on PostgreSQL, ``?schema=`` puts the table
         in the event store's schema)."""
         url, connect_args = split_schema(url)
-        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(url, **{"pool_pre_ping": True, "connect_args": connect_args,
+                                       **(pool or PoolSettings()).engine_options(
+                                           url, connect_args)})
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         return cls(engine, master_key)

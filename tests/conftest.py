@@ -25,7 +25,8 @@ INSPECTORATES = "OFSTED,OFSTED-CQC,OTHER-INSPECTORATE,ANOTHER-INSPECTORATE"
 
 def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
     environ = {"CASETRACK_DATA_DIR": str(data_dir), "CASETRACK_SECRET_KEY": TEST_SECRET,
-               "CASETRACK_LOG_FORMAT": "json", "CASETRACK_INSPECTORATES": INSPECTORATES}
+               "CASETRACK_LOG_FORMAT": "json", "CASETRACK_INSPECTORATES": INSPECTORATES,
+               "CASETRACK_READY_MAX_LAG": "1000000000"}
     if database_url:
         environ["CASETRACK_DATABASE_URL"] = database_url
     return load_settings(environ)

@@ -33,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                             "run` on its own)")
     serve.add_argument("--no-demo", action="store_true",
                        help="do not load the demo cohort into an empty development store")
+    serve.add_argument("--migrate", action="store_true",
+                       help="on PostgreSQL, migrate every table first (otherwise serve "
+                            "refuses to start on a database that is not migrated)")
     token = commands.add_parser("token", help="mint a signed development token")
     token.add_argument("--role", required=True, choices=sorted(ROLES))
     token.add_argument("--org", required=True)
@@ -60,6 +63,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 secure_data_dir(settings.data_dir)  # files a command made: 0600
     except ConfigError as error:
         print(f"casetrack: configuration error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        from infrastructure.pools import database_trouble, first_line
+
+        if database_trouble(error) is None:
+            raise
+        print(f"casetrack: the database does not answer: {first_line(error)}",
+              file=sys.stderr)
         return 2
 
 
@@ -110,6 +121,30 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if report.refused else 0
 
 
+def _read_models_migrated(settings: Settings, migrate: bool) -> bool:
+    """Is every table casetrack owns on PostgreSQL at the code's revision (after migrating
+    them, if asked)? Says why not on stderr, in one line."""
+    from infrastructure import migrations
+    from web.cli_db import part_engines
+
+    behind = []
+    for part, engine in part_engines(settings):
+        try:
+            if migrate:
+                migrations.upgrade(engine, part=part)
+            revision, head = migrations.current_revision(engine, part), \
+                migrations.head_revision(part)
+        finally:
+            engine.dispose()
+        if revision != head:
+            behind.append(f"{part.name} at {revision or 'none'} (needs {head})")
+    if behind:
+        print(f"casetrack: the database is not migrated: {'; '.join(behind)}; run "
+              "`casetrack db upgrade` first, or `casetrack serve --migrate`", file=sys.stderr)
+        return False
+    return True
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from web import serving
 
@@ -122,6 +157,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if args.workers < 1:
         print("casetrack: --workers must be 1 or more", file=sys.stderr)
+        return 2
+    if settings.store == "postgresql" and not _read_models_migrated(settings, args.migrate):
         return 2
     try:
         if args.workers > 1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,40 +43,13 @@ def handlers() -> dict[str, Callable[[Settings, argparse.Namespace], int]]:
 def projections_command(settings: Settings, args: argparse.Namespace) -> int:
     from application.tracking import CaseTracking
     from infrastructure.migrations import upgrade
-    from infrastructure.projections import (
-        EmbeddedRunners,
-        ReadModelDatabase,
-        rebuild,
-        status,
-    )
+    from infrastructure.projections import ReadModelDatabase, rebuild, status
 
-    database = ReadModelDatabase.beside(settings.database_url, settings.data_dir)
+    database = ReadModelDatabase.beside(settings.database_url, settings.data_dir,
+                                        settings.pool)
     env = settings.event_store_env()
     if args.action == "run":
-        runners = EmbeddedRunners(application_class=CaseTracking, event_store_env=env,
-                                  database=database)
-        checkpointer = start_checkpointer(settings, thread=False)
-        stopping = {"now": False}
-
-        def stop(*_: Any) -> None:
-            stopping["now"] = True
-
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
-        print(f"projections running: {', '.join(runners.runners)}", flush=True)
-        try:
-            while not stopping["now"] and not runners.errors():
-                time.sleep(0.5)
-                if checkpointer is not None:
-                    checkpointer.tick()
-        finally:
-            errors = runners.errors()
-            runners.close()
-            if checkpointer is not None:
-                close_checkpointer(checkpointer)
-        for name, error in errors.items():
-            print(f"projection {name} failed: {type(error).__name__}: {error}")
-        return 1 if errors else 0
+        return run_worker(settings, database)
     engine = database.engine()
     try:
         upgrade(engine)
@@ -99,6 +73,93 @@ def projections_command(settings: Settings, args: argparse.Namespace) -> int:
         engine.dispose()
 
 
+MAX_BACKOFF_SECONDS = 60.0
+LAG_REPORT_SECONDS = 30.0
+
+
+def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BACKOFF_SECONDS
+               ) -> int:
+    """Follow the log until SIGTERM/SIGINT. A transient database error (unreachable,
+    connection dropped, pool exhausted) restarts the runners after a backoff (1 s,
+    doubling to ``max_backoff``); any other projection error stops the worker (exit 1).
+    Reports each projection's lag every ``LAG_REPORT_SECONDS``."""
+    import structlog
+
+    from infrastructure.pools import database_trouble, first_line
+
+    logger = structlog.get_logger()
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    checkpointer = None
+    backoff = 1.0
+    try:
+        while not stopping.is_set():
+            try:
+                if checkpointer is None:
+                    checkpointer = start_checkpointer(settings, thread=False)
+                error = _follow(settings, database, stopping, checkpointer)
+            except Exception as raised:  # starting the runners: the database may be down
+                error = raised
+            if error is None:
+                return 0
+            if database_trouble(error) is None:
+                print(f"projections failed: {type(error).__name__}: {first_line(error)}",
+                      flush=True)
+                return 1
+            logger.warning("projections_retrying", error_type=type(error).__name__,
+                           seconds=backoff)
+            print(f"projections: the database failed ({first_line(error)}); retrying in "
+                  f"{backoff:.0f}s", flush=True)
+            stopping.wait(backoff)
+            backoff = min(backoff * 2, max_backoff)
+        return 0
+    finally:
+        if checkpointer is not None:
+            close_checkpointer(checkpointer)
+
+
+def _follow(settings: Settings, database: Any, stopping: threading.Event,
+            checkpointer: Any) -> BaseException | None:
+    """Run the projections until stopped (None) or until one fails (its error)."""
+    from application.tracking import CaseTracking
+    from infrastructure.projections import EmbeddedRunners
+
+    runners = EmbeddedRunners(application_class=CaseTracking,
+                              event_store_env=settings.event_store_env(), database=database)
+    print(f"projections running: {', '.join(runners.runners)}", flush=True)
+    reported = 0.0
+    try:
+        while not stopping.is_set() and not runners.errors():
+            stopping.wait(0.5)
+            if checkpointer is not None:
+                checkpointer.tick()
+            if time.monotonic() - reported >= LAG_REPORT_SECONDS:
+                reported = time.monotonic()
+                _report_lag(runners)
+        errors = runners.errors()
+    finally:
+        runners.close()
+    return next(iter(errors.values()), None)
+
+
+def _report_lag(runners: Any) -> None:
+    import structlog
+
+    try:
+        first = next(iter(runners.runners.values()))
+        head = first.app.recorder.max_notification_id() or 0
+        behind = {name: max(0, head - position)
+                  for name, position in runners.positions().items()}
+    except Exception as error:  # the next pass of the loop sees the failure
+        structlog.get_logger().warning("projection_lag_unknown",
+                                       error_type=type(error).__name__)
+        return
+    structlog.get_logger().info("projection_lag", head=head, **behind)
+    print("projections lag: " + ", ".join(f"{name} {lag}" for name, lag in behind.items()),
+          flush=True)
+
+
 def start_checkpointer(settings: Settings, *, thread: bool) -> Any:
     """Return the automatic checkpointer (ticking in a thread if ``thread``), or None when
     it is turned off or cannot have its key (said on stderr, once)."""
@@ -118,6 +179,9 @@ def start_checkpointer(settings: Settings, *, thread: bool) -> Any:
         tracking.close()
         print(f"casetrack: automatic checkpoints are off: {error}", file=sys.stderr)
         return None
+    except Exception:
+        tracking.close()
+        raise
     checkpointer = AutoCheckpointer(log, every_events=settings.checkpoint_events,
                                     every_seconds=settings.checkpoint_minutes * 60)
     if thread:

@@ -31,7 +31,7 @@
 - ``CASETRACK_READY_MAX_LAG``: ``/readyz`` answers 503 when a projection is more than this
   many events behind the log (default 1000).
 - ``CASETRACK_DB_POOL_SIZE`` / ``CASETRACK_DB_MAX_OVERFLOW``: PostgreSQL connections kept /
-  added under load, per pool (default 4 / 4); ``CASETRACK_DB_POOL_TIMEOUT``: seconds a
+  added under load, per pool (default 2 / 6); ``CASETRACK_DB_POOL_TIMEOUT``: seconds a
   request waits for a connection before a 503 (default 5); ``CASETRACK_DB_CONNECT_TIMEOUT``:
   seconds to wait for the database to answer a connection (default 5).
 - ``CASETRACK_INSPECTORATES``: comma-separated organisation ids of the inspectorates the
@@ -71,6 +71,7 @@ from infrastructure.persistence import (
     is_postgres,
     secure_data_dir,
 )
+from infrastructure.pools import PoolSettings
 
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret_key"
@@ -111,10 +112,7 @@ class Settings:
     checkpoint_events: int = 1000
     checkpoint_minutes: int = 5
     ready_max_lag: int = 1000
-    db_pool_size: int = 4
-    db_max_overflow: int = 4
-    db_pool_timeout: int = 5
-    db_connect_timeout: int = 5
+    pool: PoolSettings = PoolSettings()
     inspectorates: frozenset[str] = frozenset()
     purposes: frozenset[str] = frozenset(LAWFUL_PURPOSES)
     metrics_token: str | None = None
@@ -137,10 +135,7 @@ class Settings:
     def event_store_env(self) -> dict[str, str]:
         env = event_store_env(self.database_url, self.data_dir)
         if is_postgres(env):
-            env.update(POSTGRES_POOL_SIZE=str(self.db_pool_size),
-                       POSTGRES_MAX_OVERFLOW=str(self.db_max_overflow),
-                       # eventsourcing waits this long for a pooled connection.
-                       POSTGRES_CONNECT_TIMEOUT=str(self.db_pool_timeout))
+            env.update(self.pool.event_store_env())
         return env
 
     def access_log_env(self) -> dict[str, str]:
@@ -221,10 +216,11 @@ def _integrity_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 def _operations_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return {
         "ready_max_lag": _number(environ, "CASETRACK_READY_MAX_LAG", 1000, 0, 10**9),
-        "db_pool_size": _number(environ, "CASETRACK_DB_POOL_SIZE", 4, 1, 100),
-        "db_max_overflow": _number(environ, "CASETRACK_DB_MAX_OVERFLOW", 4, 0, 100),
-        "db_pool_timeout": _number(environ, "CASETRACK_DB_POOL_TIMEOUT", 5, 1, 120),
-        "db_connect_timeout": _number(environ, "CASETRACK_DB_CONNECT_TIMEOUT", 5, 1, 120),
+        "pool": PoolSettings(
+            size=_number(environ, "CASETRACK_DB_POOL_SIZE", 2, 1, 100),
+            overflow=_number(environ, "CASETRACK_DB_MAX_OVERFLOW", 6, 0, 100),
+            timeout=_number(environ, "CASETRACK_DB_POOL_TIMEOUT", 5, 1, 120),
+            connect_timeout=_number(environ, "CASETRACK_DB_CONNECT_TIMEOUT", 5, 1, 120)),
         "metrics_token": _metrics_token(environ),
         **_rate_limit_settings(environ),
     }

@@ -1,7 +1,10 @@
-"""Liveness and readiness: /livez answers while the process runs, /readyz when the store does."""
+"""Liveness and readiness: /livez answers while the process runs; /readyz when the event
+store answers, the read models are at the code's schema revision and no projection is
+further behind the log than ``CASETRACK_READY_MAX_LAG`` events (503 naming the reason)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import structlog
@@ -19,8 +22,19 @@ blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 class HealthSchema(Schema):
     status = fields.String(required=True)
-    store = fields.String()
-    position = fields.Integer()
+
+
+class ReadySchema(HealthSchema):
+    store = fields.String(required=True, metadata={"description": "sqlite or postgresql"})
+    position = fields.Integer(required=True, metadata={
+        "description": "the newest position in the event log"})
+    read_models_revision = fields.String(required=True, metadata={
+        "description": "the read models' schema revision (Alembic), equal to the code's"})
+    projections = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                              metadata={"description": "how many log positions each "
+                                                       "projection is behind"})
+    max_lag = fields.Integer(required=True, metadata={
+        "description": "the lag above which the service is not ready"})
 
 
 @blp.route("/livez")
@@ -36,16 +50,55 @@ class Live(MethodView):
 @blp.route("/readyz")
 class Ready(MethodView):
     @blp.doc(security=[])
-    @blp.response(200, HealthSchema)
+    @blp.response(200, ReadySchema)
     @problems(blp, 500, 503)
     def get(self) -> dict[str, Any]:
-        """Answer when the event store answers."""
-        tracking = services().tracking
-        try:
-            position = tracking.max_position()
-        except Exception as error:  # any store failure means "not ready"
-            logger.warning("store_not_ready", error_type=type(error).__name__)
-            raise Problem(503, "not-ready", "Service Unavailable", "the event store does not "
-                          "answer", headers={"Retry-After": "5"}) from None
-        return {"status": "ready", "store": services().settings.store,
-                "position": position}
+        """Answer when the store answers, the read models are migrated and current."""
+        return readiness()
+
+
+@cache
+def _head_revision() -> str | None:
+    from infrastructure.migrations import head_revision
+
+    return head_revision()
+
+
+def _not_ready(reason: str) -> Problem:
+    return Problem(503, "not-ready", "Service Unavailable", reason,
+                   headers={"Retry-After": "5"})
+
+
+def readiness() -> dict[str, Any]:
+    """Check the event store, the read-model revision and the projections' lag."""
+    from infrastructure.migrations import current_revision
+    from infrastructure.projections import status
+
+    tracking, settings = services().tracking, services().settings
+    engine = services().read_models.engine
+    try:
+        position = tracking.max_position()
+    except Exception as error:  # any store failure means "not ready"
+        logger.warning("store_not_ready", error_type=type(error).__name__)
+        raise _not_ready("the event store does not answer") from None
+    try:
+        revision = current_revision(engine)
+        behind = {row["projection"]: max(0, row["behind"])
+                  for row in status(engine, tracking.name, position)}
+    except Exception as error:  # a missing table reads as "not migrated"
+        logger.warning("read_models_not_ready", error_type=type(error).__name__)
+        revision, behind = None, {}
+    head = _head_revision()
+    if revision != head:
+        raise _not_ready(f"the read models are at schema revision {revision or 'none'}, "
+                         f"this version needs {head}: run `casetrack db upgrade`")
+    lagging = sorted((lag, name) for name, lag in behind.items()
+                     if lag > settings.ready_max_lag)
+    if lagging:
+        lag, name = lagging[-1]
+        raise _not_ready(f"projection {name} is {lag} events behind the log (more than "
+                         f"CASETRACK_READY_MAX_LAG={settings.ready_max_lag}); is `casetrack "
+                         "projections run` running?")
+    return {"status": "ready", "store": settings.store, "position": position,
+            "read_models_revision": revision, "projections": behind,
+            "max_lag": settings.ready_max_lag}

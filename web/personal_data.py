@@ -181,7 +181,7 @@ def vault_url(settings: Settings) -> str:
 
 def vault_for(settings: Settings) -> SQLVault:
     """Open the vault beside the event store: a SQLite file, or a PostgreSQL table."""
-    return SQLVault.at(vault_url(settings), master_key(settings))
+    return SQLVault.at(vault_url(settings), master_key(settings), pool=settings.pool)
 
 
 def attach_vault(tracking: CaseTracking, settings: Settings) -> SQLVault:

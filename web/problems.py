@@ -167,9 +167,28 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
                                         "detail": f"unknown event type {error.type_name!r}"}])
         case HTTPException():
             return _from_http(error)
+    database = _database_problem(error)
+    if database is not None:
+        return database
     logger.exception("unhandled_error", error_type=type(error).__name__)
     return Problem(500, "internal-server-error", "Internal Server Error",
                    "An unexpected error occurred; quote the request id when reporting it.")
+
+
+def _database_problem(error: Exception) -> Problem | None:
+    """An exhausted pool or an unreachable database is a 503 to retry, never a 500."""
+    from infrastructure.pools import database_trouble
+
+    trouble = database_trouble(error)
+    if trouble is None:
+        return None
+    logger.warning("database_" + trouble, error_type=type(error).__name__)
+    if trouble == "busy":
+        return Problem(503, "database-busy", "Service Unavailable", "Every database "
+                       "connection is in use; try again shortly.", headers={"Retry-After": "2"})
+    return Problem(503, "database-unavailable", "Service Unavailable",
+                   "The database does not answer; try again shortly.",
+                   headers={"Retry-After": "5"})
 
 
 def init_app(app: Flask) -> None:

@@ -140,7 +140,7 @@ def access_index_url(settings: Settings) -> str:
 
 def access_index_for(settings: Settings) -> SQLAccessIndex:
     """Open the access log's index in the access log's own store (ADR 0005)."""
-    return SQLAccessIndex.at(access_index_url(settings))
+    return SQLAccessIndex.at(access_index_url(settings), pool=settings.pool)
 
 
 def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -> None:

@@ -98,7 +98,8 @@ def open_services(settings: Settings, today: Callable[[], date]) -> Services:
         from web.personal_data import vault_for
         from web.security import access_index_for
 
-        database = ReadModelDatabase.beside(settings.database_url, settings.data_dir)
+        database = ReadModelDatabase.beside(settings.database_url, settings.data_dir,
+                                            settings.pool)
         read_models = SQLReadModels(database.engine(), CaseTracking.name)
         opened.append(read_models)
         runners = EmbeddedRunners(

@@ -54,22 +54,22 @@ def test_the_embedded_server_checkpoints_every_n_events_into_the_witness(
 
 @pytest.mark.postgres
 def test_the_projection_worker_checkpoints_on_postgresql(tmp_path: Path,
-                                                         postgres_url: str) -> None:
-    server = Server(tmp_path / "data", postgres_url)
+                                                         postgres_schema_url: str) -> None:
+    server = Server(tmp_path / "data", postgres_schema_url)
     server.start()
     env = {**server.env, "CASETRACK_CHECKPOINT_EVENTS": "1",
            "CASETRACK_CHECKPOINT_MINUTES": "0",
            "CASETRACK_WITNESS_DIR": str(tmp_path / "witness")}
     worker = subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"],
-                              env=env, cwd=ROOT, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+                              env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         token = mint_token(TEST_SECRET, subject="u1", role="manager", organisation="LA-901")
         register(server, token)
         held = witnessed(tmp_path / "witness", time.monotonic() + 30)
     finally:
         worker.terminate()
-        worker.communicate(timeout=30)
+        worker.wait(timeout=30)
         server.stop()
     assert held and held[-1]["key_id"]
     done = subprocess.run([sys.executable, "-m", "web.cli", "verify", "--json"], env=env,

@@ -36,8 +36,11 @@ class Server:
                  secret: str | None = TEST_SECRET) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # The lag bound is tested on its own (test_readiness.py); the run's shared
+        # PostgreSQL database has no projection worker here.
         self.env = {**os.environ, "CASETRACK_DATA_DIR": str(data_dir),
-                    "CASETRACK_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT)}
+                    "CASETRACK_LOG_FORMAT": "json", "PYTHONPATH": str(ROOT),
+                    "CASETRACK_READY_MAX_LAG": "1000000000"}
         self.env.pop("CASETRACK_DATABASE_URL", None)
         self.env.pop("CASETRACK_SECRET_KEY", None)
         if secret:
@@ -47,6 +50,8 @@ class Server:
         self.args = [sys.executable, "-m", "web.cli", "serve", "--port", str(self.port)]
         if not demo:
             self.args.append("--no-demo")
+        if database_url:
+            self.args.append("--migrate")
         self.process: subprocess.Popen[str] | None = None
 
     def start(self) -> None:
