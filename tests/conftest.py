@@ -24,6 +24,8 @@ INSPECTORATES = "OFSTED,OFSTED-CQC,OTHER-INSPECTORATE,ANOTHER-INSPECTORATE"
 
 
 def settings_for(data_dir: Path, database_url: str | None = None) -> Settings:
+    # The run's PostgreSQL database is shared by every test and most run no projection
+    # worker: readiness's lag bound is tested on its own (tests/e2e/test_readiness.py).
     environ = {"CASETRACK_DATA_DIR": str(data_dir), "CASETRACK_SECRET_KEY": TEST_SECRET,
                "CASETRACK_LOG_FORMAT": "json", "CASETRACK_INSPECTORATES": INSPECTORATES,
                "CASETRACK_READY_MAX_LAG": "1000000000"}
@@ -43,6 +45,13 @@ def store_url(request: pytest.FixtureRequest) -> str | None:
 
 @pytest.fixture
 def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
+    if store_url:  # as an operator would: `casetrack db upgrade` before serving
+        from infrastructure.migrations import upgrade
+        from infrastructure.projections import ReadModelDatabase
+
+        engine = ReadModelDatabase.beside(store_url, tmp_path).engine()
+        upgrade(engine)
+        engine.dispose()
     flask_app = create_app(settings_for(tmp_path, store_url))
     yield flask_app
     services_of(flask_app).close()
