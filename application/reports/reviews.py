@@ -25,20 +25,25 @@ from domain.catalogue.advice import PFA_FROM_YEAR
 # plan's first review (K17, reg 15(5)). The question reads these and no other, on either
 # counting path (``infrastructure.cohort.sql_records`` takes them from ``reads``).
 REVIEW_CLOCKS = ("K7", "K17")
+# The under-fives' review interval (Code 9.178, the authority's policy clock K7U): run
+# from the same start as the review period's K7 or K17, its due date is the domain's.
+UNDER_FIVE_CLOCK = "K7U"
 
 
 @question("reviews-overdue",
           "Annual reviews overdue as at the day",
           measures=["overdue", "under_5", ("under_5_no_review_in_6_months", "under_5")],
           values=["days_overdue"],
-          reads=REVIEW_CLOCKS,
-          scope=lambda c: Scope(facts={k: {"open_on": c.as_at} for k in REVIEW_CLOCKS}))
+          reads=(*REVIEW_CLOCKS, UNDER_FIVE_CLOCK),
+          scope=lambda c: Scope(facts={k: {"open_on": c.as_at}
+                                       for k in (*REVIEW_CLOCKS, UNDER_FIVE_CLOCK)}))
 def reviews_overdue_records(data: Data, cohort: Cohort) -> list[Record]:
     """Active plans as at the day: the annual review overdue (12 months), under-5s (6).
 
     A plan transferred in from another LA is first reviewed under reg 15(5) (K17), then
     every 12 months (K7): both count."""
     as_at = cohort.as_at
+    under_five = {(u["child_id"], u["started_on"]): u for u in data.facts(UNDER_FIVE_CLOCK)}
     out = []
     for f in data.facts(*REVIEW_CLOCKS):
         child = data.children.get(f["child_id"])
@@ -46,10 +51,12 @@ def reviews_overdue_records(data: Data, cohort: Cohort) -> list[Record]:
                 f["started_on"], f["stopped_on"], as_at) or f["due_on"] is None:
             continue
         under_5 = age_on(child["date_of_birth"], as_at) < 5
-        six_months = DEFAULT_COUNTING.add_months(f["started_on"], 6)
+        interval = under_five.get((f["child_id"], f["started_on"]))
+        no_review = interval is not None and interval["due_on"] is not None and open_at(
+            interval["started_on"], interval["stopped_on"], as_at) and as_at > interval["due_on"]
         out.append(Record(f["child_id"], {
             "overdue": as_at > f["due_on"],
-            "under_5": under_5, "under_5_no_review_in_6_months": under_5 and as_at > six_months,
+            "under_5": under_5, "under_5_no_review_in_6_months": under_5 and no_review,
         }, {"days_overdue": days_late(f["due_on"], None, as_at)},
             {"last_review_or_plan_on": f["started_on"].isoformat()}))
     return out

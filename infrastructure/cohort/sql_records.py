@@ -17,9 +17,9 @@ from sqlalchemy import (
     func,
     literal,
     select,
-    text,
 )
 
+from application.reports.reviews import UNDER_FIVE_CLOCK
 from infrastructure.cohort.tables import (
     CohortFact,
     CohortRequest,
@@ -139,22 +139,29 @@ def _timeliness_sql(child: Any, authority: str, as_at: date, period_from: date |
 def _reviews_overdue_sql(child: Any, authority: str, as_at: date, period_from: date | None,
                          period_to: date | None, *,
                 kinds: Sequence[str]) -> RecordsSQL:
-    """``application.reports.reviews_overdue_records`` in SQL (months as
-    ``DEFAULT_COUNTING.add_months``: the same day, clamped to a shorter month's end)."""
+    """``application.reports.reviews_overdue_records`` in SQL: a record per open K7/K17
+    episode the question reads, the under-fives' interval (K7U) looked up beside it."""
     f = CohortFact.__table__
     day = literal(as_at, Date)
     active = child.c.plan_made_on.is_not(None) & (child.c.plan_made_on <= as_at) & (
         child.c.plan_ceased_on.is_(None) | (child.c.plan_ceased_on > as_at)) & (
         child.c.transferred_out_on.is_(None) | (child.c.transferred_out_on > as_at))
     under_5 = _age(child.c.date_of_birth, as_at) < 5
-    six_months = cast(f.c.started_on + text("interval '6 months'"), Date)
+    # The under-fives' interval (K7U) from the same start: open and past its due date.
+    u = CohortFact.__table__.alias("under_five")
+    no_review = select(u.c.child_id).where(
+        u.c.child_id == f.c.child_id, u.c.authority == authority,
+        u.c.kind == UNDER_FIVE_CLOCK, u.c.started_on == f.c.started_on,
+        u.c.due_on.is_not(None), u.c.due_on < day, u.c.started_on <= as_at,
+        u.c.stopped_on.is_(None) | (u.c.stopped_on > as_at)).exists()
     overdue = day > f.c.due_on
     stmt = select(f.c.child_id, overdue.label("flag_overdue"), under_5.label("flag_under_5"),
-                  (under_5 & (day > six_months)).label("flag_under_5_no_review_in_6_months"),
+                  (under_5 & no_review).label("flag_under_5_no_review_in_6_months"),
                   case((overdue, cast(day - f.c.due_on, Float)), else_=None).label(
                       "value_days_overdue")).join(
         child, (child.c.child_id == f.c.child_id) & (child.c.authority == authority)).where(
-        f.c.authority == authority, f.c.kind.in_(list(kinds)), f.c.due_on.is_not(None),
+        f.c.authority == authority,
+        f.c.kind.in_([k for k in kinds if k != UNDER_FIVE_CLOCK]), f.c.due_on.is_not(None),
         f.c.started_on.is_not(None), f.c.started_on <= as_at,
         f.c.stopped_on.is_(None) | (f.c.stopped_on > as_at), active)
     return RecordsSQL(stmt, {"last_review_or_plan_on": func.to_char(f.c.started_on,

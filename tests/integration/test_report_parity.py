@@ -122,7 +122,8 @@ class Journey:
 
 def record_new_plan(spec: NewPlan, n: int, today: date) -> ChildJourney:
     received = FIRST_DAY + timedelta(weeks=spec.received_week)
-    j = Journey(date(2012 + n % 10, 3, 1), received, today)
+    # The first child is under five when the plan is made: the under-fives' review (K7U).
+    j = Journey(date(2021, 6, 1) if n == 0 else date(2012 + n % 10, 3, 1), received, today)
     request = j.rec("EHCNeedsAssessmentRequested", received, requester_role="Parent",
                     request_source="1")
     decided = received + timedelta(days=spec.decided_after)
