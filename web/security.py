@@ -169,14 +169,12 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
     def record_read(response: Response) -> Response:
         kind = READ_ENDPOINTS.get(request.endpoint or "")
         child_id = (request.view_args or {}).get("child_id")
-        inspected = _inspected_report()
-        if not 200 <= response.status_code < 300 or g.get("actor") is None or not (
-                inspected or kind is not None and isinstance(child_id, UUID)):
+        if not 200 <= response.status_code < 300 or g.get("actor") is None:
             return response
         try:
-            if inspected:
+            if _inspected_report():
                 record_report_look()
-            else:
+            elif kind is not None and isinstance(child_id, UUID):
                 record_look(child_id, kind)
         except Exception as error:  # the answer must not leave unrecorded
             logger.error("access_not_recorded", error_type=type(error).__name__)
