@@ -277,11 +277,13 @@ class PersonalData:
                             HOLD_ROLES)
 
     def erase(self, child_id: UUID, *, actor: Actor, basis: str,
-              occurred_on: date | None = None) -> dict[str, Any]:
+              occurred_on: date | None = None, dry_run: bool = False) -> dict[str, Any]:
         """Destroy the child's key, unless a legal hold stands; record the erasure first.
 
         The event is saved before the key is destroyed: if destroying fails, running the
-        erasure again finds the event and destroys the key. Nothing else changes.
+        erasure again finds the event and destroys the key. Nothing else changes. With
+        ``dry_run`` the erasure is recorded on a copy of the journey (so every rule that
+        would refuse it does) and nothing is saved or destroyed.
         """
         journey = self.tracking.journey_for_update(child_id)
         _check_role(actor, journey.authority, ERASE_ROLES, "erase personal data")
@@ -289,11 +291,15 @@ class PersonalData:
             journey.record(PersonalDataShredded.__name__, {"basis": basis}, actor=actor,
                            occurred_on=occurred_on or self.tracking.today(),
                            today=self.tracking.today())
+            if dry_run:
+                return {"child_id": child_id, "version": journey.version, "dry_run": True}
             self._save(journey)
         elif self.vault.is_shredded(child_id):  # the domain refuses a second erasure
             journey.record(PersonalDataShredded.__name__, {"basis": basis}, actor=actor,
                            occurred_on=occurred_on or self.tracking.today(),
                            today=self.tracking.today())
+        if dry_run:  # recorded but the key not yet destroyed: erasing would finish it
+            return {"child_id": child_id, "version": journey.version, "dry_run": True}
         self.vault.shred(child_id)
         erased = next(e for e in reversed(journey.log) if isinstance(e, PersonalDataShredded))
         return {"child_id": child_id, "version": journey.version,

@@ -4,19 +4,47 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from application.access import ROLES
 from infrastructure.persistence import secure_data_dir
-from web import cli_exports, cli_integrity, cli_personal_data, cli_projections
+from web import cli_choices, cli_exports, cli_integrity, cli_personal_data, cli_projections
 from web.config import ConfigError, Settings, load_settings
 
 DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        try:
+            return handlers[args.command](settings, args)
+        finally:
+            if settings.store == "sqlite" and settings.data_dir.exists():
+                secure_data_dir(settings.data_dir)  # files a command made: 0600
+    except ConfigError as error:
+        print(f"casetrack: configuration error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:
+        from infrastructure.pools import database_trouble, first_line
+
+        if database_trouble(error) is None:
+            raise
+        print(f"casetrack: the database does not answer: {first_line(error)}",
+              file=sys.stderr)
+        return 2
+
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The ``casetrack`` parser and each command's handler. Building it imports nothing
+    heavy (choices are read when checked), so ``--help`` answers at once."""
     parser = argparse.ArgumentParser(prog="casetrack", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the HTTP API (waitress)")
     serve.add_argument("--host", help="address to listen on (default CASETRACK_HOST or "
@@ -37,9 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                        help="on PostgreSQL, migrate every table first (otherwise serve "
                             "refuses to start on a database that is not migrated)")
     token = commands.add_parser("token", help="mint a signed development token")
-    token.add_argument("--role", required=True, choices=sorted(ROLES))
-    token.add_argument("--org", required=True)
-    token.add_argument("--sub", required=True)
+    token.add_argument("--role", required=True, choices=cli_choices.roles(), metavar="ROLE",
+                       help="the role the token carries (%(choices)s)")
+    token.add_argument("--org", required=True, help="the organisation (e.g. LA-901)")
+    token.add_argument("--sub", required=True, help="the user id the token names")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     commands.add_parser("demo", help="load the demo cohort of synthetic journeys")
     importer = commands.add_parser("import", help="import journeys from a JSON-lines file")
@@ -50,28 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     personal_data_handlers = cli_personal_data.add_commands(commands)
     cli_projections.add_commands(commands)
     cli_exports.add_commands(commands)
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-        handlers = {"serve": _serve, "token": _token, "demo": _demo, "import": _import,
-                    **integrity_handlers, **personal_data_handlers,
-                    **cli_projections.handlers(), **cli_exports.handlers()}
-        try:
-            return handlers[args.command](settings, args)
-        finally:
-            if settings.store == "sqlite" and settings.data_dir.exists():
-                secure_data_dir(settings.data_dir)  # files a command made: 0600
-    except ConfigError as error:
-        print(f"casetrack: configuration error: {error}", file=sys.stderr)
-        return 2
-    except Exception as error:
-        from infrastructure.pools import database_trouble, first_line
+    handlers: dict[str, Handler] = {
+        "serve": _serve, "token": _token, "demo": _demo, "import": _import,
+        **integrity_handlers, **personal_data_handlers, **cli_projections.handlers(),
+        **cli_exports.handlers()}
+    return parser, handlers
 
-        if database_trouble(error) is None:
-            raise
-        print(f"casetrack: the database does not answer: {first_line(error)}",
-              file=sys.stderr)
-        return 2
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("casetrack")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def _token(settings: Settings, args: argparse.Namespace) -> int:
@@ -83,15 +104,20 @@ def _token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from application.demo import load_demo_cohort
+    from application.demo import DEMO_AUTHORITY, load_demo_cohort
+    from application.errors import CaseReferenceTakenError
     from application.tracking import CaseTracking
     from web.personal_data import attach_vault
 
-    secure_data_dir(settings.data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     tracking = CaseTracking(env=settings.event_store_env())
     attach_vault(tracking, settings)
     try:
         child_ids = load_demo_cohort(tracking)
+    except CaseReferenceTakenError:  # its case references are the demo's own
+        print(f"the {settings.store} store already has the demo cohort ({DEMO_AUTHORITY}); "
+              "nothing loaded")
+        return 0
     finally:
         tracking.close()
     print(f"loaded {len(child_ids)} demo journeys into the {settings.store} store")

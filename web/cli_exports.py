@@ -31,7 +31,8 @@ def add_commands(subparsers: Any) -> None:
                       help="collection year (census in January; activity the year before)")
     sen2.add_argument("--authority", help="the LA (default: the only one in the store)")
     sen2.add_argument("--out", help="write here (default: standard output)")
-    sen2.add_argument("--format", choices=("xml", "json"), default="xml")
+    sen2.add_argument("--format", choices=("xml", "json"), default="xml",
+                      help="xml (the DfE return, default) or json (the same records)")
     sen2.add_argument("--diff", metavar="FILE",
                       help="reconcile against a return submitted earlier (XML or JSON) and "
                            "list every difference by child and item")

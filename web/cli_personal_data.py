@@ -14,8 +14,14 @@ import sys
 from typing import Any, get_args
 from uuid import UUID
 
-from domain.catalogue.governance import ErasureBasis
+from web.cli_choices import LazyChoices
 from web.config import Settings
+
+
+def _erasure_bases() -> tuple[str, ...]:
+    from domain.catalogue.governance import ErasureBasis
+
+    return get_args(ErasureBasis)
 
 
 def add_commands(commands: Any) -> dict[str, Any]:
@@ -23,8 +29,15 @@ def add_commands(commands: Any) -> dict[str, Any]:
     erase = commands.add_parser("erase", help="erase a child's personal data (destroys the "
                                               "child's key unless a legal hold stands)")
     erase.add_argument("child", type=UUID, help="the child id")
-    erase.add_argument("--basis", choices=get_args(ErasureBasis), default="erasure_request")
+    erase.add_argument("--basis", choices=LazyChoices(_erasure_bases), metavar="BASIS",
+                       default="erasure_request",
+                       help="the lawful basis recorded (%(choices)s; default %(default)s)")
     erase.add_argument("--user", default="operator", help="recorded as the admin actor")
+    erase.add_argument("--yes", action="store_true",
+                       help="erase without asking (needed when not run from a terminal)")
+    erase.add_argument("--dry-run", action="store_true",
+                       help="check that the erasure would be allowed (no legal hold, not "
+                            "already erased) and change nothing")
     vault = commands.add_parser("vault", help="maintain the personal-data vault")
     vault_commands = vault.add_subparsers(dest="vault_command", required=True)
     sweep = vault_commands.add_parser(
@@ -55,6 +68,8 @@ def _vault(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _erase(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.dry_run and not args.yes and not _confirmed(args.child):
+        return 2
     from application.errors import ApplicationError
     from application.personal_data import PersonalData
     from application.tracking import CaseTracking
@@ -68,12 +83,31 @@ def _erase(settings: Settings, args: argparse.Namespace) -> int:
     try:
         authority = tracking.journey_for_update(args.child).authority
         result = PersonalData(tracking, vault).erase(
-            args.child, actor=Actor(args.user, "admin", authority), basis=args.basis)
+            args.child, actor=Actor(args.user, "admin", authority), basis=args.basis,
+            dry_run=args.dry_run)
     except (ApplicationError, DomainError) as error:
         print(f"casetrack: not erased: {error}", file=sys.stderr)
         return 1
     finally:
         tracking.close()
+    if args.dry_run:
+        print(json.dumps({"child_id": str(args.child), "dry_run": True,
+                          "would_erase": True}))
+        return 0
     print(json.dumps({"child_id": str(result["child_id"]), "version": result["version"],
                       "erased_at": result["erased_at"].isoformat()}))
     return 0
+
+
+def _confirmed(child: UUID) -> bool:
+    """Ask on the terminal; without one, refuse (say --yes)."""
+    if not sys.stdin.isatty():
+        print("casetrack: erase destroys the child's key for good; run it from a terminal to "
+              "confirm, or pass --yes (--dry-run checks without erasing)", file=sys.stderr)
+        return False
+    answer = input(f"Erase the personal data of child {child}? This cannot be undone. "
+                   "Type 'erase' to confirm: ")
+    if answer.strip() != "erase":
+        print("casetrack: not erased", file=sys.stderr)
+        return False
+    return True

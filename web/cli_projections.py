@@ -20,7 +20,12 @@ COMMANDS = ("projections", "db")
 
 def add_commands(subparsers: Any) -> None:
     """Add the ``projections`` and ``db`` commands to the ``casetrack`` parser."""
-    from infrastructure.projections import PROJECTIONS
+    from web.cli_choices import LazyChoices
+
+    def projection_names() -> list[str]:
+        from infrastructure.projections import PROJECTIONS
+
+        return list(PROJECTIONS)
 
     projections = subparsers.add_parser("projections", help="run, rebuild or inspect the "
                                         "read-model projections")
@@ -28,7 +33,8 @@ def add_commands(subparsers: Any) -> None:
     actions.add_parser("run", help="follow the log and keep every read model current")
     rebuild = actions.add_parser("rebuild", help="drop one read model and rebuild it from "
                                  "the log")
-    rebuild.add_argument("name", choices=sorted(PROJECTIONS))
+    rebuild.add_argument("name", choices=LazyChoices(projection_names), metavar="NAME",
+                         help="the read model to rebuild (%(choices)s)")
     actions.add_parser("status", help="each projection's position and lag")
     from web.cli_db import add_actions
 

@@ -250,12 +250,12 @@ def test_casetrack_erase_destroys_the_key_and_refuses_a_second_time(
     monkeypatch.setenv("CASETRACK_SECRET_KEY", TEST_SECRET)
     if store_url:
         monkeypatch.setenv("CASETRACK_DATABASE_URL", store_url)
-    assert main(["erase", child_id, "--basis", "retention_period_ended"]) == 0
+    assert main(["erase", child_id, "--basis", "retention_period_ended", "--yes"]) == 0
     assert child_id in capsys.readouterr().out
     export = client.get(f"/children/{child_id}/export", headers=auth(role="manager")).json
     assert export["personal_data"] == "erased"  # type: ignore[index]
     assert export["timeline"][-1]["actor"]["role"] == "admin"  # type: ignore[index]
-    assert main(["erase", child_id]) == 1
+    assert main(["erase", child_id, "--yes"]) == 1
     assert "personal-data-already-shredded" in capsys.readouterr().err
 
 

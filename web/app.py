@@ -1,0 +1,130 @@
+"""The app factory: settings, logging, the services, blueprints, metrics and limits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, Response, g, request
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from infrastructure.persistence import secure_data_dir
+from web import (
+    access_log,
+    audit,
+    children,
+    health,
+    imports,
+    inspections,
+    journeys,
+    limits,
+    listing,
+    metrics,
+    openapi,
+    problems,
+    query_strings,
+    security,
+)
+from web import integrity as web_integrity
+from web import logging as web_logging
+from web import personal_data as web_personal_data
+from web.auth import TokenVerifier, verifier_for
+from web.config import Settings, load_settings
+from web.services import install, open_services
+
+PUBLIC_ENDPOINTS = frozenset({
+    "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
+    "metrics",
+})
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Dates and times as ISO 8601, ids as strings."""
+
+    sort_keys = False
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, datetime | date):
+            return o.isoformat()
+        if isinstance(o, UUID):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api, answering errors as problem+json."""
+
+    # Every operation documents its own problem responses (web/openapi.py).
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        return problems.problem_response(problems._to_problem(error))
+
+
+def create_app(
+    config: Settings | Mapping[str, str] | None = None,
+    *,
+    today: Callable[[], date] | None = None,
+) -> Flask:
+    """Build the service: settings, logging, the CaseTracking application, blueprints."""
+    settings = config if isinstance(config, Settings) else load_settings(config)
+    web_logging.configure_logging(settings.log_format)
+    if settings.store == "sqlite":
+        secure_data_dir(settings.data_dir)
+    app = Flask("casetrack")
+    app.json = JSONProvider(app)
+    app.config.update(
+        API_TITLE="casetrack", API_VERSION="0.1.0", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}], "info": {
+            "description": "Event-sourced case tracking for the SEND system in England."}},
+    )
+    services = open_services(settings, today or date.today)
+    if settings.store == "sqlite":
+        secure_data_dir(settings.data_dir)  # the files the stores just made: 0600
+    install(app, services)  # views reach it through web.services.services()
+    # Parts added by later issues (metrics, limits, workers) are opened here and handed to
+    # services.add(name, part): kept under their name, closed with the rest.
+    web_logging.init_app(app)
+    # Issue 6: headers, CORS, purposes and recorded looks; then tokens (HS256 or JWKS).
+    security.init_app(app, settings, PUBLIC_ENDPOINTS)
+    verifier = verifier_for(settings)
+    _init_auth(app, verifier)
+    metrics.init_app(app, settings, verifier)  # issue 15: GET /metrics, its own auth
+    query_strings.init_app(app)  # issue 11: unknown query parameters are refused
+    problems.init_app(app)
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for blueprint in (health.blp, children.blp, imports.blp, inspections.blp, access_log.blp,
+                      journeys.blp, listing.blp, audit.blp, web_integrity.blp):
+        api.register_blueprint(blueprint)
+    web_personal_data.init_app(api)  # issue 6: erasure, holds, export, assignment
+    from web import (  # issue 7: case bundles and SEN2
+        bundles,
+        exports,
+        send_list,  # issue 13.6: the area SEND framework's lists
+    )
+    from web import reports as web_reports  # issue 7: thematic questions, area picture
+
+    for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp):
+        api.register_blueprint(blueprint)
+    limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
+    openapi.init_app(app, api)
+    return app
+
+
+def _init_auth(app: Flask, verifier: TokenVerifier) -> None:
+    @app.before_request
+    def authenticate() -> None:
+        g.actor = None
+        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+            return
+        g.actor = verifier.actor(request.headers.get("Authorization"))
+        security.settle_purpose()  # issue 12.3: a lawful purpose, or 422
