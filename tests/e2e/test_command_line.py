@@ -33,9 +33,9 @@ try:
     main({argv!r})
 except SystemExit:
     pass
-heavy = ("flask", "sqlalchemy", "eventsourcing", "prometheus_client", "gunicorn", "domain")
-print(sorted(m for m in sys.modules if m.split(".")[0] in heavy
-             or (m.startswith("infrastructure.") and m != "infrastructure.persistence")))
+heavy = ("flask", "sqlalchemy", "eventsourcing", "psycopg", "alembic", "prometheus_client",
+         "gunicorn", "flask_limiter", "domain")
+print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
 """
 
 
