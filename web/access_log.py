@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
 
 from application.access_log import ACCESS_LOG_QUERY, AccessFilter, who_looked
-from web.openapi import problems
+from web.openapi import parameters, problems
 from web.query_strings import check_in_order
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER
@@ -72,7 +72,7 @@ class LooksSchema(Schema):
 class AccessLookups(MethodView):
     @blp.arguments(AccessQuerySchema, location="query")
     @blp.response(200, LooksSchema)
-    @blp.doc(parameters=PURPOSE_PARAMETERS)
+    @parameters(blp, PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 422, 500)
     def get(self, query: dict[str, Any]) -> Any:
         """Answer "who looked at this child's record?": looks by child, actor and period."""

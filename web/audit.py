@@ -16,7 +16,7 @@ from application.access import ROLES
 from application.pseudonyms import audit_page, audit_stream
 from application.queries import MAX_LIMIT, EventFilter
 from domain.events import EVENT_TYPES
-from web.openapi import problems
+from web.openapi import parameters, problems
 from web.query_strings import OneOfNow, check_in_order
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER
@@ -100,7 +100,7 @@ class AuditEvents(MethodView):
     @blp.doc(responses={"200": {"content": {
         "application/json": {"schema": AuditPageSchema},
         "text/csv": {"schema": {"type": "string"}}}}})
-    @blp.doc(parameters=PURPOSE_PARAMETERS)
+    @parameters(blp, PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 422, 500, 503)
     def get(self, query: dict[str, Any]) -> Any:
         """Query every event across children by actor, role, organisation, type, child,

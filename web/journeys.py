@@ -14,7 +14,7 @@ from marshmallow.exceptions import ValidationError
 from application.history import journey_at, journey_history
 from application.pseudonyms import named_history
 from infrastructure.projections import journey_notifications
-from web.openapi import problems
+from web.openapi import parameters, problems
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER, JourneySchema
 from web.security import PURPOSE_PARAMETERS, naming
@@ -166,7 +166,7 @@ class Journey(MethodView):
 class History(MethodView):
     @blp.arguments(HistoryQuerySchema, location="query")
     @blp.response(200, HistorySchema)
-    @blp.doc(parameters=PURPOSE_PARAMETERS)
+    @parameters(blp, PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 404, 422, 500)
     def get(self, page: dict[str, Any], child_id: UUID) -> Any:
         """Return the raw event log in recorded order, keyset paginated by version."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from copy import deepcopy
 from typing import Any
 
 from flask import Blueprint, Flask, Response
@@ -51,6 +52,37 @@ class ProblemSchema(Schema):
     citation = fields.String(metadata={"description": "the rule's legal source (409)",
                                        "example": "SEND Regulations 2014, reg 13"})
     errors = fields.List(fields.Nested(ProblemErrorSchema))
+    # Extension members (RFC 9457 §3.2) some answers carry.
+    event_version = fields.Integer(metadata={
+        "description": "the journey version whose event a rule refers to (409)"})
+    current_version = fields.Integer(metadata={
+        "description": "the journey's current version, to retry against (412)"})
+
+
+EXTRA_PARAMETERS = "casetrack_parameters"
+
+
+def parameters(blp: Any, extra: list[dict[str, Any]]) -> Callable[[Any], Any]:
+    """Document ``extra`` parameters beside the ones ``@blp.arguments`` generates
+    (``@blp.doc(parameters=...)`` would replace those: a list is not merged)."""
+    if _add_parameters not in blp._prepare_doc_cbks:  # noqa: SLF001
+        blp._prepare_doc_cbks.append(_add_parameters)  # noqa: SLF001
+
+    def decorate(view: Any) -> Any:
+        apidoc = getattr(view, "_apidoc", {})
+        apidoc[EXTRA_PARAMETERS] = [*apidoc.get(EXTRA_PARAMETERS, []), *extra]
+        view._apidoc = apidoc
+        return view
+
+    return decorate
+
+
+def _add_parameters(doc: dict[str, Any], doc_info: dict[str, Any], **_: Any
+                    ) -> dict[str, Any]:
+    extra = doc_info.get(EXTRA_PARAMETERS)
+    if extra:
+        doc["parameters"] = [*doc.get("parameters", []), *deepcopy(extra)]
+    return doc
 
 
 def problems(blp: Any, *codes: int) -> Callable[[Any], Any]:

@@ -19,7 +19,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from application.send_list import THEMES, send_list, send_list_csv, survey_contacts
-from web.openapi import problems
+from web.openapi import parameters, problems
 from web.requests import current_actor
 from web.security import PURPOSE_PARAMETERS, stated_purpose
 from web.services import services
@@ -115,7 +115,7 @@ class SendListCsv(MethodView):
 class SurveyContacts(MethodView):
     @blp.arguments(SendListQuerySchema, location="query")
     @blp.response(200, ContactsSchema)
-    @blp.doc(parameters=PURPOSE_PARAMETERS)
+    @parameters(blp, PURPOSE_PARAMETERS)
     @problems(blp, 401, 403, 422, 500)
     def get(self, query: dict[str, Any]) -> Any:
         """Families' contact details for the inspectorate's survey: the authority's
