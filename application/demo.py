@@ -17,7 +17,8 @@ _COHORT: list[tuple[dict[str, Any], list[tuple[str, date, dict[str, Any]]]]] = [
         ("EHCNeedsAssessmentRequested", date(2024, 1, 8),
          {"requester_role": "Parent", "request_source": "1"}),
         ("RequestAcknowledged", date(2024, 1, 10), {}),
-        ("DecisionToAssessMade", date(2024, 2, 15), {"reasons": "Evidence of SLCN needs"}),
+        ("DecisionToAssessMade", date(2024, 2, 15), {"reasons": "Evidence of SLCN needs",
+                                                     "assessment_test_met": True}),
     ]),
     ({"case_ref": "DEMO-0002", "date_of_birth": date(2013, 11, 20), "sex": "M"}, [
         ("EHCNeedsAssessmentRequested", date(2024, 3, 4),
@@ -39,7 +40,8 @@ _COHORT: list[tuple[dict[str, Any], list[tuple[str, date, dict[str, Any]]]]] = [
             "period_to": date(2024, 9, 4), "family_informed": True,
             "closure_starts_on": date(2024, 7, 20), "reopens_on": date(2024, 9, 4),
             "advice_requested_on": date(2024, 7, 15)}),
-        ("DecisionToAssessMade", date(2024, 8, 30), {"reasons": "Advice received in September"}),
+        ("DecisionToAssessMade", date(2024, 8, 30), {"reasons": "Advice received in September",
+                                                     "assessment_test_met": True}),
     ]),
     ({"case_ref": "DEMO-0005", "date_of_birth": date(2017, 1, 9), "sex": "M"}, [
         ("EHCNeedsAssessmentRequested", date(2024, 9, 9),

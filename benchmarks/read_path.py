@@ -65,7 +65,8 @@ STEPS = (
     ("EHCNeedsAssessmentRequested", 0, {"requester_role": "Parent", "request_source": "1"}),
     ("RequestAcknowledged", 2, {}),
     ("FamilyViewsSubmitted", 10, {"author_role": "Parent"}),
-    ("DecisionToAssessMade", 35, {"reasons": "The child may have SEN"}),
+    ("DecisionToAssessMade", 35, {"assessment_test_met": True,
+                                  "reasons": "The child may have SEN"}),
 )
 GENERATOR_VERSION = 1
 LONG_JOURNEY_EVENTS = 500

@@ -78,7 +78,8 @@ def build_journey(app: CaseTracking, events: int = 500, *, today: date = TODAY) 
     while journey.version < events:
         number += 1
         if journey.version + 1 == events - 10:
-            journey.record("DecisionToAssessMade", {"reasons": "The child may have SEN"},
+            journey.record("DecisionToAssessMade", {"assessment_test_met": True,
+                                                    "reasons": "The child may have SEN"},
                            actor=ACTOR, occurred_on=START + timedelta(days=40), today=today)
         elif journey.version % 25 == 24:
             target = journey.version - 3

@@ -59,7 +59,7 @@ def _journey(number: int, rng: random.Random, actor: Actor) -> ChildJourney:
         return journey
     if kind == 3:
         return journey
-    record("DecisionToAssessMade", 35, reasons="May need a plan")
+    record("DecisionToAssessMade", 35, assessment_test_met=True, reasons="May need a plan")
     versions = {}
     for advice, extra in (("Parent", {}), ("Educational", {}),
                           ("Medical", {"adviser_identified_by_icb": True}),

@@ -182,7 +182,8 @@ def casetrack_target(env: dict[str, str]) -> Target:
                 idempotency=keyed(events, {"type": "EHCNeedsAssessmentRequested"})))
             _timed(latencies, lambda: app.record_event(
                 child.child_id, "DecisionToAssessMade",
-                {"reasons": "Evidence suggests needs the setting cannot meet."}, actor=actor,
+                {"assessment_test_met": True,
+                 "reasons": "Evidence suggests needs the setting cannot meet."}, actor=actor,
                 occurred_on=date(2024, 2, 5),
                 idempotency=keyed(events, {"type": "DecisionToAssessMade"})))
         return write
@@ -258,7 +259,8 @@ def http_target(database_url: str | None, data_dir: Path, server_threads: int) -
             events = f"/children/{child['child_id']}/events"
             post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
                           "requester_role": "Parent", "request_source": "1"}, latencies)
-            post(events, {"type": "DecisionToAssessMade", "occurred_on": "2024-02-05",
+            post(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
+                          "occurred_on": "2024-02-05",
                           "reasons": "Evidence suggests needs the setting cannot meet."},
                  latencies)
 

@@ -65,6 +65,9 @@ class JourneyEvent(AggregateEvent):
     # correction never changes them (domain.journey; issue 12). They change only through
     # their own statutory or governance events.
     access_fields: ClassVar[frozenset[str]] = frozenset()
+    # Fields whose default was once a value nobody stated (issue 11): events stored then
+    # were hashed leaving out that value (domain.integrity), so the hash still does.
+    hashed_defaults: ClassVar[dict[str, Any]] = {}
     # Set to True on intermediate base classes that are not recordable types.
     abstract: ClassVar[bool] = True
 

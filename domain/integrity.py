@@ -41,11 +41,17 @@ def genesis_hash(journey_id: UUID | str) -> str:
 def canonical_content(event: JourneyEvent) -> bytes:
     """Return the bytes an event's hash covers (its ``prev_hash`` included)."""
     content: dict[str, Any] = {"type": type(event).__name__}
+    hashed_defaults = type(event).hashed_defaults
     for spec in fields(event):  # type: ignore[arg-type]
         if spec.name in UNHASHED_FIELDS:
             continue
         value = getattr(event, spec.name)
-        if _is_default(spec, value):
+        if spec.name in hashed_defaults:
+            # Left out only when it equals the default it had when events were first
+            # hashed; the new default (absent) is hashed, so the two never collide.
+            if _was_default(hashed_defaults, spec.name, value):
+                continue
+        elif _is_default(spec, value):
             continue
         content[spec.name] = _canonical(value)
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
@@ -120,6 +126,13 @@ def _is_default(spec: dataclasses.Field[Any], value: Any) -> bool:
         default = spec.default_factory()
     else:
         return False
+    return type(value) is type(default) and bool(value == default)
+
+
+def _was_default(hashed_defaults: dict[str, Any], name: str, value: Any) -> bool:
+    if name not in hashed_defaults:
+        return False
+    default = hashed_defaults[name]
     return type(value) is type(default) and bool(value == default)
 
 

@@ -110,7 +110,8 @@ def event_request_body() -> dict[str, Any]:
                     "type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
                     "requester_role": "Parent", "request_source": "1"}},
                 "decision": {"summary": "The LA decides to assess", "value": {
-                    "type": "DecisionToAssessMade", "occurred_on": "2024-02-16",
+                    "type": "DecisionToAssessMade", "assessment_test_met": True,
+    "occurred_on": "2024-02-16",
                     "reasons": "The child may have SEN and may need a plan"}},
             },
         }},

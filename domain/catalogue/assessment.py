@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import age_on, is_young_person
 from domain.catalogue.common import (
@@ -226,9 +226,12 @@ class EHCNeedsAssessmentRequested(JourneyEvent):
 class RequestAcknowledged(JourneyEvent):
     """The LA told the family it is considering assessment and of their right to views."""
 
-    views_right_explained: bool = True
+    # Whether the notice explained the family's right to give views (s.36(4)); absent when
+    # the recorder did not say. Once defaulted to True, which nobody had stated.
+    views_right_explained: bool | None = None
 
     group: ClassVar[str] = "request"
+    hashed_defaults: ClassVar[dict[str, Any]] = {"views_right_explained": True}
 
     def evolve(self, state: JourneyState) -> None:
         request = _open_request_awaiting_decision(state)
@@ -302,13 +305,18 @@ class DecisionToAssessMade(JourneyEvent):
     reasons: str
     notified_on: date | None = None
     panel_ref: str | None = None
-    assessment_test_met: bool = True
+    # The s.36(8) test, as the decision maker stated it. Once defaulted to True, so a
+    # decision nobody tested passed the rule; now a decision that does not say is refused.
+    assessment_test_met: bool | None = None
 
     group: ClassVar[str] = "request"
+    hashed_defaults: ClassVar[dict[str, Any]] = {"assessment_test_met": True}
 
     def evolve(self, state: JourneyState) -> None:
         request = _request_awaiting_decision(state)
-        check(self.assessment_test_met, ASSESSMENT_TEST,
+        check(self.assessment_test_met is not None, ASSESSMENT_TEST,
+              "state whether the s.36(8) test is met (assessment_test_met)")
+        check(self.assessment_test_met is True, ASSESSMENT_TEST,
               "the s.36(8) test must be met to decide to assess")
         _decide(request, self, "assess", self.notified_on)
         if request.is_ordered:

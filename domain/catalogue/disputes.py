@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import is_young_person
 from domain.calendar import DEFAULT_COUNTING, Counting, sen_appeal_deadline
@@ -385,10 +385,13 @@ class MediationAdviserContacted(JourneyEvent):
     """The family contacted the mediation adviser about a decision (stops K19)."""
 
     decision_id: str
-    wishes_to_appeal: bool = True
+    # What the family said about appealing, when the adviser recorded it; once defaulted
+    # to True, which nobody had stated.
+    wishes_to_appeal: bool | None = None
 
     group: ClassVar[str] = "disputes"
     recorded_by: ClassVar[Body] = Body.MEDIATION
+    hashed_defaults: ClassVar[dict[str, Any]] = {"wishes_to_appeal": True}
 
     def evolve(self, state: JourneyState) -> None:
         _decision(state, self.decision_id, self.occurred_on)

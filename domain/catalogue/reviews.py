@@ -436,17 +436,26 @@ class AmendmentNoticeIssued(JourneyEvent):
     plan_version: str | None = None
     evidence_refs: list[str] = field(default_factory=list)
     representations_by: date | None = None
-    setting_request_right: bool = True
-    meeting_right: bool = True
+    # What the notice explained (reg 22(2)), as the recorder stated it; once defaulted to
+    # True, so a notice nobody checked passed the rule. A notice that does not say is refused.
+    setting_request_right: bool | None = None
+    meeting_right: bool | None = None
 
     group: ClassVar[str] = "reviews"
+    hashed_defaults: ClassVar[dict[str, Any]] = {"setting_request_right": True,
+                                                 "meeting_right": True}
 
     def evolve(self, state: JourneyState) -> None:
         check(state.plan.is_active, AMENDMENT_NEEDS_PLAN, "there is no EHC plan in force")
         end = rules_due("K11.representations", self.occurred_on)
         check(bool(self.proposed_amendments), AMENDMENT_NOTICE,
               "the notice must specify the proposed amendments")
-        check(self.setting_request_right and self.meeting_right, AMENDMENT_NOTICE,
+        unstated = [name for name in ("setting_request_right", "meeting_right")
+                    if getattr(self, name) is None]
+        check(not unstated, AMENDMENT_NOTICE,
+              "state whether the notice explains each right: " + ", ".join(unstated))
+        check(self.setting_request_right is True and self.meeting_right is True,
+              AMENDMENT_NOTICE,
               "the notice must explain the rights to request a setting and to a meeting")
         check(self.representations_by is None or self.representations_by >= end,
               AMENDMENT_NOTICE, f"representations must be allowed until at least {end}")

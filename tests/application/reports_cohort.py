@@ -161,7 +161,8 @@ def request(w: World, label: str, received: date, *, role: str = "Parent",
 
 
 def assess(w: World, label: str, decided: date, **extra: Any) -> int:
-    return w.rec(label, "DecisionToAssessMade", decided, reasons="May need a plan", **extra)
+    return w.rec(label, "DecisionToAssessMade", decided, assessment_test_met=True,
+                 reasons="May need a plan", **extra)
 
 
 def refuse(w: World, label: str, decided: date, **extra: Any) -> int:

@@ -135,7 +135,8 @@ def d(text: str) -> date:
 def request_and_assess(r: Recorder, label: str, request_on: date, decided_on: date) -> None:
     r.rec(label, "EHCNeedsAssessmentRequested", request_on, requester_role="Parent",
           request_source="1")
-    r.rec(label, "DecisionToAssessMade", decided_on, reasons="May have SEN")
+    r.rec(label, "DecisionToAssessMade", decided_on, assessment_test_met=True,
+          reasons="May have SEN")
 
 
 def adopt_advice(r: Recorder, label: str, on: date, *types: str) -> None:
@@ -330,7 +331,8 @@ def record_plan_content(r: Recorder) -> None:
         "F": [{"need": "SLCN", "provision": "Language group weekly", "quantified": True}],
         "G": [{"provision": "A block of therapy sessions", "service": "SALT"}],
         "I": {"setting_ref": "urn-500003", "setting_type": "MAINSTREAM_LA"}})
-    r.rec("P3", "AmendmentNoticeIssued", d("2025-02-10"), trigger="reg28",
+    r.rec("P3", "AmendmentNoticeIssued", d("2025-02-10"),
+          setting_request_right=True, meeting_right=True, trigger="reg28",
           proposed_amendments=[{"section": "F", "change": "Therapy in F"}])
     r.rec("P3", "AmendedPlanFinalised", d("2025-03-03"), sections_changed=["F"],
           notice_includes=NOTICE, recipients=["family", "icb", "setting"], sections={
@@ -531,7 +533,8 @@ def record_placements(r: Recorder) -> None:
         "I": {"setting_type": "SPECIAL_ACADEMY"}},
         preference=("urn-250001", "independent_special_s41"),
         decision={"setting_type": "SPECIAL_ACADEMY", "refusal_ground": "unsuitable"})
-    r.rec("S2", "AmendmentNoticeIssued", d("2024-12-02"), trigger="reg28",
+    r.rec("S2", "AmendmentNoticeIssued", d("2024-12-02"),
+          setting_request_right=True, meeting_right=True, trigger="reg28",
           proposed_amendments=[{"section": "I", "change": "Name a school"}])
     r.rec("S2", "PlacementPreferenceExpressed", d("2024-12-04"), setting_ref="urn-300001",
           setting_category="maintained_school")

@@ -28,9 +28,11 @@ def lines(prefix: str) -> list[dict[str, object]]:
          "date_of_birth": "2014-05-05"},
         {"case_ref": good, "type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
          "requester_role": "Parent", "request_source": "1"},
-        {"case_ref": bad, "type": "DecisionToAssessMade", "occurred_on": "2024-02-01",
+        {"case_ref": bad, "type": "DecisionToAssessMade", "assessment_test_met": True,
+         "occurred_on": "2024-02-01",
          "reasons": "no request was ever made"},
-        {"case_ref": good, "type": "DecisionToAssessMade", "occurred_on": "2024-02-16",
+        {"case_ref": good, "type": "DecisionToAssessMade", "assessment_test_met": True,
+         "occurred_on": "2024-02-16",
          "reasons": "may have SEN"},
         {"case_ref": bad, "type": "RequestAcknowledged", "occurred_on": "2024-02-02"},
     ]

@@ -142,7 +142,9 @@ def test_no_marker_reaches_a_log_line_or_an_error_answer(
                           "sections": {"A": MARKERS["section_a"], "B": [
                               {"need": "SLCN", "description": MARKERS["description"]}],
                               "F": [{"need": "SLCN", "provision": MARKERS["provision"]}]}}),
-        ("POST", events, {"type": "AmendmentNoticeIssued", "occurred_on": "2024-03-01",
+        ("POST", events, {"type": "AmendmentNoticeIssued",
+                          "setting_request_right": True, "meeting_right": True,
+    "occurred_on": "2024-03-01",
                           "trigger": "reg28",
                           "proposed_amendments": [{"section": "F",
                                                    "change": MARKERS["change"]}]}),

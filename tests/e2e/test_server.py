@@ -116,7 +116,8 @@ def test_slice_through_a_real_server_survives_a_restart(server: Server) -> None:
         "requester_role": "Parent", "request_source": "1"}, token)
     assert status == 201
     status, decided, _ = server.request("POST", f"/children/{child_id}/events", {
-        "type": "DecisionToAssessMade", "occurred_on": "2024-02-26", "reasons": "may have SEN"},
+        "type": "DecisionToAssessMade", "assessment_test_met": True,
+    "occurred_on": "2024-02-26", "reasons": "may have SEN"},
         token)
     assert status == 201 and decided["version"] == 3
 
@@ -138,7 +139,8 @@ def test_real_server_refuses_without_a_token_and_with_an_out_of_order_step(
     _, registered, _ = server.request("POST", "/children", {"date_of_birth": "2015-03-02"}, token)
     status, problem, _ = server.request(
         "POST", f"/children/{registered['child_id']}/events",
-        {"type": "DecisionToAssessMade", "occurred_on": "2024-02-26", "reasons": "x"}, token)
+        {"type": "DecisionToAssessMade", "assessment_test_met": True,
+         "occurred_on": "2024-02-26", "reasons": "x"}, token)
     assert status == 409 and problem["code"] == "decision-needs-request"
 
 

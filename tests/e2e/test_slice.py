@@ -11,7 +11,8 @@ from flask.testing import FlaskClient
 
 REQUEST = {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
            "requester_role": "Parent", "request_source": "1"}
-DECISION = {"type": "DecisionToAssessMade", "occurred_on": "2024-02-16",
+DECISION = {"type": "DecisionToAssessMade", "assessment_test_met": True,
+            "occurred_on": "2024-02-16",
             "reasons": "The child may have SEN and may need a plan"}
 
 

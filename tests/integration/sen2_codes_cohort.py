@@ -95,7 +95,8 @@ def build_codes(app: CaseTracking) -> dict[str, Child]:  # noqa: PLR0915 (one ch
     placement(app, x, date(2023, 6, 5), urn="100011", rank=1, residential="B")
     record(app, x, "PhaseTransferIdentified", date(2023, 10, 2),
            transfer_type="primary_to_secondary", transfer_on=date(2024, 9, 2))
-    record(app, x, "AmendmentNoticeIssued", date(2024, 1, 5), trigger="reg28",
+    record(app, x, "AmendmentNoticeIssued", date(2024, 1, 5),
+           setting_request_right=True, meeting_right=True, trigger="reg28",
            proposed_amendments=[{"section": "I", "change": "Secondary school"}])
     record(app, x, "PhaseTransferPlanFinalised", date(2024, 2, 12), sections_changed=["I"],
            notice_includes=NOTICE, named_setting="urn-100012", setting_type="MAINSTREAM_LA")
@@ -156,7 +157,8 @@ def build_codes(app: CaseTracking) -> dict[str, Child]:  # noqa: PLR0915 (one ch
     # AssessmentOutcome A.
     x = c["assessing"] = register(app, "assessing", date(2020, 5, 1), date(2024, 1, 2))
     record(app, x, "ChildBroughtToLAAttention", date(2024, 10, 1), brought_by="health visitor")
-    record(app, x, "DecisionToAssessMade", date(2024, 11, 11), reasons="May need a plan")
+    record(app, x, "DecisionToAssessMade", date(2024, 11, 11), assessment_test_met=True,
+           reasons="May need a plan")
 
     # ASSESSMENT_WITHDRAWN (UN10 when its vault record has no UPN: no further action):
     # request 5 Feb 2024, assessed 11 Mar, withdrawn 2 Apr 2024 (AssessmentOutcome W).
@@ -164,7 +166,8 @@ def build_codes(app: CaseTracking) -> dict[str, Child]:  # noqa: PLR0915 (one ch
                                              date(2024, 1, 2))
     record(app, x, "EHCNeedsAssessmentRequested", date(2024, 2, 5), requester_role="Parent",
            request_source="1")
-    record(app, x, "DecisionToAssessMade", date(2024, 3, 11), reasons="May need a plan")
+    record(app, x, "DecisionToAssessMade", date(2024, 3, 11), assessment_test_met=True,
+           reasons="May need a plan")
     record(app, x, "AssessmentRequestWithdrawn", date(2024, 4, 2), withdrawn_by="parent",
            reason="Family moved abroad")
     # ISSUED_IN_JANUARY: request 1 Aug 2024 (source 1), assessed 9 Sep, decided to issue

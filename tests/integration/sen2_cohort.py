@@ -67,7 +67,8 @@ def request(app: CaseTracking, child: Child, received: date, source: str = "1") 
 
 def assess_and_advise(app: CaseTracking, child: Child, decided: date, advice_back: date,
                       *, medical_back: date | None = None) -> None:
-    record(app, child, "DecisionToAssessMade", decided, reasons="May need a plan")
+    record(app, child, "DecisionToAssessMade", decided, assessment_test_met=True,
+           reasons="May need a plan")
     asked = decided + timedelta(days=2)
     for kind, extra in (("Parent", {}), ("Educational", {}),
                         ("Medical", {"adviser_identified_by_icb": True}),

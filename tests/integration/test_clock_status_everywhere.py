@@ -43,7 +43,8 @@ def journey() -> ChildJourney:
     child.record("EHCNeedsAssessmentRequested", {"requester_role": "Parent",
                                                  "request_source": "1"},
                  actor=CASEWORKER, occurred_on=date(2025, 1, 6), today=PROJECTED_ON)
-    child.record("DecisionToAssessMade", {"reasons": "May need a plan"}, actor=CASEWORKER,
+    child.record("DecisionToAssessMade", {"assessment_test_met": True,
+                                          "reasons": "May need a plan"}, actor=CASEWORKER,
                  occurred_on=PROJECTED_ON, today=PROJECTED_ON)
     return child
 

@@ -81,7 +81,8 @@ def request_assessment(app: CaseTracking, child_id: UUID, **kwargs: Any) -> Writ
 def decide_to_assess(app: CaseTracking, child_id: UUID, **kwargs: Any) -> WriteResult:
     return app.record_event(
         child_id, "DecisionToAssessMade",
-        {"reasons": "Evidence from school suggests needs the setting cannot meet."},
+        {"assessment_test_met": True,
+         "reasons": "Evidence from school suggests needs the setting cannot meet."},
         actor=CASEWORKER, occurred_on=DECIDED_ON, **kwargs)
 
 

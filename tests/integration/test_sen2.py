@@ -346,7 +346,7 @@ def test_the_diff_reads_a_submitted_xml_file_item_by_item(built: Any) -> None:
     # outcome goes from A to Y with its date, and an Assessment (A) appears.
     undecided = cohort["undecided"]
     cohort_module.record(app, undecided, "DecisionToAssessMade", date(2024, 12, 20),
-                         reasons="May need a plan")
+                         assessment_test_met=True, reasons="May need a plan")
     after = sen2_return(app, year=YEAR, authority=AUTHORITY, policy=POLICY).as_dict()
     child = str(undecided.child_id)
     request = "Requests[ReceivedDate=2024-12-02]."

@@ -58,7 +58,8 @@ class TestSixWeekDecision:
     def test_decision_on_the_due_date_is_met(self) -> None:
         """SEND Regs 2014 reg 5(1): within 6 weeks of receipt, the due date included."""
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 19), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 19), assessment_test_met=True,
+               reasons="may have SEN")
         k1 = clock(journey, "K1")
         assert (k1.due_on, k1.stopped_on, k1.status) == (
             date(2024, 2, 19), date(2024, 2, 19), ClockStatus.MET)
@@ -66,7 +67,8 @@ class TestSixWeekDecision:
     @pytest.mark.proves("K1")
     def test_decision_notified_a_day_late_is_late_and_names_the_la(self) -> None:
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 16), reasons="may have SEN",
+        record(journey, "DecisionToAssessMade", date(2024, 2, 16), assessment_test_met=True,
+               reasons="may have SEN",
                notified_on=date(2024, 2, 20))
         k1 = clock(journey, "K1")
         assert k1.status is ClockStatus.LATE
@@ -96,7 +98,8 @@ class TestSixWeekDecision:
         refused and a plan issued in September is plainly late.
         """
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         assert refused(journey, "TimescaleExceptionClaimed", date(2024, 7, 22), clock="K4",
                        ground="school_closure_window", period_from=date(2024, 7, 13),
                        period_to=date(2024, 9, 3), family_informed=True,
@@ -129,7 +132,8 @@ class TestSixWeekDecision:
                        period_to=date(2024, 2, 19), family_informed=True,
                        closure_starts_on=date(2024, 2, 12), reopens_on=date(2024, 2, 19),
                        advice_requested_on=date(2024, 2, 9)) == "closure-window-mismatch"
-        record(journey, "DecisionToAssessMade", date(2024, 2, 23), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 23), assessment_test_met=True,
+               reasons="may have SEN")
         k1 = clock(journey, "K1")
         assert (k1.due_on, k1.status) == (date(2024, 2, 19), ClockStatus.LATE)
 
@@ -142,7 +146,8 @@ class TestSixWeekDecision:
                period_to=date(2024, 9, 3), family_informed=True,
                closure_starts_on=date(2024, 7, 20), reopens_on=date(2024, 9, 4),
                advice_requested_on=date(2024, 7, 15))
-        record(journey, "DecisionToAssessMade", date(2024, 9, 10), reasons="advice in")
+        record(journey, "DecisionToAssessMade", date(2024, 9, 10), assessment_test_met=True,
+               reasons="advice in")
         k1 = clock(journey, "K1")
         assert k1.due_on == date(2024, 8, 5)
         assert k1.status is ClockStatus.LATE_EXCEPTION_APPLIES
@@ -154,7 +159,8 @@ class TestSixWeekDecision:
         record(journey, "TimescaleExceptionClaimed", date(2024, 1, 20), clock="K1",
                ground="exceptional_personal_circumstances", period_from=date(2024, 1, 15),
                period_to=date(2024, 2, 10), family_informed=True)
-        record(journey, "DecisionToAssessMade", date(2024, 2, 1), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 1), assessment_test_met=True,
+               reasons="may have SEN")
         assert clock(journey, "K1").status is ClockStatus.MET
 
     @pytest.mark.proves("K1", "exception-claim-missing")
@@ -163,7 +169,8 @@ class TestSixWeekDecision:
         record(journey, "TimescaleExceptionClaimed", date(2024, 1, 20), clock="K1",
                ground="absent_from_area_4_weeks", period_from=date(2024, 1, 15),
                period_to=date(2024, 2, 26), family_informed=True)
-        record(journey, "DecisionToAssessMade", date(2024, 3, 1), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 3, 1), assessment_test_met=True,
+               reasons="may have SEN")
         assert clock(journey, "K1").status is ClockStatus.LATE_EXCEPTION_APPLIES
         record(journey, "TimescaleExceptionWithdrawn", date(2024, 3, 5),
                claim_id="exception-3", reason="family was in the area")
@@ -179,7 +186,8 @@ class TestSixWeekDecision:
         record(journey, "TimescaleExceptionClaimed", date(2020, 6, 1), clock="K1",
                ground="coronavirus", period_from=date(2020, 5, 11), period_to=date(2020, 7, 1),
                family_informed=True)
-        record(journey, "DecisionToAssessMade", date(2020, 7, 10), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2020, 7, 10), assessment_test_met=True,
+               reasons="may have SEN")
         k1 = clock(journey, "K1")
         assert k1.status is ClockStatus.LATE_EXCEPTION_APPLIES
         assert k1.exception_ground == "coronavirus"
@@ -206,14 +214,16 @@ class TestNoPlanAndFinalPlanClocks:
     def test_undecided_after_week_16_stays_running_not_late(self) -> None:
         """Reg 10(1) binds only a decision NOT to issue; undecided at week 16 is no breach."""
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         k3 = clock(journey, "K3", date(2024, 5, 1))
         assert (k3.due_on, k3.status) == (date(2024, 4, 29), ClockStatus.RUNNING)
 
     @pytest.mark.proves("K4")
     def test_final_plan_due_at_20_weeks_is_late_when_still_open(self) -> None:
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         assert clock(journey, "K4", date(2024, 5, 27)).status is ClockStatus.RUNNING
         k4 = clock(journey, "K4", date(2024, 5, 28))
         assert (k4.due_on, k4.status) == (date(2024, 5, 27), ClockStatus.LATE)
@@ -244,7 +254,7 @@ class TestRequestRules:
     @pytest.mark.proves("decision-needs-request")
     def test_a_decision_without_a_request_is_refused(self) -> None:
         assert refused(new_journey(), "DecisionToAssessMade", date(2024, 2, 1),
-                       reasons="x") == "decision-needs-request"
+                       assessment_test_met=True, reasons="x") == "decision-needs-request"
 
     @pytest.mark.proves("decision-needs-request")
     def test_a_decision_dated_before_the_request_is_refused(self) -> None:
@@ -300,6 +310,12 @@ class TestRequestRules:
         assert refused(requested(), "DecisionToAssessMade", date(2024, 2, 1), reasons="x",
                        assessment_test_met=False) == "assessment-test-not-recorded"
 
+    @pytest.mark.proves("assessment-test-not-recorded")
+    def test_a_decision_to_assess_that_does_not_state_the_s36_8_test_is_refused(self) -> None:
+        # The field once defaulted to True: a decision nobody tested passed the rule.
+        assert refused(requested(), "DecisionToAssessMade", date(2024, 2, 1),
+                       reasons="x") == "assessment-test-not-recorded"
+
     @pytest.mark.proves("refusal-notice-content")
     def test_a_refusal_notice_without_mediation_information_is_refused(self) -> None:
         assert refused(requested(), "DecisionNotToAssessMade", date(2024, 2, 1), reasons="x",
@@ -308,7 +324,8 @@ class TestRequestRules:
 
     @pytest.mark.proves("dates-out-of-order")
     def test_notification_before_the_decision_is_refused(self) -> None:
-        assert refused(requested(), "DecisionToAssessMade", date(2024, 2, 1), reasons="x",
+        assert refused(requested(), "DecisionToAssessMade", date(2024, 2, 1),
+                       assessment_test_met=True, reasons="x",
                        notified_on=date(2024, 1, 31)) == "dates-out-of-order"
 
     @pytest.mark.proves("exception-ground-not-valid")
@@ -415,7 +432,8 @@ class TestCorrections:
     @pytest.mark.proves("K1")
     def test_correcting_the_received_date_recomputes_k1_and_keeps_the_original(self) -> None:
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 23), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 23), assessment_test_met=True,
+               reasons="may have SEN")
         assert clock(journey, "K1").status is ClockStatus.LATE
         record(journey, "EntryCorrected", date(2024, 3, 1), target_version=2,
                changes={"occurred_on": date(2024, 1, 15)}, reason="date stamp misread")
@@ -427,7 +445,8 @@ class TestCorrections:
     def test_retracting_an_event_removes_its_effect_and_retracting_the_retraction_restores_it(
             self) -> None:
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         record(journey, "EntryRetracted", date(2024, 2, 13), target_version=3,
                reason="recorded on the wrong child")
         assert journey.state.assessment.open_request.decision is None
@@ -463,7 +482,8 @@ class TestCorrections:
     @pytest.mark.proves("decision-needs-request")
     def test_a_correction_that_would_break_a_rule_is_refused(self) -> None:
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         assert refused(journey, "EntryCorrected", date(2024, 2, 20), target_version=2,
                        changes={"occurred_on": date(2024, 2, 15)}, reason="x") == \
             "decision-needs-request"
@@ -479,7 +499,8 @@ class TestCorrections:
 class TestBitemporalReplay:
     def test_as_at_shows_what_had_happened_by_then_with_corrections_known_now(self) -> None:
         journey = requested(date(2024, 1, 8))
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         assert journey.as_at(date(2024, 2, 11)).assessment.open_request.decision is None
         assert journey.as_at(date(2024, 2, 12)).assessment.open_request.decision == "assess"
         assert journey.as_at(date(2024, 1, 7)).assessment.requests == []
@@ -487,6 +508,7 @@ class TestBitemporalReplay:
     def test_known_at_shows_only_what_had_been_recorded(self) -> None:
         journey = requested(date(2024, 1, 8))
         before_decision = datetime.now(UTC)
-        record(journey, "DecisionToAssessMade", date(2024, 2, 12), reasons="may have SEN")
+        record(journey, "DecisionToAssessMade", date(2024, 2, 12), assessment_test_met=True,
+               reasons="may have SEN")
         assert journey.known_at(before_decision).assessment.open_request.decision is None
         assert journey.state.assessment.open_request.decision == "assess"

@@ -35,7 +35,8 @@ def drafting() -> ChildJourney:
     journey = registered()
     record(journey, "EHCNeedsAssessmentRequested",
            {"requester_role": "Parent", "request_source": "1"}, date(2024, 1, 8))
-    record(journey, "DecisionToAssessMade", {"reasons": "may need a plan"}, date(2024, 2, 12))
+    record(journey, "DecisionToAssessMade", {"assessment_test_met": True,
+                                             "reasons": "may need a plan"}, date(2024, 2, 12))
     record(journey, "DecisionToIssuePlanMade",
            {"necessity_reasons": "plan necessary", "advice_unobtainable": ALL_ADVICE_REPLACED},
            date(2024, 4, 1))

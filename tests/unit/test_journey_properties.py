@@ -36,7 +36,7 @@ TEMPLATES: list[tuple[str, dict[str, Any]]] = [
     ("FamilyViewsSubmitted", {"author_role": "parent"}),
     ("PartnersNotifiedOfConsideration", {"icb_notified_on": None, "no_setting": True,
                                          "social_care_notified_on": None}),
-    ("DecisionToAssessMade", {"reasons": "may have SEN"}),
+    ("DecisionToAssessMade", {"assessment_test_met": True, "reasons": "may have SEN"}),
     ("DecisionNotToAssessMade", {"reasons": "SEN support", "notice_includes": NOTICE}),
     ("AssessmentRequestWithdrawn", {"withdrawn_by": "parent", "reason": "moved"}),
     ("TimescaleExceptionClaimed", {"clock": "K1", "ground": "absent_from_area_4_weeks",

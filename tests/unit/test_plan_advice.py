@@ -53,7 +53,8 @@ def requested(dob: date = PRIMARY_DOB, received: date = RECEIVED) -> ChildJourne
 def assessing(dob: date = PRIMARY_DOB) -> ChildJourney:
     """Return a journey the LA decided to assess on 12 February 2024."""
     journey = requested(dob)
-    record(journey, "DecisionToAssessMade", {"reasons": "may need an EHC plan"}, DECIDED)
+    record(journey, "DecisionToAssessMade", {"assessment_test_met": True,
+                                             "reasons": "may need an EHC plan"}, DECIDED)
     return journey
 
 

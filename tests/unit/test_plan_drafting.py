@@ -211,7 +211,8 @@ def test_a_setting_preference_is_made_on_a_draft_or_an_amendment_notice() -> Non
     assert refusal(journey, "PlacementPreferenceExpressed", preference,
                    date(2024, 6, 3)) == "preference-needs-draft"
     record(journey, "AmendmentNoticeIssued",
-           {"trigger": "reg28", "proposed_amendments": [{"section": "I", "change": "move"}]},
+           {"trigger": "reg28", "proposed_amendments": [{"section": "I", "change": "move"}],
+            "setting_request_right": True, "meeting_right": True},
            date(2024, 6, 3))
     record(journey, "PlacementPreferenceExpressed", preference, date(2024, 6, 5))
     assert journey.state.plan.preferences[-1].setting_ref == "urn-100002"

@@ -140,31 +140,36 @@ def test_cease_proposal_at_review_is_appealable() -> None:
 @pytest.mark.proves("amendment-needs-active-plan")
 def test_amendment_notice_needs_a_plan() -> None:
     refused(registered(), "amendment-needs-active-plan", "AmendmentNoticeIssued",
-            date(2023, 5, 1), trigger="reg28", proposed_amendments=PROPOSALS)
+            date(2023, 5, 1), setting_request_right=True, meeting_right=True,
+    trigger="reg28", proposed_amendments=PROPOSALS)
 
 
 @pytest.mark.proves("one-open-amendment")
 def test_second_amendment_notice_while_one_is_outstanding_is_refused() -> None:
     refused(amending(journey_with_plan()), "one-open-amendment", "AmendmentNoticeIssued",
-            date(2024, 2, 20), trigger="reg28", proposed_amendments=PROPOSALS)
+            date(2024, 2, 20), setting_request_right=True, meeting_right=True,
+    trigger="reg28", proposed_amendments=PROPOSALS)
 
 
 @pytest.mark.proves("amendment-notice-content")
 def test_amendment_notice_must_propose_amendments_and_explain_rights() -> None:
     journey = journey_with_plan()
     refused(journey, "amendment-notice-content", "AmendmentNoticeIssued", date(2024, 5, 1),
-            trigger="reg28", proposed_amendments=[])
+            setting_request_right=True, meeting_right=True, trigger="reg28", proposed_amendments=[])
     refused(journey, "amendment-notice-content", "AmendmentNoticeIssued", date(2024, 5, 1),
-            trigger="reg28", proposed_amendments=PROPOSALS, meeting_right=False)
+            setting_request_right=True, trigger="reg28", proposed_amendments=PROPOSALS,
+            meeting_right=False)
     refused(journey, "amendment-notice-content", "AmendmentNoticeIssued", date(2024, 5, 1),
-            trigger="reg28", proposed_amendments=PROPOSALS,
+            setting_request_right=True, meeting_right=True,
+    trigger="reg28", proposed_amendments=PROPOSALS,
             representations_by=date(2024, 5, 14))
 
 
 @pytest.mark.proves("amendment-needs-agreed-reassessment")
 def test_amendment_after_reassessment_needs_an_agreed_reassessment() -> None:
     refused(journey_with_plan(), "amendment-needs-agreed-reassessment",
-            "AmendmentNoticeIssued", date(2024, 5, 1), trigger="reassessment",
+            "AmendmentNoticeIssued", date(2024, 5, 1),
+    setting_request_right=True, meeting_right=True, trigger="reassessment",
             proposed_amendments=PROPOSALS)
 
 

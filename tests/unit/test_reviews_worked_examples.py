@@ -239,7 +239,8 @@ def test_post16_to_post16_transfer_is_due_5_months_before_the_move() -> None:
     journey = journey_with_plan(born=date(2008, 3, 1), transferred_on=date(2024, 9, 2))
     record(journey, "PhaseTransferIdentified", date(2025, 2, 3),
            transfer_type="post16_to_post16", transfer_on=date(2026, 1, 5))
-    record(journey, "AmendmentNoticeIssued", date(2025, 6, 2), trigger="reg28",
+    record(journey, "AmendmentNoticeIssued", date(2025, 6, 2),
+           setting_request_right=True, meeting_right=True, trigger="reg28",
            proposed_amendments=[{"section": "I"}])
     record(journey, "PhaseTransferPlanFinalised", date(2025, 8, 5), sections_changed=["I"],
            notice_includes=NOTICE, named_setting="Willow College",
@@ -294,7 +295,8 @@ def test_plan_after_reassessment_due_14_weeks_from_the_decision_with_exception()
     [running] = clock(journey, "K14", today=date(2024, 5, 1))
     assert (running.due_on, running.status) == (date(2024, 6, 21), ClockStatus.RUNNING)
 
-    record(journey, "AmendmentNoticeIssued", date(2024, 5, 1), trigger="reassessment",
+    record(journey, "AmendmentNoticeIssued", date(2024, 5, 1),
+           setting_request_right=True, meeting_right=True, trigger="reassessment",
            proposed_amendments=PROPOSALS)
     record(journey, "AmendedPlanFinalised", date(2024, 6, 28), sections_changed=["B", "F"],
            notice_includes=NOTICE)

@@ -38,7 +38,8 @@ def ordered_to_assess() -> tuple[ChildJourney, str]:
 
 def assess_and_advise(journey: ChildJourney) -> None:
     """Notify the decision to assess on Friday 14 March 2025 and gather every advice."""
-    record(journey, "DecisionToAssessMade", {"reasons": "as the Tribunal ordered"},
+    record(journey, "DecisionToAssessMade", {"assessment_test_met": True,
+                                             "reasons": "as the Tribunal ordered"},
            date(2025, 3, 14))
     for advice_type, extra in ADVICE.items():
         record(journey, "AdviceRequested", {"advice_type": advice_type,
@@ -126,7 +127,8 @@ def test_the_la_cannot_refuse_again_to_assess_what_the_tribunal_ordered() -> Non
 def test_a_late_notice_under_the_order_is_late_against_the_orders_date() -> None:
     # Ordered 3 March 2025: notifying on 18 March, a day after 17 March, is late.
     journey, order = ordered_to_assess()
-    record(journey, "DecisionToAssessMade", {"reasons": "ordered"}, date(2025, 3, 18))
+    record(journey, "DecisionToAssessMade", {"assessment_test_met": True,
+                                             "reasons": "ordered"}, date(2025, 3, 18))
     assert clock(journey, "K22", f"{order}-assess-notify_assessment", LATER).status is \
         ClockStatus.LATE
 
@@ -139,7 +141,8 @@ def test_a_concession_to_assess_opens_the_same_steps_from_its_own_day() -> None:
                                        "will": ["assess"]}, date(2025, 1, 13))
     order = f"order-{journey.version}"
     assert journey.state.disputes.appeals[0].outcome == "conceded"
-    record(journey, "DecisionToAssessMade", {"reasons": "conceded"}, date(2025, 1, 20))
+    record(journey, "DecisionToAssessMade", {"assessment_test_met": True,
+                                             "reasons": "conceded"}, date(2025, 1, 20))
     notify = clock(journey, "K22", f"{order}-assess-notify_assessment", LATER)
     outcome = clock(journey, "K22", f"{order}-assess-outcome", date(2025, 2, 1))
     assert (notify.due_on, notify.status) == (date(2025, 1, 27), ClockStatus.MET)
