@@ -8,7 +8,7 @@ BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 LOCAL_POSTGRES_URL := postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint rules install clean
+.PHONY: run test bench lint rules config install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ lint: $(DEV_STAMP)
 
 rules: $(DEV_STAMP)
 	$(BIN)/python -m tests.rulebook --write
+
+config: $(DEV_STAMP)
+	$(BIN)/python -m tests.configuration --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

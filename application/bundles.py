@@ -76,7 +76,8 @@ def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
                   if state.plan.current else None,
                   "records": plain(state.voice.views),
                   "entries": [{"type": e["type"], "occurred_on": e["occurred_on"],
-                               "data": e["data"]} for e in view["timeline"]
+                               "data": e["as_corrected"] or e["data"]}
+                              for e in view["timeline"]
                               if e["type"] in VOICE_TYPES and e["in_force"]]},
         "delays": [_delay(r, on) for r in readings if r.status in LATE],
         "clocks": view["clocks"],
@@ -209,14 +210,30 @@ def _text(value: Any) -> str:
     return _ISO.sub(lambda m: full_date(m.group(1)), html.escape(str(value), quote=False))
 
 
+SETTING_NAME_KEYS = ("setting_name", "name", "school", "setting", "college", "school_name")
+
+
+def _setting_words(value: Any, on: date) -> str:
+    """Say which school or college section I names, whatever keys the plan used."""
+    if not value:
+        return "No school or college named yet."
+    if not isinstance(value, dict):
+        return str(value)
+    name = next((str(value[k]) for k in SETTING_NAME_KEYS if value.get(k)), "")
+    parts = [name]
+    if value.get("setting_type"):
+        parts.append(_describe("setting_types", value["setting_type"], on))
+    if value.get("setting_ref"):
+        parts.append(f"reference number {value['setting_ref']}")
+    known = {*SETTING_NAME_KEYS, "setting_type", "setting_ref"}
+    parts += [f"{_words(k)}: {v}" for k, v in value.items()
+              if k not in known and isinstance(v, str | int) and v != ""]
+    return ", ".join(p for p in parts if p) or "No school or college named yet."
+
+
 def _section_items(key: str, value: Any, on: date) -> list[str]:
     if key == "I":
-        if not value:
-            return ["No school or college named yet."]
-        parts = [value.get("setting_name") or "", _describe("setting_types",
-                                                            value.get("setting_type"), on)
-                 if value.get("setting_type") else ""]
-        return [", ".join(p for p in parts if p) or "A school or college is named."]
+        return [_setting_words(value, on)]
     if isinstance(value, str):
         return [value]
     items = []
@@ -239,6 +256,27 @@ def _section_items(key: str, value: Any, on: date) -> list[str]:
             bits.append(f"paid for by {item['commissioner']}")
         items.append("; ".join(bits) or ", ".join(f"{_words(k)}: {v}" for k, v in item.items()))
     return items
+
+
+AMENDMENT_WORDS = {
+    "EntryCorrected": "The council corrected an earlier record",
+    "EntryRetracted": "The council withdrew an earlier record made in error",
+}
+
+
+def _timeline_words(entry: dict[str, Any], by_version: dict[int, dict[str, Any]]) -> str:
+    """Say what an entry records, in a parent's words, as now corrected."""
+    if entry["type"] in AMENDMENT_WORDS:
+        target = by_version.get(entry["corrects_version"] or -1)
+        about = (f" (the record for {full_date(target['occurred_on'])}: "
+                 f"{_text(_sentence(target['type']).rstrip('.'))})" if target else "")
+        reason = entry["data"].get("reason")
+        return (f"{AMENDMENT_WORDS[entry['type']]}{about}."
+                + (f" Reason given: {_text(reason)}." if reason else ""))
+    data = entry["as_corrected"] or entry["data"]
+    detail = "".join(f" {_text(data[k])}." for k in _TEXT_FIELDS
+                     if isinstance(data.get(k), str) and data[k])
+    return f"{_text(_sentence(entry['type']))}{detail}"
 
 
 def bundle_html(bundle: dict[str, Any]) -> str:
@@ -402,13 +440,12 @@ def bundle_html(bundle: dict[str, Any]) -> str:
         add("<p>No views are recorded yet.</p>")
 
     add("<h2>Everything that happened, in order</h2><ol>")
+    by_version = {entry["version"]: entry for entry in bundle["timeline"]}
     for entry in bundle["timeline"]:
         if not entry["in_force"]:
             continue
-        detail = "".join(f" {_text(entry['data'][k])}." for k in _TEXT_FIELDS
-                         if isinstance(entry["data"].get(k), str) and entry["data"][k])
-        add(f"<li>{full_date(entry['occurred_on'])}: {_text(_sentence(entry['type']))}"
-            f"{detail}</li>")
+        add(f"<li>{full_date(entry['occurred_on'])}: {_timeline_words(entry, by_version)}"
+            "</li>")
     add("</ol>")
     if bundle["anomalies"]:
         add("<h2>Records that do not fit the rules</h2>")

@@ -78,33 +78,36 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[d
                 "changes": plain(event.changes) if isinstance(event, EntryCorrected) else None,
             })
     effective = effective_events(log)
+    dates = {e.originator_version: e.occurred_on for e in effective}  # as corrected
     if as_at is not None:
         effective = effective[:1] + [e for e in effective[1:] if e.occurred_on <= as_at]
     effects = clock_effects(effective, on)
     in_force = {e.originator_version: e for e in effective}
 
     def occurred(event: JourneyEvent) -> date:
-        current = in_force.get(event.originator_version)
-        return (current or event).occurred_on
+        return dates.get(event.originator_version, event.occurred_on)
 
-    ordered = sorted(log, key=lambda e: (not isinstance(e, ChildRegistered), occurred(e),
+    # Every entry sits at its date as now corrected, registration included: a journey
+    # recorded after the fact starts in the timeline from its first fact, and a page as
+    # at a day shows nothing that happened after it (docs/domain-guide.md).
+    ordered = sorted(log, key=lambda e: (occurred(e), not isinstance(e, ChildRegistered),
                                          e.originator_version))
     entries = []
     for event in ordered:
-        if as_at is not None and occurred(event) > as_at and not isinstance(
-                event, ChildRegistered):
+        if as_at is not None and occurred(event) > as_at:
             continue
         current = in_force.get(event.originator_version)
+        corrected = current is not None and current is not event
         entries.append({
             "version": event.originator_version, "type": event.type_name,
-            "occurred_on": event.occurred_on, "recorded_at": event.timestamp,
-            "recorded_days_after": (event.timestamp.date() - event.occurred_on).days,
+            "occurred_on": occurred(event), "recorded_at": event.timestamp,
+            "recorded_days_after": (event.timestamp.date() - occurred(event)).days,
             "actor": event.actor.as_dict(), "responsible": type(event).recorded_by.value,
             "data": plain(event.payload()),
             "in_force": current is not None or isinstance(event, EntryCorrected |
                                                           EntryRetracted),
-            "as_corrected": plain(current.payload()) if current is not None
-            and current is not event else None,
+            "as_corrected": plain(current.payload()) | {"occurred_on": current.occurred_on}
+            if corrected else None,
             "corrects_version": event.target_version if isinstance(
                 event, EntryCorrected | EntryRetracted) else None,
             "amended_by": amendments.get(event.originator_version, []),

@@ -26,7 +26,7 @@ from domain.clocks import compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.personal_data import STRUCTURED_CODES
-from domain.state import JourneyState
+from domain.state import JourneyState, effective_events
 from infrastructure.batches import IN_CHUNK, ReadModelProjection
 from infrastructure.readmodels import (
     Base,
@@ -140,7 +140,7 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
     assert state.child is not None
     child_id, authority = str(journey.id), state.child.authority
     steps: dict[str, str] = {}
-    for event in journey.log:
+    for event in effective_events(journey.log):  # as corrected, by occurrence
         steps.setdefault(event.type_name, event.occurred_on.isoformat())
     last = journey.log[-1]
     readings = compute_clocks(state, today)

@@ -39,6 +39,9 @@
   None when unset.
 - ``CASETRACK_PURPOSES``: comma-separated lawful purposes a caller may state (default
   ``application.purposes.LAWFUL_PURPOSES``: complaint, subject-access, ...).
+- ``CASETRACK_MASTER_KEY``: the 32-byte key (base64url or hex) that wraps each child's
+  personal-data key in the vault; generated into the data dir in development, required
+  in production (``master_key``).
 - ``CASETRACK_METRICS_TOKEN``: a bearer token (32+ characters) that opens ``GET /metrics``
   and nothing else, for the Prometheus scraper; an ``admin`` token opens it too. Unset:
   admin tokens only.

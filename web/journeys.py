@@ -52,7 +52,9 @@ class AmendmentSchema(Schema):
 class TimelineEntrySchema(Schema):
     version = fields.Integer(required=True)
     type = fields.String(required=True)
-    occurred_on = fields.Date(required=True)
+    occurred_on = fields.Date(required=True, metadata={
+        "description": "when it happened, as now corrected (the timeline's order); "
+                       "data holds the entry as first recorded"})
     recorded_at = fields.AwareDateTime(required=True)
     recorded_days_after = fields.Integer(
         required=True, metadata={"description": "days between occurrence and recording"})
@@ -61,8 +63,8 @@ class TimelineEntrySchema(Schema):
     data = fields.Dict(required=True)
     in_force = fields.Boolean(required=True,
                               metadata={"description": "false when retracted"})
-    as_corrected = fields.Dict(allow_none=True,
-                               metadata={"description": "the fields as now corrected"})
+    as_corrected = fields.Dict(allow_none=True, metadata={
+        "description": "the fields as now corrected, occurred_on included"})
     corrects_version = fields.Integer(allow_none=True)
     amended_by = fields.List(fields.Nested(AmendmentSchema), required=True)
     clock_effects = fields.List(fields.Nested(ClockEffectSchema), required=True)

@@ -1,7 +1,9 @@
 """structlog configuration, request ids, and one summary line per request.
 
 No personal data in any line: the summary names the route rule (not the URL), the
-status, the duration and the actor's pseudonymous ids.
+status, the duration, and the actor by the same pseudonym the audit trail shows a reader
+without a purpose (``application.access.pseudonym`` under the services' naming key), with
+their role and organisation.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ import uuid
 
 import structlog
 from flask import Flask, Response, g, request
+
+from application.access import pseudonym
+from web.services import services
 
 logger = structlog.get_logger()
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -72,7 +77,8 @@ def init_app(app: Flask) -> None:
             status=response.status_code,
             duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter()))
                               * 1000, 2),
-            actor=actor.user_id if actor else None, role=actor.role if actor else None,
+            actor=pseudonym(actor.user_id, services().naming_key) if actor else None,
+            role=actor.role if actor else None,
             organisation=actor.organisation if actor else None,
         )
         return response

@@ -57,3 +57,24 @@ def test_views_share_the_parts_built_once_rather_than_one_per_request(tmp_path: 
         assert services.personal_data is not None
     finally:
         services.close()
+
+
+def test_the_request_line_names_the_actor_by_pseudonym_not_user_id(tmp_path: Path) -> None:
+    import structlog
+
+    from application.access import pseudonym
+    from tests.conftest import TEST_SECRET
+    from web.auth import mint_token
+
+    app = create_app(settings_for(tmp_path))
+    services = services_of(app)
+    token = mint_token(TEST_SECRET, subject="officer-jo-1", role="caseworker",
+                       organisation="LA-901")
+    try:
+        with structlog.testing.capture_logs() as logs:
+            app.test_client().get("/children", headers={"Authorization": f"Bearer {token}"})
+        (line,) = [entry for entry in logs if entry.get("event") == "request"]
+        assert line["actor"] == pseudonym("officer-jo-1", services.naming_key)
+        assert "officer-jo-1" not in str(logs)
+    finally:
+        services.close()
