@@ -17,6 +17,7 @@ from application.personal_data import SWEEP_GRACE, sweep_orphans
 from tests.conftest import settings_for
 from web import create_app
 from web.cli import main
+from web.services import services_of
 
 Auth = object
 
@@ -24,7 +25,7 @@ Auth = object
 def _orphan(app: Flask) -> uuid.UUID:
     """A registration cut off after the vault's write, before the journey's."""
     orphan = uuid.uuid4()
-    app.extensions["casetrack"].vault.create(orphan, {"given_name": "Orphan"})
+    services_of(app).vault.create(orphan, {"given_name": "Orphan"})
     return orphan
 
 
@@ -35,7 +36,7 @@ def test_the_sweep_removes_identifiers_with_no_journey_and_keeps_the_rest(
     assert registered.status_code == 201
     child_id = uuid.UUID(registered.json["child_id"])
     orphan = _orphan(app)
-    services = app.extensions["casetrack"]
+    services = services_of(app)
     tracking, vault = services.tracking, services.vault
     assert sweep_orphans(tracking, vault, since=None) == []  # within the grace: in flight
     later = datetime.now(UTC) + SWEEP_GRACE + timedelta(minutes=1)
@@ -49,13 +50,13 @@ def test_start_up_sweeps_a_registration_cut_off_mid_way(
         tmp_path: Path, store_url: str | None, monkeypatch: pytest.MonkeyPatch) -> None:
     first = create_app(settings_for(tmp_path, store_url))
     orphan = _orphan(first)
-    first.extensions["casetrack"].close()
+    services_of(first).close()
     monkeypatch.setattr("application.personal_data.SWEEP_GRACE", timedelta(0))
     second = create_app(settings_for(tmp_path, store_url))
     try:
-        assert second.extensions["casetrack"].vault.cipher(orphan) is None
+        assert services_of(second).vault.cipher(orphan) is None
     finally:
-        second.extensions["casetrack"].close()
+        services_of(second).close()
 
 
 def test_casetrack_vault_sweep_reports_what_it_removed(
@@ -63,7 +64,7 @@ def test_casetrack_vault_sweep_reports_what_it_removed(
         ) -> None:
     app = create_app(settings_for(tmp_path))
     orphan = _orphan(app)
-    app.extensions["casetrack"].close()
+    services_of(app).close()
     for name, value in settings_for(tmp_path).__dict__.items():
         if name == "secret_key":
             monkeypatch.setenv("CASETRACK_SECRET_KEY", value)
@@ -83,7 +84,7 @@ def test_the_data_directory_is_0700_and_every_file_in_it_0600(
             "date_of_birth": "2015-03-02", "occurred_on": date(2024, 1, 2).isoformat()}
                            ).status_code == 201
     finally:
-        app.extensions["casetrack"].close()
+        services_of(app).close()
     assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
     files = [p for p in data_dir.iterdir() if p.is_file()]
     assert any(p.name.endswith(".sqlite") for p in files)
