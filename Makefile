@@ -8,19 +8,35 @@ BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 LOCAL_POSTGRES_URL := postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint rules config install clean
+.PHONY: run test bench lint rules config install clean lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(BASE_STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs the exact versions in the lock files (pip-tools), then casetrack itself without
+# resolving again; `pip check` fails when setup.cfg asks for something the lock lacks
+# (run `make lock`). setup.cfg keeps the compatible ranges, the lock files the versions.
+$(BASE_STAMP): requirements.lock setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip check || (echo "requirements.lock is stale: run make lock"; exit 1)
 	touch $@
 
-$(DEV_STAMP): setup.cfg pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(DEV_STAMP): requirements-dev.lock setup.cfg pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e '.[dev]'
+	$(BIN)/python -m pip check || (echo "requirements-dev.lock is stale: run make lock"; exit 1)
 	touch $@ $(BASE_STAMP)
+
+# Re-resolve the lock files from setup.cfg's ranges (newest versions within them); add
+# --upgrade-package NAME to move one package. Commit both files.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --annotation-style line \
+	--no-emit-index-url --no-emit-find-links
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'pip-tools>=7.4,<8'
+	$(PIP_COMPILE) --output-file requirements.lock setup.cfg
+	$(PIP_COMPILE) --extra dev --output-file requirements-dev.lock setup.cfg
 
 install: $(BASE_STAMP)
 
