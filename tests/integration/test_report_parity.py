@@ -127,7 +127,7 @@ def record_new_plan(spec: NewPlan, n: int, today: date) -> ChildJourney:
     request = j.rec("EHCNeedsAssessmentRequested", received, requester_role="Parent",
                     request_source="1")
     decided = received + timedelta(days=spec.decided_after)
-    j.rec("DecisionToAssessMade", decided, reasons="May need a plan")
+    j.rec("DecisionToAssessMade", decided, assessment_test_met=True, reasons="May need a plan")
     asked = decided + timedelta(days=2)
     took_of = {"Parent": spec.advice_after[0], "Educational": spec.advice_after[0],
                "Psychological": spec.advice_after[1], "Medical": spec.advice_after[1]}
