@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from application.tracking import CaseTracking, WriteResult
 from domain.personal_data import IDENTIFIER_FIELDS
-from web.openapi import event_request_body, problems
+from web.openapi import event_request_body, journey_links, problems
 from web.requests import (
     current_actor,
     event_body,
@@ -43,6 +43,7 @@ def written(result: WriteResult) -> tuple[WriteResult, int, dict[str, str]]:
 @blp.route("")
 class Children(MethodView):
     @blp.response(201, WriteResultSchema)
+    @blp.doc(**journey_links())
     @blp.doc(requestBody={"required": True, "content": {
         "application/json": {"schema": RegisterChildSchema}}},
         parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
@@ -63,6 +64,7 @@ class Children(MethodView):
 @blp.route("/<uuid:child_id>/events")
 class ChildEvents(MethodView):
     @blp.response(201, WriteResultSchema)
+    @blp.doc(**journey_links())
     @blp.doc(requestBody=event_request_body(), parameters=[
         {"in": "header", "name": "Idempotency-Key", "required": False,
          "schema": {"type": "string", "maxLength": 200}},

@@ -85,6 +85,30 @@ def _add_parameters(doc: dict[str, Any], doc_info: dict[str, Any], **_: Any
     return doc
 
 
+def _ref(path: str, method: str) -> str:
+    return "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+
+
+# OpenAPI links from a write's answer to what a client does next with the journey, so a
+# stateful client (and schemathesis's stateful phase) can follow them.
+JOURNEY_LINKS = {
+    name: {"operationRef": _ref(path, method),
+           "parameters": {"child_id": "$response.body#/child_id"}}
+    for name, path, method in (
+        ("GetChild", "/children/{child_id}", "get"),
+        ("GetJourney", "/children/{child_id}/journey", "get"),
+        ("GetHistory", "/children/{child_id}/history", "get"),
+        ("RecordEvent", "/children/{child_id}/events", "post"),
+        ("CheckIntegrity", "/children/{child_id}/integrity", "get"),
+    )
+}
+
+
+def journey_links(status: int = 201) -> dict[str, Any]:
+    """The ``@blp.doc`` arguments adding ``JOURNEY_LINKS`` to a write's answer."""
+    return {"responses": {str(status): {"links": deepcopy(JOURNEY_LINKS)}}}
+
+
 def problems(blp: Any, *codes: int) -> Callable[[Any], Any]:
     """Document the problem responses a view can answer."""
 
