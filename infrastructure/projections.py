@@ -66,6 +66,7 @@ from infrastructure.tracking import (
     insert_rows,
     upsert,
 )
+from infrastructure.worktray import WorktrayProjection
 
 __all__ = [
     "BATCH_SIZE", "CATCH_UP_BATCH_SIZE", "IN_CHUNK", "PROJECTIONS", "CaseRows",
@@ -84,7 +85,8 @@ CATCH_UP_BATCH_SIZE = 2000
 
 # Every read-model projection, by name (the runners, rebuild and status read this).
 PROJECTIONS: dict[str, type[ReadModelProjection]] = {
-    p.name: p for p in (CaseSummaryProjection, EventIndexProjection, CohortProjection)}
+    p.name: p for p in (CaseSummaryProjection, EventIndexProjection, CohortProjection,
+                        WorktrayProjection)}
 
 
 # Running projections.

@@ -239,6 +239,20 @@ class SQLReadModels:
             time.sleep(min(interval, remaining))
             interval = min(interval * 2, 0.2)
 
+    def holder_cases(self, *, organisation: str, assigned_to: str,
+                     stage: str | None = None) -> list[dict[str, Any]]:
+        """The cases a caseworker holds, with their open clock readings (the work tray)."""
+        from infrastructure.worktray import holder_cases
+
+        return holder_cases(self.engine, organisation=organisation,
+                            assigned_to=assigned_to, stage=stage)
+
+    def team_counts(self, authority: str) -> list[dict[str, Any]]:
+        """The authority's cases counted per holder (the team tray)."""
+        from infrastructure.worktray import team_counts
+
+        return team_counts(self.engine, authority)
+
     def children(self, where: Any, today: date) -> list[dict[str, Any]]:
         stmt = select(CaseSummary).where(CaseSummary.authority == where.authority)
         if where.stage:

@@ -1,0 +1,136 @@
+"""The work-tray read model: who holds each case, and its open clocks as the domain read
+them (issue 16).
+
+The projection stores each open clock reading whole (``ClockReading.as_dict``): its due
+date, the body whose step it is and that body's name, exactly as ``domain.clocks`` decided
+them. It never stores a status to be believed later: a reading's status and days late as
+at the day asked are derived again at read time by ``domain.clocks.status_on`` and
+``days_late`` (``application.worktray``), so the tray stays true as days pass without
+an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from sqlalchemy import Connection, Date, Index, Integer, String, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.clocks import compute_clocks
+from domain.events import JourneyEvent
+from domain.journey import ChildJourney
+from infrastructure.batches import IN_CHUNK, ReadModelProjection
+from infrastructure.readmodels import Base
+from infrastructure.tracking import among
+
+WORKTRAY = "worktray"
+
+
+class TrayCase(Base):
+    """One row per child: who holds the case, its reference and stage."""
+
+    __tablename__ = "rm_tray_case"
+
+    child_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    authority: Mapped[str] = mapped_column(String(40))
+    assigned_to: Mapped[str | None] = mapped_column(String(200))
+    assigned_organisation: Mapped[str] = mapped_column(String(100))
+    case_ref: Mapped[str | None] = mapped_column(String(60))
+    stage: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        Index("ix_rm_tray_case_holder", "assigned_organisation", "assigned_to"),
+        Index("ix_rm_tray_case_authority_holder", "authority", "assigned_to"),
+    )
+
+
+class TrayClock(Base):
+    """One row per open clock episode of a child: the domain's reading, kept whole."""
+
+    __tablename__ = "rm_tray_clock"
+
+    child_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    clock: Mapped[str] = mapped_column(String(8), primary_key=True)
+    episode: Mapped[str] = mapped_column(String(60), primary_key=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    responsible: Mapped[str] = mapped_column(String(30))
+    reading: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    __table_args__ = (Index("ix_rm_tray_clock_child_due", "child_id", "due_on"),)
+
+
+TRAY_TABLES: tuple[type[Base], ...] = (TrayCase, TrayClock)
+
+
+def tray_rows(journey: ChildJourney, today: date) -> dict[type[Base], list[dict[str, Any]]]:
+    """Return the tray rows of one journey: its holder, and its readings still open."""
+    state = journey.state
+    assert state.child is not None
+    child_id, authority = str(journey.id), state.child.authority
+    assigned = state.governance.assignment
+    case = {"child_id": child_id, "authority": authority,
+            "assigned_to": assigned.assigned_to if assigned else None,
+            "assigned_organisation": assigned.assigned_organisation if assigned
+            else authority, "case_ref": state.child.case_ref, "stage": state.stage,
+            "version": journey.version}
+    readings = {(r.clock, r.episode): r for r in compute_clocks(state, today)
+                if r.is_open and r.due_on is not None}
+    clocks = [{"child_id": child_id, "clock": r.clock, "episode": r.episode,
+               "due_on": r.due_on, "responsible": r.responsible.value,
+               "reading": _iso_dates(r.as_dict())} for r in readings.values()]
+    return {TrayCase: [case], TrayClock: clocks}
+
+
+def _iso_dates(reading: dict[str, object]) -> dict[str, object]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in reading.items()}
+
+
+class WorktrayProjection(ReadModelProjection):
+    """The work tray's tables, from each touched journey's folded state."""
+
+    name = WORKTRAY
+    tables: ClassVar[tuple[type[Base], ...]] = TRAY_TABLES
+
+    def apply(self, conn: Connection, items: Sequence[tuple[JourneyEvent, Tracking]]) -> None:
+        self.replace_children(conn, items)
+
+    def child_rows(self, journey: ChildJourney, position: int, today: date
+                   ) -> Mapping[type[Base], list[dict[str, Any]]]:
+        return tray_rows(journey, today)
+
+
+# Queries.
+
+
+def holder_cases(engine: Engine, *, organisation: str, assigned_to: str,
+                 stage: str | None = None) -> list[dict[str, Any]]:
+    """Return the cases ``assigned_to`` of ``organisation`` holds, each with its stored
+    open readings (``readings``), unordered."""
+    stmt = select(TrayCase.__table__).where(
+        TrayCase.assigned_organisation == organisation, TrayCase.assigned_to == assigned_to)
+    if stage is not None:
+        stmt = stmt.where(TrayCase.stage == stage)
+    with engine.connect() as conn:
+        cases = {r["child_id"]: {**r, "readings": []} for r in conn.execute(stmt).mappings()}
+        ids = sorted(cases)
+        for start in range(0, len(ids), IN_CHUNK):
+            for child_id, reading in conn.execute(select(
+                    TrayClock.child_id, TrayClock.reading).where(
+                    among(conn, TrayClock.child_id, ids[start:start + IN_CHUNK]))):
+                cases[child_id]["readings"].append(reading)
+    return list(cases.values())
+
+
+def team_counts(engine: Engine, authority: str) -> list[dict[str, Any]]:
+    """Return the authority's cases counted per holder (None: not assigned to anyone)."""
+    stmt = select(TrayCase.assigned_organisation, TrayCase.assigned_to,
+                  func.count()).where(TrayCase.authority == authority).group_by(
+        TrayCase.assigned_organisation, TrayCase.assigned_to)
+    with engine.connect() as conn:
+        return [{"assigned_organisation": o, "assigned_to": a, "cases": n}
+                for o, a, n in conn.execute(stmt)]

@@ -1,0 +1,118 @@
+"""The work-tray read model stores what the domain's clocks decided and stays true as
+days pass: rows projected on one day give, on every later day, the status, days late and
+next due that the journey's own clocks give that day, on SQLite and PostgreSQL.
+
+The journey (as tests/integration/test_clock_status_everywhere.py): a request received
+Mon 6 Jan 2025 and a decision to assess on Mon 10 Feb. K3 is due 16 weeks on, Mon 28 Apr,
+and binds only a decision not to issue (undecided past it, still running); K4, the final
+plan, is due 20 weeks on, Mon 26 May, and is late once past.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from application.views import journey_view_at
+from application.worktray import TrayFilter, work_tray
+from domain.actors import Actor
+from domain.journey import ChildJourney
+from infrastructure.migrations import upgrade
+from infrastructure.readmodels import SQLReadModels, make_engine
+from infrastructure.tracking import insert_rows
+from infrastructure.worktray import TrayCase, TrayClock, tray_rows
+from tests.postgres import fresh_schema
+
+AUTHORITY = "LA-971"
+MANAGER = Actor("mgr-1", "manager", AUTHORITY)
+WORKER = Actor("cw-9", "caseworker", AUTHORITY)
+PROJECTED_ON = date(2025, 2, 10)
+
+
+def journey() -> ChildJourney:
+    child = ChildJourney.register(authority=AUTHORITY, date_of_birth=date(2015, 5, 5),
+                                  actor=WORKER, occurred_on=date(2025, 1, 6),
+                                  today=PROJECTED_ON, case_ref="TRAY-1")
+    child.record("EHCNeedsAssessmentRequested", {"requester_role": "Parent",
+                                                 "request_source": "1"},
+                 actor=WORKER, occurred_on=date(2025, 1, 6), today=PROJECTED_ON)
+    child.record("DecisionToAssessMade", {"reasons": "May need a plan"}, actor=WORKER,
+                 occurred_on=PROJECTED_ON, today=PROJECTED_ON)
+    child.record("CaseAssigned", {"assigned_to": "cw-9", "assigned_organisation": AUTHORITY},
+                 actor=MANAGER, occurred_on=PROJECTED_ON, today=PROJECTED_ON)
+    return child
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    from infrastructure.tracking import ReadModelDatabase
+
+    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
+        engine = ReadModelDatabase.beside(url, tmp_path).engine()
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+
+
+def project(engine: Engine, child: ChildJourney, on: date) -> None:
+    rows = tray_rows(child, on)
+    with engine.begin() as conn:
+        insert_rows(conn, TrayCase, rows[TrayCase])
+        insert_rows(conn, TrayClock, rows[TrayClock])
+
+
+def test_rows_projected_once_give_the_journeys_next_due_on_every_later_day(
+        engine: Engine) -> None:
+    child = journey()
+    project(engine, child, PROJECTED_ON)  # long before either due date
+    store = SQLReadModels(engine, "CaseTracking")
+    day = PROJECTED_ON
+    while day <= date(2025, 7, 1):
+        [item] = work_tray(store, actor=WORKER, where=TrayFilter(), today=day)["items"]
+        view, _ = journey_view_at(child, day)
+        assert item["next_due"] == view["next_due"], day
+        expected_late = sorted(c["clock"] for c in view["clocks"] if c["stopped_on"] is None
+                               and c["status"] in ("late", "late_exception_applies"))
+        assert sorted(c["clock"] for c in item["late"]) == expected_late, day
+        day += timedelta(days=7)
+
+
+def test_k4_past_week_20_is_late_by_the_days_since_and_k3_undecided_still_running(
+        engine: Engine) -> None:
+    project(engine, journey(), PROJECTED_ON)
+    store = SQLReadModels(engine, "CaseTracking")
+    asked = date(2025, 5, 29)  # Thursday, three days after K4's due date (Mon 26 May)
+    [item] = work_tray(store, actor=WORKER, where=TrayFilter(), today=asked)["items"]
+    assert [(c["clock"], c["days_late"]) for c in item["late"]] == [("K4", 3)]
+    assert item["next_due"]["clock"] == "K3"  # due 28 Apr, soonest; never late while open
+    assert item["next_due"]["status"] == "running"
+    k4 = work_tray(store, actor=WORKER, where=TrayFilter(clock="K4"), today=asked)
+    assert k4["items"][0]["next_due"]["due_on"] == date(2025, 5, 26)
+
+
+def test_the_tray_holds_only_open_readings_and_the_holder_from_case_assigned(
+        engine: Engine) -> None:
+    child = journey()
+    project(engine, child, PROJECTED_ON)
+    with engine.connect() as conn:
+        case = conn.execute(select(TrayCase.__table__)).mappings().one()
+        clocks = sorted(conn.scalars(select(TrayClock.clock)))
+    assert (case["assigned_to"], case["assigned_organisation"], case["case_ref"]) == (
+        "cw-9", AUTHORITY, "TRAY-1")
+    assert "K1" not in clocks  # met on 10 Feb: no longer anyone's work
+    assert {"K3", "K4"} <= set(clocks)
+    other = Actor("cw-10", "caseworker", AUTHORITY)
+    store = SQLReadModels(engine, "CaseTracking")
+    assert work_tray(store, actor=other, where=TrayFilter(), today=PROJECTED_ON)[
+        "items"] == []
