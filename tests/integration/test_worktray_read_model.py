@@ -41,7 +41,8 @@ def journey() -> ChildJourney:
     child.record("EHCNeedsAssessmentRequested", {"requester_role": "Parent",
                                                  "request_source": "1"},
                  actor=WORKER, occurred_on=date(2025, 1, 6), today=PROJECTED_ON)
-    child.record("DecisionToAssessMade", {"reasons": "May need a plan"}, actor=WORKER,
+    child.record("DecisionToAssessMade", {"assessment_test_met": True,
+                                          "reasons": "May need a plan"}, actor=WORKER,
                  occurred_on=PROJECTED_ON, today=PROJECTED_ON)
     child.record("CaseAssigned", {"assigned_to": "cw-9", "assigned_organisation": AUTHORITY},
                  actor=MANAGER, occurred_on=PROJECTED_ON, today=PROJECTED_ON)
