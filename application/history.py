@@ -97,7 +97,8 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[d
         if as_at is not None and occurred(event) > as_at:
             continue
         current = in_force.get(event.originator_version)
-        corrected = current is not None and current is not event
+        as_corrected = plain(current.payload()) | {"occurred_on": current.occurred_on} \
+            if current is not None and current is not event else None
         entries.append({
             "version": event.originator_version, "type": event.type_name,
             "occurred_on": occurred(event), "recorded_at": event.timestamp,
@@ -106,8 +107,7 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[d
             "data": plain(event.payload()),
             "in_force": current is not None or isinstance(event, EntryCorrected |
                                                           EntryRetracted),
-            "as_corrected": plain(current.payload()) | {"occurred_on": current.occurred_on}
-            if corrected else None,
+            "as_corrected": as_corrected,
             "corrects_version": event.target_version if isinstance(
                 event, EntryCorrected | EntryRetracted) else None,
             "amended_by": amendments.get(event.originator_version, []),
