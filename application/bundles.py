@@ -287,11 +287,12 @@ def bundle_html(bundle: dict[str, Any]) -> str:
     out: list[str] = []
     add = out.append
     add("<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>Your child's education, health and care journey</title>"
         "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;"
         "padding:.3em;text-align:left;vertical-align:top}@media print{h2{break-after:avoid}}"
-        "</style></head><body>")
+        "</style></head><body><main>")
     add("<h1>Your child's education, health and care journey</h1>")
     add(f"<p>This report shows what is recorded up to {full_date(on)}. "
         f"Date of birth: {full_date(child['date_of_birth'])} (age {child['age']}). "
@@ -323,8 +324,10 @@ def bundle_html(bundle: dict[str, Any]) -> str:
 
     add("<h2>Advice gathered for the assessment</h2>")
     if bundle["advice"]:
-        add("<table><tr><th>Advice</th><th>Asked for</th><th>Due by</th><th>Received</th>"
-            "<th>On time?</th><th>Whose job</th></tr>")
+        add("<table><caption>Advice asked for, when it was due and when it came</caption>"
+            "<tr>" + "".join(f"<th scope='col'>{h}</th>" for h in (
+                "Advice", "Asked for", "Due by", "Received", "On time?", "Whose job"))
+            + "</tr>")
         for advice in bundle["advice"]:
             due = full_date(advice["due_on"]) if advice["due_on"] else "no legal time limit"
             got = full_date(advice["received_on"]) if advice["received_on"] else "not yet"
@@ -452,5 +455,5 @@ def bundle_html(bundle: dict[str, Any]) -> str:
         for anomaly in bundle["anomalies"]:
             known = RULES.get(anomaly["code"])
             add(f"<p>{_text(known.summary if known else _words(anomaly['code']))}</p>")
-    add("</body></html>")
+    add("</main></body></html>")
     return "".join(out)

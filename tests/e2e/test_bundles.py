@@ -102,6 +102,8 @@ def test_the_html_is_written_for_a_parent(client: FlaskClient, auth: Auth) -> No
                 code, words[max(0, match.start() - 60):match.end() + 5])
     assert re.search(r"\b[a-z]+_[a-z_]+\b", words) is None  # no stored identifiers
     assert "9 days late" in words and "the NHS (health services)" in words
+    tables = re.findall(r"<table>.*?</table>", text, flags=re.DOTALL)
+    assert tables and all("<caption>" in t and "<th>" not in t for t in tables)
     assert "style-src 'sha256-" in page.headers["Content-Security-Policy"]
 
 

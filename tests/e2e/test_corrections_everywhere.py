@@ -127,3 +127,11 @@ def test_the_school_named_in_section_i_is_shown_whatever_key_names_it(
     (words,) = _section_items("I", section, date(2024, 6, 1))
     assert shown in words
     assert words != "A school or college is named."
+
+
+def test_the_family_page_is_built_to_be_read_on_any_screen_and_by_a_screen_reader(
+        client: FlaskClient, auth: Auth) -> None:
+    child, _ = corrected_journey(client, auth, "CR-COR-4")
+    page = client.get(f"/children/{child}/bundle.html", headers=auth()).get_data(as_text=True)
+    assert "<meta name='viewport' content='width=device-width, initial-scale=1'>" in page
+    assert page.count("<main>") == 1 and page.index("<main>") < page.index("<h1>")
