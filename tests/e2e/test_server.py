@@ -168,6 +168,7 @@ def test_first_start_in_development_loads_the_demo_and_prints_working_tokens(
     finally:
         out = server.stop()
     assert "Development tokens" not in out
+    assert "casetrack token --role caseworker --org LA-901" in out  # how to mint one
 
 
 def test_a_bad_setting_fails_at_start_with_one_clear_line(tmp_path: Path) -> None:
