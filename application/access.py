@@ -9,6 +9,9 @@
   across authorities; personal identifiers pseudonymised unless a purpose is stated
   (application/pseudonyms.py).
 - admin: operations only, no case content.
+- family: scoped to one child (the token names it): read that child's parent page, state
+  and journey, and record the family's own voice (views, feedback, preferences,
+  representations on a draft, consent), nothing else.
 
 Every rule is a ``check_*`` function raising ``ForbiddenError``; docs/security.md holds
 the table of what each endpoint answers each role.
@@ -26,7 +29,12 @@ from application.errors import ForbiddenError
 from domain.actors import Actor
 from domain.events import JourneyEvent
 
-ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin"})
+ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin", "family"})
+# The family's voice: the only events a family's token may record, and only for its child.
+FAMILY_EVENT_TYPES = frozenset({
+    "ChildViewsRecorded", "FamilyFeedbackRecorded", "FamilyViewsSubmitted",
+    "EvidenceSubmitted", "RepresentationsReceived", "PlacementPreferenceExpressed",
+    "ConsentToShareRecorded", "ConsentToShareWithdrawn"})
 WRITE_ROLES = frozenset({"caseworker", "manager"})
 READ_ROLES = frozenset({"caseworker", "manager"})
 HISTORY_ROLES = frozenset({"caseworker", "manager", "inspector", "auditor"})
@@ -46,7 +54,14 @@ def check_may_register(actor: Actor, authority: str) -> None:
         raise ForbiddenError("staff register journeys for their own authority only")
 
 
-def check_may_write(actor: Actor, authority: str) -> None:
+def check_may_write(actor: Actor, authority: str, *, child_id: UUID | None = None,
+                    type_name: str | None = None) -> None:
+    if actor.role == "family":
+        _check_family_child(actor, authority, child_id)
+        if type_name not in FAMILY_EVENT_TYPES:
+            raise ForbiddenError(f"a family records only its own voice "
+                                 f"({', '.join(sorted(FAMILY_EVENT_TYPES))}), not {type_name}")
+        return
     if actor.role not in WRITE_ROLES:
         raise ForbiddenError(f"role {actor.role!r} may not record events")
     if actor.organisation != authority:
@@ -77,7 +92,23 @@ def check_may_read(actor: Actor, authority: str, *, child_id: UUID | None = None
     if actor.role == "inspector":
         _check_sampled(actor, authority, child_id, samples)
         return
+    if actor.role == "family":
+        _check_family_child(actor, authority, child_id)
+        return
     raise ForbiddenError(f"role {actor.role!r} may not read journeys")
+
+
+def _check_family_child(actor: Actor, authority: str, child_id: UUID | None) -> None:
+    if child_id is None or actor.child_id != str(child_id) or actor.organisation != authority:
+        raise ForbiddenError("a family's token is for one child only, and this is not it")
+
+
+def check_may_invite_family(actor: Actor, authority: str) -> None:
+    """Allow a manager of the authority to invite a child's family."""
+    if actor.role != "manager":
+        raise ForbiddenError(f"role {actor.role!r} may not invite a family")
+    if actor.organisation != authority:
+        raise ForbiddenError("this journey belongs to another authority")
 
 
 def check_may_read_history(actor: Actor, authority: str, *, child_id: UUID | None = None,

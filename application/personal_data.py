@@ -49,7 +49,7 @@ WITHHELD = "[withheld]"
 UNAVAILABLE = "[unavailable]"
 
 # Roles that read case content in clear; others see "[withheld]" where text is sealed.
-REVEAL_ROLES = frozenset({"caseworker", "manager", "inspector"})
+REVEAL_ROLES = frozenset({"caseworker", "manager", "inspector", "family"})
 ERASE_ROLES = frozenset({"admin"})
 HOLD_ROLES = frozenset({"manager", "admin"})
 EXPORT_ROLES = frozenset({"manager"})

@@ -253,7 +253,8 @@ class CaseTracking(Application):
     @staticmethod
     def _check_may_record(actor: Actor, journey: ChildJourney, type_name: str,
                           payload: Mapping[str, Any]) -> None:
-        access.check_may_write(actor, journey.authority)
+        access.check_may_write(actor, journey.authority, child_id=journey.id,
+                               type_name=type_name)
         if type_name == CaseAssigned.__name__:
             access.check_may_assign(actor, journey.authority)
         if type_name in (EntryCorrected.__name__, EntryRetracted.__name__):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from uuid import UUID
 
 import jwt
 import structlog
@@ -21,6 +22,9 @@ from domain.actors import Actor
 logger = structlog.get_logger()
 
 ISSUER = "casetrack"
+# A family's invitation is signed here (the authority invites; the identity provider
+# knows no family), under its own issuer so it is never mistaken for a staff token.
+INVITATION_ISSUER = "casetrack-invitation"
 AUDIENCE = "casetrack-api"
 ALGORITHMS = ["HS256"]
 IDP_ALGORITHMS = ["RS256", "ES256"]
@@ -39,14 +43,29 @@ class IdentityProviderUnavailableError(Exception):
 
 
 def mint_token(secret: str, *, subject: str, role: str, organisation: str,
-               ttl_seconds: int = 8 * 3600, now: float | None = None) -> str:
-    """Return a signed development token for ``subject`` acting as ``role`` in ``organisation``."""
+               ttl_seconds: int = 8 * 3600, now: float | None = None,
+               child: str | None = None, issuer: str = ISSUER) -> str:
+    """Return a signed development token for ``subject`` acting as ``role`` in ``organisation``
+    (a family's names its ``child``)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(sorted(ROLES))}")
+    if (role == "family") != (child is not None):
+        raise ValueError("a family's token names its child, and only a family's does")
     issued = int(now if now is not None else time.time())
-    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": subject, "role": role,
-              "org": organisation, "iat": issued, "nbf": issued, "exp": issued + ttl_seconds}
+    claims: dict[str, Any] = {"iss": issuer, "aud": AUDIENCE, "sub": subject, "role": role,
+                              "org": organisation, "iat": issued, "nbf": issued,
+                              "exp": issued + ttl_seconds}
+    if child is not None:
+        claims["child"] = child
     return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def mint_invitation(secret: str, *, child: str, organisation: str, subject: str,
+                    ttl_seconds: int, now: float | None = None) -> str:
+    """Return a family's invitation: a token for one child, signed by this deployment."""
+    return mint_token(secret, subject=subject, role="family", organisation=organisation,
+                      ttl_seconds=ttl_seconds, now=now, child=child,
+                      issuer=INVITATION_ISSUER)
 
 
 class TokenVerifier:
@@ -54,7 +73,7 @@ class TokenVerifier:
 
     def __init__(self, *, secret: str | None = None, jwks_url: str | None = None,
                  issuer: str = ISSUER, audience: str = AUDIENCE,
-                 leeway: int = LEEWAY_SECONDS) -> None:
+                 leeway: int = LEEWAY_SECONDS, invitation_secret: str | None = None) -> None:
         if (secret is None) == (jwks_url is None):
             raise ValueError("give a secret (HS256) or a JWKS URL (RS256/ES256), not both")
         self._secret = secret
@@ -62,9 +81,12 @@ class TokenVerifier:
                                      timeout=JWKS_TIMEOUT_SECONDS) if jwks_url else None
         self.algorithms = IDP_ALGORITHMS if jwks_url else ALGORITHMS
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
+        self._invitation_secret = invitation_secret or secret
 
     def actor(self, header: str | None) -> Actor:
         token = _bearer(header)
+        if _issuer_of(token) == INVITATION_ISSUER:
+            return self._invitation(token)
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, self._key(token), algorithms=self.algorithms, audience=self.audience,
@@ -76,6 +98,23 @@ class TokenVerifier:
             raise AuthenticationError("the token is not valid yet") from None
         except jwt.InvalidTokenError:
             raise AuthenticationError("the token is not valid") from None
+        return _actor(claims)
+
+    def _invitation(self, token: str) -> Actor:
+        """A family's invitation: HS256 under this deployment's secret, role family only."""
+        if self._invitation_secret is None:
+            raise AuthenticationError("the token is not valid")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, self._invitation_secret, algorithms=ALGORITHMS, audience=AUDIENCE,
+                issuer=INVITATION_ISSUER, leeway=self.leeway,
+                options={"require": REQUIRED_CLAIMS, "verify_nbf": True, "verify_iat": True})
+        except jwt.ExpiredSignatureError:
+            raise AuthenticationError("the invitation has expired") from None
+        except jwt.InvalidTokenError:
+            raise AuthenticationError("the token is not valid") from None
+        if claims.get("role") != "family":
+            raise AuthenticationError("an invitation carries the family role only")
         return _actor(claims)
 
     def _key(self, token: str) -> Any:
@@ -96,13 +135,21 @@ def verifier_for(settings: Any) -> TokenVerifier:
     """Return the verifier the settings call for: JWKS when configured, else HS256."""
     if settings.jwks_url:
         return TokenVerifier(jwks_url=settings.jwks_url, issuer=settings.token_issuer,
-                             audience=settings.token_audience, leeway=settings.token_leeway)
+                             audience=settings.token_audience, leeway=settings.token_leeway,
+                             invitation_secret=settings.secret_key)
     return TokenVerifier(secret=settings.secret_key, leeway=settings.token_leeway)
 
 
 def actor_from_header(header: str | None, secret: str) -> Actor:
     """Return the actor an HS256 ``Authorization: Bearer`` header names, or raise."""
     return TokenVerifier(secret=secret).actor(header)
+
+
+def _issuer_of(token: str) -> Any:
+    try:
+        return jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.InvalidTokenError:
+        return None
 
 
 def _bearer(header: str | None) -> str:
@@ -122,4 +169,14 @@ def _actor(claims: dict[str, Any]) -> Actor:
     if role not in ROLES or not isinstance(organisation, str) or not organisation \
             or not isinstance(subject, str) or not subject:
         raise AuthenticationError("the token lacks a valid role, org or sub claim")
-    return Actor(user_id=subject, role=role, organisation=organisation)
+    child = claims.get("child") if role == "family" else None
+    if role == "family" and not _is_uuid(child):
+        raise AuthenticationError("a family's token must name its child (claim 'child')")
+    return Actor(user_id=subject, role=role, organisation=organisation, child_id=child)
+
+
+def _is_uuid(value: Any) -> bool:
+    try:
+        return isinstance(value, str) and str(UUID(value)) == value
+    except ValueError:
+        return False

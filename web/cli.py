@@ -69,6 +69,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                        help="the role the token carries (%(choices)s)")
     token.add_argument("--org", required=True, help="the organisation (e.g. LA-901)")
     token.add_argument("--sub", required=True, help="the user id the token names")
+    token.add_argument("--child", help="the child a family's token is for (role family only)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
     commands.add_parser("demo", help="load the demo cohort of synthetic journeys")
     importer = commands.add_parser("import", help="import journeys from a JSON-lines file")
@@ -98,8 +99,13 @@ def _version() -> str:
 def _token(settings: Settings, args: argparse.Namespace) -> int:
     from web.auth import mint_token
 
-    print(mint_token(settings.secret_key, subject=args.sub, role=args.role,
-                     organisation=args.org, ttl_seconds=args.ttl))
+    try:
+        token = mint_token(settings.secret_key, subject=args.sub, role=args.role,
+                           organisation=args.org, ttl_seconds=args.ttl, child=args.child)
+    except ValueError as error:
+        print(f"casetrack token: {error}", file=sys.stderr)
+        return 2
+    print(token)
     return 0
 
 

@@ -122,6 +122,9 @@ class Settings:
     rate_limit: str = "30/minute"
     rate_limit_storage: str = "memory://"
     rate_limit_prefix: str = "casetrack"
+    family_invitation_days: int = 90
+    sendias_name: str | None = None
+    sendias_contact: str | None = None
 
     @property
     def witness_directory(self) -> Path:
@@ -188,7 +191,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_integrity_settings(environ), **_operations_settings(environ),
         inspectorates=_organisations(environ, "CASETRACK_INSPECTORATES"),
         purposes=_organisations(environ, "CASETRACK_PURPOSES") or frozenset(LAWFUL_PURPOSES),
+        **_family_settings(environ),
     )
+
+
+def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """How long a family's invitation lasts (CASETRACK_FAMILY_INVITATION_DAYS), and the
+    local SENDIAS service the parent page names (CASETRACK_SENDIAS_NAME and
+    CASETRACK_SENDIAS_CONTACT: a telephone number, address or web page)."""
+    name = environ.get("CASETRACK_SENDIAS_NAME", "").strip() or None
+    contact = environ.get("CASETRACK_SENDIAS_CONTACT", "").strip() or None
+    for setting, value in (("CASETRACK_SENDIAS_NAME", name),
+                           ("CASETRACK_SENDIAS_CONTACT", contact)):
+        if value is not None and (len(value) > 200 or not value.isprintable()):
+            raise ConfigError(f"{setting} must be printable text of at most 200 characters")
+    return {"family_invitation_days": _number(environ, "CASETRACK_FAMILY_INVITATION_DAYS",
+                                              90, 1, 366),
+            "sendias_name": name, "sendias_contact": contact}
 
 
 def _number(environ: Mapping[str, str], name: str, default: int, low: int, high: int
