@@ -51,6 +51,12 @@
   process) or ``redis://host:6379/0`` (production, ``--workers``: shared by every process).
 - ``CASETRACK_RATE_LIMIT_PREFIX``: the prefix of the counts' keys, for deployments sharing
   one Redis (default ``casetrack``).
+- ``CASETRACK_FAMILY_INVITATION_DAYS``: how many days a family's invitation token lasts
+  (default 90, at most 366).
+- ``CASETRACK_SENDIAS_NAME`` / ``CASETRACK_SENDIAS_CONTACT``: the local SENDIAS service
+  (free, impartial SEND information and advice for families) and how to reach it (a
+  telephone number, address or web page), named on the parent page. Unset: the page says
+  to ask the council for it.
 """
 
 from __future__ import annotations
