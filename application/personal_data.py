@@ -344,12 +344,13 @@ class PersonalData:
 
     def _record(self, child_id: UUID, cls: type[JourneyEvent], payload: dict[str, Any],
                 actor: Actor, occurred_on: date, roles: frozenset[str]) -> dict[str, Any]:
-        journey = self.tracking.journey_for_update(child_id)
-        _check_role(actor, journey.authority, roles, f"record {cls.__name__}")
-        sealed = seal_payload(self.vault, journey, cls.__name__, payload)
-        event = journey.record(cls.__name__, sealed, actor=actor, occurred_on=occurred_on,
-                               today=self.tracking.today())
-        position = self._save(journey)
+        with self.tracking.journey_locks.held(child_id):  # after this process's writers
+            journey = self.tracking.journey_for_update(child_id)
+            _check_role(actor, journey.authority, roles, f"record {cls.__name__}")
+            sealed = seal_payload(self.vault, journey, cls.__name__, payload)
+            event = journey.record(cls.__name__, sealed, actor=actor,
+                                   occurred_on=occurred_on, today=self.tracking.today())
+            position = self._save(journey)
         return {"child_id": child_id, "version": journey.version, "position": position,
                 "event": reveal(self.vault, child_id, event_view(event), actor)}
 

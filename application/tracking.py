@@ -5,7 +5,9 @@ Each command is load → one journey call → save, taking and returning plain d
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -48,6 +50,41 @@ from domain.catalogue.governance import CaseAssigned
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.errors import DomainError
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
+
+
+# A write that loses the store's optimistic check to another process is reloaded and
+# re-checked up to this many times in all; writers in this process queue on the journey's
+# lock first, so only writers in other processes can make it lose.
+WRITE_ATTEMPTS = 5
+
+
+class JourneyLocks:
+    """One lock per journey being written in this process, dropped when no writer holds or
+    waits for it (so the table stays as small as the number of journeys being written)."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[UUID, tuple[threading.RLock, int]] = {}
+
+    @contextmanager
+    def held(self, child_id: UUID) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(child_id, (None, 0))
+            lock = lock or threading.RLock()
+            self._locks[child_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                _, users = self._locks[child_id]
+                if users == 1:
+                    del self._locks[child_id]
+                else:
+                    self._locks[child_id] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
 
 
 @dataclass(frozen=True)
@@ -96,6 +133,8 @@ class CaseTracking(Application):
         self.inspectorates = frozenset(inspectorates)
         # The personal-data vault: free text is sealed with the child's key when set.
         self.vault = vault
+        # Writers to one journey in this process queue here before the store's check.
+        self.journey_locks = JourneyLocks()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -153,16 +192,29 @@ class CaseTracking(Application):
     ) -> WriteResult:
         """Record one journey event, checking the rules against the latest journey.
 
-        With ``expected_version`` a stale journey is refused; without it a write that
-        loses a race is reloaded and re-checked once before giving up. A repeated
+        Writers to one journey in this process take turns (``journey_locks``), so they
+        never race each other in the store. With ``expected_version`` a stale journey is
+        refused; without it a write that loses a race to another process is reloaded and
+        re-checked, up to ``WRITE_ATTEMPTS`` times in all, before giving up. A repeated
         idempotency key answers as it first did and records nothing. Governance events
         recorded through their own use case (``own_endpoint``; e.g. ``assign_case``) are
         refused otherwise.
         """
+        with self.journey_locks.held(child_id):
+            return self._record_event(
+                child_id, type_name, payload, actor=actor, occurred_on=occurred_on,
+                expected_version=expected_version, evidence=evidence, request_id=request_id,
+                idempotency=idempotency, own_endpoint=own_endpoint)
+
+    def _record_event(
+        self, child_id: UUID, type_name: str, payload: Mapping[str, Any], *, actor: Actor,
+        occurred_on: date, expected_version: int | None, evidence: Sequence[Mapping[str, str]],
+        request_id: str | None, idempotency: Idempotency | None, own_endpoint: bool,
+    ) -> WriteResult:
         # The key is looked up only when something goes wrong: a repeated request is
         # either refused now (its step was already taken) or collides with its own
         # idempotency record on save, so the happy path costs no extra read.
-        for attempt in (1, 2):
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
             journey = self._journey(child_id)
             self._check_may_record(actor, journey, type_name, payload)
             if not own_endpoint:
@@ -191,9 +243,9 @@ class CaseTracking(Application):
                     return replayed
                 if expected_version is not None:
                     raise StaleVersionError(expected_version, journey.version - 1) from None
-                if attempt == 2:
+                if attempt == WRITE_ATTEMPTS:
                     raise ConcurrentWriteError(
-                        "the journey changed twice while recording") from None
+                        f"the journey changed {attempt} times while recording") from None
                 continue
             return self._revealed(replace(result, position=recordings[-1].notification.id),
                                   actor)
