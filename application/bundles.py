@@ -45,7 +45,7 @@ def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
     journey = load_journey(app, child_id)
     state = journey.state_at(as_at=as_at)
     on = as_at or today
-    readings = compute_clocks(state, on)
+    readings = compute_clocks(state, on, policy=app.policy)
     k2 = {r.episode: r for r in readings if r.clock == "K2"}
     assert state.child is not None
     child = state.child

@@ -21,7 +21,7 @@ from application.inspections import InspectionSamples
 from application.personal_data import reveal
 from application.views import journey_view_at, plain
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
-from domain.clocks import ClockReading, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
@@ -56,13 +56,15 @@ def journey_at(
                                 f"({journey.log[0].timestamp.isoformat()}): nothing was known "
                                 "of it then")
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
-    view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at)
-    view["timeline"] = timeline(log, as_at=as_at, on=on)
+    view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
+                               policy=app.policy)
+    view["timeline"] = timeline(log, as_at=as_at, on=on, policy=app.policy)
     view["events_known"] = len(log)
     return reveal(app.vault, journey.id, view, actor)  # type: ignore[no-any-return]
 
 
-def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[dict[str, Any]]:
+def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,
+             policy: LocalPolicy = DEFAULT_POLICY) -> list[dict[str, Any]]:
     """Return the log's entries by occurrence, each with what it did to each clock.
 
     Corrections and retractions sit beside the entry they amend (``amended_by``) and
@@ -81,7 +83,7 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[d
     dates = {e.originator_version: e.occurred_on for e in effective}  # as corrected
     if as_at is not None:
         effective = effective[:1] + [e for e in effective[1:] if e.occurred_on <= as_at]
-    effects = clock_effects(effective, on)
+    effects = clock_effects(effective, on, policy)
     in_force = {e.originator_version: e for e in effective}
 
     def occurred(event: JourneyEvent) -> date:
@@ -116,7 +118,8 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date) -> list[d
     return entries
 
 
-def clock_effects(events: list[JourneyEvent], on: date) -> dict[int, list[dict[str, Any]]]:
+def clock_effects(events: list[JourneyEvent], on: date, policy: LocalPolicy = DEFAULT_POLICY
+                  ) -> dict[int, list[dict[str, Any]]]:
     """Fold the effective events one by one and say which clocks each started or stopped."""
     state = JourneyState()
     before: dict[tuple[str, str], ClockReading] = {}
@@ -126,7 +129,7 @@ def clock_effects(events: list[JourneyEvent], on: date) -> dict[int, list[dict[s
             event.evolve(state)
         except RuleViolationError:
             continue  # kept as an anomaly by the fold; it changed nothing
-        after = {(r.clock, r.episode): r for r in compute_clocks(state, on)}
+        after = {(r.clock, r.episode): r for r in compute_clocks(state, on, policy=policy)}
         changes = []
         for key, reading in after.items():
             old = before.get(key)

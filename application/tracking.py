@@ -48,6 +48,7 @@ from domain.actors import Actor
 from domain.case_reference import CaseReference, reference_id
 from domain.catalogue.governance import CaseAssigned
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
+from domain.clocks import LocalPolicy
 from domain.errors import DomainError
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 
@@ -129,6 +130,8 @@ class CaseTracking(Application):
                  inspectorates: Iterable[str] = ()) -> None:
         super().__init__(env)
         self._today = today
+        # The authority's local readings beside the statutory clocks (never moving them).
+        self.policy = LocalPolicy.from_env(self.env)
         # The inspectorates whose inspectors may open inspections (CASETRACK_INSPECTORATES).
         self.inspectorates = frozenset(inspectorates)
         # The personal-data vault: free text is sealed with the child's key when set.
@@ -262,7 +265,8 @@ class CaseTracking(Application):
         journey = self._journey(child_id, version=version)
         access.check_may_read(actor, journey.authority, child_id=child_id,
                               samples=InspectionSamples(self))
-        view, _ = journey_view_at(journey, self._today(), as_at=as_at, known_at=known_at)
+        view, _ = journey_view_at(journey, self._today(), as_at=as_at, known_at=known_at,
+                                  policy=self.policy)
         return reveal(self.vault, journey.id, view, actor)  # type: ignore[no-any-return]
 
     def find_by_case_ref(self, authority: str, case_ref: str) -> UUID | None:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from domain.clocks import ClockReading, ClockStatus, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, ClockStatus, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import JourneyState
@@ -84,11 +84,12 @@ def journey_view(
 
 def journey_view_at(
     journey: ChildJourney, today: date, *, as_at: date | None = None,
-    known_at: datetime | None = None,
+    known_at: datetime | None = None, policy: LocalPolicy = DEFAULT_POLICY,
 ) -> tuple[dict[str, Any], date]:
     """Return the journey's view at a point, with its clocks as they stood then, and the
     day those clocks were read on."""
     state = journey.state_at(as_at=as_at, known_at=known_at)
     on = as_at or (known_at.date() if known_at else today)
-    return journey_view(journey.id, journey.version, state, compute_clocks(state, on),
+    readings = compute_clocks(state, on, policy=policy)
+    return journey_view(journey.id, journey.version, state, readings,
                         as_at=as_at, known_at=known_at), on

@@ -8,7 +8,7 @@ exception is classified ``late_exception_applies``; the due date stays where the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -78,6 +78,38 @@ class LocalPolicy:
         if months is not None and not 3 <= months <= 6:
             raise ValueError("under_five_review_months must be 3 to 6 (Code 9.178), "
                              f"got {months}")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> LocalPolicy:
+        """Read the authority's settings (``CASETRACK_UNDER_FIVE_REVIEW_MONTHS``: 3 to 6 or
+        ``off``, default 6; ``CASETRACK_ANNIVERSARY_REVIEWS``: yes/no, default no).
+
+        Raises ``ValueError`` naming the setting for anything else."""
+        months_text = (env.get(UNDER_FIVE_SETTING) or "6").strip().lower()
+        if months_text == "off":
+            months = None
+        elif months_text.isdigit():
+            months = int(months_text)
+        else:
+            raise ValueError(f"{UNDER_FIVE_SETTING} must be 3 to 6 or off, got {months_text!r}")
+        flag = (env.get(ANNIVERSARY_SETTING) or "no").strip().lower()
+        if flag not in ("yes", "no", "true", "false", "1", "0"):
+            raise ValueError(f"{ANNIVERSARY_SETTING} must be yes or no, got {flag!r}")
+        try:
+            return cls(anniversary_reviews=flag in ("yes", "true", "1"),
+                       under_five_review_months=months)
+        except ValueError as error:
+            raise ValueError(f"{UNDER_FIVE_SETTING}: {error}") from None
+
+    def as_env(self) -> dict[str, str]:
+        """Return the settings as ``from_env`` reads them (to pass to other processes)."""
+        months = self.under_five_review_months
+        return {UNDER_FIVE_SETTING: "off" if months is None else str(months),
+                ANNIVERSARY_SETTING: "yes" if self.anniversary_reviews else "no"}
+
+
+UNDER_FIVE_SETTING = "CASETRACK_UNDER_FIVE_REVIEW_MONTHS"
+ANNIVERSARY_SETTING = "CASETRACK_ANNIVERSARY_REVIEWS"
 
 
 DEFAULT_POLICY = LocalPolicy()

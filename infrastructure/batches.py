@@ -30,6 +30,7 @@ from sqlalchemy import (
     delete,
 )
 
+from domain.clocks import DEFAULT_POLICY, LocalPolicy
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from infrastructure.readmodels import (
@@ -70,6 +71,8 @@ class ReadModelProjection(Projection[ReadModelView]):
         self._folded: dict[UUID, ChildJourney] | None = None
         self._recent: OrderedDict[UUID, ChildJourney] = OrderedDict()
         self.today: Callable[[], date] = date.today
+        # The authority's local readings (K7A, K7U), as the service was configured.
+        self.policy: LocalPolicy = DEFAULT_POLICY
         # Journeys found damaged (a stored version missing), with the version asked.
         self.damaged: dict[UUID, int] = {}
 

@@ -27,6 +27,7 @@ from eventsourcing.utils import resolve_topic
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from domain.clocks import LocalPolicy
 from domain.events import JourneyEvent
 from infrastructure.batches import (
     IN_CHUNK,
@@ -110,6 +111,7 @@ class ReadModelRunner(BaseProjectionRunner[Any]):
         self.view = ReadModelView(engine, projection_class.name)
         self.projection = projection_class(self.view)
         self.projection.today = today
+        self.projection.policy = LocalPolicy.from_env(env)
         self.processed = 0
         super().__init__(projection=self.projection, application_class=application_class,
                          tracking_recorder=self.view, topics=(), env=runner_env(env))
@@ -228,6 +230,7 @@ def rebuild(name: str, *, application_class: type[Any], event_store_env: Mapping
     view = ReadModelView(engine, name)
     projection = PROJECTIONS[name](view)
     projection.today = today
+    projection.policy = LocalPolicy.from_env(event_store_env)
     with view.transaction() as conn:
         projection.clear(conn)
     return catch_up(projection, application_class=application_class,

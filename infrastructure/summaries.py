@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
-from domain.clocks import compute_clocks
+from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.personal_data import STRUCTURED_CODES
@@ -94,7 +94,7 @@ class CaseSummaryProjection(ReadModelProjection):
 
     def child_rows(self, journey: ChildJourney, position: int, today: date
                    ) -> Mapping[type[Base], list[dict[str, Any]]]:
-        rows = case_rows(journey, position, today)
+        rows = case_rows(journey, position, today, self.policy)
         return {CaseSummary: [rows.summary], CaseClock: rows.clocks,
                 ServiceRecord: rows.services, HealthWait: rows.health_waits}
 
@@ -132,7 +132,8 @@ class CaseRows:
     health_waits: list[dict[str, Any]]
 
 
-def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
+def case_rows(journey: ChildJourney, position: int, today: date,
+              policy: LocalPolicy = DEFAULT_POLICY) -> CaseRows:
     """Return the read-model rows of one journey as it now stands."""
     from application.views import plain
 
@@ -143,7 +144,7 @@ def case_rows(journey: ChildJourney, position: int, today: date) -> CaseRows:
     for event in effective_events(journey.log):  # as corrected, by occurrence
         steps.setdefault(event.type_name, event.occurred_on.isoformat())
     last = journey.log[-1]
-    readings = compute_clocks(state, today)
+    readings = compute_clocks(state, today, policy=policy)
     current = _current_placement(state)
     plan = state.plan.current
     needs = _need_codes(plain(state.plan.needs)

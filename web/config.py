@@ -57,6 +57,12 @@
   (free, impartial SEND information and advice for families) and how to reach it (a
   telephone number, address or web page), named on the parent page. Unset: the page says
   to ask the council for it.
+- ``CASETRACK_UNDER_FIVE_REVIEW_MONTHS``: the authority's interval for reviewing plans of
+  children under five (Code 9.178), 3 to 6 or ``off`` (default 6): clock K7U, counted
+  apart in ``reviews-overdue``; never moves the statutory review date (K7).
+- ``CASETRACK_ANNIVERSARY_REVIEWS``: ``yes`` shows the review on the plan's anniversary
+  (K7A) beside the statutory date (K7, the day before: s.44(1) "starting with"); default
+  ``no``.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from application.purposes import LAWFUL_PURPOSES
+from domain.clocks import DEFAULT_POLICY, LocalPolicy
 from infrastructure.persistence import (
     DatabaseURLError,
     event_store_env,
@@ -131,6 +138,7 @@ class Settings:
     family_invitation_days: int = 90
     sendias_name: str | None = None
     sendias_contact: str | None = None
+    local_policy: LocalPolicy = DEFAULT_POLICY
 
     @property
     def witness_directory(self) -> Path:
@@ -145,7 +153,9 @@ class Settings:
         return "postgresql" if self.database_url else "sqlite"
 
     def event_store_env(self) -> dict[str, str]:
-        env = event_store_env(self.database_url, self.data_dir)
+        # The local policy travels with the store's settings: the service, its projection
+        # runners and the CLI read clocks the same way (CaseTracking.policy).
+        env = event_store_env(self.database_url, self.data_dir) | self.local_policy.as_env()
         if is_postgres(env):
             env.update(self.pool.event_store_env())
         return env
@@ -198,6 +208,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         inspectorates=_organisations(environ, "CASETRACK_INSPECTORATES"),
         purposes=_organisations(environ, "CASETRACK_PURPOSES") or frozenset(LAWFUL_PURPOSES),
         **_family_settings(environ),
+        local_policy=_local_policy(environ),
     )
 
 
@@ -214,6 +225,13 @@ def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return {"family_invitation_days": _number(environ, "CASETRACK_FAMILY_INVITATION_DAYS",
                                               90, 1, 366),
             "sendias_name": name, "sendias_contact": contact}
+
+
+def _local_policy(environ: Mapping[str, str]) -> LocalPolicy:
+    try:
+        return LocalPolicy.from_env(environ)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _number(environ: Mapping[str, str], name: str, default: int, low: int, high: int

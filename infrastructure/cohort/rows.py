@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.catalogue.exceptions import CLAIM_EVENTS, claim_verdict
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
-from domain.clocks import compute_clocks
+from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
 from domain.journey import ChildJourney
 from domain.state import replay
 from infrastructure.cohort.question_facts import question_facts
@@ -33,17 +33,18 @@ class CohortRows:
 # Rows from one journey.
 
 
-def cohort_rows(journey: ChildJourney, position: int, today: date) -> CohortRows:
+def cohort_rows(journey: ChildJourney, position: int, today: date,
+                policy: LocalPolicy = DEFAULT_POLICY) -> CohortRows:
     """Return the cohort rows of one journey as it now stands."""
     state = journey.state
     assert state.child is not None
     child_id, authority = str(journey.id), state.child.authority
-    readings = compute_clocks(state, today)
+    readings = compute_clocks(state, today, policy=policy)
     readings = list({(r.clock, r.episode): r for r in readings}.values())
     facts = _clock_facts(state, readings, child_id, authority)
     facts += _other_facts(state, child_id, authority)
     facts += _claim_facts(journey, child_id, authority)
-    facts += _correction_facts(journey, child_id, authority, today)
+    facts += _correction_facts(journey, child_id, authority, today, policy)
     facts += question_facts(journey, child_id, authority)
     return CohortRows(_child_row(journey, position),
                       _request_rows(state, readings, child_id, authority),
@@ -245,7 +246,8 @@ def _claim_facts(journey: ChildJourney, child_id: str, authority: str
     return rows
 
 
-def _correction_facts(journey: ChildJourney, child_id: str, authority: str, today: date
+def _correction_facts(journey: ChildJourney, child_id: str, authority: str, today: date,
+                      policy: LocalPolicy = DEFAULT_POLICY
                       ) -> list[dict[str, Any]]:
     """Each correction or retraction that changed a clock episode's outcome."""
     log = journey.log
@@ -254,9 +256,9 @@ def _correction_facts(journey: ChildJourney, child_id: str, authority: str, toda
         if not isinstance(event, EntryCorrected | EntryRetracted):
             continue
         before = {(r.clock, r.episode): r.status.value
-                  for r in compute_clocks(replay(log[:index]), today)}
+                  for r in compute_clocks(replay(log[:index]), today, policy=policy)}
         after = {(r.clock, r.episode): r.status.value
-                 for r in compute_clocks(replay(log[:index + 1]), today)}
+                 for r in compute_clocks(replay(log[:index + 1]), today, policy=policy)}
         target = next((e for e in log if e.originator_version == event.target_version), None)
         for key in sorted(set(before) | set(after)):
             was, now = before.get(key, "absent"), after.get(key, "absent")
