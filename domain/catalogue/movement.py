@@ -430,15 +430,16 @@ class PlanCeased(JourneyEvent):
 # Clocks.
 
 K15 = ClockSpec("K15", "Transfer of the plan to the new LA", "on the move day, or 15 working "
-                "days from becoming aware if told less than 15 working days before",
+                "days beginning with the day of becoming aware if aware less than 15 working "
+                "days before",
                 "SEND Regulations 2014, reg 15(2)", Body.LOCAL_AUTHORITY)
 K16 = ClockSpec("K16", "New LA's transfer notice", "6 weeks from the transfer",
                 "SEND Regulations 2014, reg 15(4)", Body.LOCAL_AUTHORITY)
-K17 = ClockSpec("K17", "New LA's first review", "later of 12 months from the plan being made "
-                "or last reviewed and 3 months from the transfer",
+K17 = ClockSpec("K17", "New LA's first review", "later of 12 months beginning with the plan "
+                "being made or last reviewed and 3 months beginning with the transfer",
                 "SEND Regulations 2014, reg 15(5)", Body.LOCAL_AUTHORITY)
-K18 = ClockSpec("K18", "Change of responsible commissioning body", "15 working days from "
-                "becoming aware", "SEND Regulations 2014, reg 16", Body.HEALTH)
+K18 = ClockSpec("K18", "Change of responsible commissioning body", "15 working days beginning "
+                "with the day of becoming aware", "SEND Regulations 2014, reg 16", Body.HEALTH)
 
 
 @clock(K15)
