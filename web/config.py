@@ -228,8 +228,9 @@ def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _local_policy(environ: Mapping[str, str]) -> LocalPolicy:
+    named = ("CASETRACK_UNDER_FIVE_REVIEW_MONTHS", "CASETRACK_ANNIVERSARY_REVIEWS")
     try:
-        return LocalPolicy.from_env(environ)
+        return LocalPolicy.from_env({name: environ.get(name, "") for name in named})
     except ValueError as error:
         raise ConfigError(str(error)) from None
 

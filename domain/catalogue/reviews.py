@@ -657,7 +657,8 @@ class ReassessmentDecisionMade(JourneyEvent):
 # Clocks.
 
 K7 = ClockSpec("K7", "Review of the plan", "12 months starting with the plan being made or "
-               "last reviewed (the day before the anniversary)", "CFA 2014 s.44(1); SEND Code of Practice 2015, 9.166",
+               "last reviewed (the day before the anniversary)",
+               "CFA 2014 s.44(1); SEND Code of Practice 2015, 9.166",
                Body.LOCAL_AUTHORITY)
 K8 = ClockSpec("K8", "Review invitations and advice", "at least 2 weeks before the meeting",
                "SEND Regulations 2014, reg 20(3)-(4), 21(3)-(4)", Body.SETTING)
