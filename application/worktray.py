@@ -47,6 +47,11 @@ class TrayStore(ReadModels, Protocol):
     def holder_cases(self, *, organisation: str, assigned_to: str,
                      stage: str | None = None) -> list[dict[str, Any]]: ...
 
+    def unassigned_cases(self, *, authority: str, stage: str | None = None
+                         ) -> list[dict[str, Any]]: ...
+
+    def team_counts(self, authority: str) -> list[dict[str, Any]]: ...
+
 
 def window_days(text: str) -> int:
     """Return the days of a window written ``<n>d`` (``14d``); ValueError otherwise."""
@@ -102,12 +107,34 @@ def work_tray(store: TrayStore, *, actor: Actor, where: TrayFilter, today: date,
     position = ensure_reached(store, consistent_after, (WORKTRAY,), head)
     cases = store.holder_cases(organisation=actor.organisation, assigned_to=actor.user_id,
                                stage=where.stage)
+    return {"items": ordered(cases, where, today), "as_at": today,
+            "due_within_days": where.due_within_days, "position": position}
+
+
+def ordered(cases: list[dict[str, Any]], where: TrayFilter, today: date
+            ) -> list[dict[str, Any]]:
+    """Return the cases' tray entries, by next due date (nothing due: last)."""
     items = [item for case in cases if (item := tray_item(case, where, today)) is not None]
     items.sort(key=lambda i: (i["next_due"]["due_on"] if i["next_due"] else date.max,
                               i["case_ref"] or "", i["child_id"]))
-    return {"items": items, "as_at": today, "due_within_days": where.due_within_days,
-            "position": position}
+    return items
 
 
-__all__ = ["TrayFilter", "TrayStore", "reading_on", "tray_item", "window_days",
-           "work_tray"]
+def team_tray(store: TrayStore, *, actor: Actor, where: TrayFilter, today: date,
+              consistent_after: int | None = None,
+              head: Callable[[], int] | None = None) -> dict[str, Any]:
+    """Return a manager's view of the authority: cases per holder, and the cases no one
+    holds ordered as a tray."""
+    if actor.role != "manager":
+        raise ForbiddenError(f"role {actor.role!r} may not see the team's trays")
+    position = ensure_reached(store, consistent_after, (WORKTRAY,), head)
+    holders = [c for c in store.team_counts(actor.organisation) if c["assigned_to"]]
+    holders.sort(key=lambda c: (-c["cases"], c["assigned_organisation"], c["assigned_to"]))
+    unassigned = ordered(store.unassigned_cases(authority=actor.organisation,
+                                                stage=where.stage), where, today)
+    return {"caseworkers": holders, "unassigned": unassigned, "as_at": today,
+            "due_within_days": where.due_within_days, "position": position}
+
+
+__all__ = ["TrayFilter", "TrayStore", "ordered", "reading_on", "team_tray", "tray_item",
+           "window_days", "work_tray"]

@@ -247,6 +247,13 @@ class SQLReadModels:
         return holder_cases(self.engine, organisation=organisation,
                             assigned_to=assigned_to, stage=stage)
 
+    def unassigned_cases(self, *, authority: str, stage: str | None = None
+                         ) -> list[dict[str, Any]]:
+        """The authority's cases no one holds, with their open clock readings."""
+        from infrastructure.worktray import unassigned_cases
+
+        return unassigned_cases(self.engine, authority=authority, stage=stage)
+
     def team_counts(self, authority: str) -> list[dict[str, Any]]:
         """The authority's cases counted per holder (the team tray)."""
         from infrastructure.worktray import team_counts

@@ -111,8 +111,20 @@ def holder_cases(engine: Engine, *, organisation: str, assigned_to: str,
                  stage: str | None = None) -> list[dict[str, Any]]:
     """Return the cases ``assigned_to`` of ``organisation`` holds, each with its stored
     open readings (``readings``), unordered."""
-    stmt = select(TrayCase.__table__).where(
-        TrayCase.assigned_organisation == organisation, TrayCase.assigned_to == assigned_to)
+    return _cases_with_readings(engine, select(TrayCase.__table__).where(
+        TrayCase.assigned_organisation == organisation,
+        TrayCase.assigned_to == assigned_to), stage)
+
+
+def unassigned_cases(engine: Engine, *, authority: str, stage: str | None = None
+                     ) -> list[dict[str, Any]]:
+    """Return the authority's cases no one holds, each with its open readings."""
+    return _cases_with_readings(engine, select(TrayCase.__table__).where(
+        TrayCase.authority == authority, TrayCase.assigned_to.is_(None)), stage)
+
+
+def _cases_with_readings(engine: Engine, stmt: Any, stage: str | None
+                         ) -> list[dict[str, Any]]:
     if stage is not None:
         stmt = stmt.where(TrayCase.stage == stage)
     with engine.connect() as conn:

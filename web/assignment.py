@@ -8,9 +8,9 @@ from uuid import UUID
 from flask import g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from application.assignment import assign_case
+from application.assignment import Reassignment, assign_case, assign_cases
 from web.openapi import problems
 from web.requests import current_actor, json_object, load, require_if_match
 from web.schemas import StrictDate, Text
@@ -18,6 +18,9 @@ from web.services import services
 
 blp = Blueprint("assignment", __name__, url_prefix="/children",
                 description="Who holds a child's case: assignment by a manager")
+bulk = Blueprint("assignments", __name__, url_prefix="/assignments",
+                 description="Reassigning many cases at once, all or none (issue 16)")
+MAX_BULK = 500
 
 _ONE_WORD = validate.Regexp(r"^\S+$", error="one word: no spaces, not blank")
 
@@ -59,3 +62,59 @@ class Assignment(MethodView):
             services().tracking, child_id, actor=current_actor(),
             expected_version=expected, request_id=g.get("request_id"), **data)
         return result, 200, {"ETag": f'"{result.version}"'}
+
+
+class ReassignmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                             metadata={"description": "the journey version the manager "
+                                       "saw (If-Match, per child)"})
+    assigned_to = Text(required=True, max_length=200, validate=_ONE_WORD)
+    assigned_organisation = Text(required=True, max_length=100, validate=_ONE_WORD)
+    reason = Text(max_length=1000)
+
+
+class BulkAssignmentSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    assignments = fields.List(fields.Nested(ReassignmentSchema), required=True,
+                              validate=validate.Length(min=1, max=MAX_BULK))
+    occurred_on = StrictDate(metadata={"description": "when they were assigned (default "
+                                       "today)"})
+
+    @validates_schema
+    def each_child_once(self, data: dict[str, Any], **_: Any) -> None:
+        ids = [item["child_id"] for item in data.get("assignments", [])]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("each child may appear once", "assignments")
+
+
+class BulkResultItemSchema(Schema):
+    child_id = fields.UUID(required=True)
+    version = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+
+
+class BulkResultSchema(Schema):
+    assigned = fields.List(fields.Nested(BulkResultItemSchema), required=True)
+
+
+@bulk.route("")
+class BulkAssignment(MethodView):
+    @bulk.response(200, BulkResultSchema)
+    @bulk.doc(requestBody={"required": True, "content": {
+        "application/json": {"schema": BulkAssignmentSchema}}})
+    @problems(bulk, 400, 401, 403, 404, 409, 412, 413, 415, 422, 500)
+    def post(self) -> Any:
+        """Reassign many cases (a manager of the authority): each recorded as its own
+        ``CaseAssigned`` against its own version; all are recorded or none."""
+        data = load(BulkAssignmentSchema(), json_object())
+        items = [Reassignment(**item) for item in data["assignments"]]
+        assigned = assign_cases(services().tracking, items, actor=current_actor(),
+                                occurred_on=data.get("occurred_on"),
+                                request_id=g.get("request_id"))
+        return {"assigned": assigned}

@@ -206,3 +206,4 @@ def init_app(api: Api) -> None:
 
     api.register_blueprint(assignment.blp)
     api.register_blueprint(families.blp)
+    api.register_blueprint(assignment.bulk)  # issue 16: many at once

@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
-from application.worktray import TrayFilter, window_days, work_tray
+from application.worktray import TrayFilter, team_tray, window_days, work_tray
 from domain.clocks import CLOCK_SPECS
 from domain.responsibility import Body
 from domain.state import STAGES
@@ -92,6 +92,44 @@ class WorkTray(MethodView):
         consistent_after = query.pop("consistent_after", None)
         tracking = services().tracking
         result = work_tray(services().read_models, actor=current_actor(),
+                           where=TrayFilter(**query), today=tracking.today(),
+                           consistent_after=consistent_after, head=tracking.max_position)
+        return result, 200, {"Cache-Control": "no-store",
+                             "X-Casetrack-Position": str(result["position"])}
+
+
+class TeamQuerySchema(TrayQuerySchema):
+    class Meta:
+        unknown = RAISE
+        exclude = ("clock", "responsible")
+
+
+class HolderSchema(Schema):
+    assigned_to = fields.String(required=True, metadata={"description": "staff user id"})
+    assigned_organisation = fields.String(required=True)
+    cases = fields.Integer(required=True)
+
+
+class TeamSchema(Schema):
+    caseworkers = fields.List(fields.Nested(HolderSchema), required=True, metadata={
+        "description": "everyone holding cases of the authority, most cases first"})
+    unassigned = fields.List(fields.Nested(TrayItemSchema), required=True, metadata={
+        "description": "the cases no one holds, by next due date"})
+    as_at = fields.Date(required=True)
+    due_within_days = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+
+
+@blp.route("/team")
+class TeamTray(MethodView):
+    @blp.arguments(TeamQuerySchema, location="query")
+    @blp.response(200, TeamSchema)
+    @problems(blp, 401, 403, 422, 500, 503)
+    def get(self, query: dict[str, Any]) -> Any:
+        """A manager's team: cases per caseworker, and the unassigned cases by due date."""
+        consistent_after = query.pop("consistent_after", None)
+        tracking = services().tracking
+        result = team_tray(services().read_models, actor=current_actor(),
                            where=TrayFilter(**query), today=tracking.today(),
                            consistent_after=consistent_after, head=tracking.max_position)
         return result, 200, {"Cache-Control": "no-store",

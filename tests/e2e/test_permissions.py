@@ -179,6 +179,9 @@ RECIPES: dict[str, Recipe] = {
         f"/children/{register(c, t.authority)}/assignment", json={
             "assigned_to": "cw-perm", "assigned_organisation": t.authority},
         headers={**h, "If-Match": '"1"'}),
+    "POST /assignments": lambda c, t, h: c.post("/assignments", json={"assignments": [{
+        "child_id": register(c, t.authority), "version": 1, "assigned_to": "cw-perm",
+        "assigned_organisation": t.authority}]}, headers=h),
     "POST /imports": _ndjson,
     "POST /inspections": lambda c, t, h: c.post("/inspections", json=_inspection_body(t),
                                                 headers=h),

@@ -1,0 +1,140 @@
+"""A manager's team tray (``GET /worktray/team``) and bulk reassignment
+(``POST /assignments``: each child its own ``CaseAssigned`` against its own version, all
+or none), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+Auth = Callable[..., dict[str, str]]
+
+
+def register(client: FlaskClient, auth: Auth, org: str = "LA-901") -> str:
+    answer = client.post("/children", json={"date_of_birth": "2015-03-02"},
+                         headers=auth(org=org))
+    assert answer.status_code == 201, answer.json
+    return str(answer.json["child_id"])
+
+
+def version(client: FlaskClient, auth: Auth, child_id: str, org: str = "LA-901") -> int:
+    return int(client.get(f"/children/{child_id}", headers=auth(org=org)).json["version"])
+
+
+def bulk(client: FlaskClient, auth: Auth, items: list[dict[str, Any]],
+         role: str = "manager") -> Any:
+    return client.post("/assignments", json={"assignments": items},
+                       headers=auth(role=role, sub="mgr-bulk"))
+
+
+def item(child_id: str, worker: str, at: int = 1) -> dict[str, Any]:
+    return {"child_id": child_id, "version": at, "assigned_to": worker,
+            "assigned_organisation": "LA-901"}
+
+
+@pytest.fixture
+def worker() -> str:
+    return f"cw-bulk-{uuid.uuid4().hex[:8]}"  # the PostgreSQL database is the run's
+
+
+def test_a_bulk_reassignment_records_one_case_assigned_per_child(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    first, second = register(client, auth), register(client, auth)
+    answer = bulk(client, auth, [item(first, worker), item(second, worker)])
+    assert answer.status_code == 200, answer.json
+    assigned = {a["child_id"]: a for a in answer.json["assigned"]}
+    assert {a["version"] for a in assigned.values()} == {2}
+    assert len({a["position"] for a in assigned.values()}) == 2
+    for child_id in (first, second):
+        state = client.get(f"/children/{child_id}", headers=auth()).json
+        assert state["episodes"]["governance"]["assignment"]["assigned_to"] == worker
+        history = client.get(f"/children/{child_id}/history", headers=auth()).json
+        assert [e["type"] for e in history["items"]][-1] == "CaseAssigned"
+
+
+def test_one_stale_version_refuses_the_whole_list_and_records_nothing(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    fresh, moved = register(client, auth), register(client, auth)
+    assert bulk(client, auth, [item(moved, "cw-first")]).status_code == 200  # now v2
+    answer = bulk(client, auth, [item(fresh, worker), item(moved, worker, at=1)])
+    assert answer.status_code == 412, answer.json
+    assert (version(client, auth, fresh), version(client, auth, moved)) == (1, 2)
+
+
+@pytest.mark.parametrize("case", ["other-authority", "same-holder", "caseworker"])
+def test_a_refused_child_or_caller_records_nothing_for_any_child(
+        client: FlaskClient, auth: Auth, worker: str, case: str) -> None:
+    mine = register(client, auth)
+    if case == "other-authority":
+        other = register(client, auth, org="LA-902")
+        answer = bulk(client, auth, [item(mine, worker), item(other, worker)])
+        assert answer.status_code == 403
+        assert version(client, auth, other, org="LA-902") == 1
+    elif case == "same-holder":
+        held = register(client, auth)
+        assert bulk(client, auth, [item(held, worker)]).status_code == 200
+        answer = bulk(client, auth, [item(mine, worker), item(held, worker, at=2)])
+        assert answer.status_code == 409
+        assert answer.json["code"] == "case-assignment-changes"
+    else:
+        assert bulk(client, auth, [item(mine, worker)], role="caseworker").status_code == 403
+    assert version(client, auth, mine) == 1
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"assignments": []}, "assignments"),
+    ({"assignments": "all"}, "assignments"),
+    ({"assignments": [{"child_id": "x", "version": 1}]}, "child_id"),
+    ({"assignments": [{**item(str(uuid.UUID(int=1)), "cw"), "team": "east"}]}, "team"),
+    ({"assignments": [{**item(str(uuid.UUID(int=1)), "cw"), "version": 0}]}, "version"),
+    ({"assignments": [], "when": "now"}, "when"),
+])
+def test_bad_bulk_bodies_name_the_field(client: FlaskClient, auth: Auth,
+                                        body: dict[str, Any], field: str) -> None:
+    answer = client.post("/assignments", json=body, headers=auth(role="manager"))
+    assert answer.status_code == 422, answer.json
+    assert field in str(answer.json)
+
+
+def test_a_child_named_twice_is_refused_and_nothing_is_recorded(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    child_id = register(client, auth)
+    answer = bulk(client, auth, [item(child_id, worker), item(child_id, "cw-else")])
+    assert answer.status_code == 422
+    assert "assignments" in str(answer.json)
+    assert version(client, auth, child_id) == 1
+
+
+@pytest.mark.usefixtures("read_side")
+def test_the_team_tray_counts_cases_per_holder_and_lists_the_unassigned(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    held = [register(client, auth) for _ in range(3)]
+    loose = register(client, auth)
+    answer = bulk(client, auth, [item(c, worker) for c in held])
+    position = max(a["position"] for a in answer.json["assigned"])
+    team = client.get(f"/worktray/team?consistent_after={position}",
+                      headers=auth(role="manager"))
+    assert team.status_code == 200, team.json
+    counts = {(c["assigned_organisation"], c["assigned_to"]): c["cases"]
+              for c in team.json["caseworkers"]}
+    assert counts[("LA-901", worker)] == 3
+    unassigned = [i["child_id"] for i in team.json["unassigned"]]
+    assert loose in unassigned
+    assert not set(held) & set(unassigned)
+    mine = client.get(f"/worktray?consistent_after={position}", headers=auth(sub=worker))
+    assert sorted(i["child_id"] for i in mine.json["items"]) == sorted(held)
+
+
+@pytest.mark.parametrize("role", ["caseworker", "inspector", "auditor", "admin"])
+def test_only_managers_see_the_team_tray(client: FlaskClient, auth: Auth, role: str) -> None:
+    assert client.get("/worktray/team", headers=auth(role=role)).status_code == 403
+
+
+def test_the_team_tray_takes_no_clock_or_body_filter(client: FlaskClient, auth: Auth) -> None:
+    answer = client.get("/worktray/team?clock=K1", headers=auth(role="manager"))
+    assert answer.status_code == 422
+    assert "clock" in str(answer.json)
