@@ -201,8 +201,10 @@ def attach_vault(tracking: CaseTracking, settings: Settings) -> SQLVault:
 def init_app(api: Api) -> None:
     """Register the views (the vault is opened with the services, web.services)."""
     api.register_blueprint(blp)
-    from web import assignment  # who holds the case (issue 6)
-    from web import families  # the family invited into the journey (issue 16)
+    from web import (
+        assignment,  # who holds the case (issue 6)
+        families,  # the family invited into the journey (issue 16)
+    )
 
     api.register_blueprint(assignment.blp)
     api.register_blueprint(families.blp)
