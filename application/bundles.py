@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from application import parent_page
 from application.history import journey_at, load_journey
 from application.views import plain
 from domain.actors import Actor
@@ -49,6 +51,7 @@ def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
     k2 = {r.episode: r for r in readings if r.clock == "K2"}
     assert state.child is not None
     child = state.child
+    section_i = state.plan.current.sections.get("I") if state.plan.current else None
     bundle: dict[str, Any] = {
         "child": {"child_id": str(child_id), "authority": child.authority,
                   "case_ref": child.case_ref, "date_of_birth": child.date_of_birth,
@@ -81,6 +84,9 @@ def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
                               if e["type"] in VOICE_TYPES and e["in_force"]]},
         "delays": [_delay(r, on) for r in readings if r.status in LATE],
         "clocks": view["clocks"],
+        "next_due": view["next_due"],
+        "assignment": plain(state.governance.assignment),
+        "school": _setting_words(section_i, on) if section_i else None,
         "anomalies": view["anomalies"],
         "timeline": view["timeline"],
     }
@@ -279,8 +285,11 @@ def _timeline_words(entry: dict[str, Any], by_version: dict[int, dict[str, Any]]
     return f"{_text(_sentence(entry['type']))}{detail}"
 
 
-def bundle_html(bundle: dict[str, Any]) -> str:
-    """Write the bundle as a printable page a parent can read."""
+def bundle_html(bundle: dict[str, Any], contacts: Mapping[str, str | None] | None = None
+                ) -> str:
+    """Write the bundle as a printable page a parent can read: what happens next, the
+    family's rights now and whom to contact first (``contacts``: the deployment's SENDIAS
+    service), then everything recorded."""
     on: date = bundle["as_at"] if isinstance(bundle["as_at"], date) else date.fromisoformat(
         bundle["as_at"])
     child = bundle["child"]
@@ -297,8 +306,12 @@ def bundle_html(bundle: dict[str, Any]) -> str:
     add(f"<p>This report shows what is recorded up to {full_date(on)}. "
         f"Date of birth: {full_date(child['date_of_birth'])} (age {child['age']}). "
         f"Council reference: {_text(child['case_ref'] or 'none recorded')}.</p>")
+    out += parent_page.next_steps(bundle, full_date)
+    out += parent_page.rights(bundle, full_date)
+    out += parent_page.who(bundle, contacts or {})
     add("<h2>Words used in this report</h2><ul>" + "".join(
-        f"<li><strong>{term}</strong>: {meaning}</li>" for term, meaning in GLOSSARY) + "</ul>")
+        f"<li><strong>{term}</strong>: {meaning}</li>" for term, meaning in (
+            *GLOSSARY, *parent_page.ABBREVIATIONS)) + "</ul>")
 
     add("<h2>Requests for an assessment</h2>")
     if not bundle["requests"]:
@@ -310,11 +323,11 @@ def bundle_html(bundle: dict[str, Any]) -> str:
         add(f"<p>Request received on {full_date(request['received_on'])}{who}: "
             f"{OUTCOMES.get(request['outcome'], _words(request['outcome']))}.</p>")
 
-    add("<h2>The plan, version by version</h2>")
+    add("<h2>The plan, each time it was issued or changed</h2>")
     if not bundle["plan_versions"]:
         add("<p>No final plan has been issued.</p>")
     for version in bundle["plan_versions"]:
-        add(f"<h3>Version {version['number']}, issued on {full_date(version['issued_on'])}"
+        add(f"<h3>Plan {version['number']}, issued on {full_date(version['issued_on'])}"
             f" ({SOURCES.get(version['source'], _words(version['source']))})</h3>")
         for key in sorted(version["sections"], key=lambda k: list(SECTIONS).index(k)
                           if k in SECTIONS else 99):

@@ -47,6 +47,12 @@ class BundleSchema(Schema):
     delays = fields.List(fields.Dict(), required=True,
                          metadata={"description": "every late step and who was responsible"})
     clocks = fields.List(fields.Dict(), required=True)
+    next_due = fields.Dict(allow_none=True, metadata={
+        "description": "the open clock due soonest (as on the journey), or null"})
+    assignment = fields.Dict(allow_none=True, metadata={
+        "description": "the caseworker holding the case, or null"})
+    school = fields.String(allow_none=True, metadata={
+        "description": "the school or college section I of the plan names, or null"})
     anomalies = fields.List(fields.Dict(), required=True)
     timeline = fields.List(fields.Dict(), required=True)
 
@@ -75,5 +81,9 @@ class BundleHtml(MethodView):
     @problems(blp, 401, 403, 404, 422, 500)
     def get(self, query: dict[str, Any], child_id: UUID) -> Response:
         """Return the case bundle as a printable HTML report written for a parent."""
-        return Response(bundle_html(_bundle(child_id, query)), 200, mimetype="text/html",
+        settings = services().settings
+        contacts = {"sendias_name": settings.sendias_name,
+                    "sendias_contact": settings.sendias_contact}
+        return Response(bundle_html(_bundle(child_id, query), contacts), 200,
+                        mimetype="text/html",
                         headers={"Cache-Control": "no-store"})
