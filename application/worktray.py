@@ -52,6 +52,8 @@ class TrayStore(ReadModels, Protocol):
 
     def team_counts(self, authority: str) -> list[dict[str, Any]]: ...
 
+    def child_cases(self, *, authority: str, child_id: str) -> list[dict[str, Any]]: ...
+
 
 def window_days(text: str) -> int:
     """Return the days of a window written ``<n>d`` (``14d``); ValueError otherwise."""

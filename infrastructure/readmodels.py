@@ -254,6 +254,12 @@ class SQLReadModels:
 
         return unassigned_cases(self.engine, authority=authority, stage=stage)
 
+    def child_cases(self, *, authority: str, child_id: str) -> list[dict[str, Any]]:
+        """One child's case of the authority with its open readings (a family's reminders)."""
+        from infrastructure.worktray import child_cases
+
+        return child_cases(self.engine, authority=authority, child_id=child_id)
+
     def team_counts(self, authority: str) -> list[dict[str, Any]]:
         """The authority's cases counted per holder (the team tray)."""
         from infrastructure.worktray import team_counts

@@ -123,6 +123,12 @@ def unassigned_cases(engine: Engine, *, authority: str, stage: str | None = None
         TrayCase.authority == authority, TrayCase.assigned_to.is_(None)), stage)
 
 
+def child_cases(engine: Engine, *, authority: str, child_id: str) -> list[dict[str, Any]]:
+    """Return one child's case of the authority (none if not theirs), with its readings."""
+    return _cases_with_readings(engine, select(TrayCase.__table__).where(
+        TrayCase.authority == authority, TrayCase.child_id == child_id), None)
+
+
 def _cases_with_readings(engine: Engine, stmt: Any, stage: str | None
                          ) -> list[dict[str, Any]]:
     if stage is not None:

@@ -115,7 +115,7 @@ def create_app(
     from web import reports as web_reports  # issue 7: thematic questions, area picture
 
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp,
-                      worktray.blp):
+                      worktray.blp, worktray.reminders):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
     openapi.init_app(app, api)

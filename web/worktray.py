@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
+from application.notifications import notifications
 from application.worktray import TrayFilter, team_tray, window_days, work_tray
 from domain.clocks import CLOCK_SPECS
 from domain.responsibility import Body
@@ -20,6 +21,8 @@ from web.services import services
 
 blp = Blueprint("worktray", __name__, url_prefix="/worktray",
                 description="The daily work: the caller's cases by next due date")
+reminders = Blueprint("notifications", __name__, url_prefix="/notifications",
+                      description="Reminders from the clocks, for the people responsible")
 
 
 class TrayQuerySchema(Schema):
@@ -132,5 +135,48 @@ class TeamTray(MethodView):
         result = team_tray(services().read_models, actor=current_actor(),
                            where=TrayFilter(**query), today=tracking.today(),
                            consistent_after=consistent_after, head=tracking.max_position)
+        return result, 200, {"Cache-Control": "no-store",
+                             "X-Casetrack-Position": str(result["position"])}
+
+
+class NotificationQuerySchema(TrayQuerySchema):
+    class Meta:
+        unknown = RAISE
+        exclude = ("clock", "responsible", "stage")
+
+
+class NotificationSchema(Schema):
+    child_id = fields.UUID(required=True)
+    case_ref = fields.String(allow_none=True)
+    clock = fields.String(required=True)
+    episode = fields.String(required=True)
+    kind = fields.String(required=True, metadata={"description": "late, or due (soon)"})
+    due_on = fields.Date(required=True)
+    days_late = fields.Integer(allow_none=True)
+    responsible = fields.String(required=True)
+    responsible_name = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
+class NotificationsSchema(Schema):
+    items = fields.List(fields.Nested(NotificationSchema), required=True)
+    as_at = fields.Date(required=True)
+    due_within_days = fields.Integer(required=True)
+    position = fields.Integer(required=True)
+
+
+@reminders.route("")
+class Notifications(MethodView):
+    @reminders.arguments(NotificationQuerySchema, location="query")
+    @reminders.response(200, NotificationsSchema)
+    @problems(reminders, 401, 403, 422, 500, 503)
+    def get(self, query: dict[str, Any]) -> Any:
+        """The caller's reminders: late steps, and steps due within the window (cases
+        they hold; a family's token: their child)."""
+        tracking = services().tracking
+        result = notifications(services().read_models, actor=current_actor(),
+                               today=tracking.today(), within_days=query["due_within_days"],
+                               consistent_after=query.get("consistent_after"),
+                               head=tracking.max_position)
         return result, 200, {"Cache-Control": "no-store",
                              "X-Casetrack-Position": str(result["position"])}
