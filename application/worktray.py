@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from application.errors import ForbiddenError
 from application.queries import ReadModels, ensure_reached
-from application.views import clock_view, next_due
+from application.views import next_due
 from domain.actors import Actor
 from domain.clocks import ClockReading, ClockStatus, days_late, status_on
 from domain.responsibility import Body
@@ -94,8 +94,9 @@ def tray_item(case: dict[str, Any], where: TrayFilter, today: date) -> dict[str,
     return {
         "child_id": case["child_id"], "case_ref": case["case_ref"], "stage": case["stage"],
         "version": case["version"], "next_due": next_due(readings),
-        "late": [clock_view(r) for r in readings if r.status is not ClockStatus.RUNNING],
-        "due_soon": [clock_view(r) for r in readings if r.status is ClockStatus.RUNNING
+        # as_dict is already plain data (clock_view's answer, without its generic walk).
+        "late": [r.as_dict() for r in readings if r.status is not ClockStatus.RUNNING],
+        "due_soon": [r.as_dict() for r in readings if r.status is ClockStatus.RUNNING
                      and r.due_on is not None and r.due_on <= until],
     }
 

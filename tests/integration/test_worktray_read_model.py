@@ -83,9 +83,10 @@ def test_rows_projected_once_give_the_journeys_next_due_on_every_later_day(
         [item] = work_tray(store, actor=WORKER, where=TrayFilter(), today=day)["items"]
         view, _ = journey_view_at(child, day)
         assert item["next_due"] == view["next_due"], day
-        expected_late = sorted(c["clock"] for c in view["clocks"] if c["stopped_on"] is None
-                               and c["status"] in ("late", "late_exception_applies"))
-        assert sorted(c["clock"] for c in item["late"]) == expected_late, day
+        expected_late = sorted((c for c in view["clocks"] if c["stopped_on"] is None
+                                and c["status"] in ("late", "late_exception_applies")),
+                               key=lambda c: c["clock"])
+        assert sorted(item["late"], key=lambda c: c["clock"]) == expected_late, day
         day += timedelta(days=7)
 
 
