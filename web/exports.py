@@ -25,7 +25,7 @@ from application.sen2.years import years
 from web.config import sen2_la_numbers
 from web.openapi import problems
 from web.problems import Problem
-from web.requests import current_actor
+from web.requests import authority_asked, current_actor
 from web.schemas import Text
 from web.services import services
 
@@ -41,7 +41,8 @@ class Sen2ChecksQuerySchema(Schema):
                           metadata={"description": "the collection year: census in January "
                                                    "of it, activity in the year before; one "
                                                    "casetrack has a specification for"})
-    authority = Text(required=True, max_length=40)
+    authority = Text(max_length=40, metadata={
+        "description": "defaults to the caller's organisation; inspectors name one"})
 
 
 class Sen2QuerySchema(Sen2ChecksQuerySchema):
@@ -49,6 +50,7 @@ class Sen2QuerySchema(Sen2ChecksQuerySchema):
 
 
 def _return(query: dict[str, Any]) -> Sen2Return:
+    query["authority"] = authority_asked(query)
     policy = Sen2Policy(la_numbers=sen2_la_numbers())
     try:
         return sen2_return(services().tracking, year=query["year"],

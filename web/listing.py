@@ -14,7 +14,7 @@ from domain.reference import codes_ever
 from domain.state import STAGES
 from web.openapi import problems
 from web.query_strings import OneOfNow, placement_types
-from web.requests import current_actor
+from web.requests import authority_asked, current_actor
 from web.schemas import MAX_INTEGER
 from web.services import services
 
@@ -100,7 +100,7 @@ class ChildList(MethodView):
         actor = current_actor()
         consistent_after = query.pop("consistent_after", None)
         overdue = query.pop("overdue", None)
-        where = ChildFilter(authority=query.pop("authority", actor.organisation),
+        where = ChildFilter(authority=authority_asked(query),
                             overdue_clock=overdue, **query)
         tracking = services().tracking
         result = list_children(services().read_models, actor=actor,

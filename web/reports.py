@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate, validates_schema
@@ -25,9 +24,9 @@ from application.reports import (
 )
 from domain.reference import codes_ever
 from web.openapi import problems
-from web.problems import validation_problem
+from web.problems import Problem, validation_problem
 from web.query_strings import OneOfNow, check_in_order, placement_types
-from web.requests import current_actor
+from web.requests import authority_asked, current_actor
 from web.schemas import MAX_INTEGER
 from web.services import services
 
@@ -134,7 +133,7 @@ class AreaPicture(MethodView):
         responsible body's part of every delay."""
         actor = current_actor()
         tracking = services().tracking
-        result = area(services().reports, query.get("authority", actor.organisation),
+        result = area(services().reports, authority_asked(query),
                       query["year"], actor=actor, as_at=query.get("as_at", tracking.today()),
                       census_on=query.get("census_on"),
                       consistent_after=query.get("consistent_after"))
@@ -154,11 +153,13 @@ class Report(MethodView):
         refusals-overturned, section-f-quality, health-advice, transfers,
         placement-sufficiency, adulthood)."""
         if question not in QUESTIONS:
-            abort(404)
+            raise Problem(404, "unknown-report-question", "No such report question",
+                          f"{question[:60]!r} is not a report question; the questions are "
+                          f"{', '.join(sorted(QUESTIONS))}", questions=sorted(QUESTIONS))
         actor = current_actor()
         tracking = services().tracking
         consistent_after = query.pop("consistent_after", None)
-        cohort = Cohort(authority=query.pop("authority", actor.organisation),
+        cohort = Cohort(authority=authority_asked(query),
                         as_at=query.pop("as_at", tracking.today()), **query)
         try:
             result = ask(services().reports, question, cohort, actor=actor,

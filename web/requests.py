@@ -25,6 +25,24 @@ def current_actor() -> Actor:
     return actor
 
 
+def authority_asked(query: dict[str, Any]) -> str:
+    """Return the authority a question names, else the caller's own organisation.
+
+    One rule for every question of an authority (lists, reports, the SEND list, SEN2): an
+    inspector belongs to an inspectorate, not an authority, so an inspector must name the
+    authority under inspection — without it the answer is a 422 saying so, never a 403
+    for asking about the inspectorate itself."""
+    named: str | None = query.pop("authority", None)
+    if named is not None:
+        return named
+    actor = current_actor()
+    if actor.role == "inspector":
+        raise validation_problem([{
+            "pointer": "/query/authority",
+            "detail": "an inspector names the authority under inspection"}])
+    return actor.organisation
+
+
 def json_object() -> dict[str, Any]:
     """Return the body as a JSON object: 400 malformed, 415 not JSON, 422 not an object."""
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):

@@ -20,7 +20,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from application.send_list import THEMES, send_list, send_list_csv, survey_contacts
 from web.openapi import parameters, problems
-from web.requests import current_actor
+from web.requests import authority_asked, current_actor
 from web.security import PURPOSE_PARAMETERS, stated_purpose
 from web.services import services
 
@@ -82,7 +82,7 @@ def _tracking() -> Any:
 def _answer(query: dict[str, Any]) -> dict[str, Any]:
     actor = current_actor()
     context = services().reports
-    return send_list(_tracking(), query.get("authority", actor.organisation), actor=actor,
+    return send_list(_tracking(), authority_asked(query), actor=actor,
                      as_at=query.get("as_at") or _tracking().today(), theme=query["theme"],
                      inspecting=context.inspecting, pseudonym=context.pseudonym)
 
@@ -124,7 +124,7 @@ class SurveyContacts(MethodView):
 
         actor = current_actor()
         answer = survey_contacts(
-            _tracking(), query.get("authority", actor.organisation), actor=actor,
+            _tracking(), authority_asked(query), actor=actor,
             as_at=query.get("as_at") or _tracking().today(), theme=query["theme"],
             purpose=stated_purpose(),
             record_look=lambda child_id: record_look(child_id, "contacts"))

@@ -17,7 +17,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import settings_for
+from tests.conftest import AUTHORITY, settings_for
 from web import create_app
 from web.services import services_of
 
@@ -184,7 +184,9 @@ def test_survey_contacts_are_for_managers_with_a_purpose_and_every_child_is_logg
     open_inspection(client, auth)
     query = {"theme": "sen_support"}
     inspector = auth(role="inspector", org=INSPECTORATE, sub="hmi-1")
-    assert client.get("/reports/send-list/contacts", query_string=query,
+    # Even naming the authority under inspection: the contacts are the authority's own.
+    assert client.get("/reports/send-list/contacts",
+                      query_string={**query, "authority": AUTHORITY},
                       headers=inspector | PURPOSE).status_code == 403
     assert client.get("/reports/send-list/contacts", query_string=query,
                       headers=auth(role="caseworker") | PURPOSE).status_code == 403
