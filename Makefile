@@ -8,7 +8,7 @@ BASE_STAMP := $(VENV)/.installed-base
 DEV_STAMP := $(VENV)/.installed-dev
 LOCAL_POSTGRES_URL := postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test bench lint rules config install clean lock
+.PHONY: run test bench lint rules config install clean lock browser screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,7 +49,17 @@ run: $(BASE_STAMP)
 # it in one): each worker makes its own PostgreSQL database and temporary directories,
 # and worksteal moves queued tests off a worker stuck behind a long one.
 TEST_WORKERS ?= auto
-test: $(DEV_STAMP)
+# The pages are tested in Debian's chromium through chromium-driver (tests/browser/);
+# located on the PATH, installed with apt-get when missing (never downloaded by pip).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && apt-get install -y -qq chromium chromium-driver; }
+
+screenshots: $(DEV_STAMP) browser
+	mkdir -p var/screenshots
+	CASETRACK_SCREENSHOTS=var/screenshots CI=true $(BIN)/python -m pytest -q tests/browser
+
+test: $(DEV_STAMP) browser
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 

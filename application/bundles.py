@@ -298,8 +298,12 @@ def bundle_html(bundle: dict[str, Any], contacts: Mapping[str, str | None] | Non
     add("<!DOCTYPE html><html lang='en-GB'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         "<title>Your child's education, health and care journey</title>"
-        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
-        "table{border-collapse:collapse;width:100%}td,th{border:1px solid #999;"
+        # A phone is narrower than the advice table: the table scrolls on its own, long
+        # references break, and the page never scrolls sideways.
+        "<style>body{font-family:sans-serif;max-width:50em;margin:1em auto;padding:0 1em;"
+        "line-height:1.5;overflow-wrap:anywhere}"
+        "table{border-collapse:collapse;width:100%;display:block;overflow-x:auto}"
+        "td,th{border:1px solid #999;"
         "padding:.3em;text-align:left;vertical-align:top}@media print{h2{break-after:avoid}}"
         "</style></head><body><main>")
     add("<h1>Your child's education, health and care journey</h1>")

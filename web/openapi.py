@@ -178,16 +178,24 @@ def api_page() -> Response:
         events.append(f"<tr><td><code>{name}</code></td><td>{doc}</td><td>{fields_html}"
                       f"</td></tr>")
     page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>casetrack API</title><style>body{{font-family:sans-serif;margin:2em;max-width:70em}}
-td{{border-bottom:1px solid #ddd;padding:.3em;vertical-align:top}}</style></head><body>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>casetrack API</title><style>body{{font-family:sans-serif;margin:1em auto;padding:0 1em;
+max-width:70em;overflow-wrap:anywhere}}table{{display:block;overflow-x:auto}}
+td,th{{border-bottom:1px solid #ddd;padding:.3em;vertical-align:top;text-align:left}}
+</style></head><body><main>
 <h1>casetrack API</h1><p>Every endpoint but <code>/livez</code>, <code>/readyz</code>,
 <code>/openapi.json</code> and this page needs <code>Authorization: Bearer &lt;token&gt;</code>.
 Errors are <code>application/problem+json</code>. The machine-readable description is
 <a href="/openapi.json">/openapi.json</a>.</p>
-<h2>Endpoints</h2><table>{''.join(rows)}</table>
+<h2>Endpoints</h2><table><caption>Every endpoint, what it does and what it answers
+</caption><tr><th scope="col">Method</th><th scope="col">Path</th>
+<th scope="col">What it does</th>
+<th scope="col">Answers</th></tr>{''.join(rows)}</table>
 <h2>Journey events</h2><p><code>POST /children/{{child_id}}/events</code> with
 <code>type</code>, <code>occurred_on</code> (YYYY-MM-DD) and the fields below
-(* required).</p><table>{''.join(events)}</table></body></html>"""
+(* required).</p><table><caption>Every event type, what it records and its fields
+</caption><tr><th scope="col">Type</th><th scope="col">What it records</th>
+<th scope="col">Fields</th></tr>{''.join(events)}</table></main></body></html>"""
     return Response(page, mimetype="text/html")
 
 
