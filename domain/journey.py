@@ -45,7 +45,7 @@ from domain.events import JourneyEvent, check_payload, event_type, payload_field
 from domain.integrity import event_hash, genesis_hash
 from domain.reference import reference_on
 from domain.rules import RULE_SETS, RULES, RuleSet
-from domain.state import JourneyState, effective_events, replay
+from domain.state import Folded, JourneyState, effective_events, folded, folded_onto, replay
 
 SNAPSHOT_INTERVAL = 50
 
@@ -71,6 +71,7 @@ class ChildJourney(Aggregate):
         def take(cls, aggregate: Any) -> Any:
             snapshot = super().take(aggregate)
             snapshot.state.pop("_state", None)
+            snapshot.state.pop("_folded", None)
             snapshot.state["_log"] = PackedLog(snapshot.state["_log"])
             return snapshot
 
@@ -89,19 +90,27 @@ class ChildJourney(Aggregate):
         setting the state derived from them; the events themselves are frozen values that
         nothing changes (a fold only reads them: tests/unit/test_replay_encoding.py), so
         the copy gets its own two lists and shares the events: microseconds, where copying
-        500 events field by field took about 10 ms. The state is folded again when first
-        read. Version and modified time come from the copied log, so a copy is consistent
-        even while another thread fast-forwards the cached journey.
+        500 events field by field took about 10 ms. Version and modified time come from
+        the copied log, so a copy is consistent even while another thread fast-forwards
+        the cached journey.
+
+        The folded state is kept with the cached journey, tagged with the log length it
+        folds, and shared by its copies (never changed in place: ``folded_onto`` copies it);
+        events the cache gained since are folded onto it one by one where that equals a
+        refold, so reads and commands stop refolding the whole journey.
         """
-        attributes = dict(self.__dict__)  # one step: a fast-forward may add "_state"
+        attributes = dict(self.__dict__)  # one step: a fast-forward may add attributes
         log = list(attributes["_log"])
+        kept = _folded_up_to(attributes.get("_folded"), log)
+        if len(self._log) == len(log):  # no fast-forward since: keep it for later copies
+            self._folded = kept
         clone = object.__new__(type(self))
         memo[id(self)] = clone
         for name, value in attributes.items():
-            if name not in ("_log", "_state", "_pending_events"):
+            if name not in ("_log", "_state", "_pending_events", "_folded"):
                 clone.__dict__[name] = copy.deepcopy(value, memo)
         clone.__dict__.update(
-            _log=log, _state=None,
+            _log=log, _state=kept.state, _folded=kept,
             _pending_events=list(attributes.get("_pending_events", ())),
             _version=log[-1].originator_version, _modified_on=log[-1].timestamp)
         return clone
@@ -178,9 +187,9 @@ class ChildJourney(Aggregate):
             timestamp=cls.create_timestamp(), prev_hash=self._log[-1].hash,
         )
         candidate = cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
-        new_state = self._check_adds_no_violation(candidate)
+        after = self._check_adds_no_violation(candidate)
         self.trigger_event(cls, hash=event_hash(candidate), **kwargs)
-        self._state = new_state
+        self._state, self._folded = after.state, after
         return self._log[-1]
 
     # The log and the state derived from it.
@@ -188,6 +197,7 @@ class ChildJourney(Aggregate):
     def start_log(self, event: ChildRegistered) -> None:
         self._log: list[JourneyEvent] = [event]
         self._state: JourneyState | None = None
+        self._folded: Folded | None = None
 
     def append_entry(self, event: JourneyEvent) -> None:
         self._log.append(event)
@@ -203,7 +213,8 @@ class ChildJourney(Aggregate):
         """The current state: every effective event folded, corrections applied."""
         cached = self.__dict__.get("_state")
         if cached is None:
-            cached = self._state = replay(self._log)
+            kept = self._folded = _folded_up_to(self.__dict__.get("_folded"), self._log)
+            cached = self._state = kept.state
         return cached
 
     @property
@@ -265,14 +276,27 @@ class ChildJourney(Aggregate):
                                   registered_on, registered_on)
         return dict(checked, changes=corrected)
 
-    def _check_adds_no_violation(self, candidate: JourneyEvent) -> JourneyState:
+    def _check_adds_no_violation(self, candidate: JourneyEvent) -> Folded:
         before = {(a.event_version, a.code) for a in self.state.anomalies}
-        after = replay([*self._log, candidate])
-        for anomaly in after.anomalies:
+        after = _folded_up_to(self.__dict__.get("_folded"), [*self._log, candidate])
+        for anomaly in after.state.anomalies:
             if (anomaly.event_version, anomaly.code) not in before:
                 raise RuleViolationError(RULES[anomaly.code], anomaly.detail,
                                          event_version=anomaly.event_version)
         return after
+
+
+def _folded_up_to(kept: Folded | None, log: Sequence[JourneyEvent]) -> Folded:
+    """Return the fold of ``log``: ``kept`` (a fold of a prefix of it) with the events
+    after it folded on one by one, or the whole log refolded where that would differ."""
+    if kept is None or kept.length > len(log):
+        return folded(log)
+    for event in log[kept.length:]:
+        onto = folded_onto(kept, event)
+        if onto is None:
+            return folded(log)
+        kept = onto
+    return kept
 
 
 def check_plausible_birth(date_of_birth: date, registered_on: date, today: date) -> None:

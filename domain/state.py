@@ -8,6 +8,7 @@ anomaly instead of making the journey unreadable; a new command may not add one.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -175,9 +176,41 @@ def effective_events(
 _OCCURRENCE = attrgetter("occurred_on", "originator_version")
 
 
-def fold(events: Iterable[JourneyEvent]) -> JourneyState:
-    """Evolve a fresh state through ``events`` (already effective and ordered)."""
-    state = JourneyState()
+@dataclass(frozen=True)
+class Folded:
+    """The state of a log's first ``length`` events, and the sort key of the last
+    effective event after registration (None when there is none): what a later event
+    must sort at or after to be folded onto this state instead of refolding the log."""
+
+    length: int
+    state: JourneyState
+    last: tuple[date, int] | None
+
+
+def folded(log: Sequence[JourneyEvent]) -> Folded:
+    """Fold the whole log (the same state as ``replay(log)``)."""
+    events = effective_events(log)
+    return Folded(len(log), fold(events), _OCCURRENCE(events[-1]) if len(events) > 1 else None)
+
+
+def folded_onto(before: Folded, event: JourneyEvent) -> Folded | None:
+    """Return the fold of the log plus ``event`` from ``before`` without refolding, or None
+    when that would differ from a refold: ``event`` amends another (changing which events
+    count) or sorts before an effective event (changing the order). ``before.state`` is
+    shared by readers, so it is copied, never changed."""
+    from domain.catalogue.registration import EntryCorrected, EntryRetracted
+
+    key = _OCCURRENCE(event)
+    if isinstance(event, (EntryCorrected, EntryRetracted)) or (
+            before.last is not None and key < before.last):
+        return None
+    return Folded(before.length + 1, fold([event], into=copy.deepcopy(before.state)), key)
+
+
+def fold(events: Iterable[JourneyEvent], into: JourneyState | None = None) -> JourneyState:
+    """Evolve a fresh state (or ``into``, in place) through ``events`` (already effective
+    and ordered)."""
+    state = JourneyState() if into is None else into
     for event in events:
         try:
             event.evolve(state)
