@@ -52,7 +52,6 @@ from domain.clocks import LocalPolicy
 from domain.errors import DomainError
 from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 
-
 # A write that loses the store's optimistic check to another process is reloaded and
 # re-checked up to this many times in all; writers in this process queue on the journey's
 # lock first, so only writers in other processes can make it lose.

@@ -463,7 +463,7 @@ def run_path(path: str, store: str, clients: int, children: int, server_url: str
 def format_table(results: list[Result]) -> str:
     bare = {(r.store, r.clients): r.events_per_second for r in results if r.path == "bare"}
     header = ("store", "path", "clients", "events", "seconds", "events/s", "vs bare",
-              "p50 ms", "p99 ms", "CPU cores", "server peak RSS")
+              "p50 ms", "p99 ms", "CPU cores", "CPU ms/event", "server peak RSS")
     left = 2  # the first two columns are text
     rows: list[tuple[str, ...] | None] = [header]
     previous_store = None
@@ -475,9 +475,12 @@ def format_table(results: list[Result]) -> str:
         ratio = f"{r.events_per_second / base:.2f}" if base else "-"
         rss = f"{r.peak_rss_kib / 1024:.0f} MiB" if r.peak_rss_kib else "-"
         cores = "-" if math.isnan(r.cpu_cores) else f"{r.cpu_cores:.2f}"
+        # CPU seconds of the measured process (the server's over HTTP) per event recorded.
+        per_event = ("-" if math.isnan(r.cpu_seconds) or not r.events
+                     else f"{r.cpu_seconds / r.events * 1000:.2f}")
         rows.append((r.store, r.path, str(r.clients), str(r.events), f"{r.seconds:.2f}",
                      f"{r.events_per_second:,.0f}", ratio, f"{r.percentile(50) * 1000:.1f}",
-                     f"{r.percentile(99) * 1000:.1f}", cores, rss))
+                     f"{r.percentile(99) * 1000:.1f}", cores, per_event, rss))
     real = [row for row in rows if row is not None]
     widths = [max(len(row[i]) for row in real) for i in range(len(header))]
     lines = []
