@@ -118,3 +118,52 @@ def test_the_tray_holds_only_open_readings_and_the_holder_from_case_assigned(
     store = SQLReadModels(engine, "CaseTracking")
     assert work_tray(store, actor=other, where=TrayFilter(), today=PROJECTED_ON)[
         "items"] == []
+
+
+def test_a_reminder_names_the_adviser_the_case_the_due_date_and_where_it_comes_from(
+        engine: Engine) -> None:
+    """Psychological advice asked of an EP service, received by it on Wed 12 Mar 2025:
+    K2 gives the adviser 6 weeks (reg 8); the reminder says so in words, with the due
+    date the domain's K2 reading gives, and on a later day says how late it is."""
+    from application.notifications import notifications
+    from domain.clocks import compute_clocks
+
+    child = journey()
+    child.record("AdviceRequested", {
+        "advice_type": "Psychological", "recipient_org": "EP-SERVICE-EAST",
+        "received_by_adviser_on": date(2025, 3, 12),
+        "adviser_is_educational_psychologist": True},
+        actor=WORKER, occurred_on=date(2025, 3, 11), today=date(2025, 3, 12))
+    project(engine, child, date(2025, 3, 12))
+    store = SQLReadModels(engine, "CaseTracking")
+    [k2] = [r for r in compute_clocks(child.state, date(2025, 3, 12)) if r.clock == "K2"]
+    assert k2.due_on is not None
+    due = f"{k2.due_on.day} {k2.due_on:%B %Y}"
+    asked = k2.due_on - timedelta(days=3)
+    [note] = [n for n in notifications(store, actor=WORKER, today=asked, within_days=14)[
+        "items"] if n["clock"] == "K2"]
+    assert note["message"] == (
+        f"Advice from an adviser (EP-SERVICE-EAST) for TRAY-1 is due on {due} "
+        f"(6 weeks from 12 March 2025; {k2.citation})")
+    assert "reg 8" in note["message"]
+    later = k2.due_on + timedelta(days=3)
+    [late] = [n for n in notifications(store, actor=WORKER, today=later, within_days=0)[
+        "items"] if n["clock"] == "K2"]
+    assert late["kind"] == "late" and late["days_late"] == 3
+    assert late["message"].startswith(
+        "Advice from an adviser (EP-SERVICE-EAST) for TRAY-1 is late by 3 days: it was "
+        f"due on {due}")
+
+
+def test_the_tray_keeps_the_authoritys_local_readings_as_its_projection_is_set() -> None:
+    """An authority reviewing on the anniversary (anniversary_reviews) sees K7A beside
+    K7 in its tray, as on the journey page; by default it is not there."""
+    from domain.clocks import LocalPolicy
+    from tests.unit.test_counting_words import journey_with_plan
+
+    child = journey_with_plan(date(2014, 3, 1), date(2024, 3, 15))
+    plain = {r["clock"] for r in tray_rows(child, date(2025, 3, 1))[TrayClock]}
+    local = {r["clock"] for r in tray_rows(child, date(2025, 3, 1), LocalPolicy(
+        anniversary_reviews=True))[TrayClock]}
+    assert "K7" in plain and "K7A" not in plain
+    assert {"K7", "K7A"} <= local
