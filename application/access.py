@@ -9,6 +9,9 @@
   across authorities; personal identifiers pseudonymised unless a purpose is stated
   (application/pseudonyms.py).
 - admin: operations only, no case content.
+- partner: a school, EP service or health provider (its organisation as the advice
+  requests name it): records ``AdviceReceived`` against an advice request addressed to
+  it, so "received" is the adviser's own record; nothing else.
 - family: scoped to one child (the token names it): read that child's parent page, state
   and journey, and record the family's own voice (views, feedback, preferences,
   representations on a draft, consent), nothing else.
@@ -29,7 +32,11 @@ from application.errors import ForbiddenError
 from domain.actors import Actor
 from domain.events import JourneyEvent
 
-ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin", "family"})
+ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin", "family",
+                   "partner"})
+# A partner (a school, EP service or health provider: its organisation as the advice
+# requests name it) records the advice asked of it, against the request's id.
+PARTNER_EVENT_TYPES = frozenset({"AdviceReceived"})
 # The family's voice: the only events a family's token may record, and only for its child.
 FAMILY_EVENT_TYPES = frozenset({
     "ChildViewsRecorded", "FamilyFeedbackRecorded", "FamilyViewsSubmitted",
@@ -72,6 +79,17 @@ def check_may_amend(actor: Actor, target: JourneyEvent) -> None:
     """Allow a correction by a manager, or by the organisation that recorded the original."""
     if actor.role != "manager" and actor.organisation != target.actor.organisation:
         raise ForbiddenError("only a manager or the original organisation may correct an entry")
+
+
+def check_partner_advice(actor: Actor, type_name: str, request_id: object,
+                         recipients: dict[str, str]) -> None:
+    """Allow a partner to record only the advice asked of its own organisation
+    (``recipients``: each advice request's id and the organisation it went to)."""
+    if type_name not in PARTNER_EVENT_TYPES:
+        raise ForbiddenError(f"a partner records only the advice asked of it "
+                             f"({', '.join(sorted(PARTNER_EVENT_TYPES))}), not {type_name}")
+    if not isinstance(request_id, str) or recipients.get(request_id) != actor.organisation:
+        raise ForbiddenError("this advice request is not addressed to your organisation")
 
 
 def check_may_assign(actor: Actor, authority: str) -> None:

@@ -308,6 +308,11 @@ class CaseTracking(Application):
     @staticmethod
     def _check_may_record(actor: Actor, journey: ChildJourney, type_name: str,
                           payload: Mapping[str, Any]) -> None:
+        if actor.role == "partner":
+            recipients = {a.id: a.recipient_org for a in journey.state.plan.advice}
+            access.check_partner_advice(actor, type_name, payload.get("advice_request_id"),
+                                        recipients)
+            return
         access.check_may_write(actor, journey.authority, child_id=journey.id,
                                type_name=type_name)
         if type_name == CaseAssigned.__name__:

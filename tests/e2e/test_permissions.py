@@ -27,10 +27,11 @@ from web.auth import mint_token
 from web.services import services_of
 
 SECURITY_MD = Path(__file__).resolve().parents[2] / "docs" / "security.md"
-ROLES = ("caseworker", "manager", "inspector", "auditor", "admin", "family")
+ROLES = ("caseworker", "manager", "inspector", "auditor", "admin", "family", "partner")
 COLUMNS = ("no token", *(f"{role} {side}" for role in ROLES for side in ("own", "other")))
 OWN, OTHER = "LA-901", "LA-902"
 INSPECTORATE, OTHER_INSPECTORATE = "OFSTED-CQC", "OTHER-INSPECTORATE"
+PARTNER = "EP-SERVICE-901"
 # The family's voice: the one kind of event every writer, the family included, may record.
 FEEDBACK = {"type": "FamilyFeedbackRecorded", "occurred_on": "2024-01-08",
             "given_by": "parent", "about": "assessment", "rating": 4}
@@ -227,7 +228,7 @@ def headers_for(column: str, own_child: str) -> tuple[str, dict[str, str]]:
     if column == "no token":
         return "own", {}
     role, side = column.split(" ")
-    org = INSPECTORATE if role == "inspector" else OWN
+    org = {"inspector": INSPECTORATE, "partner": PARTNER}.get(role, OWN)
     return side, token(role, org, child=own_child if role == "family" else None)
 
 
