@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
 
 from application import access
@@ -178,6 +179,9 @@ def journey_history(app: CaseTracking, child_id: UUID, *, actor: Any,
     items = []
     for notification in notifications[:limit]:
         event = app.mapper.to_domain_event(notification)
+        # The mapper is typed for any event protocol; this store's events are all
+        # eventsourcing's DomainEvent, which carries the timestamp.
+        assert isinstance(event, DomainEvent)
         items.append({
             "version": notification.originator_version, "position": notification.id,
             "topic": notification.topic, "type": type(event).__name__,

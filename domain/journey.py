@@ -11,10 +11,11 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Snapshot as AggregateSnapshot
 
 import domain.catalogue  # noqa: F401  (registers every event type, rule and clock)
 from domain.actors import Actor
@@ -64,7 +65,15 @@ class PackedLog:
 class ChildJourney(Aggregate):
     """A child's SEND journey: its events, and the state and clocks they imply."""
 
-    class Snapshot(Aggregate.Snapshot):
+    if TYPE_CHECKING:  # declared for the type checker only: eventsourcing would make
+        # annotations in the class body into the journey's dataclass fields.
+        _log: list[JourneyEvent]
+        _state: JourneyState | None
+        _folded: Folded | None
+
+    # ``Aggregate.Snapshot`` is this class; it is named directly because a class attribute
+    # is not a valid base for the type checker.
+    class Snapshot(AggregateSnapshot):
         """A snapshot of the log only; the derived state is rebuilt on load."""
 
         @classmethod
@@ -139,7 +148,7 @@ class ChildJourney(Aggregate):
               "occurred_on is before date_of_birth")
         check_plausible_birth(date_of_birth, occurred_on, today)
         journey_id = child_id or cls.create_id()
-        kwargs = dict(
+        kwargs: dict[str, Any] = dict(
             authority=authority, date_of_birth=date_of_birth, case_ref=case_ref, sex=sex,
             ethnicity=ethnicity, actor=actor, occurred_on=occurred_on,
             reference_version=reference_on(occurred_on).version, request_id=request_id,
@@ -195,9 +204,9 @@ class ChildJourney(Aggregate):
     # The log and the state derived from it.
 
     def start_log(self, event: ChildRegistered) -> None:
-        self._log: list[JourneyEvent] = [event]
-        self._state: JourneyState | None = None
-        self._folded: Folded | None = None
+        self._log = [event]
+        self._state = None
+        self._folded = None
 
     def append_entry(self, event: JourneyEvent) -> None:
         self._log.append(event)

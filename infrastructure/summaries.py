@@ -192,9 +192,13 @@ def _need_codes(needs: list[Any]) -> list[Any]:
             else n for n in needs]
 
 
+def _need_rank(need: dict[str, Any]) -> int:
+    rank = need.get("rank")
+    return rank if isinstance(rank, int) else 99
+
+
 def _primary_need(needs: list[dict[str, Any]]) -> str | None:
-    ranked = sorted((n for n in needs if isinstance(n, dict)),
-                    key=lambda n: n.get("rank") if isinstance(n.get("rank"), int) else 99)
+    ranked = sorted((n for n in needs if isinstance(n, dict)), key=_need_rank)
     if not ranked:
         return None
     code = ranked[0].get("code") or ranked[0].get("need")

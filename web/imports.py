@@ -94,7 +94,7 @@ def _parse(number: int, case_ref: str, raw: dict[str, Any], key: str) -> ImportL
         return ImportLine(number, case_ref, "ChildRegistered", data.pop("occurred_on"),
                           {k: v for k, v in data.items() if k != "type"}, [], key)
     cls = EVENT_TYPES.get(type_name) if isinstance(type_name, str) else None
-    if cls is None:
+    if cls is None or not isinstance(type_name, str):
         raise ValidationError({"type": [f"unknown event type {type_name!r}"]})
     if type_name == "EntryCorrected":
         raise ValidationError({"type": ["corrections are recorded through the API, where "

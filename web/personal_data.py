@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from flask import g, request
@@ -42,7 +42,7 @@ class LegalHoldSchema(Schema):
     hold_ref = Text(required=True, max_length=60, validate=validate.Regexp(
         r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
         error="a letter or digit, then letters, digits and . _ - only"))
-    basis = Text(required=True, validate=validate.OneOf(HoldBasis.__args__))
+    basis = Text(required=True, validate=validate.OneOf(get_args(HoldBasis)))
     reason = Text(max_length=1000)
     occurred_on = StrictDate()
 
@@ -59,7 +59,7 @@ class ErasureSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    basis = Text(required=True, validate=validate.OneOf(ErasureBasis.__args__))
+    basis = Text(required=True, validate=validate.OneOf(get_args(ErasureBasis)))
     occurred_on = StrictDate()
 
 

@@ -131,10 +131,10 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
             return Problem(409, "personal-data-erased", "Personal data erased", str(error),
                            code="personal-data-erased")
         case RuleViolationError():
+            version: dict[str, Any] = ({"event_version": error.event_version}
+                                       if error.event_version else {})
             return Problem(409, "rule-violation", "Refused by a rule", error.detail,
-                           code=error.code, citation=error.citation,
-                           **({"event_version": error.event_version}
-                              if error.event_version else {}))
+                           code=error.code, citation=error.citation, **version)
         case CaseReferenceTakenError():
             return Problem(409, "case-ref-taken", "Case reference already used", str(error),
                            code="case-ref-unique")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from typing import Any
@@ -72,7 +73,8 @@ class Text(fields.String):
     """A bounded string without control characters."""
 
     def __init__(self, *, max_length: int = MAX_TEXT, **kwargs: Any) -> None:
-        validators = [validate.Length(max=max_length), _no_control_characters]
+        validators: list[Callable[[Any], Any]] = [validate.Length(max=max_length),
+                                                  _no_control_characters]
         extra = kwargs.pop("validate", None)
         if extra is not None:
             validators.append(extra)

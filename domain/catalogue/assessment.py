@@ -170,11 +170,14 @@ def _open_request_awaiting_decision(state: JourneyState) -> AssessmentRequest:
     return request
 
 
-def _open_new_request(state: JourneyState, event: JourneyEvent, **details: object) -> None:
+def _open_new_request(state: JourneyState, event: JourneyEvent, *, route: str,
+                      requester_role: str | None = None, request_source: str | None = None,
+                      rya: bool = False) -> None:
     check(state.assessment.open_request is None, ONE_OPEN_REQUEST,
           "a request is already open; record its outcome or withdrawal first")
     state.assessment.requests.append(AssessmentRequest(
-        id=f"request-{event.originator_version}", received_on=event.occurred_on, **details))
+        id=f"request-{event.originator_version}", received_on=event.occurred_on, route=route,
+        requester_role=requester_role, request_source=request_source, rya=rya))
     state.stage = "assessment_requested"
 
 

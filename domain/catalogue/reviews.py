@@ -745,6 +745,7 @@ def under_five_review_clock(state: JourneyState, context: ClockContext
     months = context.policy.under_five_review_months
     if months is None:
         return
+    assert state.child is not None
     born = state.child.date_of_birth
     fifth = birthday(born, 5)
     for start, stopped in review_periods(state):
