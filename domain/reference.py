@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 
 @dataclass(frozen=True)
@@ -141,3 +141,16 @@ def reference_version(version: str) -> ReferenceData:
 def codes_ever(list_name: str) -> frozenset[str]:
     """Return every code the list has held in any version (what a filter may name)."""
     return frozenset(code for ref in REFERENCE_VERSIONS for code in ref.lists.get(list_name, {}))
+
+
+def list_names() -> tuple[str, ...]:
+    """Return the names of every code list any version holds, sorted."""
+    return tuple(sorted({name for ref in REFERENCE_VERSIONS for name in ref.lists}))
+
+
+def in_force_until(ref: ReferenceData) -> date | None:
+    """Return the last day ``ref`` is in force (the day before the next version), or None
+    while it is the newest."""
+    later = [other.in_force_from for other in REFERENCE_VERSIONS
+             if other.in_force_from > ref.in_force_from]
+    return min(later) - timedelta(days=1) if later else None

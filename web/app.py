@@ -112,10 +112,11 @@ def create_app(
         send_list,  # issue 13.6: the area SEND framework's lists
         worktray,  # issue 16: the daily work
     )
+    from web import reference  # issue 15: the code lists at run time
     from web import reports as web_reports  # issue 7: thematic questions, area picture
 
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp,
-                      worktray.blp, worktray.reminders):
+                      worktray.blp, worktray.reminders, reference.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
     openapi.init_app(app, api)

@@ -57,6 +57,10 @@ class ProblemSchema(Schema):
         "description": "the journey version whose event a rule refers to (409)"})
     current_version = fields.Integer(metadata={
         "description": "the journey's current version, to retry against (412)"})
+    questions = fields.List(fields.String(), metadata={
+        "description": "the report questions there are (404 unknown-report-question)"})
+    lists = fields.List(fields.String(), metadata={
+        "description": "the code lists there are (404 unknown-reference-list)"})
 
 
 EXTRA_PARAMETERS = "casetrack_parameters"

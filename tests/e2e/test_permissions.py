@@ -208,6 +208,7 @@ RECIPES: dict[str, Recipe] = {
     "GET /reports/send-list/contacts": lambda c, t, h: c.get(
         f"/reports/send-list/contacts?authority={t.authority}",
         headers={**h, "X-Access-Purpose": "inspection-survey: INSP-2025-01"}),
+    "GET /reference/{list_name}": lambda c, t, h: c.get("/reference/needs", headers=h),
     "GET /inspections/{inspection_id}/bundles": lambda c, t, h: c.get(
         f"/inspections/{t.inspection_id}/bundles", headers=h),
 }
