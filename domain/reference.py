@@ -143,6 +143,11 @@ def codes_ever(list_name: str) -> frozenset[str]:
     return frozenset(code for ref in REFERENCE_VERSIONS for code in ref.lists.get(list_name, {}))
 
 
+def list_path(list_name: str) -> str:
+    """Return where a code list is served over HTTP, so a refusal can say where to look."""
+    return f"/reference/{list_name}"
+
+
 def list_names() -> tuple[str, ...]:
     """Return the names of every code list any version holds, sorted."""
     return tuple(sorted({name for ref in REFERENCE_VERSIONS for name in ref.lists}))

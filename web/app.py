@@ -109,10 +109,10 @@ def create_app(
     from web import (  # issue 7: case bundles and SEN2
         bundles,
         exports,
+        reference,  # issue 15: the code lists at run time
         send_list,  # issue 13.6: the area SEND framework's lists
         worktray,  # issue 16: the daily work
     )
-    from web import reference  # issue 15: the code lists at run time
     from web import reports as web_reports  # issue 7: thematic questions, area picture
 
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp,

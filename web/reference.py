@@ -14,18 +14,19 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
-from domain.reference import REFERENCE_VERSIONS, in_force_until, list_names, reference_on
+from domain.reference import (
+    REFERENCE_VERSIONS,
+    in_force_until,
+    list_names,
+    list_path,
+    reference_on,
+)
 from web.openapi import problems
 from web.problems import Problem
 from web.services import services
 
 blp = Blueprint("reference", __name__, url_prefix="/reference",
                 description="The code lists (needs, settings, sources, ...) and their versions")
-
-
-def list_path(name: str) -> str:
-    """Where a code list is served."""
-    return f"/reference/{name}"
 
 
 class ListVersionSchema(Schema):

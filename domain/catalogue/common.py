@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from domain.errors import RuleViolationError
-from domain.reference import reference_version
+from domain.reference import list_path, reference_version
 from domain.rules import Rule, rule
 
 UNKNOWN_CODE = rule(
@@ -32,7 +32,8 @@ def check(condition: bool, violated: Rule, detail: str) -> None:
 def check_code(ref_version: str, list_name: str, code: str, field_name: str) -> None:
     """Check ``code`` is in ``list_name`` of the reference data version recorded."""
     check(reference_version(ref_version).has(list_name, code), UNKNOWN_CODE,
-          f"{field_name} {code!r} is not in the {list_name} list ({ref_version or 'current'})")
+          f"{field_name} {code!r} is not in the {list_name} list ({ref_version or 'current'}; "
+          f"its codes: {list_path(list_name)})")
 
 
 def check_codes(ref_version: str, list_name: str, codes: Iterable[str], field_name: str) -> None:

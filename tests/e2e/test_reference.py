@@ -94,3 +94,18 @@ def test_every_signed_in_role_may_read_the_lists_and_no_one_else(
     assert client.get("/reference/needs", headers=headers).status_code == 200
     assert client.get("/reference").status_code == 401
     assert client.get("/reference/needs").status_code == 401
+
+
+def test_a_code_outside_its_list_is_refused_naming_where_the_list_is(
+        client: FlaskClient, auth: Callable[..., dict[str, str]]) -> None:
+    registered = client.post("/children", json={"date_of_birth": "2015-03-02"},
+                             headers=auth())
+    assert registered.status_code == 201, registered.json
+    answer = client.post(f"/children/{registered.json['child_id']}/events", headers=auth(),
+                         json={"type": "EHCNeedsAssessmentRequested",
+                               "occurred_on": "2024-01-08", "requester_role": "Parent",
+                               "request_source": "7"})
+    assert answer.status_code in (409, 422), answer.json
+    assert "/reference/request_sources" in str(answer.json)
+    listed = client.get("/reference/request_sources?on=2024-01-08", headers=auth()).json
+    assert "7" not in {c["code"] for c in listed["codes"]}
