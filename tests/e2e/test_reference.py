@@ -83,7 +83,7 @@ def test_an_unknown_parameter_or_a_bad_day_is_refused_with_422(
 
 
 @pytest.mark.parametrize("role", ["caseworker", "manager", "inspector", "auditor", "admin",
-                                  "family"])
+                                  "family", "partner"])
 def test_every_signed_in_role_may_read_the_lists_and_no_one_else(
         client: FlaskClient, role: str) -> None:
     token = mint_token(TEST_SECRET, subject=f"{role}-1", role=role, organisation=AUTHORITY,
