@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from application.tracking import CaseTracking, WriteResult
 from domain.personal_data import IDENTIFIER_FIELDS
-from web.openapi import event_request_body, journey_links, problems
+from web.openapi import IDEMPOTENCY_KEY, event_request_body, journey_links, problems
 from web.requests import (
     current_actor,
     event_body,
@@ -46,8 +46,7 @@ class Children(MethodView):
     @blp.doc(**journey_links())
     @blp.doc(requestBody={"required": True, "content": {
         "application/json": {"schema": RegisterChildSchema}}},
-        parameters=[{"in": "header", "name": "Idempotency-Key", "required": False,
-                     "schema": {"type": "string", "maxLength": 200}}])
+        parameters=[IDEMPOTENCY_KEY])
     @problems(blp, 400, 401, 403, 409, 413, 415, 422, 500)
     def post(self) -> Any:
         """Register a child's journey with the caller's authority."""
@@ -66,8 +65,7 @@ class ChildEvents(MethodView):
     @blp.response(201, WriteResultSchema)
     @blp.doc(**journey_links())
     @blp.doc(requestBody=event_request_body(), parameters=[
-        {"in": "header", "name": "Idempotency-Key", "required": False,
-         "schema": {"type": "string", "maxLength": 200}},
+        IDEMPOTENCY_KEY,
         {"in": "header", "name": "If-Match", "required": False,
          "description": "the journey version (ETag) the write is made against; required "
                         "for EntryCorrected and EntryRetracted", "schema": {"type": "string"}},

@@ -131,7 +131,7 @@ class Imports(MethodView):
         "schema": {"type": "string"},
         "example": '{"case_ref": "IMP-1", "type": "ChildRegistered", "occurred_on": '
                    '"2024-01-02", "date_of_birth": "2015-03-02"}\n'}}})
-    @problems(blp, 401, 403, 413, 415, 500)
+    @problems(blp, 400, 401, 403, 413, 415, 500)
     def post(self) -> Any:
         """Import journeys: each child's lines are applied all or none; reruns add nothing."""
         if request.mimetype not in NDJSON:

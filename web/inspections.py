@@ -144,7 +144,7 @@ class Inspections(MethodView):
 
     @blp.arguments(OpenInspectionSchema)
     @blp.response(201, InspectionSchema)
-    @problems(blp, 401, 403, 409, 413, 422, 500)
+    @problems(blp, 400, 401, 403, 409, 413, 422, 500)
     def post(self, data: dict[str, Any]) -> Any:
         """Open an inspection of an authority over a window of dates."""
         view = open_inspection(_tracking(), actor=current_actor(), **data)
@@ -155,7 +155,7 @@ class Inspections(MethodView):
 class Sample(MethodView):
     @blp.arguments(SelectChildrenSchema)
     @blp.response(200, InspectionSchema)
-    @problems(blp, 401, 403, 404, 409, 413, 422, 500)
+    @problems(blp, 400, 401, 403, 404, 409, 413, 422, 500)
     def post(self, data: dict[str, Any], inspection_id: UUID) -> Any:
         """Select children of the inspected authority into the sample, by id or by a
         stratified random draw recorded with its seed and parameters."""

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, Response
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
+from application.idempotency import MAX_KEY_LENGTH
 from domain.events import EVENT_TYPES
 from web.problems import PROBLEM_JSON
 from web.schemas import event_schema, recordable_types
@@ -61,7 +62,18 @@ class ProblemSchema(Schema):
         "description": "the report questions there are (404 unknown-report-question)"})
     lists = fields.List(fields.String(), metadata={
         "description": "the code lists there are (404 unknown-reference-list)"})
+    retry_after = fields.Integer(metadata={
+        "description": "seconds until the rate limit lets the caller in again (429)"})
 
+
+# The key's own rule (application.idempotency.key_hash): 1 to MAX_KEY_LENGTH printable ASCII
+# characters; HTTP strips spaces at either end, so the spec allows none there.
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "description": "replays of the same request answer the first answer (1 to 200 "
+                   "printable ASCII characters)",
+    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+               "pattern": "^[\\x21-\\x7e]([\\x20-\\x7e]*[\\x21-\\x7e])?$"}}
 
 EXTRA_PARAMETERS = "casetrack_parameters"
 
