@@ -74,13 +74,12 @@ import secrets
 import stat
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from application.purposes import LAWFUL_PURPOSES
-from domain.clocks import DEFAULT_POLICY, LocalPolicy
 from infrastructure.persistence import (
     DatabaseURLError,
     event_store_env,
@@ -88,6 +87,9 @@ from infrastructure.persistence import (
     secure_data_dir,
 )
 from infrastructure.pools import PoolSettings
+
+if TYPE_CHECKING:  # the domain is imported when settings are read, not for --help
+    from domain.clocks import LocalPolicy
 
 ENVIRONMENTS = ("development", "production")
 SECRET_FILE = "secret_key"
@@ -138,7 +140,7 @@ class Settings:
     family_invitation_days: int = 90
     sendias_name: str | None = None
     sendias_contact: str | None = None
-    local_policy: LocalPolicy = DEFAULT_POLICY
+    local_policy: LocalPolicy = field(default_factory=lambda: _local_policy({}))
 
     @property
     def witness_directory(self) -> Path:
@@ -228,6 +230,8 @@ def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _local_policy(environ: Mapping[str, str]) -> LocalPolicy:
+    from domain.clocks import LocalPolicy
+
     named = ("CASETRACK_UNDER_FIVE_REVIEW_MONTHS", "CASETRACK_ANNIVERSARY_REVIEWS")
     try:
         return LocalPolicy.from_env({name: environ.get(name, "") for name in named})
