@@ -45,6 +45,7 @@ run: $(BASE_STAMP)
 
 # PostgreSQL tests use CASETRACK_TEST_POSTGRES_URL (default: the local server); each run
 # makes its own database. Under CI=true a PostgreSQL that does not answer fails the run.
+# ruff and mypy (`make lint`) run first: a type or lint error fails the run too.
 # The suite runs in TEST_WORKERS processes (pytest-xdist; `make test TEST_WORKERS=0` runs
 # it in one): each worker makes its own PostgreSQL database and temporary directories,
 # and worksteal moves queued tests off a worker stuck behind a long one.
@@ -59,7 +60,7 @@ screenshots: $(DEV_STAMP) browser
 	mkdir -p var/screenshots
 	CASETRACK_SCREENSHOTS=var/screenshots CI=true $(BIN)/python -m pytest -q tests/browser
 
-test: $(DEV_STAMP) browser
+test: $(DEV_STAMP) browser lint
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
