@@ -18,7 +18,7 @@ from application.queries import MAX_LIMIT, EventFilter
 from domain.events import EVENT_TYPES
 from web.openapi import parameters, problems
 from web.query_strings import OneOfNow, check_in_order
-from web.requests import current_actor
+from web.requests import current_actor, read_model_answer
 from web.schemas import MAX_INTEGER
 from web.security import PURPOSE_PARAMETERS, naming
 from web.services import services
@@ -124,8 +124,7 @@ class AuditEvents(MethodView):
         result = audit_page(store, actor=current_actor(),
                             where=EventFilter(**{"limit": 50, **query}), naming=names,
                             consistent_after=consistent_after, head=_head())
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)
 
 
 def _head() -> Any:

@@ -14,7 +14,7 @@ from domain.reference import codes_ever
 from domain.state import STAGES
 from web.openapi import problems
 from web.query_strings import OneOfNow, placement_types
-from web.requests import authority_asked, current_actor
+from web.requests import authority_asked, current_actor, read_model_answer
 from web.schemas import MAX_INTEGER
 from web.services import services
 
@@ -107,5 +107,4 @@ class ChildList(MethodView):
                                where=where, today=tracking.today(),
                                consistent_after=consistent_after,
                                head=tracking.max_position)
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)

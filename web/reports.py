@@ -26,7 +26,7 @@ from domain.reference import codes_ever
 from web.openapi import problems
 from web.problems import Problem, validation_problem
 from web.query_strings import OneOfNow, check_in_order, placement_types
-from web.requests import authority_asked, current_actor
+from web.requests import authority_asked, current_actor, read_model_answer
 from web.schemas import MAX_INTEGER
 from web.services import services
 
@@ -137,8 +137,7 @@ class AreaPicture(MethodView):
                       query["year"], actor=actor, as_at=query.get("as_at", tracking.today()),
                       census_on=query.get("census_on"),
                       consistent_after=query.get("consistent_after"))
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)
 
 
 @blp.route("/<string:question>")
@@ -167,5 +166,4 @@ class Report(MethodView):
         except UnknownReportError as error:
             raise validation_problem([{"pointer": "/query/breakdown",
                                        "detail": str(error)}]) from None
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)

@@ -43,6 +43,12 @@ def authority_asked(query: dict[str, Any]) -> str:
     return actor.organisation
 
 
+def read_model_answer(result: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Answer a read-model question: never cached, with the log position it reflects."""
+    return result, 200, {"Cache-Control": "no-store",
+                         "X-Casetrack-Position": str(result["position"])}
+
+
 def json_object() -> dict[str, Any]:
     """Return the body as a JSON object: 400 malformed, 415 not JSON, 422 not an object."""
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):

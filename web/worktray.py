@@ -15,7 +15,7 @@ from domain.responsibility import Body
 from domain.state import STAGES
 from web.openapi import problems
 from web.query_strings import OneOfNow
-from web.requests import current_actor
+from web.requests import current_actor, read_model_answer
 from web.schemas import MAX_INTEGER
 from web.services import services
 
@@ -97,8 +97,7 @@ class WorkTray(MethodView):
         result = work_tray(services().read_models, actor=current_actor(),
                            where=TrayFilter(**query), today=tracking.today(),
                            consistent_after=consistent_after, head=tracking.max_position)
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)
 
 
 class TeamQuerySchema(TrayQuerySchema):
@@ -135,8 +134,7 @@ class TeamTray(MethodView):
         result = team_tray(services().read_models, actor=current_actor(),
                            where=TrayFilter(**query), today=tracking.today(),
                            consistent_after=consistent_after, head=tracking.max_position)
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)
 
 
 class NotificationQuerySchema(TrayQuerySchema):
@@ -178,5 +176,4 @@ class Notifications(MethodView):
                                today=tracking.today(), within_days=query["due_within_days"],
                                consistent_after=query.get("consistent_after"),
                                head=tracking.max_position)
-        return result, 200, {"Cache-Control": "no-store",
-                             "X-Casetrack-Position": str(result["position"])}
+        return read_model_answer(result)
