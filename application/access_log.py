@@ -3,8 +3,10 @@
 The access log is its own event-sourced application (``AccessLog``), with its own
 store beside the journeys' (a second SQLite file; a second table in PostgreSQL), so
 reads never move the journeys' log and the journeys' projections never see them. Each
-look is one ``AccessRecord`` aggregate of one event: appends never contend. See
-docs/decisions/0005-access-audit.md.
+look is one ``AccessRecord`` aggregate of one event: appends never contend. Looks recorded
+at once by concurrent readers commit together, in one transaction
+(``application.commit_groups``), and each reader goes on only once its own look is
+committed. See docs/decisions/0005-access-audit.md and docs/security.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import get_topic
 
 from application import access
+from application.commit_groups import CommitGroup
 from application.pseudonyms import Naming
 from application.purposes import MAX_PURPOSE_LENGTH
 from application.transcodings import register_domain_transcodings
@@ -110,6 +113,7 @@ class AccessLog(Application):
         super().__init__(env)
         # Without an index, queries scan the log (docs/decisions/0005-access-audit.md).
         self.index = index
+        self._group = CommitGroup(self.save)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -118,14 +122,14 @@ class AccessLog(Application):
     def record(self, child_id: UUID | None, *, kind: str, actor: Actor, purpose: str | None = None,
                request_id: str | None = None, route: str | None = None,
                inspection_id: UUID | None = None) -> int:
-        """Record one look durably; return its position in the access log."""
+        """Record one look durably; return its position in the access log once committed
+        (with the looks other threads are recording at the same moment)."""
         if kind not in (*READ_KINDS, ACCESS_LOG_QUERY):
             raise ValueError(f"kind must be one of {', '.join(READ_KINDS)}")
         record = AccessRecord(child_id=child_id, kind=kind, actor=actor,
                               purpose=_clean_purpose(purpose), request_id=request_id,
                               route=route, inspection_id=inspection_id)
-        recordings = self.save(record)
-        return recordings[-1].notification.id
+        return self._group.commit(record)
 
     def looks(self, where: AccessFilter) -> Iterator[dict[str, Any]]:
         """Yield the looks matching ``where`` in recorded order, after position ``after``.

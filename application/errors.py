@@ -33,6 +33,13 @@ class StaleVersionError(ApplicationError):
         self.current = current
 
 
+class GroupNotCommittedError(ApplicationError):
+    """Raised when the group of records a record was saved with failed to commit."""
+
+    def __init__(self, cause: str) -> None:
+        super().__init__(f"the group this record was saved with did not commit ({cause})")
+
+
 class ConcurrentWriteError(ApplicationError):
     """Raised when another write to the same journey won twice in a row."""
 
