@@ -90,7 +90,10 @@ class FigureSchema(Schema):
 
 
 class GroupSchema(FigureSchema):
-    key = fields.Raw(allow_none=True)
+    key = fields.Raw(allow_none=True, metadata={
+        "description": "the group's value; 'not_recorded' when a child fact (need, sex, "
+                       "ethnicity, setting type, requester) is not on the record; null "
+                       "where the question's own dimension means none"})
 
 
 class ReportSchema(Schema):

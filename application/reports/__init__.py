@@ -29,6 +29,7 @@ from application.reports import (  # noqa: F401  (registers every question)
     reviews,
 )
 from application.reports.answering import (
+    NOT_RECORDED,
     UnknownReportError,
     answer,
     child_dims,
@@ -65,8 +66,8 @@ from application.reports.registry import (
 from application.reports.use_cases import ReportContext, area, ask, with_period
 
 __all__ = [
-    "CHILD_DIMENSIONS", "COHORT_PROJECTION", "QUESTIONS", "SCOPES", "Cohort", "CohortStore",
-    "Data", "Question", "Record", "ReportContext", "Scope", "UndeclaredReadError",
+    "CHILD_DIMENSIONS", "COHORT_PROJECTION", "NOT_RECORDED", "QUESTIONS", "SCOPES", "Cohort",
+    "CohortStore", "Data", "Question", "Record", "ReportContext", "Scope", "UndeclaredReadError",
     "UnknownReportError", "Window", "age_band", "age_on", "answer", "area", "area_picture",
     "ask", "census_day", "child_dims", "counted_figures", "counted_plans", "days_late",
     "figures", "happened", "late_at", "open_at", "question", "responsible_delays", "weeks",

@@ -18,6 +18,18 @@ class UnknownReportError(ValueError):
     """Raised for a question or breakdown the reports do not know."""
 
 
+# The group key of the children a fact about them (need, sex, ethnicity, setting type,
+# requester; in the area picture also the cease reason) is not on the record for: one
+# word, the same from either store, never Python's "None" nor a JSON null. A question's
+# own dimensions keep null where it means "none" (no exception ground claimed).
+NOT_RECORDED = "not_recorded"
+
+
+def group_key(dimension: str, value: Any) -> Any:
+    """Return the key of ``value``'s group in a breakdown by ``dimension``."""
+    return NOT_RECORDED if value is None and dimension in CHILD_DIMENSIONS else value
+
+
 def child_dims(child: dict[str, Any], as_at: date, *, looked_after: bool) -> dict[str, Any]:
     return {"primary_need": child["primary_need"], "sex": child["sex"],
             "ethnicity": child["ethnicity"], "setting_type": child["setting_type"],
@@ -56,7 +68,8 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
         measures=_flags(spec), values=spec.values, reads=spec.reads) if aggregate else None
     if counted is not None:  # counted by the database: the same figures, fewer rows moved
         return {**head, "total": counted_figures(counted["total"], spec, name),
-                "groups": [{"key": key, **counted_figures(raw, spec, name)} for key, raw in
+                "groups": [{"key": group_key(cohort.breakdown or "", key),
+                            **counted_figures(raw, spec, name)} for key, raw in
                            sorted(counted["groups"], key=lambda kv: str(kv[0]))]}
     data = Data(store, cohort.authority, spec.scope(cohort) if spec.scope else None,
                 reads=spec.reads)
@@ -81,7 +94,8 @@ def answer(store: CohortStore, question: str, cohort: Cohort, *,
     return {
         **head,
         "total": figures(records, spec, name),
-        "groups": [{"key": key, **figures(rows, spec, name)}
+        "groups": [{"key": group_key(cohort.breakdown or "", key),
+                    **figures(rows, spec, name)}
                    for key, rows in sorted(groups.items(), key=lambda kv: str(kv[0]))],
     }
 

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from application.queries import AGE_BANDS
-from application.reports.answering import _cached
+from application.reports.answering import NOT_RECORDED, _cached
 from application.reports.as_at import age_band, days_late, happened, plan_active, weeks
 from application.reports.cohort import Cohort, CohortStore, Data, Scope
 from application.sen2.export import census_day as sen2_census_day
@@ -153,7 +153,7 @@ def plan_figures(data: Data, census: date, start: date, last: date,
     def by(rows: Rows, key: Callable[[dict[str, Any]], Any]) -> dict[str, Any]:
         out: dict[str, Rows] = {}
         for row in rows:
-            out.setdefault(str(key(row)), []).append(row)
+            out.setdefault(area_key(key(row)), []).append(row)
         return {k: count(v) for k, v in sorted(out.items())}
 
     return {"active_plans": {
@@ -164,6 +164,12 @@ def plan_figures(data: Data, census: date, start: date, last: date,
         "ceased_plans": {**count(ceased), "by_reason": by(ceased, lambda c: c["cease_reason"])}}
 
 
+def area_key(value: Any) -> str:
+    """Return the key of ``value``'s group in the area picture (``NOT_RECORDED`` for a
+    child whose need, setting type, sex or cease reason is not on the record)."""
+    return NOT_RECORDED if value is None else str(value)
+
+
 def counted_plans(counted: dict[str, Any], name: Callable[[str], str]) -> dict[str, Any]:
     """The area picture's active and ceased plans from the store's counts
     (``plan_counts``): each figure a count and its children, groups keyed as ``str``."""
@@ -171,7 +177,7 @@ def counted_plans(counted: dict[str, Any], name: Callable[[str], str]) -> dict[s
         return {"count": found[0], "children": sorted(dict.fromkeys(map(name, found[1])))}
 
     def by(groups: dict[Any, tuple[int, list[str]]]) -> dict[str, Any]:
-        return {k: figure(v) for k, v in sorted((str(k), v) for k, v in groups.items())}
+        return {k: figure(v) for k, v in sorted((area_key(k), v) for k, v in groups.items())}
 
     active, ceased = counted["active"], counted["ceased"]
     return {"active_plans": {**figure(active["total"]),

@@ -140,7 +140,7 @@ def test_twenty_week_timeliness_with_and_without_exceptions(
     assert total["values"]["weeks_to_issue"]["mean"] == 21.5
     groups = {g["key"]: g for g in answer["groups"]}
     assert groups["M"]["count"] == 1 and groups["F"]["count"] == 2  # primary; late ones
-    assert groups[None]["children"] == [children["young"]]
+    assert groups["not_recorded"]["children"] == [children["young"]]
 
 
 def test_six_week_decisions_and_refusals(

@@ -27,7 +27,14 @@ import pytest
 from sqlalchemy import insert
 
 from application.queries import AGE_BANDS
-from application.reports import QUESTIONS, SCOPES, Cohort, answer, area_picture
+from application.reports import (
+    NOT_RECORDED,
+    QUESTIONS,
+    SCOPES,
+    Cohort,
+    answer,
+    area_picture,
+)
 from infrastructure.cohort import (
     SQL_RECORDS,
     CohortChild,
@@ -293,3 +300,26 @@ def test_the_area_picture_counts_as_if_every_row_were_read(
     assert narrowed["requests"]["received"]["count"] > 0
     assert narrowed["active_plans"]["count"] > 0
     assert narrowed["delays"]["late_plans_by_body"]
+
+
+def test_a_fact_not_on_the_record_is_grouped_as_not_recorded_never_none(
+        store: SQLCohortReports) -> None:
+    """Issue 15: a child without a recorded need, sex, setting type or cease reason was
+    grouped under Python's "None" in the area picture (and a JSON null in a question's
+    breakdown); on either store the group is ``not_recorded``."""
+    picture = area_picture(store, AUTHORITY, 2024, as_at=date(2025, 6, 30))
+    active, ceased = picture["active_plans"], picture["ceased_plans"]
+    for groups in (active["by_primary_need"], active["by_setting_type"], active["by_sex"]):
+        assert "None" not in groups
+        assert groups[NOT_RECORDED]["count"] > 0
+        assert sum(g["count"] for g in groups.values()) == active["count"]
+    assert "None" not in ceased["by_reason"]
+    for breakdown in ("primary_need", "sex", "setting_type"):
+        cohort = replace(COHORTS[0], breakdown=breakdown)
+        for question in ("timeliness", "equality"):
+            keys = [g["key"] for g in answer(store, question, cohort)["groups"]]
+            assert NOT_RECORDED in keys, (question, breakdown)
+            assert None not in keys and "None" not in keys, (question, breakdown)
+    # A question's own dimension keeps null where it means none: no exception claimed.
+    grounds = answer(store, "timeliness", replace(COHORTS[0], breakdown="exception_ground"))
+    assert None in [g["key"] for g in grounds["groups"]]
