@@ -16,7 +16,9 @@ from functools import cache
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow.validate import Validator
 
+from domain.code_lists import CodeField, CodeList, code_fields, codes_at
 from domain.events import EVENT_TYPES, JourneyEvent, payload_fields
 from domain.personal_data import (
     nhs_number_is_valid,
@@ -206,9 +208,93 @@ def _field_for(annotation: Any, *, required: bool) -> fields.Field:
     return fields.Raw(validate=_safe_nested, **options)
 
 
+class CodeOf(Validator):  # type: ignore[misc]
+    """A code of one of the domain's code lists (``domain.code_lists``): its ``choices``
+    are the field's enum in the OpenAPI description, and a refusal names the list."""
+
+    def __init__(self, code_list: CodeList) -> None:
+        self.code_list = code_list
+
+    @property
+    def choices(self) -> list[str]:
+        return self.code_list.codes()
+
+    def refusal(self, value: Any) -> str:
+        shown = repr(value)[:60]
+        if self.code_list.served_at is not None:
+            return (f"{shown} is not a code of the {self.code_list.name} list in any version "
+                    f"(its codes: {self.code_list.served_at})")
+        return (f"{shown} is not a code of the {self.code_list.name} list; one of: "
+                + ", ".join(self.choices))
+
+    def __call__(self, value: Any) -> Any:
+        if not isinstance(value, str) or value not in self.code_list.codes():
+            raise ValidationError(self.refusal(value))
+        return value
+
+
+class CodesInside(Validator):  # type: ignore[misc]
+    """Codes of one list at a place inside a nested value (``CodeField.at``)."""
+
+    def __init__(self, code_field: CodeField) -> None:
+        self.at = code_field.at
+        self.code = CodeOf(code_field.code_list)
+
+    def __call__(self, value: Any) -> Any:
+        for code in codes_at(value, self.at):
+            self.code(code)
+        return value
+
+
+def _code_property(code_list: CodeList) -> dict[str, Any]:
+    return {"type": "string", "enum": code_list.codes(), "description": code_list.what()}
+
+
+def _nested_property(at: tuple[str, ...], leaf: dict[str, Any]) -> dict[str, Any]:
+    """Return the JSON schema of a value whose codes sit ``at`` a place inside it."""
+    if not at:
+        return leaf
+    if at[0] == "*":
+        return {"type": "array", "items": _nested_property(at[1:], leaf)}
+    return {"type": "object", "properties": {at[0]: _nested_property(at[1:], leaf)}}
+
+
+def _merged(into: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """Return the JSON schema ``into`` with ``extra`` merged in (properties and items
+    merged one by one, so two lists inside one value both show)."""
+    merged = dict(into)
+    for key, value in extra.items():
+        if key == "properties" and key in merged:
+            merged[key] = {name: _merged(merged[key].get(name, {}), value.get(name, {}))
+                           for name in merged[key] | value}
+        elif key == "items" and key in merged:
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _with_codes(field: fields.Field, code_fields: list[CodeField]) -> fields.Field:
+    """Add each declared code list to ``field``: its check, enum and description."""
+    for code_field in code_fields:
+        target, at = field, code_field.at
+        if at[:1] == ("*",) and isinstance(field, fields.List):
+            target, at = field.inner, at[1:]
+        if at:
+            field.validators.append(CodesInside(code_field))
+            inside = _nested_property(at, _code_property(code_field.code_list))
+            target.metadata = _merged(dict(target.metadata),
+                                      {"properties": inside["properties"]})
+            continue
+        target.validators.append(CodeOf(code_field.code_list))
+        target.metadata = {**target.metadata, "description": code_field.code_list.what()}
+    return field
+
+
 @cache
 def event_schema(cls: type[JourneyEvent]) -> type[Schema]:
-    """Return the request schema for one event type."""
+    """Return the request schema for one event type: its fields typed from the domain's
+    annotations, each code field checked against, and described by, its declared list."""
     attrs: dict[str, Any] = {
         "type": Text(required=True, validate=validate.Equal(cls.__name__)),
         "occurred_on": StrictDate(required=True),
@@ -216,7 +302,8 @@ def event_schema(cls: type[JourneyEvent]) -> type[Schema]:
         "Meta": type("Meta", (), {"unknown": RAISE}),
     }
     for name, (annotation, required) in payload_fields(cls).items():
-        attrs[name] = _field_for(annotation, required=required)
+        attrs[name] = _with_codes(_field_for(annotation, required=required),
+                                  [c for c in code_fields(cls) if c.field == name])
     return type(f"{cls.__name__}Schema", (Schema,), attrs)
 
 

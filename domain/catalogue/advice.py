@@ -15,13 +15,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import year_group
-from domain.catalogue.common import check, check_not_before, check_notice_content
+from domain.catalogue.common import (
+    EXCEPTION_GROUNDS,
+    NOTICE_CONTENTS,
+    check,
+    check_not_before,
+    check_notice_content,
+)
 from domain.catalogue.disputes import comply_order_steps
 from domain.catalogue.exceptions import CLAIM_NEEDS_EPISODE, add_claim
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
+from domain.code_lists import takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import Rule, rule
@@ -261,7 +268,7 @@ class AdviceDelayExceptionClaimed(JourneyEvent):
     """A reg 8(2) ground was claimed for late advice (marks K2; never moves its due date)."""
 
     advice_request_id: str
-    ground: str
+    ground: Annotated[str, takes(EXCEPTION_GROUNDS)]
     period_from: date
     period_to: date
     family_informed: bool = False
@@ -344,7 +351,7 @@ class DecisionNotToIssuePlanMade(JourneyEvent):
     """The LA decided not to issue a plan (stops K3 and K4; appealable)."""
 
     reasons: str
-    notice_includes: list[str]
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
     notified_on: date | None = None
     feedback_shared: bool = False
     icb_notified: bool = False

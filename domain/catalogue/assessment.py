@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import age_on, is_young_person
 from domain.catalogue.common import (
+    NOTICE_CONTENTS,
+    REQUEST_SOURCES,
+    REQUESTER_ROLES,
     check,
     check_code,
     check_not_before,
@@ -21,6 +24,7 @@ from domain.catalogue.common import (
 )
 from domain.catalogue.disputes import comply_order_steps
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
+from domain.code_lists import takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import rule
@@ -196,8 +200,8 @@ class ChildBroughtToLAAttention(JourneyEvent):
 class EHCNeedsAssessmentRequested(JourneyEvent):
     """The LA received a request for an EHC needs assessment (occurred_on = received)."""
 
-    requester_role: _ROLES
-    request_source: str
+    requester_role: Annotated[_ROLES, takes(REQUESTER_ROLES)]
+    request_source: Annotated[str, takes(REQUEST_SOURCES)]
     requester_ref: str | None = None
     channel: str | None = None
     rya: bool = False
@@ -332,7 +336,7 @@ class DecisionNotToAssessMade(JourneyEvent):
     """The LA decided not to assess (stops K1, K3, K4; appealable)."""
 
     reasons: str
-    notice_includes: list[str]
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
     notified_on: date | None = None
     partners_notified: bool = False
 

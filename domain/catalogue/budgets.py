@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
+from domain.code_lists import domain_list, takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import rule
@@ -134,6 +135,9 @@ _Element = Literal["education", "health", "social_care"]
 REG_6_CONDITIONS = frozenset({
     "secures_agreed_provision", "no_adverse_impact_on_other_services", "value_for_money",
 })
+REG_6 = domain_list("direct_payment_conditions", lambda: REG_6_CONDITIONS,
+                    "the conditions of reg 6 of the Personal Budgets Regulations 2014; "
+                    "every one must be met")
 
 
 def _review_in_progress(state: JourneyState) -> str | None:
@@ -221,7 +225,7 @@ class DirectPaymentAgreed(JourneyEvent):
     recipient: Literal["parent", "young_person", "nominee"]
     amount_pence: int
     agreed_provision: list[str]
-    conditions_met: list[str]
+    conditions_met: list[Annotated[str, takes(REG_6)]]
     on_site: bool = False
     head_or_principal_consent: bool = False
 

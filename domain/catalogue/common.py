@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from domain.clocks import CLOCK_SPECS
+from domain.code_lists import domain_list, reference_list
 from domain.errors import RuleViolationError
 from domain.reference import list_path, reference_version
-from domain.rules import Rule, rule
+from domain.rules import RULE_SETS, Rule, rule
 
 UNKNOWN_CODE = rule(
     "code-not-in-reference-data", "SEN2 technical specification; casetrack reference data",
@@ -21,6 +23,29 @@ APPEAL_NOTICE_CONTENT = frozenset({
     "appeal_rights", "time_limits", "mediation", "disagreement_resolution",
     "information_advice",
 })
+# Who a decision's notice or a plan goes to (regs 13(2), 22(4), 31(2)-(3)): the family
+# (parent or young person), the named setting ("institution" in reg 31), the ICB.
+NOTICE_RECIPIENTS = frozenset({"family", "setting", "institution", "icb"})
+
+# The code lists the catalogue's fields take (domain.code_lists): the reference lists,
+# versioned by date, and the lists the domain defines here.
+NEEDS = reference_list("needs")
+REQUEST_SOURCES = reference_list("request_sources")
+REQUESTER_ROLES = reference_list("requester_roles")
+SETTING_TYPES = reference_list("setting_types")
+CEASE_REASONS = reference_list("cease_reasons")
+NOTICE_CONTENTS = domain_list(
+    "notice_contents", lambda: APPEAL_NOTICE_CONTENT,
+    "what an appealable decision's notice tells the family; every one is required")
+EXCEPTION_GROUNDS = domain_list(
+    "exception_grounds", lambda: {ground for rule_set in RULE_SETS
+                                  for grounds in rule_set.exception_grounds.values()
+                                  for ground in grounds},
+    "the grounds any rule set allows for a late step; which clock a ground fits is a rule")
+CLOCK_IDS = domain_list("clocks", lambda: CLOCK_SPECS, "the statutory clocks (K1, K2, ...)")
+RECIPIENTS = domain_list(
+    "notice_recipients", lambda: NOTICE_RECIPIENTS,
+    "who a notice or plan was sent to")
 
 
 def check(condition: bool, violated: Rule, detail: str) -> None:

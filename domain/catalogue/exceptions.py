@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
-from domain.catalogue.common import check, check_not_before
+from domain.catalogue.common import CLOCK_IDS, EXCEPTION_GROUNDS, check, check_not_before
+from domain.code_lists import takes
 from domain.errors import RuleViolationError
 from domain.events import JourneyEvent
 from domain.rules import (
@@ -101,8 +102,8 @@ class TimescaleExceptionClaimed(JourneyEvent):
     assessment request is meant.
     """
 
-    clock: str
-    ground: str
+    clock: Annotated[str, takes(CLOCK_IDS)]
+    ground: Annotated[str, takes(EXCEPTION_GROUNDS)]
     period_from: date
     period_to: date
     family_informed: bool

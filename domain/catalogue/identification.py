@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from domain.ages import compulsory_school_age_starts
-from domain.catalogue.common import check, check_code, check_not_before
+from domain.catalogue.common import NEEDS, check, check_code, check_not_before
+from domain.code_lists import takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import rule
@@ -67,7 +68,7 @@ class SENSupportRecorded(JourneyEvent):
 
     setting_urn: str
     start_on: date
-    needs: list[dict[str, Any]]
+    needs: Annotated[list[dict[str, Any]], takes(NEEDS, "*", "code")]
     end_on: date | None = None
     plan_review_on: date | None = None
 

@@ -21,14 +21,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import age_on
 from domain.catalogue.age_limits import check_reached_25
-from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
+from domain.catalogue.common import (
+    CEASE_REASONS,
+    NOTICE_CONTENTS,
+    RECIPIENTS,
+    SETTING_TYPES,
+    check,
+    check_code,
+    check_not_before,
+    check_notice_content,
+)
 from domain.catalogue.disputes import appeal_deadline, comply_order_steps
 from domain.catalogue.reviews import ended_or
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
+from domain.code_lists import takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import rule
@@ -235,7 +245,7 @@ class PlanTransferredIn(JourneyEvent):
     last_reviewed_on: date | None = None
     sen2_transfer_la: str | None = None
     named_setting: str | None = None
-    setting_type: str | None = None
+    setting_type: Annotated[str, takes(SETTING_TYPES)] | None = None
     sections: dict[str, Any] = field(default_factory=dict)
 
     group: ClassVar[str] = "transfer"
@@ -358,8 +368,8 @@ class CeaseDecisionIssued(JourneyEvent):
 
     ground: _CEASE_GROUNDS
     reasons: str
-    recipients: list[str]
-    notice_includes: list[str]
+    recipients: list[Annotated[str, takes(RECIPIENTS)]]
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
     notified_on: date | None = None
     proposed_end_on: date | None = None
 
@@ -390,7 +400,7 @@ class CeaseDecisionIssued(JourneyEvent):
 class PlanCeased(JourneyEvent):
     """The plan ceased to be maintained (occurred_on = effective date; stops plan clocks)."""
 
-    cease_reason: str
+    cease_reason: Annotated[str, takes(CEASE_REASONS)]
 
     group: ClassVar[str] = "ceasing"
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import year_group
 from domain.catalogue.advice import (
@@ -39,10 +39,20 @@ from domain.catalogue.advice import (
     AdviceRequest,
     AssessmentObservation,
 )
-from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
+from domain.catalogue.common import (
+    NEEDS,
+    NOTICE_CONTENTS,
+    RECIPIENTS,
+    SETTING_TYPES,
+    check,
+    check_code,
+    check_not_before,
+    check_notice_content,
+)
 from domain.catalogue.disputes import comply_order_steps
 from domain.catalogue.identification import NEEDS_RANKED, check_ranked_needs
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
+from domain.code_lists import domain_list, takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import Rule, rule
@@ -54,6 +64,8 @@ if TYPE_CHECKING:
 
 SECTION_KEYS = frozenset({"A", "B", "C", "D", "E", "F", "G", "H1", "H2", "I", "J", "K"})
 LIST_SECTIONS = SECTION_KEYS - {"A", "I"}
+PLAN_SECTIONS = domain_list("plan_sections", lambda: SECTION_KEYS,
+                            "the sections of an EHC plan, A to K (reg 12)")
 
 # Institutions a parent or young person may ask to have named (CFA 2014 s.38(3)).
 S38_CATEGORIES = Literal[
@@ -404,7 +416,8 @@ def _outstanding_draft(state: JourneyState) -> DraftPlan:
 class DraftPlanIssued(JourneyEvent):
     """The LA served a draft plan (occurred_on = served; starts the family's K5 period)."""
 
-    sections: dict[str, Any]
+    sections: Annotated[dict[str, Any], takes(NEEDS, "B", "*", "need"),
+                        takes(SETTING_TYPES, "I", "setting_type")]
     service_method: str | None = None
     schools_info_ref: str | None = None
     representation_deadline: date | None = None
@@ -465,7 +478,7 @@ class DraftPlanMeetingHeld(JourneyEvent):
 class RepresentationsReceived(JourneyEvent):
     """The family made representations on the draft; ``nothing_further`` ends K5 early."""
 
-    sections: list[str] = field(default_factory=list)
+    sections: list[Annotated[str, takes(PLAN_SECTIONS)]] = field(default_factory=list)
     text_ref: str | None = None
     nothing_further: bool = False
 
@@ -545,7 +558,7 @@ class PlacementDecided(JourneyEvent):
     """The LA decided the setting or type to name; a refused preference carries its ground."""
 
     named_setting_ref: str | None = None
-    setting_type: str | None = None
+    setting_type: Annotated[str, takes(SETTING_TYPES)] | None = None
     refusal_ground: S39_GROUNDS | None = None
     reasons: str = ""
 
@@ -596,9 +609,10 @@ class FinalPlanIssued(JourneyEvent):
     a setting, ``setting``.
     """
 
-    sections: dict[str, Any]
-    notice_includes: list[str]
-    recipients: list[str]
+    sections: Annotated[dict[str, Any], takes(NEEDS, "B", "*", "need"),
+                        takes(SETTING_TYPES, "I", "setting_type")]
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
+    recipients: list[Annotated[str, takes(RECIPIENTS)]]
 
     group: ClassVar[str] = "plan"
 
@@ -713,7 +727,7 @@ class PlacementEnded(JourneyEvent):
 class NeedsRecorded(JourneyEvent):
     """The child's ranked needs were recorded (SEN2 SENtype and SENtypeRank)."""
 
-    needs: list[dict[str, Any]]
+    needs: Annotated[list[dict[str, Any]], takes(NEEDS, "*", "code")]
     source: Literal["plan_section_b", "assessment", "census", "other"] = "plan_section_b"
 
     group: ClassVar[str] = "placements"

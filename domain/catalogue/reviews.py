@@ -25,14 +25,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import age_on, birthday, year_group
 from domain.calendar import Period, Unit, Wording, add_calendar_months
 from domain.catalogue.age_limits import check_phase_transfer_year
-from domain.catalogue.common import check, check_code, check_not_before, check_notice_content
+from domain.catalogue.common import (
+    NOTICE_CONTENTS,
+    RECIPIENTS,
+    SETTING_TYPES,
+    check,
+    check_code,
+    check_not_before,
+    check_notice_content,
+)
 from domain.catalogue.disputes import comply_order_steps
+from domain.catalogue.plan import PLAN_SECTIONS
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
+from domain.code_lists import takes
 from domain.events import JourneyEvent
 from domain.responsibility import Body
 from domain.rules import Rule, rule
@@ -402,7 +412,7 @@ class ReviewDecisionIssued(JourneyEvent):
     decision: Literal["Maintain", "Amend", "CeaseProposal"]
     reasons: str
     notified_on: date | None = None
-    notice_includes: list[str] = field(default_factory=list)
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]] = field(default_factory=list)
     proposed_amendments: list[dict[str, Any]] = field(default_factory=list)
     evidence_refs: list[str] = field(default_factory=list)
 
@@ -475,12 +485,12 @@ class AmendmentNoticeIssued(JourneyEvent):
 class AmendedPlanFinalised(JourneyEvent):
     """The LA issued the amended plan (stops K11; a new plan version; appealable)."""
 
-    sections_changed: list[str]
-    notice_includes: list[str]
+    sections_changed: list[Annotated[str, takes(PLAN_SECTIONS)]]
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
     sections: dict[str, Any] = field(default_factory=dict)
     named_setting: str | None = None
-    setting_type: str | None = None
-    recipients: list[str] = field(default_factory=list)
+    setting_type: Annotated[str, takes(SETTING_TYPES)] | None = None
+    recipients: list[Annotated[str, takes(RECIPIENTS)]] = field(default_factory=list)
     representations_waived: bool = False
 
     group: ClassVar[str] = "reviews"
@@ -553,7 +563,7 @@ class DecisionNotToAmendIssued(JourneyEvent):
     """The LA decided not to amend after all and said why (stops K11; appealable)."""
 
     reasons: str
-    notice_includes: list[str]
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
 
     group: ClassVar[str] = "reviews"
 
@@ -620,7 +630,7 @@ class ReassessmentDecisionMade(JourneyEvent):
     notified_on: date | None = None
     refusal_ground: Literal["assessed_within_6_months", "not_necessary"] | None = None
     last_assessment_on: date | None = None
-    notice_includes: list[str] = field(default_factory=list)
+    notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]] = field(default_factory=list)
 
     group: ClassVar[str] = "reassessment"
 
