@@ -10,8 +10,10 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields
 
-from application.bundles import bundle_html, case_bundle
+from application.bundles import case_bundle
+from application.parent_page import parent_page
 from web.openapi import problems
+from web.pages import parent_page_html
 from web.requests import current_actor
 from web.services import services
 
@@ -84,6 +86,6 @@ class BundleHtml(MethodView):
         settings = services().settings
         contacts = {"sendias_name": settings.sendias_name,
                     "sendias_contact": settings.sendias_contact}
-        return Response(bundle_html(_bundle(child_id, query), contacts), 200,
-                        mimetype="text/html",
+        page = parent_page(_bundle(child_id, query), contacts)
+        return Response(parent_page_html(page), 200, mimetype="text/html",
                         headers={"Cache-Control": "no-store"})

@@ -5,6 +5,7 @@ shows no entry dated after the day a page is "as at"."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import date
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from application.bundles import _section_items
+from application.family_words import section_items
 
 Auth = Callable[..., dict[str, str]]
 REQUEST = {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
@@ -53,8 +54,9 @@ def corrected_journey(client: FlaskClient, auth: Auth, case_ref: str) -> tuple[s
 
 
 def words_of(page: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<style>.*?</style>|<[^>]+>", " ", page,
-                                      flags=re.DOTALL))
+    """The page's words as a reader sees them: no tags, no styles, entities read."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<style>.*?</style>|<[^>]+>", " ",
+                                                    page, flags=re.DOTALL)))
 
 
 def test_the_timeline_shows_the_corrected_date_in_the_corrected_order(
@@ -124,7 +126,7 @@ def test_a_journey_recorded_after_the_fact_shows_nothing_after_the_day_asked(
 ])
 def test_the_school_named_in_section_i_is_shown_whatever_key_names_it(
         section: dict[str, str], shown: str) -> None:
-    (words,) = _section_items("I", section, date(2024, 6, 1))
+    (words,) = section_items("I", section, date(2024, 6, 1))
     assert shown in words
     assert words != "A school or college is named."
 
