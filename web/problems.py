@@ -103,7 +103,19 @@ def _from_http(error: HTTPException) -> Problem:
     return Problem(error.code or 500, slug, title, detail, headers=headers)
 
 
-def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
+def _to_problem(error: Exception) -> Problem:
+    known = _known_problem(error)
+    if known is None:
+        known = _database_problem(error)
+    if known is None:
+        logger.exception("unhandled_error", error_type=type(error).__name__)
+        return Problem(500, "internal-server-error", "Internal Server Error",
+                       "An unexpected error occurred; quote the request id when reporting it.")
+    return known
+
+
+def _known_problem(error: Exception) -> Problem | None:  # noqa: PLR0911
+    """Return the problem a known error answers, or None (one match: a table)."""
     match error:
         case Problem():
             return error
@@ -167,12 +179,7 @@ def _to_problem(error: Exception) -> Problem:  # noqa: PLR0911
                                         "detail": f"unknown event type {error.type_name!r}"}])
         case HTTPException():
             return _from_http(error)
-    database = _database_problem(error)
-    if database is not None:
-        return database
-    logger.exception("unhandled_error", error_type=type(error).__name__)
-    return Problem(500, "internal-server-error", "Internal Server Error",
-                   "An unexpected error occurred; quote the request id when reporting it.")
+    return None
 
 
 def _database_problem(error: Exception) -> Problem | None:

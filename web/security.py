@@ -155,34 +155,8 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
             return Response(status=204)
         return None
 
-    @app.before_request
-    def take_purpose() -> None:
-        purpose = request.headers.get(PURPOSE_HEADER) or request.args.get(PURPOSE_PARAMETER)
-        # Checked against the lawful purposes once the caller is known (settle_purpose).
-        g.purpose_stated = purpose.strip() if purpose and purpose.strip() else None
-        g.purpose = None
-        if PURPOSE_PARAMETER in request.args:
-            request.args = ImmutableMultiDict(  # type: ignore[misc]
-                [(k, v) for k, v in request.args.items(multi=True) if k != PURPOSE_PARAMETER])
-
-    @app.after_request
-    def record_read(response: Response) -> Response:
-        kind = READ_ENDPOINTS.get(request.endpoint or "")
-        child_id = (request.view_args or {}).get("child_id")
-        if not 200 <= response.status_code < 300 or g.get("actor") is None:
-            return response
-        try:
-            if _inspected_report():
-                record_report_look()
-            elif kind is not None and isinstance(child_id, UUID):
-                record_look(child_id, kind)
-        except Exception as error:  # the answer must not leave unrecorded
-            logger.error("access_not_recorded", error_type=type(error).__name__)
-            return problem_response(Problem(
-                503, "access-not-recorded", "Service Unavailable",
-                "the read could not be recorded in the access log, so it is withheld",
-                headers={"Retry-After": "5"}))
-        return response
+    app.before_request(_take_purpose)
+    app.after_request(_record_read)
 
     @app.after_request
     def secure(response: Response) -> Response:
@@ -207,6 +181,37 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
         if origins:
             headers.add("Vary", "Origin")
         return response
+
+
+def _take_purpose() -> None:
+    """Keep the purpose the caller stated, and take it out of the query string."""
+    purpose = request.headers.get(PURPOSE_HEADER) or request.args.get(PURPOSE_PARAMETER)
+    # Checked against the lawful purposes once the caller is known (settle_purpose).
+    g.purpose_stated = purpose.strip() if purpose and purpose.strip() else None
+    g.purpose = None
+    if PURPOSE_PARAMETER in request.args:
+        request.args = ImmutableMultiDict(  # type: ignore[misc]
+            [(k, v) for k, v in request.args.items(multi=True) if k != PURPOSE_PARAMETER])
+
+
+def _record_read(response: Response) -> Response:
+    """Record a successful read in the access log, or withhold the answer (503)."""
+    kind = READ_ENDPOINTS.get(request.endpoint or "")
+    child_id = (request.view_args or {}).get("child_id")
+    if not 200 <= response.status_code < 300 or g.get("actor") is None:
+        return response
+    try:
+        if _inspected_report():
+            record_report_look()
+        elif kind is not None and isinstance(child_id, UUID):
+            record_look(child_id, kind)
+    except Exception as error:  # the answer must not leave unrecorded
+        logger.error("access_not_recorded", error_type=type(error).__name__)
+        return problem_response(Problem(
+            503, "access-not-recorded", "Service Unavailable",
+            "the read could not be recorded in the access log, so it is withheld",
+            headers={"Retry-After": "5"}))
+    return response
 
 
 def _csp(response: Response) -> str:
