@@ -3,7 +3,6 @@ problem responses of every operation, and a self-contained HTML API page."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
@@ -14,6 +13,7 @@ from marshmallow import Schema, fields
 
 from application.idempotency import MAX_KEY_LENGTH
 from domain.events import EVENT_TYPES
+from web.pages import render
 from web.problems import PROBLEM_JSON
 from web.schemas import event_schema, recordable_types
 from web.services import services, services_of
@@ -173,46 +173,31 @@ def api_page() -> Response:
     if api is None:  # create_app sets it before the app answers anything
         raise RuntimeError("the API description is not built")
     spec = api.spec.to_dict()
-    rows = []
-    for path, operations in spec["paths"].items():
-        for method, operation in operations.items():
-            if method not in ("get", "post", "put", "patch", "delete"):
-                continue
-            codes = ", ".join(sorted(operation.get("responses", {})))
-            summary = html.escape(operation.get("summary", ""))
-            rows.append(f"<tr><td><code>{method.upper()}</code></td><td><code>"
-                        f"{html.escape(path)}</code></td><td>{summary}</td><td>{codes}</td></tr>")
-    events = []
-    schemas = spec["components"]["schemas"]
-    for name in recordable_types():
-        props = schemas.get(name, {}).get("properties", {})
-        required = set(schemas.get(name, {}).get("required", []))
-        fields_html = ", ".join(
-            f"<code>{html.escape(k)}</code>{'*' if k in required else ''}"
-            for k in props if k not in ("type", "evidence"))
-        doc = html.escape((EVENT_TYPES[name].__doc__ or "").strip().splitlines()[0])
-        events.append(f"<tr><td><code>{name}</code></td><td>{doc}</td><td>{fields_html}"
-                      f"</td></tr>")
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>casetrack API</title><style>body{{font-family:sans-serif;margin:1em auto;padding:0 1em;
-max-width:70em;overflow-wrap:anywhere}}table{{display:block;overflow-x:auto}}
-td,th{{border-bottom:1px solid #ddd;padding:.3em;vertical-align:top;text-align:left}}
-</style></head><body><main>
-<h1>casetrack API</h1><p>Every endpoint but <code>/livez</code>, <code>/readyz</code>,
-<code>/openapi.json</code> and this page needs <code>Authorization: Bearer &lt;token&gt;</code>.
-Errors are <code>application/problem+json</code>. The machine-readable description is
-<a href="/openapi.json">/openapi.json</a>.</p>
-<h2>Endpoints</h2><table><caption>Every endpoint, what it does and what it answers
-</caption><tr><th scope="col">Method</th><th scope="col">Path</th>
-<th scope="col">What it does</th>
-<th scope="col">Answers</th></tr>{''.join(rows)}</table>
-<h2>Journey events</h2><p><code>POST /children/{{child_id}}/events</code> with
-<code>type</code>, <code>occurred_on</code> (YYYY-MM-DD) and the fields below
-(* required).</p><table><caption>Every event type, what it records and its fields
-</caption><tr><th scope="col">Type</th><th scope="col">What it records</th>
-<th scope="col">Fields</th></tr>{''.join(events)}</table></main></body></html>"""
+    page = render("api_docs.html", endpoints=_endpoints(spec), events=_events(spec))
     return Response(page, mimetype="text/html")
+
+
+def _endpoints(spec: dict[str, Any]) -> list[dict[str, str]]:
+    """Each operation: its method, path, summary and the statuses it answers."""
+    return [{"method": method.upper(), "path": path, "summary": operation.get("summary", ""),
+             "answers": ", ".join(sorted(operation.get("responses", {})))}
+            for path, operations in spec["paths"].items()
+            for method, operation in operations.items()
+            if method in ("get", "post", "put", "patch", "delete")]
+
+
+def _events(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each recordable event type: what it records and its fields, each marked required."""
+    events = []
+    for name in recordable_types():
+        schema = spec["components"]["schemas"].get(name, {})
+        required = set(schema.get("required", []))
+        events.append({
+            "name": name,
+            "doc": (EVENT_TYPES[name].__doc__ or "").strip().splitlines()[0],
+            "fields": [(field, field in required) for field in schema.get("properties", {})
+                       if field not in ("type", "evidence")]})
+    return events
 
 
 def init_app(app: Flask, api: Api) -> None:
