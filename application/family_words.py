@@ -51,7 +51,8 @@ SECTIONS = {"A": "Section A: the views, interests and hopes of the child and fam
             "K": "Section K: the advice and information gathered"}
 SOURCES = {"final": "the first final plan", "amendment": "an amended plan",
            "reassessment": "a plan after a new assessment", "tribunal": "a plan changed "
-           "after a tribunal decision", "transfer_in": "a plan transferred from another council"}
+           "after a tribunal decision", "mediation_agreement": "a plan made or changed as "
+           "agreed at mediation", "transfer_in": "a plan transferred from another council"}
 OUTCOMES = {"withdrawn": "the request was withdrawn", "not_assessed": "the council decided "
             "not to assess", "plan_not_issued": "the council decided not to issue a plan",
             "plan_issued": "a plan was issued", "open": "still in progress"}

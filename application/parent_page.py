@@ -144,11 +144,16 @@ class Appeal:
 
 @dataclass(frozen=True)
 class Order:
+    """What the tribunal ordered, or a mediation agreement asks for (``agreed``), and by
+    when: ``weeks`` from ``ordered_on``, or a day the parties agreed in writing."""
+
     order: str
     step: str
     weeks: int
     ordered_on: date
     complied_on: date | None
+    agreed: bool = False
+    agreed_by: date | None = None
 
 
 @dataclass(frozen=True)
@@ -374,12 +379,18 @@ def _disputes(disputes: Mapping[str, Any]) -> Disputes:
         appeals=tuple(Appeal(_day(a["registered_on"]), _maybe_day(a["closed_on"]),
                              words(a["outcome"] or "not recorded"))
                       for a in disputes["appeals"]),
-        orders=tuple(Order(words(o["order"]), words(o["step"]), o["weeks"],
-                           _day(o["ordered_on"]), _maybe_day(o["complied_on"]))
-                     for o in disputes["obligations"]),
+        orders=tuple(_order(o) for o in disputes["obligations"]),
         complaints=tuple(Complaint(_day(c["received_on"]),
                                    words(c["subject"] or "an unrecorded subject"))
                          for c in disputes["complaints"]))
+
+
+def _order(o: Mapping[str, Any]) -> Order:
+    agreed = o["source"] == "mediation_agreement"
+    # A mediation agreement's own steps (reg 42(3)-(4)) are named by the step alone.
+    order = "" if agreed and o["order"] in ("agreed", "notify") else words(o["order"])
+    return Order(order, words(o["step"]), o["weeks"], _day(o["ordered_on"]),
+                 _maybe_day(o["complied_on"]), agreed, _maybe_day(o["agreed_by"]))
 
 
 def _places(bundle: Mapping[str, Any], on: date) -> Places:

@@ -52,7 +52,7 @@ class Wording(StrEnum):
         if " before " in text:
             return cls.BEFORE
         if any(f" {unit} of " in text or f" {unit} after " in text or f" {unit} from " in text
-               for unit in ("days", "weeks", "months", "month", "days'", "weeks'")):
+               for unit in ("days", "weeks", "week", "months", "month", "days'", "weeks'")):
             return cls.AFTER
         if text.strip().startswith("on the day"):
             return cls.ON
@@ -136,7 +136,8 @@ class Period:
     against the text); ``wording`` and ``unit`` are what the words say about counting,
     and ``ends`` is the last day (or, for ``BEFORE``, the latest day) the step may be
     taken. ``amount`` is None where the amount comes from elsewhere (the Tribunal's order
-    under reg 44(2)): pass it to ``ends``.
+    under reg 44(2)): pass it to ``ends``. ``verify`` says what is still to be verified
+    against legislation.gov.uk before the limit is relied on (None: nothing flagged).
     """
 
     amount: int | None
@@ -145,6 +146,7 @@ class Period:
     words: str
     citation: str
     quoted: bool = True
+    verify: str | None = None
 
     def ends(self, anchor: date, counting: Counting = DEFAULT_COUNTING,
              amount: int | None = None) -> date:
@@ -224,6 +226,7 @@ class DayOfYear:
     words: str
     citation: str
     quoted: bool = True
+    verify: str | None = None
 
     def ends(self, anchor: date, counting: Counting = DEFAULT_COUNTING,
              amount: int | None = None) -> date:

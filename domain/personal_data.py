@@ -53,7 +53,8 @@ NOT_FREE_TEXT = frozenset({
     "cease_reason", "old_la", "sen2_transfer_la", "item", "old_body", "new_body",
     "setting_urn", "maintaining_la", "request_ref",
     "exemptions_applied", "clock", "phase", "episode", "claim_id", "decision_ref",
-    "obligation_id", "recommendation_id", "notifying_body", "hold_ref", "sections",
+    "obligation_id", "step_id", "recommendation_id", "notifying_body", "hold_ref",
+    "sections",
     "assigned_to", "assigned_organisation", "mediator_ref", "setting_la",
 })
 

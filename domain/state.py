@@ -84,7 +84,7 @@ STAGES: tuple[str, ...] = (
     "review_scheduled", "review_held", "review_decided", "amendment", "plan_amended",
     "plan_not_amended", "reassessment_requested", "reassessment", "reassessment_refused",
     "transferred_out", "plan_transferred_in", "ceasing_proposed", "cease_decided", "ceased",
-    "tribunal_order", "plan_maintained",
+    "tribunal_order", "mediation_agreement", "plan_maintained",
 )
 
 

@@ -1,7 +1,8 @@
 """Every time limit of the SEND Regulations 2014 rule set, in its provision's words.
 
 Each entry records the words of the provision (quoted where ``quoted``; otherwise a
-summary to be checked against the text) and the counting the words give
+summary to be checked against the text; ``verify`` where the reference could not
+confirm the provision) and the counting the words give
 (``domain.calendar.Wording``): "beginning with" / "starting with" a day makes that day
 the first of the period, "of" / "after" / "from" a day starts the period the next day,
 "at least ... before" counts back. Keys are clock ids, or ``K15.aware``-style where one
@@ -19,6 +20,11 @@ REGS = "SEND Regulations 2014"
 AFTER, BEGINNING_WITH, BEFORE, ON = (Wording.AFTER, Wording.BEGINNING_WITH, Wording.BEFORE,
                                      Wording.ON)
 DAYS, WEEKS, MONTHS, WORKING_DAYS = Unit.DAYS, Unit.WEEKS, Unit.MONTHS, Unit.WORKING_DAYS
+
+VERIFY_REG_42 = ("reg 42 is summarised from the regulation as made (1 September 2014) and "
+                 "not checked against the current revised text on legislation.gov.uk; "
+                 "check each period, its words and reg 42(5) (a different timescale agreed "
+                 "in writing) there before relying on these dates")
 
 _LIMITS: dict[str, TimeLimit] = {
     "K1": Period(6, WEEKS, AFTER, "as soon as practicable, and in any event within 6 weeks "
@@ -119,6 +125,22 @@ _LIMITS: dict[str, TimeLimit] = {
                            "UK GDPR Art. 12(3)"),
     "K26": Period(3, MONTHS, AFTER, "have the diagnostic assessment started within 3 months "
                   "of their referral", "NICE quality standard QS51, statement 1"),
+    # Reg 42: the reference marks its time limits "(verify - not retrieved)"; configuration
+    # until checked (DESIGN.md), each entry carrying VERIFY_REG_42.
+    "K27": Period(None, WEEKS, AFTER, "where the mediation issues are ones the family could "
+                  "appeal, the local authority keeps to the time limits of regulation 44 as if "
+                  "the mediation agreement were an order of the First-tier Tribunal: within "
+                  "[2, 5, 10, 11 or 14] weeks of the date of the agreement",
+                  f"{REGS}, reg 42(2), 44(2)", quoted=False, verify=VERIFY_REG_42),
+    "K27.other": Period(2, WEEKS, AFTER, "anything else the agreement requires of the local "
+                        "authority or the responsible commissioning body, which the family "
+                        "could not appeal, is done within two weeks of the date of the "
+                        "mediation agreement", f"{REGS}, reg 42(3)", quoted=False,
+                        verify=VERIFY_REG_42),
+    "K27.notify": Period(1, WEEKS, AFTER, "where the local authority was not a party to the "
+                         "mediation, the responsible commissioning body notifies it of the "
+                         "mediation agreement within 1 week of the date of that agreement",
+                         f"{REGS}, reg 42(4)", quoted=False, verify=VERIFY_REG_42),
 }
 
 # Read-only: a rule set whose period has begun is never edited (domain.rules).

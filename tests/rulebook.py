@@ -69,6 +69,18 @@ def render(proofs: dict[str, list[str]]) -> str:
         "clocks the domain declares and the tests marked `@pytest.mark.proves(...)`;",
         "`tests/unit/test_rulebook.py` fails if this file is stale or a rule lacks a test.",
         "",
+        "**Where the words come from.** The words of each time limit below were written",
+        "from the project's domain reference (`reference/send-domain.md`), not checked",
+        "one by one against the legislation on legislation.gov.uk. \"Quoted\" means quoted",
+        "as the reference gives it; *summary* means summarised; **verify** marks a limit",
+        "the reference itself could not confirm (reg 42, after a mediation agreement). To",
+        "check a limit, read the provision cited on legislation.gov.uk (the revised",
+        "version in force on the day that matters). To change one, edit the rule set, not",
+        "a clock: `domain/time_limits.py` holds each limit's period, words and counting;",
+        "`domain/rules.py` puts them into rule sets with their dates, and a change in the",
+        "law is a new rule set (`RuleSet.reformed`) so old journeys replay under the old",
+        "limits. Then run `make rules`.",
+        "",
         "## Rules",
         "",
         "| code | citation | responsible | rule | proved by |",
@@ -122,6 +134,8 @@ def _time_limits() -> list[str]:
     for key in sorted(first.time_limits, key=_key_order):
         limit = first.limit(key)
         words = f"\"{limit.words}\"" if limit.quoted else f"*summary:* {limit.words}"
+        if limit.verify:
+            words += f" **verify against legislation.gov.uk:** {limit.verify}"
         lines.append(f"| `{key}` | {words} | {limit.citation} | {limit.counting_rule()} | "
                      f"{_example(limit)} |")
     return lines

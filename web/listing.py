@@ -33,7 +33,7 @@ class ChildListQuerySchema(Schema):
                                                    "primary need code"))
     age_band = fields.String(validate=validate.OneOf(list(AGE_BANDS)))
     overdue = fields.String(validate=OneOfNow(lambda: {"any", *CLOCK_SPECS}, "clock"), metadata={
-        "description": "a clock id (K1..K26) or 'any': an open clock past its due date"})
+        "description": "a clock id (K1..K27) or 'any': an open clock past its due date"})
     placement_type = fields.String(validate=OneOfNow(placement_types, "placement type"),
                                    metadata={"description": "a placement's sen_setting code"})
     plan_names_type_only = fields.Boolean(metadata={

@@ -30,7 +30,7 @@ class TrayQuerySchema(Schema):
         unknown = RAISE
 
     clock = fields.String(validate=OneOfNow(lambda: set(CLOCK_SPECS), "clock"), metadata={
-        "description": "only this clock (K1..K26)"})
+        "description": "only this clock (K1..K27)"})
     stage = fields.String(validate=validate.OneOf(STAGES))
     responsible = fields.String(validate=validate.OneOf([b.value for b in Body]), metadata={
         "description": "only steps that are this body's to take"})

@@ -13,6 +13,7 @@ from domain.catalogue import (  # noqa: F401
     governance,
     health,
     identification,
+    mediation_agreements,
     movement,
     plan,
     registration,

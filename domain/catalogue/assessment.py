@@ -39,7 +39,9 @@ class AssessmentRequest:
 
     id: str
     received_on: date
-    route: str  # "request" | "brought_to_attention"
+    # "request" | "brought_to_attention"; an ordered assessment's "tribunal_order" or
+    # "mediation_agreement" (reg 42(2))
+    route: str
     requester_role: str | None = None
     request_source: str | None = None
     rya: bool = False
@@ -71,6 +73,13 @@ class AssessmentRequest:
     @property
     def is_ordered(self) -> bool:
         return self.order is not None
+
+    @property
+    def plan_source(self) -> str:
+        """Name what a final plan from this request is (``PlanVersion.source``)."""
+        if not self.is_ordered:
+            return "final"
+        return "mediation_agreement" if self.route == "mediation_agreement" else "tribunal"
 
     @property
     def outcome(self) -> str:
@@ -106,10 +115,11 @@ class AssessmentState:
         return None
 
     def open_ordered(self, request_id: str, ordered_on: date, *, order: str,
-                     decided: bool) -> AssessmentRequest:
-        """Open the assessment an order requires; ``decided`` when a plan is ordered."""
+                     decided: bool, route: str = "tribunal_order") -> AssessmentRequest:
+        """Open the assessment an order (or a mediation agreement, ``route``) requires;
+        ``decided`` when a plan is ordered."""
         request = AssessmentRequest(id=request_id, received_on=ordered_on,
-                                    route="tribunal_order", order=order)
+                                    route=route, order=order)
         if decided:
             request.decision, request.decision_on = "assess", ordered_on
             request.decision_notified_on = ordered_on

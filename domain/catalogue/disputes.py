@@ -48,6 +48,7 @@ class Mediation:
     outcome: str | None = None
     certificate_on: date | None = None
     certificate_type: str | None = None
+    agreement_on: date | None = None  # the written mediation agreement (reg 42(1))
 
     @property
     def health_issues(self) -> bool:
@@ -77,24 +78,35 @@ class Appeal:
 
 @dataclass
 class OrderObligation:
-    """One step an order (or the LA's non-opposition) requires of the LA, with its period."""
+    """One step an order (or the LA's non-opposition, or a mediation agreement) requires,
+    with its period."""
 
     id: str
-    appeal_id: str
+    appeal_id: str | None  # None for a step of a mediation agreement
     order: str
     step: str
     ordered_on: date
     weeks: int
-    source: str  # tribunal | non_opposition | concession
+    source: str  # tribunal | non_opposition | concession | mediation_agreement
     complied_on: date | None = None
     outcome: str | None = None
     action_event_version: int | None = None
     # The ordered assessment (``request-<version>``) whose steps carry this order out.
     target_id: str | None = None
+    # A mediation agreement's steps (reg 42): the mediation, who must act, and a last day
+    # the parties agreed in writing instead of the regulation's periods (reg 42(5)).
+    mediation_id: str | None = None
+    body: str = "local_authority"
+    agreed_by: date | None = None
 
     @property
     def is_outstanding(self) -> bool:
         return self.complied_on is None
+
+    @property
+    def is_agreed(self) -> bool:
+        """Tell whether a mediation agreement (K27), not the Tribunal (K22), set this step."""
+        return self.source == AGREEMENT
 
 
 @dataclass
@@ -272,8 +284,9 @@ RECOMMENDATION_NEEDS_EXTENDED_APPEAL = rule(
     "Recommendations on health or social care are made only in an appeal that asked "
     "about sections C, D, G or H.", Body.TRIBUNAL)
 ORDER_OPEN = rule(
-    "order-compliance-needs-open-order", "SEND Regulations 2014, regs 44(2), 45",
-    "Compliance names an order step of this journey that is not yet complied with.")
+    "order-compliance-needs-open-order", "SEND Regulations 2014, regs 42, 44(2), 45",
+    "Compliance names an order step (or a mediation agreement's step, recorded as such) of "
+    "this journey that is not yet complied with.")
 RECOMMENDATION_OPEN = rule(
     "recommendation-response-needs-recommendation", "Special Educational Needs and "
     "Disability (First-tier Tribunal Recommendations Power) Regulations 2017, reg 6",
@@ -330,46 +343,63 @@ ORDER_STEPS: dict[str, tuple[tuple[str, int], ...]] = {
     "dismiss": (("cease", 0),),
 }
 NO_PLAN_OUTCOME_WEEKS = 10
+AGREEMENT = "mediation_agreement"  # the source of a mediation agreement's steps (K27)
 
 
 def _add_obligations(state: JourneyState, event: JourneyEvent, appeal: Appeal,
                      orders: list[str], source: str) -> None:
+    add_order_steps(state, event, orders, source=source, decision_id=appeal.decision_id,
+                    appeal_id=appeal.id)
+
+
+def add_order_steps(state: JourneyState, event: JourneyEvent, orders: list[str], *,
+                    source: str, decision_id: str | None, appeal_id: str | None = None,
+                    mediation_id: str | None = None, agreed_by: date | None = None) -> None:
+    """Open the steps each of ``orders`` requires of the LA from the day of ``event``.
+
+    A Tribunal order, the LA's non-opposition or concession (K22), or a mediation
+    agreement on an appealable matter, which reg 42(2) times as if it were an order (K27).
+    """
     decision_kind = next((d.kind for d in state.appealable_decisions
-                          if d.id == appeal.decision_id), "")
+                          if d.id == decision_id), "")
+    route = "mediation_agreement" if source == AGREEMENT else "tribunal_order"
     for order in orders:
         if order == "dismiss" and not decision_kind.startswith("cease"):
             continue  # only a dismissed appeal against ceasing asks the LA to act
-        target_id = _open_ordered_work(state, event, appeal, order)
+        target_id = _open_ordered_work(state, event, decision_id, order, route)
         for step, weeks in ORDER_STEPS[order]:
             state.disputes.obligations.append(OrderObligation(
-                id=f"order-{event.originator_version}-{order}-{step}", appeal_id=appeal.id,
+                id=f"order-{event.originator_version}-{order}-{step}", appeal_id=appeal_id,
                 order=order, step=step, ordered_on=event.occurred_on, weeks=weeks,
-                source=source, target_id=target_id))
+                source=source, target_id=target_id, mediation_id=mediation_id,
+                agreed_by=agreed_by))
         if order == "continue_to_maintain":
             # Nothing to do but keep the plan: complied with on the day of the order.
             comply_order_steps(state, event, ("maintain",), outcome="maintained")
             state.stage = "plan_maintained"
         elif order != "dismiss":
-            state.stage = "tribunal_order"  # the LA has an order's steps to carry out
+            # The LA has an order's (or an agreement's) steps to carry out.
+            state.stage = "mediation_agreement" if source == AGREEMENT else "tribunal_order"
 
 
-def _open_ordered_work(state: JourneyState, event: JourneyEvent, appeal: Appeal,
-                       order: str) -> str | None:
+def _open_ordered_work(state: JourneyState, event: JourneyEvent, decision_id: str | None,
+                       order: str, route: str) -> str | None:
     """Open what the authority must now do under ``order``; return its id, if any.
 
     An order to assess (or re-assess) opens an ordered assessment awaiting the LA's notice
     that it will assess; an order to make a plan opens one already decided, awaiting the
     draft (reg 44(2)). They are kept apart from the requests received
-    (``AssessmentState.ordered``): not new requests, and timed by K22, not K1/K3/K4. An
-    order to continue to maintain overturns the decision to cease.
+    (``AssessmentState.ordered``): not new requests, and timed by K22 (K27 for a
+    mediation agreement), not K1/K3/K4. An order to continue to maintain overturns the
+    decision to cease.
     """
     if order in ("assess", "reassess", "make_plan"):
         return state.assessment.open_ordered(
             f"request-{event.originator_version}", event.occurred_on, order=order,
-            decided=order == "make_plan").id
+            decided=order == "make_plan", route=route).id
     if order == "continue_to_maintain":
         for proposal in state.movement.cease_proposals:
-            if proposal.decision_id == appeal.decision_id:
+            if proposal.decision_id == decision_id:
                 proposal.overturned_on = event.occurred_on
     return None
 
@@ -710,18 +740,33 @@ class TribunalOrderComplied(JourneyEvent):
     group: ClassVar[str] = "disputes"
 
     def evolve(self, state: JourneyState) -> None:
-        obligation = next((o for o in state.disputes.obligations
-                           if o.id == self.obligation_id and o.complied_on is None), None)
-        check(obligation is not None, ORDER_OPEN,
-              f"no outstanding order step {self.obligation_id!r}")
-        assert obligation is not None
-        check_not_before(self.occurred_on, obligation.ordered_on, "occurred_on", "ordered_on")
-        obligation.complied_on = self.occurred_on
-        obligation.outcome = self.outcome
-        obligation.action_event_version = self.action_event_version
-        if obligation.target_id is not None and obligation.step in ("outcome", "final_plan"):
-            # Compliance recorded as a whole ends the ordered assessment it names.
-            state.assessment.close_ordered(obligation.target_id, self.occurred_on)
+        obligation = open_order_step(state, self.obligation_id, agreed=False)
+        complete_order_step(state, obligation, self.occurred_on, self.outcome,
+                            self.action_event_version)
+
+
+def open_order_step(state: JourneyState, step_id: str, *, agreed: bool) -> OrderObligation:
+    """Return the outstanding step ``step_id``: a mediation agreement's when ``agreed``,
+    otherwise an order's (the Tribunal's, or the LA's non-opposition or concession)."""
+    obligation = next((o for o in state.disputes.obligations
+                       if o.id == step_id and o.complied_on is None
+                       and o.is_agreed == agreed), None)
+    kind = "mediation agreement" if agreed else "order"
+    check(obligation is not None, ORDER_OPEN, f"no outstanding {kind} step {step_id!r}")
+    assert obligation is not None
+    return obligation
+
+
+def complete_order_step(state: JourneyState, obligation: OrderObligation, on: date,
+                        outcome: str | None, action_event_version: int | None) -> None:
+    """Record ``obligation`` done on ``on`` (stops its K22 or K27 episode)."""
+    check_not_before(on, obligation.ordered_on, "occurred_on", "ordered_on")
+    obligation.complied_on = on
+    obligation.outcome = outcome
+    obligation.action_event_version = action_event_version
+    if obligation.target_id is not None and obligation.step in ("outcome", "final_plan"):
+        # Compliance recorded as a whole ends the ordered assessment it names.
+        state.assessment.close_ordered(obligation.target_id, on)
 
 
 class TribunalRecommendationResponded(JourneyEvent):
@@ -807,6 +852,14 @@ K23 = ClockSpec("K23", "Tribunal recommendation response", "5 weeks",
                 "Recommendations Power) Regulations 2017, reg 6", Body.HEALTH)
 
 
+def order_step_weeks(obligation: OrderObligation) -> int:
+    """Return the weeks of an order step: 10, not 14, for an ordered assessment's outcome
+    that was a decision not to issue a plan (reg 44(2)(b))."""
+    if obligation.step == "outcome" and obligation.outcome == "no_plan":
+        return NO_PLAN_OUTCOME_WEEKS
+    return obligation.weeks
+
+
 def _lapsed_or(due: date, stopped: date | None, today: date) -> ClockStatus | None:
     """Return NOT_APPLICABLE for a family window that passed unused: no breach by anyone."""
     return ClockStatus.NOT_APPLICABLE if stopped is None and today > due else None
@@ -852,7 +905,7 @@ def mediation_clock(state: JourneyState, context: ClockContext) -> Iterator[Cloc
         yield reading(K20, context, episode=f"{m.id}-meeting", started_on=start,
                       due_on=context.due("K20.mediation", start), stopped_on=meeting_stop,
                       responsible=Body.HEALTH if m.health_only else Body.LOCAL_AUTHORITY,
-                      responsible_name=_commissioner(state) if m.health_only else None)
+                      responsible_name=commissioner(state) if m.health_only else None)
         concluded = m.held_on or m.cannot_take_place_on
         if concluded is not None:
             # Reg 37, 39: the adviser certifies within 3 working days of the mediation, or
@@ -878,10 +931,10 @@ def appeal_window_clock(state: JourneyState, context: ClockContext) -> Iterator[
 def order_compliance_clock(state: JourneyState, context: ClockContext
                            ) -> Iterator[ClockReading]:
     for o in state.disputes.obligations:
-        weeks = NO_PLAN_OUTCOME_WEEKS if o.step == "outcome" and o.outcome == "no_plan" \
-            else o.weeks
+        if o.is_agreed:
+            continue  # a mediation agreement's steps run under their own clock (K27)
         yield reading(K22, context, episode=o.id, started_on=o.ordered_on,
-                      due_on=context.due("K22", o.ordered_on, weeks),
+                      due_on=context.due("K22", o.ordered_on, order_step_weeks(o)),
                       stopped_on=o.complied_on,
                       exception_ground=state.exception_for("K22", o.id))
 
@@ -894,11 +947,11 @@ def recommendation_clock(state: JourneyState, context: ClockContext
                       due_on=context.due("K23", r.made_on),
                       stopped_on=r.responded_on,
                       responsible=Body.HEALTH if r.body == "health" else Body.SOCIAL_CARE,
-                      responsible_name=_commissioner(state) if r.body == "health"
+                      responsible_name=commissioner(state) if r.body == "health"
                       else state.child.authority if state.child else None)
 
 
-def _commissioner(state: JourneyState) -> str | None:
+def commissioner(state: JourneyState) -> str | None:
     """Return the responsible commissioning body last recorded (reg 16), if any."""
     changes = state.movement.commissioning_changes
     return changes[-1].new_body if changes else None

@@ -87,7 +87,8 @@ class PlanVersion:
     named_setting: str | None = None
     setting_type: str | None = None
     sections: dict[str, Any] = field(default_factory=dict)
-    source: str = "final"  # final | amendment | reassessment | tribunal | transfer_in
+    # final | amendment | reassessment | tribunal | mediation_agreement | transfer_in
+    source: str = "final"
 
 
 @dataclass
@@ -647,7 +648,7 @@ class FinalPlanIssued(JourneyEvent):
                                outcome="plan")
         state.plan.add_version(
             event_version=self.originator_version, issued_on=self.occurred_on,
-            source="tribunal" if request.is_ordered else "final",
+            source=request.plan_source,
             named_setting=setting.get("setting_ref") or setting.get("setting_name"),
             setting_type=setting.get("setting_type"), sections=self.sections)
         state.add_appealable_decision("plan_content", self.occurred_on, self.originator_version)

@@ -39,7 +39,7 @@ from domain.catalogue.common import (
     check_not_before,
     check_notice_content,
 )
-from domain.catalogue.disputes import comply_order_steps
+from domain.catalogue.disputes import OrderObligation, comply_order_steps
 from domain.catalogue.plan import PLAN_SECTIONS
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.code_lists import takes
@@ -525,7 +525,7 @@ class AmendedPlanFinalised(JourneyEvent):
         sections = dict(current.sections if current else {}) | self.sections
         state.plan.add_version(
             event_version=self.originator_version, issued_on=self.occurred_on,
-            source="amendment" if amendment is not None else "tribunal",
+            source="amendment" if amendment is not None else _ordered_source(ordered),
             named_setting=self.named_setting, setting_type=self.setting_type,
             sections=sections)
         state.add_appealable_decision("amended_plan", self.occurred_on, self.originator_version)
@@ -543,6 +543,12 @@ class AmendedPlanFinalised(JourneyEvent):
 
     def finalise(self, state: JourneyState) -> None:
         """Check and record what this kind of amended plan adds (nothing, here)."""
+
+
+def _ordered_source(ordered: list[OrderObligation]) -> str:
+    """Name an amended plan issued under orders: a mediation agreement's, or the Tribunal's."""
+    return "mediation_agreement" if ordered and all(o.is_agreed for o in ordered) \
+        else "tribunal"
 
 
 class PhaseTransferPlanFinalised(AmendedPlanFinalised):

@@ -10,7 +10,7 @@ batch folds every touched journey once and replaces that child's rows (``rows``,
   the K1/K4 due dates and standing exception grounds as the clocks read them, links to
   disputes);
 - ``rm_dispute``: one row per appealable decision (mediation and appeal funnel);
-- ``rm_cohort_fact``: dated facts of every other kind: each clock episode (K1..K26, with
+- ``rm_cohort_fact``: dated facts of every other kind: each clock episode (K1..K27, with
   its due date, responsible body and exception ground as the domain's reading gives
   them), health waits, placements, out-of-school spells, looked-after periods, personal
   budgets, exception claims (and whether they hold), corrections that changed a clock's

@@ -148,7 +148,7 @@ def _clock_facts(state: Any, readings: list[Any], child_id: str, authority: str
             subject, parent, anchor = a.advice_type, a.request_id, k4_due.get(a.request_id)
             detail = {"final_issued_on": _iso(final_on.get(a.request_id)),
                       "recipient_org": a.recipient_org}
-        elif r.clock == "K22" and r.episode in orders:
+        elif r.clock in ("K22", "K27") and r.episode in orders:
             subject = orders[r.episode].order
             detail = {"step": orders[r.episode].step}
         elif r.clock == "K12" and r.episode in transfers:

@@ -510,10 +510,62 @@ TRIBUNAL_ORDER = Journey(
     ],
 )
 
+# A refusal to assess settled at mediation (reg 42): the agreement to assess opens the
+# steps an order would, timed from the agreement (K27); an educational psychologist's
+# involvement and a health assessment agreed besides are due in two weeks (reg 42(3)).
+AGREED_DECISION = Ref("refused", "decision-{}")
+MEDIATION_AGREEMENT = Journey(
+    registration={"date_of_birth": "2017-03-14", "occurred_on": "2025-01-06", "sex": "M"},
+    steps=[
+        step("EHCNeedsAssessmentRequested", "2025-03-03", requester_role="Parent",
+             request_source="1"),
+        step("DecisionNotToAssessMade", "2025-04-07", label="refused",
+             reasons="Needs met at SEN support", notice_includes=NOTICE),
+        step("MediationAdviserContacted", "2025-04-28", decision_id=AGREED_DECISION),
+        step("MediationInformationProvided", "2025-04-29", decision_id=AGREED_DECISION),
+        step("MediationRequested", "2025-04-30", decision_id=AGREED_DECISION,
+             issues=["education", "health"], icb_notified_on="2025-05-01"),
+        step("MediationArranged", "2025-05-06", decision_id=AGREED_DECISION,
+             mediation_on="2025-05-19", mediator_ref="MED-901-7"),
+        step("MediationHeld", "2025-05-19", decision_id=AGREED_DECISION,
+             parties=["family", "local_authority", "icb"], outcome="agreement",
+             agreement_ref="MA-901-7"),
+        step("MediationAgreementReached", "2025-05-19", label="agreement",
+             decision_id=AGREED_DECISION, will=["assess"],
+             other_steps=["professional_involvement", "health_assessment"],
+             agreement_ref="MA-901-7"),
+        step("MediationCertificateIssued", "2025-05-21", decision_id=AGREED_DECISION,
+             certificate_type="held"),
+        step("MediationAgreementStepCompleted", "2025-05-30",
+             step_id=Ref("agreement", "agreement-{}-1-professional_involvement")),
+        step("DecisionToAssessMade", "2025-05-30", assessment_test_met=True,
+             reasons="As agreed at mediation"),
+        advice("Parent", "2025-06-02", "m_parent", recipient_org="family"),
+        advice("Educational", "2025-06-02", "m_educational", recipient_org="urn-100001"),
+        advice("Medical", "2025-06-02", "m_medical", recipient_org="icb-901",
+               adviser_identified_by_icb=True),
+        advice("Psychological", "2025-06-02", "m_psychological",
+               recipient_org="la-901-ep-service", adviser_is_educational_psychologist=True),
+        advice("SocialCare", "2025-06-02", "m_social", recipient_org="la-901-social-care"),
+        step("MediationAgreementStepCompleted", "2025-06-04",
+             step_id=Ref("agreement", "agreement-{}-2-health_assessment")),
+        advice_in("m_parent", "2025-06-16", "Parent", "doc-m-p"),
+        advice_in("m_educational", "2025-06-23", "SENCO", "doc-m-e"),
+        advice_in("m_medical", "2025-07-04", "Paediatrician", "doc-m-m"),
+        advice_in("m_psychological", "2025-07-04", "Educational psychologist", "doc-m-ep"),
+        advice_in("m_social", "2025-07-04", "Social worker", "doc-m-sc"),
+        step("DecisionToIssuePlanMade", "2025-07-14", necessity_reasons="As assessed"),
+        step("DraftPlanIssued", "2025-07-21", sections=ORDERED_DRAFT),
+        step("FinalPlanIssued", "2025-08-18", sections=ORDERED_DRAFT | {"I": ORDERED_SETTING},
+             notice_includes=NOTICE, recipients=["family", "icb", "setting"]),
+    ],
+)
+
 JOURNEYS: dict[str, Journey] = {
     "primary_plan": PRIMARY_PLAN,
     "transferred_in": TRANSFERRED_IN,
     "early_years": EARLY_YEARS,
     "young_person": YOUNG_PERSON,
     "tribunal_order": TRIBUNAL_ORDER,
+    "mediation_agreement": MEDIATION_AGREEMENT,
 }
