@@ -85,3 +85,17 @@ def test_an_agreement_to_assess_is_carried_out_over_http_under_its_own_clock(
     assert again.json["code"] == "mediation-agreement-needs-agreement"  # type: ignore[index]
     after = client.get(f"/children/{child_id}", headers=auth()).json
     assert after["version"] == version  # type: ignore[index]
+
+
+def test_the_parent_page_says_what_the_mediation_agreement_asks_for_and_by_when(
+        client: FlaskClient, auth: Auth) -> None:
+    child_id, _ = post_journey(client, auth)
+    page = client.get(f"/children/{child_id}/bundle.html", query_string={"as_at": "2025-06-03"},
+                      headers=auth())
+    assert page.status_code == 200
+    text = " ".join(page.text.split())
+    assert ("The mediation agreement asks for: professional involvement, within 2 weeks of "
+            "19 May 2025; done on 30 May 2025.") in text
+    assert ("The mediation agreement asks for: assess (notify assessment), within 2 weeks "
+            "of 19 May 2025; done on 30 May 2025.") in text
+    assert "The tribunal ordered" not in text
