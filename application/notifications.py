@@ -44,6 +44,27 @@ def message(case_ref: str | None, reading: ClockReading) -> str:
     return f"{reading.name}{who} for {case} is due on {_day(reading.due_on)} ({source})"
 
 
+def stopped_message(case_ref: str | None, reading: ClockReading) -> str:
+    """Say how a step ended: done in time, done late (and by how many days), or no
+    longer owed; the window of a clock that is never late closed."""
+    case = case_ref or "this case"
+    who = f" ({reading.responsible_name})" if reading.responsible_name else ""
+    due = f"due on {_day(reading.due_on)}; {reading.citation}" if reading.due_on \
+        else reading.citation
+    if reading.status is ClockStatus.NOT_APPLICABLE or reading.stopped_on is None:
+        return f"{reading.name}{who} for {case} no longer applies ({reading.citation})"
+    done = _day(reading.stopped_on)
+    if reading.clock in never_late_while_open():
+        return f"{reading.name} for {case}: the window closed on {done} ({due})"
+    if reading.status is ClockStatus.MET:
+        return f"{reading.name}{who} for {case} was done on {done}, in time ({due})"
+    days = reading.days_late or 0
+    excused = (f", an exception applies ({reading.exception_ground})"
+               if reading.status is ClockStatus.LATE_EXCEPTION_APPLIES else "")
+    return (f"{reading.name}{who} for {case} was done on {done}, {days} "
+            f"day{'s' if days != 1 else ''} late{excused} ({due})")
+
+
 def case_notifications(case: dict[str, Any], today: date, until: date
                        ) -> list[dict[str, Any]]:
     """Return the reminders of one case: every late step, and steps due by ``until``."""

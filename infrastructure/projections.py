@@ -37,6 +37,7 @@ from infrastructure.batches import (
     stored_events,
 )
 from infrastructure.cohort import CohortProjection
+from infrastructure.outbox import OutboxProjection
 from infrastructure.polling import (
     BATCH_SIZE,
     PollingPostgresApplicationRecorder,
@@ -87,7 +88,7 @@ CATCH_UP_BATCH_SIZE = 2000
 # Every read-model projection, by name (the runners, rebuild and status read this).
 PROJECTIONS: dict[str, type[ReadModelProjection]] = {
     p.name: p for p in (CaseSummaryProjection, EventIndexProjection, CohortProjection,
-                        WorktrayProjection)}
+                        WorktrayProjection, OutboxProjection)}
 
 
 # Running projections.

@@ -34,7 +34,7 @@ from web import logging as web_logging
 from web import personal_data as web_personal_data
 from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
-from web.services import install, open_services
+from web.services import install, open_services, webhooks_store
 
 PUBLIC_ENDPOINTS = frozenset({
     "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
@@ -111,12 +111,15 @@ def create_app(
         exports,
         reference,  # issue 15: the code lists at run time
         send_list,  # issue 13.6: the area SEND framework's lists
+        webhooks,  # issue 16: the outbox's messages to subscribed URLs
         worktray,  # issue 16: the daily work
     )
     from web import reports as web_reports  # issue 7: thematic questions, area picture
 
+    services.add("webhooks", webhooks_store(services), close=False)
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp,
-                      worktray.blp, worktray.reminders, reference.blp):
+                      worktray.blp, worktray.reminders, reference.blp, webhooks.blp,
+                      webhooks.deliveries):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
     openapi.init_app(app, api)

@@ -8,7 +8,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from infrastructure.persistence import secure_data_dir
-from web import cli_choices, cli_exports, cli_integrity, cli_personal_data, cli_projections
+from web import (
+    cli_choices,
+    cli_delivery,
+    cli_exports,
+    cli_integrity,
+    cli_personal_data,
+    cli_projections,
+)
 from web.config import ConfigError, Settings, load_settings
 
 DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
@@ -80,10 +87,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     personal_data_handlers = cli_personal_data.add_commands(commands)
     cli_projections.add_commands(commands)
     cli_exports.add_commands(commands)
+    cli_delivery.add_commands(commands)
     handlers: dict[str, Handler] = {
         "serve": _serve, "token": _token, "demo": _demo, "import": _import,
         **integrity_handlers, **personal_data_handlers, **cli_projections.handlers(),
-        **cli_exports.handlers()}
+        **cli_exports.handlers(), **cli_delivery.handlers()}
     return parser, handlers
 
 
@@ -215,6 +223,8 @@ def _serve_one_process(settings: Settings, host: str, port: int,
     # on PostgreSQL the projection worker makes them (casetrack projections run).
     checkpointer = cli_projections.start_checkpointer(settings, thread=True) \
         if settings.store == "sqlite" else None
+    # Webhooks likewise (issue 16): sent from this process on the embedded store.
+    deliverer = _start_deliverer(settings, app) if settings.store == "sqlite" else None
     supervisor = serving.ProjectionSupervisor(
         [sys.executable, "-m", "web.cli", "projections", "run"]) if args.projections else None
     if supervisor is not None:
@@ -227,7 +237,17 @@ def _serve_one_process(settings: Settings, host: str, port: int,
             supervisor.stop()
         if checkpointer is not None:
             cli_projections.close_checkpointer(checkpointer)
+        if deliverer is not None:
+            deliverer.close()
     return 0
+
+
+def _start_deliverer(settings: Settings, app: Any) -> Any:
+    from web.services import services_of
+
+    deliverer = cli_delivery.Deliverer(settings, services_of(app).read_models.engine)
+    deliverer.start()
+    return deliverer
 
 
 def _announce(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -133,13 +133,17 @@ def _follow(settings: Settings, database: Any, stopping: threading.Event,
 
     runners = EmbeddedRunners(application_class=CaseTracking,
                               event_store_env=settings.event_store_env(), database=database)
+    from web.cli_delivery import Deliverer
+
     print(f"projections running: {', '.join(runners.runners)}", flush=True)
+    deliverer = Deliverer(settings, runners.engine)  # webhooks from the outbox (issue 16)
     reported = 0.0
     try:
         while not stopping.is_set() and not runners.errors():
             stopping.wait(0.5)
             if checkpointer is not None:
                 checkpointer.tick()
+            deliverer.tick()
             if time.monotonic() - reported >= LAG_REPORT_SECONDS:
                 reported = time.monotonic()
                 _report_lag(runners)

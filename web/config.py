@@ -60,6 +60,11 @@
 - ``CASETRACK_UNDER_FIVE_REVIEW_MONTHS``: the authority's interval for reviewing plans of
   children under five (Code 9.178), 3 to 6 or ``off`` (default 6): clock K7U, counted
   apart in ``reviews-overdue``; never moves the statutory review date (K7).
+- ``CASETRACK_WEBHOOK_MAX_ATTEMPTS``: how many times a webhook delivery is tried before
+  it goes to the dead-letter list (default 8, 1 to 100);
+  ``CASETRACK_WEBHOOK_BACKOFF_SECONDS``: the wait before the second attempt, doubled
+  after each failure up to an hour (default 30); ``CASETRACK_WEBHOOK_TIMEOUT_SECONDS``:
+  how long a receiver has to answer (default 10).
 - ``CASETRACK_ANNIVERSARY_REVIEWS``: ``yes`` shows the review on the plan's anniversary
   (K7A) beside the statutory date (K7, the day before: s.44(1) "starting with"); default
   ``no``.
@@ -141,6 +146,9 @@ class Settings:
     sendias_name: str | None = None
     sendias_contact: str | None = None
     local_policy: LocalPolicy = field(default_factory=lambda: _local_policy({}))
+    webhook_max_attempts: int = 8
+    webhook_backoff_seconds: int = 30
+    webhook_timeout_seconds: int = 10
 
     @property
     def witness_directory(self) -> Path:
@@ -211,7 +219,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         purposes=_organisations(environ, "CASETRACK_PURPOSES") or frozenset(LAWFUL_PURPOSES),
         **_family_settings(environ),
         local_policy=_local_policy(environ),
+        **_delivery_settings(environ),
     )
+
+
+def _delivery_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+    """How webhooks are retried (issue 16)."""
+    return {
+        "webhook_max_attempts": _number(environ, "CASETRACK_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
+        "webhook_backoff_seconds": _number(environ, "CASETRACK_WEBHOOK_BACKOFF_SECONDS", 30,
+                                           1, 86_400),
+        "webhook_timeout_seconds": _number(environ, "CASETRACK_WEBHOOK_TIMEOUT_SECONDS", 10,
+                                           1, 120),
+    }
 
 
 def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:

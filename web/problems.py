@@ -22,6 +22,11 @@ from application.inspections import InspectionNotFoundError
 from application.personal_data import PersonalDataErasedError
 from application.purposes import PurposeRefusedError
 from application.queries import PositionNotWrittenError, ReadModelsBehindError
+from application.webhooks import (
+    DeliveryNotDeadError,
+    DeliveryNotFoundError,
+    SubscriptionNotFoundError,
+)
 from domain.errors import InvalidFieldError, RuleViolationError, UnknownEventTypeError
 from domain.inspection import InspectionError
 from web.auth import AuthenticationError, IdentityProviderUnavailableError
@@ -137,6 +142,11 @@ def _known_problem(error: Exception) -> Problem | None:  # noqa: PLR0911
                            "check", str(error), code="journey-integrity-failed")
         case InspectionNotFoundError():
             return Problem(404, "inspection-not-found", "No such inspection", str(error))
+        case SubscriptionNotFoundError() | DeliveryNotFoundError():
+            return Problem(404, "not-found", "Not found", str(error))
+        case DeliveryNotDeadError():
+            return Problem(409, "delivery-not-dead", "Refused", str(error),
+                           code="delivery-not-dead")
         case InspectionError():
             return Problem(409, "inspection-refused", "Refused", error.detail, code=error.code)
         case PersonalDataErasedError():

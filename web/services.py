@@ -130,6 +130,15 @@ def open_services(settings: Settings, today: Callable[[], date]) -> Services:
         _closables=opened)
 
 
+def webhooks_store(services: Services) -> Any:
+    """Return the webhook store over the read-model database (issue 16): its secrets
+    sealed under a key derived from the vault's master key."""
+    from infrastructure.webhooks import SQLWebhooks
+    from web.config import master_key
+
+    return SQLWebhooks(services.read_models.engine, master_key(services.settings))
+
+
 def naming_key(settings: Settings) -> bytes:
     """Return the key of every pseudonym (staff and children, in the audit trail, the
     access log, a history and the reports), derived from the secret key."""

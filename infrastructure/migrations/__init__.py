@@ -59,6 +59,9 @@ class Part:
             from infrastructure.checkpoints import METADATA
 
             return METADATA
+        import infrastructure.outbox
+        import infrastructure.webhooks
+        import infrastructure.worktray  # noqa: F401  (their tables join Base's metadata)
         from infrastructure.readmodels import Base
 
         return Base.metadata

@@ -162,6 +162,33 @@ def _release(client: FlaskClient, target: Target, headers: dict[str, str]) -> Te
                        headers=headers)
 
 
+def _subscription(client: FlaskClient, authority: str) -> str:
+    made = client.post("/subscriptions", json={"url": "http://127.0.0.1:9/hook"},
+                       headers=token("admin", authority))
+    assert made.status_code == 201, made.json
+    return str(made.json["subscription_id"])
+
+
+def _dead_delivery(client: FlaskClient, target: Target, _: dict[str, str]) -> str:
+    """A delivery of the target authority that failed its one attempt (a receiver
+    answering 500), through the outbox and the delivery worker's own pass."""
+    from application.webhooks import Answer, DeliveryPolicy, deliver_due
+    from infrastructure.outbox import add_messages
+
+    webhooks = services_of(client.application).extras["webhooks"]
+    subscription_id = _subscription(client, target.authority)
+    message_id = str(uuid.uuid4())
+    with webhooks.engine.begin() as conn:
+        add_messages(conn, [{"message_id": message_id, "position": 1,
+                             "authority": target.authority, "kind": "clock.started",
+                             "child_id": target.child_id, "produced_at": 0.0,
+                             "body": {"id": message_id}}])
+    deliver_due(webhooks, lambda *_: Answer(500), DeliveryPolicy(max_attempts=1))
+    [dead] = [d for d in webhooks.dead(target.authority, 500) if d["message_id"] == message_id
+              and d["subscription_id"] == subscription_id]
+    return str(dead["delivery_id"])
+
+
 RECIPES: dict[str, Recipe] = {
     "POST /children/{child_id}/legal-holds": _hold,
     "POST /children/{child_id}/legal-holds/{hold_ref}/release": _release,
@@ -211,6 +238,14 @@ RECIPES: dict[str, Recipe] = {
     "GET /reference/{list_name}": lambda c, t, h: c.get("/reference/needs", headers=h),
     "GET /inspections/{inspection_id}/bundles": lambda c, t, h: c.get(
         f"/inspections/{t.inspection_id}/bundles", headers=h),
+    "GET /subscriptions": lambda c, t, h: c.get("/subscriptions", headers=h),
+    "POST /subscriptions": lambda c, t, h: c.post("/subscriptions", json={
+        "url": "https://hooks.example.org/casetrack", "authority": t.authority}, headers=h),
+    "DELETE /subscriptions/{subscription_id}": lambda c, t, h: c.delete(
+        f"/subscriptions/{_subscription(c, t.authority)}", headers=h),
+    "GET /deliveries/dead": lambda c, t, h: c.get("/deliveries/dead", headers=h),
+    "POST /deliveries/{delivery_id}/replay": lambda c, t, h: c.post(
+        f"/deliveries/{_dead_delivery(c, t, h)}/replay", headers=h),
 }
 
 
