@@ -176,9 +176,12 @@ def deliver_due(store: WebhookStore, send: Send, policy: DeliveryPolicy, *,
     delivered = failed = dead = 0
     started = now()
     for delivery in store.claim_due(started, started + CLAIM_SECONDS, limit):
-        moment = now()
-        body, headers = request_of(delivery, moment)
-        answer = send(delivery["url"], body, headers, policy.timeout_seconds)
+        if delivery["secret"] is None:  # sealed under a master key since replaced
+            answer = Answer(None, "the secret does not open with the master key: make "
+                                  "the subscription again")
+        else:
+            body, headers = request_of(delivery, now())
+            answer = send(delivery["url"], body, headers, policy.timeout_seconds)
         if answer.ok:
             store.delivered(delivery["delivery_id"], now())
             delivered += 1

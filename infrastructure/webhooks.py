@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -105,8 +106,13 @@ class SecretBox:
         nonce = os.urandom(12)
         return nonce + self._gcm.encrypt(nonce, secret.encode(), subscription_id.encode())
 
-    def open(self, subscription_id: str, sealed: bytes) -> str:
-        return self._gcm.decrypt(sealed[:12], sealed[12:], subscription_id.encode()).decode()
+    def open(self, subscription_id: str, sealed: bytes) -> str | None:
+        """Return the secret, or None when it was sealed under another master key."""
+        try:
+            return self._gcm.decrypt(sealed[:12], sealed[12:],
+                                     subscription_id.encode()).decode()
+        except InvalidTag:
+            return None
 
 
 S = WebhookSubscription.__table__.c

@@ -201,3 +201,21 @@ def test_a_worker_that_dies_after_sending_sends_again_under_the_same_id(
     assert len(ids) == len(started) + 1
     assert ids[0] == ids[1] or ids.count(ids[0]) == 2
     assert set(ids) == {m["message_id"] for m in started}
+
+
+def test_a_secret_sealed_under_another_master_key_fails_its_deliveries_not_the_pass(
+        store: dict[str, Any], receiver: Receiver) -> None:  # noqa: F811
+    subscribed(store["engine"], receiver, ["clock.stopped"])
+    project(store["engine"], store["env"])
+    rotated = SQLWebhooks(store["engine"], bytes(32))
+    report = deliver_due(rotated, http_send, DeliveryPolicy(max_attempts=1), now=Clock())
+    assert report.dead == report.failed > 0
+    assert receiver.received == []
+    assert {d["last_error"] for d in rotated.dead("LA-901", 100)} == {
+        "the secret does not open with the master key: make the subscription again"}
+
+
+def test_the_wait_doubles_up_to_its_cap() -> None:
+    policy = DeliveryPolicy(backoff_seconds=30, max_backoff_seconds=3600)
+    assert [policy.delay(n) for n in range(1, 10)] == [
+        30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
