@@ -142,7 +142,7 @@ def check_payload(
             continue
         value = payload[name]
         if not _conforms(value, annotation):
-            raise InvalidFieldError(name, f"must be {_describe(annotation)}")
+            raise InvalidFieldError(name, f"must be {describe_type(annotation)}")
         checked[name] = _fresh(value)
     return checked
 
@@ -185,10 +185,11 @@ def _conforms(value: Any, annotation: Any) -> bool:
     return True
 
 
-def _describe(annotation: Any) -> str:
+def describe_type(annotation: Any) -> str:
+    """Return how a field of type ``annotation`` is described to people ("a date")."""
     origin = typing.get_origin(annotation)
     if origin in (types.UnionType, typing.Union):
-        return " or ".join(_describe(a) for a in typing.get_args(annotation))
+        return " or ".join(describe_type(a) for a in typing.get_args(annotation))
     if annotation is type(None):
         return "null"
     if origin is typing.Literal:

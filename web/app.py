@@ -17,6 +17,7 @@ from web import (
     access_log,
     audit,
     children,
+    docs,
     health,
     imports,
     inspections,
@@ -38,7 +39,7 @@ from web.services import install, open_services, webhooks_store
 
 PUBLIC_ENDPOINTS = frozenset({
     "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
-    "metrics",
+    "metrics", "docs.event_catalogue_page", "docs.swagger_ui", "docs.static",
 })
 
 
@@ -123,6 +124,7 @@ def create_app(
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
     openapi.init_app(app, api)
+    docs.init_app(app)  # issue 15: /docs in Swagger UI from our own files; /docs/events
     return app
 
 

@@ -1,5 +1,5 @@
-"""OpenAPI additions: one component per event type, the discriminated request body, the
-problem responses of every operation, and a self-contained HTML API page."""
+"""OpenAPI additions: one component per event type, the discriminated request body, and
+the problem responses of every operation (the pages that show it: web/docs.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,15 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any
 
-from flask import Blueprint, Flask, Response
+from flask import Flask
 from flask_smorest import Api
 from marshmallow import Schema, fields
 
 from application.idempotency import MAX_KEY_LENGTH
 from domain.events import EVENT_TYPES
-from web.pages import render
 from web.problems import PROBLEM_JSON
 from web.schemas import event_schema, recordable_types
-from web.services import services, services_of
+from web.services import services_of
 
 ERROR_DESCRIPTIONS = {
     400: "Malformed JSON or a malformed header",
@@ -163,44 +162,6 @@ def register_event_components(api: Api) -> None:
         api.spec.components.schema(name, schema=event_schema(EVENT_TYPES[name]))
 
 
-docs = Blueprint("docs", __name__)
-
-
-@docs.get("/docs")
-def api_page() -> Response:
-    """Render the API and the event catalogue as one HTML page, no external assets."""
-    api = services().api
-    if api is None:  # create_app sets it before the app answers anything
-        raise RuntimeError("the API description is not built")
-    spec = api.spec.to_dict()
-    page = render("api_docs.html", endpoints=_endpoints(spec), events=_events(spec))
-    return Response(page, mimetype="text/html")
-
-
-def _endpoints(spec: dict[str, Any]) -> list[dict[str, str]]:
-    """Each operation: its method, path, summary and the statuses it answers."""
-    return [{"method": method.upper(), "path": path, "summary": operation.get("summary", ""),
-             "answers": ", ".join(sorted(operation.get("responses", {})))}
-            for path, operations in spec["paths"].items()
-            for method, operation in operations.items()
-            if method in ("get", "post", "put", "patch", "delete")]
-
-
-def _events(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each recordable event type: what it records and its fields, each marked required."""
-    events = []
-    for name in recordable_types():
-        schema = spec["components"]["schemas"].get(name, {})
-        required = set(schema.get("required", []))
-        events.append({
-            "name": name,
-            "doc": (EVENT_TYPES[name].__doc__ or "").strip().splitlines()[0],
-            "fields": [(field, field in required) for field in schema.get("properties", {})
-                       if field not in ("type", "evidence")]})
-    return events
-
-
 def init_app(app: Flask, api: Api) -> None:
     services_of(app).api = api
     register_event_components(api)
-    app.register_blueprint(docs)

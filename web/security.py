@@ -1,7 +1,8 @@
 """Hardening at the edge, and the recording of every look at a child's record.
 
 - Security headers on every answer; ``no-store`` on everything behind authentication;
-  a strict Content-Security-Policy (the HTML page's inline style allowed by its hash).
+  a strict Content-Security-Policy (an HTML page's inline style allowed by its hash; the
+  API reference's scripts from this origin only).
 - CORS off unless ``CASETRACK_CORS_ORIGINS`` lists origins.
 - A stated purpose (``X-Access-Purpose`` header or ``purpose`` query parameter) is taken
   off the request before the views parse their query strings, and recorded.
@@ -59,6 +60,12 @@ PURPOSE_PARAMETERS = [
 ]
 
 CSP = ("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+# The API reference (web/docs.py) runs Swagger UI: scripts, styles and images of this
+# origin only (its icons are data: URIs), fetching the spec from here; no inline script.
+SELF_SCRIPT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
+                   "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+                   "base-uri 'none'; form-action 'none'")
+SELF_SCRIPT_ENDPOINTS = frozenset({"docs.api_page"})
 _STYLE = re.compile(rb"<style>(.*?)</style>", re.DOTALL)
 CORS_METHODS = "GET, POST, PUT, OPTIONS"  # PUT: /children/{id}/assignment
 CORS_HEADERS = ("Authorization, Content-Type, Idempotency-Key, If-Match, X-Request-ID, "
@@ -215,9 +222,12 @@ def _record_read(response: Response) -> Response:
 
 
 def _csp(response: Response) -> str:
-    """Return the policy: nothing may load; an HTML page's own inline style by its hash."""
+    """Return the policy: nothing may load; an HTML page's own inline style by its hash;
+    the API reference its own origin's scripts."""
     if response.mimetype != "text/html" or response.direct_passthrough:
         return CSP
+    if request.endpoint in SELF_SCRIPT_ENDPOINTS:
+        return SELF_SCRIPT_CSP
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(style).digest()).decode() + "'"
         for style in _STYLE.findall(response.get_data()))

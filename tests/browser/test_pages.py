@@ -1,7 +1,9 @@
 """Every HTML page for people, in a real headless browser (Debian's chromium driven by
 selenium through Debian's chromium-driver): it renders, its links lead somewhere, the
 browser reports no console error (a Content-Security-Policy refusal is one), it fits a
-phone's width, and it needs no JavaScript. Each page's screenshot is written to
+phone's width, and it needs no JavaScript. The API reference is the exception: it runs
+Swagger UI, whose files we serve ourselves, so it is checked for its operations, its
+console and that no request leaves 127.0.0.1. Each page's screenshot is written to
 ``CASETRACK_SCREENSHOTS`` (``make screenshots``: var/screenshots/) or the test's tmp dir.
 
 The browser is located, never downloaded: ``make browser`` installs chromium and
@@ -11,6 +13,7 @@ chromium-driver with apt-get. Without them the tests fail under CI=true and are 
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -57,7 +60,8 @@ def browser() -> Iterator[Any]:
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                  "--disable-gpu", "--no-first-run"):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # The console, and every request the page makes (the DevTools "performance" log).
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     try:
         yield driver
@@ -107,6 +111,7 @@ def visit(browser: Any, url: str, auth: dict[str, str] | None) -> None:
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": auth or {}})
     browser.get_log("browser")  # start this page's console afresh
+    browser.get_log("performance")  # and its requests
     browser.get(url)
 
 
@@ -179,7 +184,65 @@ def test_the_parent_page_opens_for_an_invited_family(
     assert "What happens next" in browser.find_element(By.TAG_NAME, "main").text
 
 
-def test_the_api_docs_page_renders_without_console_errors(
+def requested_urls(browser: Any) -> list[str]:
+    """Return every URL the page asked for since ``visit`` (DevTools network events)."""
+    urls = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+def operation_count(app: Flask) -> int:
+    spec = app.test_client().get("/openapi.json").json
+    return sum(1 for operations in spec["paths"].values() for method in operations
+               if method in ("get", "post", "put", "patch", "delete"))
+
+
+def test_the_api_reference_shows_every_operation_in_swagger_ui_from_this_origin_only(
         browser: Any, served: tuple[str, Flask], tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
     base, app = served
-    check_page(browser, f"{base}/docs", None, "api-docs", tmp_path, app)
+    expected = operation_count(app)
+    browser.set_window_size(*DESKTOP)
+    visit(browser, f"{base}/docs", None)
+    WebDriverWait(browser, 60).until(
+        lambda b: len(b.find_elements(By.CSS_SELECTOR, ".opblock")) >= expected)
+    operations = browser.find_elements(By.CSS_SELECTOR, ".opblock")
+    assert len(operations) == expected > 30
+    paths = {e.text for e in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert "/children/{child_id}/events" in paths
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == [], f"api-docs: console errors {errors}"
+    urls = requested_urls(browser)
+    assert any(u.endswith("/docs/swagger-ui/swagger-ui-bundle.js") for u in urls), urls
+    assert any(u.endswith("/openapi.json") for u in urls), urls
+    outside = [u for u in urls if not u.startswith("data:")
+               and urlparse(u).hostname != "127.0.0.1"]
+    assert outside == [], f"api-docs: requests left 127.0.0.1: {outside}"
+    assert len(browser.find_elements(By.TAG_NAME, "main")) == 1
+    catalogue = browser.find_element(By.LINK_TEXT, "the event catalogue")
+    assert catalogue.get_attribute("href") == f"{base}/docs/events"
+    browser.save_screenshot(str(screenshot_dir(tmp_path) / "api-docs.png"))
+    browser.set_window_size(*PHONE)
+    browser.save_screenshot(str(screenshot_dir(tmp_path) / "api-docs-phone.png"))
+
+
+def test_the_event_catalogue_lists_every_event_type_without_script(
+        browser: Any, served: tuple[str, Flask], tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    from domain.events import EVENT_TYPES
+
+    base, app = served
+    check_page(browser, f"{base}/docs/events", None, "event-catalogue", tmp_path, app)
+    shown = {e.get_attribute("id"): e for e in browser.find_elements(By.TAG_NAME, "article")}
+    assert set(shown) == set(EVENT_TYPES)
+    advice = shown["AdviceReceived"].text
+    assert "partner" in advice and "advice-received-needs-open-advice-request" in advice
+    assert all(e.find_elements(By.TAG_NAME, "h3") for e in shown.values())
+    requests = [u for u in requested_urls(browser) if urlparse(u).hostname != "127.0.0.1"]
+    assert requests == []

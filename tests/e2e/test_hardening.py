@@ -47,7 +47,7 @@ class TestHeaders:
 
     def test_the_html_page_allows_only_its_own_inline_style_by_hash(
             self, client: FlaskClient) -> None:
-        page = client.get("/docs")
+        page = client.get("/docs/events")
         assert page.status_code == 200
         policy = page.headers["Content-Security-Policy"]
         styles = re.findall(rb"<style>(.*?)</style>", page.data, re.DOTALL)
@@ -57,6 +57,24 @@ class TestHeaders:
             assert f"'sha256-{digest}'" in policy
         assert "unsafe-inline" not in policy and "script-src" not in policy
         assert policy.startswith("default-src 'none'")
+
+    def test_the_api_reference_runs_only_this_origins_scripts_and_no_inline_one(
+            self, client: FlaskClient) -> None:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        policy = page.headers["Content-Security-Policy"]
+        assert policy.startswith("default-src 'none'")
+        assert "script-src 'self';" in policy and "connect-src 'self';" in policy
+        assert "unsafe" not in policy and "http" not in policy
+        html = page.get_data(as_text=True)
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, re.DOTALL)
+        assert len(scripts) == 2 and all(body.strip() == "" for _, body in scripts)
+        for attributes, _ in scripts:
+            source = re.search(r'src="([^"]+)"', attributes)
+            assert source and source.group(1).startswith("/docs/")
+            with client.get(source.group(1)) as script:  # a file: closed when read
+                assert script.status_code == 200
+        assert client.get("/docs/swagger-ui/oauth2-redirect.html").status_code == 404
 
     def test_errors_carry_the_headers_too(self, client: FlaskClient) -> None:
         answer = client.get("/children")
