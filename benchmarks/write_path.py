@@ -45,6 +45,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from benchmarks.machine import cpu_model
+from benchmarks.pgwire import CountingProxy, Counts
 from infrastructure.persistence import event_store_env
 
 EVENTS_PER_CHILD = 3
@@ -140,6 +141,7 @@ class Target:
     close: Callable[[], None]
     cpu_seconds: Callable[[], float] = time.process_time
     server: Server | None = None
+    counts: Callable[[], Counts] | None = None
 
 
 def bare_target(env: dict[str, str]) -> Target:
@@ -199,7 +201,8 @@ class Server:
     peak_rss_kib: int | None = None
 
 
-def http_target(database_url: str | None, data_dir: Path, server_threads: int) -> Target:
+def http_target(database_url: str | None, data_dir: Path, server_threads: int,
+                workers: int = 1) -> Target:
     from web.auth import mint_token
 
     secret = secrets.token_urlsafe(48)
@@ -217,7 +220,8 @@ def http_target(database_url: str | None, data_dir: Path, server_threads: int) -
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-demo",
-             "--threads", str(server_threads)],
+             "--threads", str(server_threads), "--workers", str(workers),
+             *(["--migrate"] if database_url else [])],
             env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
     server = Server(process, port, server_threads)
     try:
@@ -272,7 +276,7 @@ def http_target(database_url: str | None, data_dir: Path, server_threads: int) -
         server.peak_rss_kib = _vm_hwm_kib(process.pid)
         _stop_process(process)
 
-    return Target(new_writer, close, lambda: _cpu_seconds(process.pid), server)
+    return Target(new_writer, close, lambda: _tree_cpu_seconds(process.pid), server)
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:
@@ -319,13 +323,31 @@ def _vm_hwm_kib(pid: int) -> int | None:
     return None
 
 
-def _cpu_seconds(pid: int) -> float:
-    """Return a process's user + system CPU seconds from /proc (NaN elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+def _tree_cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU seconds of a process and every process under it
+    (gunicorn's workers under its arbiter) from /proc (NaN elsewhere)."""
+    stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, CPU seconds)
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    if pid not in stats:
         return math.nan
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, total, grew = {pid}, 0.0, True
+    while grew:
+        grew = False
+        for child, (parent, _) in stats.items():
+            if parent in tree and child not in tree:
+                tree.add(child)
+                grew = True
+    for member in tree:
+        total += stats[member][1]
+    return total
 
 
 # Fresh stores.
@@ -368,6 +390,8 @@ class Result:
     latencies: list[float] = field(repr=False)
     cpu_seconds: float = math.nan
     peak_rss_kib: int | None = None
+    workers: int | None = None  # server processes (http only)
+    counted: Counts | None = None  # from a second run of the row through the proxy
 
     @property
     def events(self) -> int:
@@ -389,13 +413,15 @@ class Result:
         return self.cpu_seconds / self.seconds if self.seconds else math.nan
 
 
-def drive(target: Target, clients: int, children: int) -> tuple[float, list[float], float]:
+def drive(target: Target, clients: int, children: int
+          ) -> tuple[float, list[float], float, Counts | None]:
     """Write ``children`` children through ``clients`` threads at once.
 
     Each thread opens its writer, writes its warm-up children (untimed), waits for the
     others, then writes its share (children ``i``, ``i + clients``, ...). Returns the wall
     seconds from the common start to the last thread's end, every write's latency and
-    the CPU seconds the writing process spent in that window.
+    the CPU seconds the writing process spent in that window (and what the counting
+    proxy saw in it, when the target goes through one).
     """
     warm_up = max(1, math.ceil(WARM_UP_CHILDREN / clients))
     start = threading.Barrier(clients + 1)
@@ -430,31 +456,56 @@ def drive(target: Target, clients: int, children: int) -> tuple[float, list[floa
     except threading.BrokenBarrierError:
         pass
     started, cpu_started = time.perf_counter(), target.cpu_seconds()
+    counts_started = target.counts() if target.counts else None
     for thread in threads:
         thread.join()
     seconds, cpu = time.perf_counter() - started, target.cpu_seconds() - cpu_started
+    counted = target.counts() - counts_started if target.counts and counts_started else None
     if errors:
         raise RuntimeError(f"{len(errors)} client(s) failed") from errors[0]
-    return seconds, [x for per_client in latencies for x in per_client], cpu
+    return seconds, [x for per_client in latencies for x in per_client], cpu, counted
 
 
 def run_path(path: str, store: str, clients: int, children: int, server_url: str | None,
-             server_threads: int) -> Result:
+             server_threads: int, workers: int = 1, *, count: bool = False) -> Result:
+    """Run one row on a fresh store; with ``count`` (PostgreSQL), every connection goes
+    through a counting proxy (benchmarks/pgwire.py)."""
     fresh = fresh_sqlite() if store == "sqlite" else fresh_postgres(server_url or "")
-    with fresh as (database_url, data_dir):
+    with fresh as (database_url, data_dir), _counted(database_url, count) as (
+            database_url, proxy):
         env = event_store_env(database_url, data_dir)
         if path == "bare":
             target = bare_target(env)
         elif path == "casetrack":
             target = casetrack_target(env)
         else:
-            target = http_target(database_url, data_dir, server_threads)
+            target = http_target(database_url, data_dir, server_threads, workers)
+        if proxy is not None:
+            target.counts = proxy.counts
         try:
-            seconds, latencies, cpu = drive(target, clients, children)
+            seconds, latencies, cpu, counted = drive(target, clients, children)
         finally:
             target.close()
         peak = target.server.peak_rss_kib if target.server else None
-        return Result(path, store, clients, children, seconds, latencies, cpu, peak)
+        return Result(path, store, clients, children, seconds, latencies, cpu, peak,
+                      workers if path == "http" else None, counted)
+
+
+@contextlib.contextmanager
+def _counted(database_url: str | None, count: bool
+             ) -> Iterator[tuple[str | None, CountingProxy | None]]:
+    """Yield the URL through a counting proxy to the database (unchanged without one)."""
+    if database_url is None or not count:
+        yield database_url, None
+        return
+    parts = urlsplit(database_url)
+    proxy = CountingProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    netloc = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
+    try:
+        yield urlunsplit(parts._replace(netloc=f"{netloc}127.0.0.1:{proxy.port}",
+                                        query="sslmode=disable&gssencmode=disable")), proxy
+    finally:
+        proxy.close()
 
 
 # Reporting.
@@ -462,8 +513,9 @@ def run_path(path: str, store: str, clients: int, children: int, server_url: str
 
 def format_table(results: list[Result]) -> str:
     bare = {(r.store, r.clients): r.events_per_second for r in results if r.path == "bare"}
-    header = ("store", "path", "clients", "events", "seconds", "events/s", "vs bare",
-              "p50 ms", "p99 ms", "CPU cores", "CPU ms/event", "server peak RSS")
+    header = ("store", "path", "procs", "clients", "events", "seconds", "events/s",
+              "vs bare", "p50 ms", "p99 ms", "CPU cores", "CPU ms/event", "trips/event",
+              "commits/event", "server peak RSS")
     left = 2  # the first two columns are text
     rows: list[tuple[str, ...] | None] = [header]
     previous_store = None
@@ -478,9 +530,12 @@ def format_table(results: list[Result]) -> str:
         # CPU seconds of the measured process (the server's over HTTP) per event recorded.
         per_event = ("-" if math.isnan(r.cpu_seconds) or not r.events
                      else f"{r.cpu_seconds / r.events * 1000:.2f}")
-        rows.append((r.store, r.path, str(r.clients), str(r.events), f"{r.seconds:.2f}",
-                     f"{r.events_per_second:,.0f}", ratio, f"{r.percentile(50) * 1000:.1f}",
-                     f"{r.percentile(99) * 1000:.1f}", cores, per_event, rss))
+        trips = f"{r.counted.round_trips / r.events:.2f}" if r.counted else "-"
+        commits = f"{r.counted.commits / r.events:.2f}" if r.counted else "-"
+        rows.append((r.store, r.path, str(r.workers or "-"), str(r.clients), str(r.events),
+                     f"{r.seconds:.2f}", f"{r.events_per_second:,.0f}", ratio,
+                     f"{r.percentile(50) * 1000:.1f}", f"{r.percentile(99) * 1000:.1f}",
+                     cores, per_event, trips, commits, rss))
     real = [row for row in rows if row is not None]
     widths = [max(len(row[i]) for row in real) for i in range(len(header))]
     lines = []
@@ -509,10 +564,14 @@ def conditions(args: argparse.Namespace, stores: list[str]) -> list[str]:
                                        if "postgres" in stores else ""),
         f"work: {args.children} children x {EVENTS_PER_CHILD} events per run (register + 2 "
         f"events), fresh store per run, best of {max(1, args.repeat)}; "
-        f"http: casetrack serve --threads {args.server_threads}, a unique Idempotency-Key "
-        f"per POST",
+        f"http: casetrack serve --threads {args.server_threads} (--workers as in procs), "
+        f"a unique Idempotency-Key per POST",
+        "trips/event, commits/event: PostgreSQL only, from a second run of the row with "
+        "every connection through a counting proxy (benchmarks/pgwire.py): ReadyForQuery "
+        "messages and committed writing transactions, over events recorded"
+        if "postgres" in stores and args.count else "",
     ]
-    return lines
+    return [line for line in lines if line]
 
 
 
@@ -566,7 +625,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs per row, each on a fresh store; the fastest is "
                              "reported (default 1)")
+    parser.add_argument("--workers", default="1,2",
+                        help="comma-separated server processes for the http path on "
+                             "PostgreSQL (casetrack serve --workers; SQLite serves one) "
+                             "(default 1,2)")
+    parser.add_argument("--no-count", dest="count", action="store_false",
+                        help="skip the second run of each PostgreSQL row through the "
+                             "counting proxy (round trips and commits per event)")
     args = parser.parse_args(argv)
+    workers = sorted({int(w) for w in _csv(args.workers)})
     stores = _csv(args.stores)
     paths = _csv(args.paths)
     clients = sorted({int(c) for c in _csv(args.clients)})
@@ -587,23 +654,36 @@ def main(argv: list[str] | None = None) -> int:
     header = conditions(args, stores)
     results = []
     started = time.perf_counter()
-    for store in stores:
-        for path in paths:
-            for n_clients in clients:
-                runs = [run_path(path, store, n_clients, args.children, args.postgres_url,
-                                 args.server_threads)
-                        for _ in range(max(1, args.repeat))]
-                result = min(runs, key=lambda r: r.seconds)
-                print(f"  {store:<8} {path:<9} {n_clients:>2} clients "
-                      f"{result.events_per_second:>8,.0f} events/s", file=sys.stderr,
-                      flush=True)
-                results.append(result)
+    for store, path, n_workers in rows_to_run(stores, paths, workers):
+        for n_clients in clients:
+            runs = [run_path(path, store, n_clients, args.children, args.postgres_url,
+                             args.server_threads, n_workers)
+                    for _ in range(max(1, args.repeat))]
+            result = min(runs, key=lambda r: r.seconds)
+            if store == "postgres" and args.count:
+                result.counted = run_path(path, store, n_clients, args.children,
+                                          args.postgres_url, args.server_threads,
+                                          n_workers, count=True).counted
+            print(f"  {store:<8} {path:<9} {n_workers}p {n_clients:>2} clients "
+                  f"{result.events_per_second:>8,.0f} events/s", file=sys.stderr,
+                  flush=True)
+            results.append(result)
     print(f"write path, {time.strftime('%Y-%m-%d %H:%M')} "
           f"(took {time.perf_counter() - started:.0f} s)")
     print("\n".join(header))
     print()
     print(format_table(results))
     return 0
+
+
+def rows_to_run(stores: list[str], paths: list[str], workers: list[int]
+                ) -> Iterator[tuple[str, str, int]]:
+    """Yield (store, path, server processes) for each row: the http path on PostgreSQL
+    once per number of workers, everything else once."""
+    for store in stores:
+        for path in paths:
+            for n_workers in (workers if path == "http" and store == "postgres" else [1]):
+                yield store, path, n_workers
 
 
 def importlib_missing(name: str) -> bool:
