@@ -15,6 +15,13 @@ Envelope encryption with ``cryptography``:
 
 The vault is its own table: a SQLite file in the data directory (``secure_delete`` on,
 so erased rows are overwritten) or a table in the PostgreSQL database. Never in events.
+
+Writing a key is on every registration's path, so it is made cheap: on PostgreSQL one
+INSERT outside a transaction block (its own commit, no BEGIN/COMMIT round trips); on
+SQLite the file is in WAL mode (readers never block the writer, a commit appends to the
+log) and the process's writers take turns on a lock of their own rather than polling
+SQLite's busy handler, which under load stalled them for tens of milliseconds. An erasure
+truncates the WAL afterwards, so no copy of an erased row stays in the -wal file.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -48,7 +57,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from domain.personal_data import is_blank, is_sealed, seal_format, sealed_parts
@@ -155,6 +164,9 @@ class SQLVault:
         # at once; another process's erasure is seen within KEY_CACHE_SECONDS.
         self._keys: dict[UUID, tuple[float, ChildCipher]] = {}
         self._keys_lock = threading.Lock()
+        # SQLite has one writer at a time: this process's writers queue here.
+        self._sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = threading.Lock()
         from infrastructure.migrations import VAULT, ensure_current
 
         ensure_current(engine, VAULT)
@@ -189,7 +201,7 @@ class SQLVault:
                "identifiers": cipher.seal_record(identifiers) if identifiers else None,
                "created_at": datetime.now(UTC), "shredded_at": None}
         try:
-            with self._engine.begin() as connection:
+            with self._writing(single_statement=True) as connection:
                 connection.execute(insert(vault_table).values(**row))
             self._remember(child_id, cipher)
             return cipher
@@ -242,8 +254,14 @@ class SQLVault:
     def shred(self, child_id: UUID) -> bool:
         """Destroy the child's key and identifiers; return False if already destroyed."""
         self._forget(child_id)
+        try:
+            return self._shred(child_id)
+        finally:
+            self._truncate_log()
+
+    def _shred(self, child_id: UUID) -> bool:
         now = datetime.now(UTC)
-        with self._engine.begin() as connection:
+        with self._writing() as connection:
             done = connection.execute(
                 update(vault_table).where(vault_table.c.child_id == str(child_id),
                                           vault_table.c.shredded_at.is_(None))
@@ -262,7 +280,7 @@ class SQLVault:
     def discard(self, child_id: UUID) -> None:
         """Remove a record whose journey was never saved (a registration that failed)."""
         self._forget(child_id)
-        with self._engine.begin() as connection:
+        with self._writing(single_statement=True) as connection:
             connection.execute(delete(vault_table).where(
                 vault_table.c.child_id == str(child_id), vault_table.c.shredded_at.is_(None)))
 
@@ -283,7 +301,7 @@ class SQLVault:
         cipher = self.cipher(child_id)
         if cipher is None:
             raise ChildKeyShreddedError("the child has no key")
-        with self._engine.begin() as connection:
+        with self._writing(single_statement=True) as connection:
             connection.execute(update(vault_table).where(
                 vault_table.c.child_id == str(child_id)).values(
                 identifiers=cipher.seal_record(identifiers)))
@@ -303,6 +321,27 @@ class SQLVault:
         return None if row is None else row.identifiers
 
     # Helpers.
+
+    @contextmanager
+    def _writing(self, *, single_statement: bool = False) -> Iterator[Connection]:
+        """Yield a connection to write on, committed at the end: on SQLite under the
+        process's writer lock; on PostgreSQL one statement needs no transaction block."""
+        if self._sqlite:
+            with self._write_lock, self._engine.begin() as connection:
+                yield connection
+        elif single_statement:
+            with self._engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT") as connection:
+                yield connection
+        else:
+            with self._engine.begin() as connection:
+                yield connection
+
+    def _truncate_log(self) -> None:
+        """Empty SQLite's WAL (after an erasure: it may hold the erased row's old page)."""
+        if self._sqlite:
+            with self._write_lock, self._engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _row(self, child_id: UUID) -> Any:
         with self._engine.connect() as connection:
@@ -329,4 +368,5 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()

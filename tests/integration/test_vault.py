@@ -122,3 +122,23 @@ def test_the_sqlite_vault_overwrites_erased_rows(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT wrapped_key, identifiers FROM "
                                   "casetrack_personal_data").fetchall() == [(None, None)]
+
+
+def test_the_sqlite_vault_keeps_no_copy_of_an_erased_key_in_its_files(tmp_path: Path) -> None:
+    # WAL mode (cheap key writes): the -wal file holds the page as it was before the
+    # erasure until a checkpoint; an erasure truncates it, so the key is in no file.
+    path = tmp_path / SQLITE_FILE
+    vault = SQLVault.at(f"sqlite:///{path}", os.urandom(32))
+    try:
+        with vault._engine.connect() as connection:  # noqa: SLF001
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        child = uuid.uuid4()
+        vault.create(child, IDENTIFIERS)
+        wrapped = vault._row(child).wrapped_key  # noqa: SLF001
+        files = [p for p in tmp_path.iterdir() if p.name.startswith(SQLITE_FILE)]
+        assert any(wrapped in p.read_bytes() for p in files)  # the check can fail
+        vault.shred(child)
+        files = [p for p in tmp_path.iterdir() if p.name.startswith(SQLITE_FILE)]
+        assert not any(wrapped in p.read_bytes() for p in files)
+    finally:
+        vault.close()
