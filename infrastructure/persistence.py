@@ -11,6 +11,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 SQLITE_FILE = "casetrack-events.sqlite"
+# eventsourcing.sqlite's application recorder with group commit (sqlitestore.py).
+SQLITE_RECORDER = "infrastructure.sqlitestore:SQLiteApplicationRecorder"
 # eventsourcing.postgres's factory, passing the URL's connection options (pgstore.py).
 POSTGRES_MODULE = "infrastructure.pgstore:PostgresFactory"
 
@@ -37,6 +39,7 @@ def _store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(Path(data_dir) / SQLITE_FILE),
             "SQLITE_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
         }
     parts = urlsplit(database_url)
     if parts.scheme in ("sqlite", "sqlite3"):
@@ -45,7 +48,7 @@ def _store_env(database_url: str | None, data_dir: Path) -> dict[str, str]:
         if not name:
             raise DatabaseURLError("a sqlite URL needs a file path, e.g. sqlite:///var/x.db")
         return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": name,
-                "SQLITE_LOCK_TIMEOUT": "10"}
+                "SQLITE_LOCK_TIMEOUT": "10", "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER}
     if parts.scheme not in ("postgresql", "postgres", "postgresql+psycopg"):
         raise DatabaseURLError(
             f"unsupported database URL scheme {parts.scheme!r}; use postgresql:// or sqlite://")

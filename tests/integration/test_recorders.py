@@ -41,6 +41,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import Environment, TopicError, strtobool
 
 from application.tracking import CaseTracking
+from infrastructure import pgstore, sqlitestore
 from infrastructure.persistence import event_store_env
 
 HAS_PYCRYPTODOME = importlib.util.find_spec("Crypto") is not None
@@ -263,7 +264,8 @@ class TestSQLiteFactory(SQLiteStore, CipherSettings,
         return SQLiteAggregateRecorder
 
     def expected_application_recorder_class(self) -> type[SQLiteApplicationRecorder]:
-        return SQLiteApplicationRecorder
+        # Ours: the library's with group commit (infrastructure/sqlitestore.py).
+        return sqlitestore.SQLiteApplicationRecorder
 
     def expected_tracking_recorder_class(self) -> type[SQLiteTrackingRecorder]:
         return SQLiteTrackingRecorder
@@ -380,7 +382,8 @@ class TestPostgresFactory(PostgresStore, CipherSettings,
         return PostgresAggregateRecorder
 
     def expected_application_recorder_class(self) -> type[PostgresApplicationRecorder]:
-        return PostgresApplicationRecorder
+        # Ours: one round trip per insert, with group commit (infrastructure/pgstore.py).
+        return pgstore.PostgresApplicationRecorder
 
     def expected_tracking_recorder_class(self) -> type[PostgresTrackingRecorder]:
         return PostgresTrackingRecorder
