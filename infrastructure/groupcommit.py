@@ -45,6 +45,8 @@ class GroupCommit(Generic[Write, Result]):
         self._guard = threading.Lock()
         self._waiting: list[_Waiting[Write, Result]] = []
         self._leading = False
+        self.batches = 0  # batches written, and the writes in them (for checks)
+        self.writes = 0
 
     def submit(self, write: Write) -> Result:
         """Write ``write`` (with whatever else is waiting); return its result or raise its
@@ -66,6 +68,8 @@ class GroupCommit(Generic[Write, Result]):
         with self._guard:
             batch = self._waiting[:self._max_batch]
             del self._waiting[:self._max_batch]
+            self.batches += 1
+            self.writes += len(batch)
         try:
             outcomes = list(self._write_batch([w.write for w in batch]))
             if len(outcomes) != len(batch):

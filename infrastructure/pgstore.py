@@ -106,7 +106,8 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
                       ) -> Sequence[int] | None:
-        if kwargs or not stored_events or self.datastore.enable_db_functions:
+        if _other_than_saves(kwargs) or not stored_events or \
+                self.datastore.enable_db_functions:
             return super().insert_events(stored_events, **kwargs)
         return self.group_commit.submit(stored_events)
 
@@ -178,3 +179,8 @@ class PostgresFactory(postgres.PostgresFactory):
     def process_recorder(self) -> ProcessRecorder:
         with self._creating_tables():
             return super().process_recorder()
+
+
+def _other_than_saves(kwargs: dict[str, Any]) -> bool:
+    """Does a call carry more than an application's save does (``tracking=None``)?"""
+    return any(value is not None for value in kwargs.values())

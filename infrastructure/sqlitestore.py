@@ -33,7 +33,7 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
                       ) -> Sequence[int] | None:
-        if kwargs or not stored_events:
+        if _other_than_saves(kwargs) or not stored_events:
             return super().insert_events(stored_events, **kwargs)
         return self.group_commit.submit(stored_events)
 
@@ -52,3 +52,8 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
                     outcomes.append(ids or [])
                 cursor.execute("RELEASE writer")
         return outcomes
+
+
+def _other_than_saves(kwargs: dict[str, Any]) -> bool:
+    """Does a call carry more than an application's save does (``tracking=None``)?"""
+    return any(value is not None for value in kwargs.values())

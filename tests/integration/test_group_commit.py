@@ -241,7 +241,7 @@ def _writer(apps: list[CaseTracking], run: str, number: int, hot: UUID, conteste
 
 
 def test_many_writers_in_two_processes_each_get_their_own_answer_and_nothing_is_lost(
-        apps: list[CaseTracking]) -> None:
+        apps: list[CaseTracking], capsys: pytest.CaptureFixture[str]) -> None:
     run = uuid4().hex[:12]  # keys and references of this run only (the store is shared)
     outcomes = Outcomes()
     opened = _register(apps[0], run, "hot", f"{run}-hot")
@@ -289,3 +289,9 @@ def test_many_writers_in_two_processes_each_get_their_own_answer_and_nothing_is_
     hot_log = [n for n in apps[0].recorder.select_notifications(
         start=1, limit=100_000, topics=()) if n.originator_id == hot]
     assert [n.originator_version for n in hot_log] == list(range(1, journeys[hot].version + 1))
+    # Every save went through the group commit (not the library's own insert).
+    groups = [app.recorder.group_commit for app in apps]  # type: ignore[attr-defined]
+    assert sum(g.writes for g in groups) >= outcomes.counts["recorded"]
+    with capsys.disabled():
+        print(f"\ngroup commit: {sum(g.writes for g in groups)} saves in "
+              f"{sum(g.batches for g in groups)} commits")
