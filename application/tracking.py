@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -91,9 +91,11 @@ class JourneyLocks:
 class WriteResult:
     """What a write answers: where the journey and the log now stand.
 
-    ``replayed`` marks the stored first answer to an idempotency key; its ``position``
-    is the log's position when replayed, at or after the original write's, which is
-    what ``consistent_after`` needs.
+    ``created`` names the ids of the records the event opened (an advice request, a
+    decision, ...), as the domain minted them (``JourneyState.created_by``). ``replayed``
+    marks the stored first answer to an idempotency key; its ``position`` is the log's
+    position when replayed, at or after the original write's, which is what
+    ``consistent_after`` needs.
     """
 
     child_id: UUID
@@ -101,12 +103,13 @@ class WriteResult:
     position: int
     event: dict[str, Any]
     clocks: list[dict[str, Any]]
+    created: dict[str, Any] = field(default_factory=dict)
     replayed: bool = False
 
     def answer(self) -> dict[str, Any]:
         """Return what is kept with an idempotency key (all but the position)."""
         return {"child_id": self.child_id, "version": self.version, "event": self.event,
-                "clocks": self.clocks}
+                "clocks": self.clocks, "created": self.created}
 
 
 @dataclass(frozen=True)
@@ -357,5 +360,6 @@ class CaseTracking(Application):
         return WriteResult(
             child_id=journey.id, version=journey.version, position=position,
             event=event_view(journey.log[-1]),
+            created=journey.state.created_by(journey.version),
             clocks=[clock_view(c) for c in journey.clocks(today)],
         )

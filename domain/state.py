@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 # only for type checking, so these imports make no cycle.
 from domain.catalogue.assessment import AssessmentState
 from domain.catalogue.budgets import BudgetsState
+from domain.catalogue.common import DECISION
 from domain.catalogue.disputes import DisputesState
 from domain.catalogue.governance import GovernanceState
 from domain.catalogue.health import HealthState
@@ -30,6 +31,7 @@ from domain.catalogue.registration import LookedAfterPeriod
 from domain.catalogue.reviews import ReviewsState
 from domain.catalogue.voice import VoiceState
 from domain.errors import RuleViolationError
+from domain.record_ids import RECORD_KINDS, RecordKind, answer_key
 
 if TYPE_CHECKING:
     from domain.catalogue.exceptions import ExceptionClaim
@@ -109,10 +111,28 @@ class JourneyState:
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     governance: GovernanceState = field(default_factory=GovernanceState)
     anomalies: list[Anomaly] = field(default_factory=list)
+    # The ids of the records each event opened, by the event's version and the kind's key
+    # (domain.record_ids): what a write answers as ``created``.
+    created: dict[int, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def is_closed(self) -> bool:
         return self.status != "open"
+
+    def mint(self, kind: RecordKind, version: int, *parts: object) -> str:
+        """Return the id of a record the event at ``version`` opens, noting it as created
+        by that event."""
+        record_id = kind.id_for(version, *parts)
+        ids = self.created.setdefault(version, {}).setdefault(kind.key, [])
+        if record_id not in ids:
+            ids.append(record_id)
+        return record_id
+
+    def created_by(self, version: int) -> dict[str, str | list[str]]:
+        """Return the ids of the records the event at ``version`` opened, each under its
+        kind's answer key (a list for kinds one event may open several of)."""
+        return {answer_key(RECORD_KINDS[key]): list(ids) if RECORD_KINDS[key].many else ids[0]
+                for key, ids in self.created.get(version, {}).items()}
 
     def exception_for(self, clock_id: str, episode: str) -> str | None:
         """Return the ground of the first standing exception claim on that clock episode."""
@@ -123,7 +143,7 @@ class JourneyState:
 
     def add_appealable_decision(self, kind: str, notified_on: date, event_version: int) -> None:
         self.appealable_decisions.append(AppealableDecision(
-            id=f"decision-{event_version}", kind=kind, notified_on=notified_on,
+            id=self.mint(DECISION, event_version), kind=kind, notified_on=notified_on,
             event_version=event_version))
 
 

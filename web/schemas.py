@@ -18,6 +18,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 from marshmallow.validate import Validator
 
+import domain.catalogue  # noqa: F401  (declares every event type and record kind)
 from domain.code_lists import CodeField, CodeList, code_fields, codes_at
 from domain.events import EVENT_TYPES, JourneyEvent, payload_fields
 from domain.personal_data import (
@@ -28,6 +29,7 @@ from domain.personal_data import (
     uln_is_valid,
     upn_is_valid,
 )
+from domain.record_ids import RECORD_KINDS, RecordKind, answer_key
 
 MAX_TEXT = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -150,12 +152,30 @@ class RegisterChildSchema(Schema):
         return data
 
 
+def _created_field(kind: RecordKind) -> fields.Field:
+    description = f"the id of {kind.description}"
+    if kind.many:
+        return fields.List(fields.String(), metadata={"description": description + " (each "
+                                                       "one the event opened)"})
+    return fields.String(metadata={"description": description})
+
+
+# The ids a write created, one property per kind of record the domain declares.
+CreatedSchema = Schema.from_dict(
+    {answer_key(kind): _created_field(kind) for kind in RECORD_KINDS.values()},
+    name="Created")
+
+
 class WriteResultSchema(Schema):
     child_id = fields.UUID(required=True)
     version = fields.Integer(required=True)
     position = fields.Integer(required=True)
     event = fields.Dict(required=True)
     clocks = fields.List(fields.Dict(), required=True)
+    created = fields.Nested(CreatedSchema, required=True, metadata={
+        "description": "the ids of the records the event opened, to name them in later "
+                       "events (empty when it opened none)",
+        "example": {"advice_request_id": "advice-7"}})
 
 
 class JourneySchema(Schema):

@@ -30,6 +30,7 @@ from domain.catalogue.exceptions import CLAIM_NEEDS_EPISODE, add_claim
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.code_lists import takes
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import Rule, rule
 
@@ -65,6 +66,16 @@ MANDATORY_ADVICE: dict[str, frozenset[str]] = {
 }
 PFA_FROM_YEAR = 9
 SENSORY_NEEDS = frozenset({"HI", "VI", "MSI"})
+
+
+ADVICE_REQUEST = record_kind(
+    "advice_request_id", "advice",
+    "an advice request; AdviceReceived, AdviceDelayExceptionClaimed and "
+    "AssessmentObservationRecorded name it")
+ADOPTED_ADVICE = record_kind(
+    "adopted_advice_id", "adopted", "existing advice adopted instead of asked for")
+OBSERVATION = record_kind(
+    "observation_id", "observation", "an assessment observation or appointment")
 
 
 @dataclass
@@ -232,7 +243,7 @@ class AdviceRequested(JourneyEvent):
         responsible = Body(self.adviser_body) if self.adviser_body else \
             ADVISER_BODY[self.advice_type]
         state.plan.advice.append(AdviceRequest(
-            id=f"advice-{self.originator_version}", request_id=request.id,
+            id=state.mint(ADVICE_REQUEST, self.originator_version), request_id=request.id,
             advice_type=self.advice_type, recipient_org=self.recipient_org,
             recipient_person=self.recipient_person, requested_on=self.occurred_on,
             received_by_adviser_on=self.received_by_adviser_on, responsible=responsible))
@@ -259,7 +270,7 @@ class ExistingAdviceAdopted(JourneyEvent):
             ("parent or young person", self.family_agreed)) if not agreed]
         check(not missing, THREE_AGREEMENTS, "not agreed by: " + ", ".join(missing))
         state.plan.adopted_advice.append(AdoptedAdvice(
-            id=f"adopted-{self.originator_version}", request_id=request.id,
+            id=state.mint(ADOPTED_ADVICE, self.originator_version), request_id=request.id,
             advice_type=self.advice_type, document_ref=self.document_ref,
             adopted_on=self.occurred_on))
 
@@ -318,7 +329,8 @@ class AssessmentObservationRecorded(JourneyEvent):
 
     def evolve(self, state: JourneyState) -> None:
         state.plan.observations.append(AssessmentObservation(
-            id=f"observation-{self.originator_version}", kind=self.kind, on=self.occurred_on,
+            id=state.mint(OBSERVATION, self.originator_version),
+            kind=self.kind, on=self.occurred_on,
             advice_request_id=self.advice_request_id, notes=self.notes))
 
 

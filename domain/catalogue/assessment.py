@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import age_on, is_young_person
 from domain.catalogue.common import (
+    ASSESSMENT_REQUEST,
     NOTICE_CONTENTS,
     REQUEST_SOURCES,
     REQUESTER_ROLES,
@@ -190,7 +191,8 @@ def _open_new_request(state: JourneyState, event: JourneyEvent, *, route: str,
     check(state.assessment.open_request is None, ONE_OPEN_REQUEST,
           "a request is already open; record its outcome or withdrawal first")
     state.assessment.requests.append(AssessmentRequest(
-        id=f"request-{event.originator_version}", received_on=event.occurred_on, route=route,
+        id=state.mint(ASSESSMENT_REQUEST, event.originator_version),
+        received_on=event.occurred_on, route=route,
         requester_role=requester_role, request_source=request_source, rya=rya))
     state.stage = "assessment_requested"
 

@@ -18,6 +18,7 @@ from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.code_lists import domain_list, takes
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import rule
 
@@ -25,6 +26,13 @@ if TYPE_CHECKING:
     from domain.state import JourneyState
 
 PB_REGS = "SEN (Personal Budgets) Regulations 2014 (SI 2014/1652)"
+
+
+BUDGET_REQUEST = record_kind(
+    "personal_budget_request_id", "budget", "a request for a personal budget")
+DIRECT_PAYMENT = record_kind("direct_payment_id", "direct-payment", "a direct payment agreed")
+DIRECT_PAYMENT_REFUSAL = record_kind(
+    "direct_payment_refusal_id", "dp-refusal", "a direct payment refused")
 
 
 @dataclass
@@ -190,7 +198,7 @@ class PersonalBudgetRequested(JourneyEvent):
               "re-assessed")
         assert during is not None
         state.budgets.requests.append(BudgetRequest(
-            id=f"budget-{self.originator_version}", requested_on=self.occurred_on,
+            id=state.mint(BUDGET_REQUEST, self.originator_version), requested_on=self.occurred_on,
             during=during, elements=sorted(set(self.elements)),
             direct_payment_requested=self.direct_payment_requested))
 
@@ -241,7 +249,7 @@ class DirectPaymentAgreed(JourneyEvent):
         check(state.budgets.running_payment is None, ONE_RUNNING_PAYMENT,
               "a direct payment is already running")
         state.budgets.payments.append(DirectPayment(
-            id=f"direct-payment-{self.originator_version}", agreed_on=self.occurred_on,
+            id=state.mint(DIRECT_PAYMENT, self.originator_version), agreed_on=self.occurred_on,
             recipient=self.recipient, amount_pence=self.amount_pence,
             agreed_provision=list(self.agreed_provision), on_site=self.on_site))
 
@@ -260,7 +268,8 @@ class DirectPaymentRefused(JourneyEvent):
         check(bool(self.reasons.strip()) and self.review_right_explained, REFUSAL_REASONS,
               "a refusal gives reasons and explains the right to a review")
         state.budgets.refusals.append(DirectPaymentRefusal(
-            id=f"dp-refusal-{self.originator_version}", refused_on=self.occurred_on,
+            id=state.mint(DIRECT_PAYMENT_REFUSAL, self.originator_version),
+            refused_on=self.occurred_on,
             reasons=self.reasons))
 
 

@@ -8,6 +8,7 @@ from datetime import date
 from domain.clocks import CLOCK_SPECS
 from domain.code_lists import domain_list, reference_list
 from domain.errors import RuleViolationError
+from domain.record_ids import record_kind
 from domain.reference import list_path, reference_version
 from domain.rules import RULE_SETS, Rule, rule
 
@@ -46,6 +47,16 @@ CLOCK_IDS = domain_list("clocks", lambda: CLOCK_SPECS, "the statutory clocks (K1
 RECIPIENTS = domain_list(
     "notice_recipients", lambda: NOTICE_RECIPIENTS,
     "who a notice or plan was sent to")
+
+
+DECISION = record_kind(
+    "decision_id", "decision",
+    "an appealable decision (a refusal to assess or to issue a plan, a plan's "
+    "content, an amendment, ceasing); mediation and appeals name it")
+ASSESSMENT_REQUEST = record_kind(
+    "assessment_request_id", "request",
+    "an assessment request, or the work a tribunal ordered; its clocks and exception "
+    "claims name it as their episode")
 
 
 def check(condition: bool, violated: Rule, detail: str) -> None:

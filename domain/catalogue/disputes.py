@@ -17,15 +17,31 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from domain.ages import is_young_person
 from domain.calendar import DEFAULT_COUNTING, Counting, sen_appeal_deadline
-from domain.catalogue.common import check, check_not_before
+from domain.catalogue.common import ASSESSMENT_REQUEST, check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import due as rules_due
 from domain.rules import rule
 
 if TYPE_CHECKING:
     from domain.state import AppealableDecision, JourneyState
+
+
+OBLIGATION = record_kind(
+    "obligation_id", "order",
+    "a step a tribunal order requires; TribunalOrderComplied names it",
+    many=True)
+MEDIATION = record_kind("mediation_id", "mediation", "a mediation case")
+APPEAL = record_kind("appeal_id", "appeal", "an appeal to the tribunal")
+RECOMMENDATION = record_kind(
+    "recommendation_id", "recommendation",
+    "a tribunal recommendation on health or social care; "
+    "TribunalRecommendationResponded names it",
+    many=True)
+COMPLAINT = record_kind("complaint_id", "complaint", "a complaint")
+OMBUDSMAN_DECISION = record_kind("ombudsman_decision_id", "ombudsman", "an ombudsman's decision")
 
 
 @dataclass
@@ -369,7 +385,8 @@ def add_order_steps(state: JourneyState, event: JourneyEvent, orders: list[str],
         target_id = _open_ordered_work(state, event, decision_id, order, route)
         for step, weeks in ORDER_STEPS[order]:
             state.disputes.obligations.append(OrderObligation(
-                id=f"order-{event.originator_version}-{order}-{step}", appeal_id=appeal_id,
+                id=state.mint(OBLIGATION, event.originator_version, order, step),
+                appeal_id=appeal_id,
                 order=order, step=step, ordered_on=event.occurred_on, weeks=weeks,
                 source=source, target_id=target_id, mediation_id=mediation_id,
                 agreed_by=agreed_by))
@@ -395,8 +412,8 @@ def _open_ordered_work(state: JourneyState, event: JourneyEvent, decision_id: st
     """
     if order in ("assess", "reassess", "make_plan"):
         return state.assessment.open_ordered(
-            f"request-{event.originator_version}", event.occurred_on, order=order,
-            decided=order == "make_plan", route=route).id
+            state.mint(ASSESSMENT_REQUEST, event.originator_version), event.occurred_on,
+            order=order, decided=order == "make_plan", route=route).id
     if order == "continue_to_maintain":
         for proposal in state.movement.cease_proposals:
             if proposal.decision_id == decision_id:
@@ -428,7 +445,7 @@ class MediationAdviserContacted(JourneyEvent):
         check(state.disputes.mediation_for(self.decision_id) is None, ADVISER_CONTACTED_ONCE,
               f"the adviser was already contacted about {self.decision_id}")
         state.disputes.mediations.append(Mediation(
-            id=f"mediation-{self.originator_version}", decision_id=self.decision_id,
+            id=state.mint(MEDIATION, self.originator_version), decision_id=self.decision_id,
             adviser_contacted_on=self.occurred_on))
 
 
@@ -621,7 +638,7 @@ class AppealRegistered(JourneyEvent):
         check(self.occurred_on <= deadline or self.late_permitted, OUT_OF_TIME,
               f"the appeal window closed on {deadline}")
         state.disputes.appeals.append(Appeal(
-            id=f"appeal-{self.originator_version}", decision_id=decision.id,
+            id=state.mint(APPEAL, self.originator_version), decision_id=decision.id,
             registered_on=self.occurred_on, tribunal_ref=self.tribunal_ref,
             sections_challenged=list(self.sections_challenged),
             extended_elements=list(self.extended_elements),
@@ -720,7 +737,7 @@ class TribunalDecisionIssued(JourneyEvent):
         _add_obligations(state, self, appeal, list(self.orders), "tribunal")
         for index, body in enumerate(self.recommendations, start=1):
             state.disputes.recommendations.append(Recommendation(
-                id=f"recommendation-{self.originator_version}-{index}", appeal_id=appeal.id,
+                id=state.mint(RECOMMENDATION, self.originator_version, index), appeal_id=appeal.id,
                 body=body, made_on=self.occurred_on))
         appeal.closed_on = self.occurred_on
         appeal.outcome = self.outcome
@@ -807,7 +824,7 @@ class ComplaintReceived(JourneyEvent):
 
     def evolve(self, state: JourneyState) -> None:
         state.disputes.complaints.append(Complaint(
-            id=f"complaint-{self.originator_version}", kind="complaint",
+            id=state.mint(COMPLAINT, self.originator_version), kind="complaint",
             received_on=self.occurred_on, body=self.body, subject=self.subject,
             reference=self.complaint_ref))
 
@@ -827,7 +844,7 @@ class OmbudsmanDecisionReceived(JourneyEvent):
 
     def evolve(self, state: JourneyState) -> None:
         state.disputes.complaints.append(Complaint(
-            id=f"ombudsman-{self.originator_version}", kind="ombudsman_decision",
+            id=state.mint(OMBUDSMAN_DECISION, self.originator_version), kind="ombudsman_decision",
             received_on=self.occurred_on, body=self.ombudsman, finding=self.finding,
             remedy=self.remedy, reference=self.ombudsman_ref))
 

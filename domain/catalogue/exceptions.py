@@ -16,6 +16,7 @@ from domain.catalogue.common import CLOCK_IDS, EXCEPTION_GROUNDS, check, check_n
 from domain.code_lists import takes
 from domain.errors import RuleViolationError
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.rules import (
     CLOSURE_EARLY_YEARS,
     CLOSURE_SCHOOL,
@@ -26,6 +27,10 @@ from domain.rules import due as rules_due
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
+
+
+EXCEPTION_CLAIM = record_kind(
+    "claim_id", "exception", "an exception claim; TimescaleExceptionWithdrawn names it")
 
 
 @dataclass
@@ -90,7 +95,8 @@ def add_claim(state: JourneyState, event: JourneyEvent, *, clock: str, episode: 
     check(ground_permitted(clock, ground, period_from, period_to), GROUND_NOT_VALID,
           f"{ground!r} is not a ground for {clock} in that period")
     state.exception_claims.append(ExceptionClaim(
-        id=f"exception-{event.originator_version}", clock=clock, episode=episode,
+        id=state.mint(EXCEPTION_CLAIM, event.originator_version), clock=clock,
+        episode=episode,
         ground=ground, period_from=period_from, period_to=period_to,
         family_informed=family_informed))
 
@@ -171,7 +177,7 @@ def claim_verdict(state: JourneyState, event: JourneyEvent) -> str:
     was asked, none of it inside the window); ``withdrawn`` (neither standing nor
     refused). The read models store this verdict; they never decide it.
     """
-    claim_id = f"exception-{event.originator_version}"
+    claim_id = EXCEPTION_CLAIM.id_for(event.originator_version)
     claim = next((c for c in state.exception_claims if c.id == claim_id), None)
     if claim is None:
         anomaly = next((a for a in state.anomalies

@@ -16,6 +16,7 @@ from domain.ages import age_on
 from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import rule
 
@@ -25,6 +26,15 @@ if TYPE_CHECKING:
 AUTISM_SERVICE = "ND_AUTISM"
 _Service = Literal["SALT", "OT", "PHYSIO", "COMMUNITY_PAEDIATRICS", "ND_AUTISM", "ADHD",
                    "CAMHS", "OTHER"]
+
+
+REFERRAL = record_kind(
+    "referral_id", "referral",
+    "a health referral; its first contact, intervention and diagnosis name it")
+SOCIAL_CARE_ASSESSMENT = record_kind(
+    "social_care_assessment_id", "social-care", "a social care assessment")
+QUALITY_ASSURANCE = record_kind(
+    "quality_assurance_id", "dco-qa", "a DCO's quality assurance of advice or a plan section")
 
 
 @dataclass
@@ -144,7 +154,7 @@ class HealthReferralMade(JourneyEvent):
               f"the child is already waiting for {self.service}")
         check_not_before(self.accepted_on, self.occurred_on, "accepted_on", "occurred_on")
         state.health.referrals.append(HealthReferral(
-            id=f"referral-{self.originator_version}", service=self.service,
+            id=state.mint(REFERRAL, self.originator_version), service=self.service,
             referred_on=self.occurred_on, referrer=self.referrer, shared_by=self.shared_by,
             accepted_on=self.accepted_on))
 
@@ -216,7 +226,7 @@ class SocialCareAssessmentCompleted(JourneyEvent):
             check(adult, SOCIAL_CARE_AGE, "a Care Act needs assessment is for adults; use "
                   "care_act_transition before 18")
         state.health.social_care_assessments.append(SocialCareAssessment(
-            id=f"social-care-{self.originator_version}",
+            id=state.mint(SOCIAL_CARE_ASSESSMENT, self.originator_version),
             assessment_type=self.assessment_type, completed_on=self.occurred_on,
             outcome=self.outcome))
 
@@ -238,7 +248,7 @@ class DCOQualityAssuranceRecorded(JourneyEvent):
             check(drafted or state.plan.current is not None, QA_NEEDS_CONTENT,
                   "no draft or plan has been issued")
         state.health.quality_assurance.append(QualityAssurance(
-            id=f"dco-qa-{self.originator_version}", target=self.target,
+            id=state.mint(QUALITY_ASSURANCE, self.originator_version), target=self.target,
             target_ref=self.target_ref, rating=self.rating, recorded_on=self.occurred_on))
 
 

@@ -14,11 +14,15 @@ from domain.ages import compulsory_school_age_starts
 from domain.catalogue.common import NEEDS, check, check_code, check_not_before
 from domain.code_lists import takes
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import rule
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
+
+
+SUPPORT_PERIOD = record_kind("support_period_id", "support", "a period of SEN support")
 
 
 @dataclass
@@ -79,7 +83,7 @@ class SENSupportRecorded(JourneyEvent):
         check_ranked_needs(self.reference_version, self.needs)
         check_not_before(self.end_on, self.start_on, "end_on", "start_on")
         state.support.periods.append(SupportPeriod(
-            id=f"support-{self.originator_version}", setting_urn=self.setting_urn,
+            id=state.mint(SUPPORT_PERIOD, self.originator_version), setting_urn=self.setting_urn,
             start_on=self.start_on, end_on=self.end_on, needs=self.needs))
 
 

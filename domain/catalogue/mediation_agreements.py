@@ -36,6 +36,7 @@ from domain.catalogue.disputes import (
 )
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import rule, rule_set_on
 
@@ -64,6 +65,10 @@ _OtherStep = Literal["professional_involvement", "interim_support", "information
                      "health_assessment", "other_health"]
 NOTIFY_STEP = "notify_authority"
 
+AGREEMENT_STEP = record_kind(
+    "agreement_step_id", "agreement",
+    "a step a mediation agreement requires besides an order's (reg 42); "
+    "MediationAgreementStepCompleted names it as its step_id", many=True)
 AGREEMENT_NEEDS_MEDIATION = rule(
     "mediation-agreement-needs-agreement", "SEND Regulations 2014, reg 42(1)",
     "A mediation agreement is recorded once, about a decision whose mediation was held and "
@@ -134,7 +139,8 @@ class MediationAgreementReached(JourneyEvent):
     def _add_step(self, state: JourneyState, mediation: Mediation, suffix: str, step: str,
                   order: str, body: Body, limit: str, agreed_by: date | None) -> None:
         state.disputes.obligations.append(OrderObligation(
-            id=f"agreement-{self.originator_version}-{suffix}", appeal_id=None, order=order,
+            id=state.mint(AGREEMENT_STEP, self.originator_version, suffix), appeal_id=None,
+            order=order,
             step=step, ordered_on=self.occurred_on, weeks=_weeks(limit, self.occurred_on),
             source=AGREEMENT, mediation_id=mediation.id, body=body.value,
             agreed_by=agreed_by))

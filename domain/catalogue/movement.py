@@ -27,6 +27,7 @@ from domain.ages import age_on
 from domain.catalogue.age_limits import check_reached_25
 from domain.catalogue.common import (
     CEASE_REASONS,
+    DECISION,
     NOTICE_CONTENTS,
     RECIPIENTS,
     SETTING_TYPES,
@@ -36,15 +37,24 @@ from domain.catalogue.common import (
     check_notice_content,
 )
 from domain.catalogue.disputes import appeal_deadline, comply_order_steps
+from domain.catalogue.plan import PLAN_VERSION
 from domain.catalogue.reviews import ended_or
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.code_lists import takes
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import rule
 
 if TYPE_CHECKING:
     from domain.state import JourneyState
+
+
+MOVE = record_kind("move_id", "move", "a move to another authority")
+TRANSFER_IN = record_kind("transfer_in_id", "transfer-in", "a plan transferred in")
+COMMISSIONING_BODY_CHANGE = record_kind(
+    "commissioning_change_id", "commissioning", "a change of commissioning body")
+CEASE_PROPOSAL = record_kind("cease_proposal_id", "cease-proposal", "a proposal to cease the plan")
 
 
 @dataclass
@@ -213,7 +223,7 @@ class MoveNotified(JourneyEvent):
         aware_on = self.aware_on or self.occurred_on
         check_not_before(self.occurred_on, aware_on, "occurred_on", "aware_on")
         state.movement.moves.append(Move(
-            id=f"move-{self.originator_version}", aware_on=aware_on, move_on=self.move_on,
+            id=state.mint(MOVE, self.originator_version), aware_on=aware_on, move_on=self.move_on,
             new_la=self.new_la))
 
 
@@ -263,12 +273,13 @@ class PlanTransferredIn(JourneyEvent):
             check_code(self.reference_version, "setting_types", self.setting_type,
                        "setting_type")
         state.plan.add_version(
+            version_id=state.mint(PLAN_VERSION, self.originator_version),
             event_version=self.originator_version, issued_on=self.occurred_on,
             source="transfer_in", named_setting=self.named_setting,
             setting_type=self.setting_type, sections=dict(self.sections),
             made_on=self.original_made_on)
         state.movement.transfer_in = TransferIn(
-            id=f"transfer-in-{self.originator_version}", old_la=self.old_la,
+            id=state.mint(TRANSFER_IN, self.originator_version), old_la=self.old_la,
             transferred_on=self.occurred_on, made_on=self.original_made_on,
             last_reviewed_on=self.last_reviewed_on)
         state.stage = "plan_transferred_in"
@@ -312,8 +323,9 @@ class ResponsibleCommissioningBodyChanged(JourneyEvent):
         check_not_before(self.notified_on, aware_on, "notified_on", "aware_on")
         check_not_before(self.request_to_la_on, aware_on, "request_to_la_on", "aware_on")
         state.movement.commissioning_changes.append(CommissioningChange(
-            id=f"commissioning-{self.originator_version}", old_body=self.old_body,
-            new_body=self.new_body, aware_on=aware_on, notified_on=self.notified_on))
+            id=state.mint(COMMISSIONING_BODY_CHANGE, self.originator_version),
+            old_body=self.old_body, new_body=self.new_body, aware_on=aware_on,
+            notified_on=self.notified_on))
 
 
 class CeasingProposed(JourneyEvent):
@@ -357,7 +369,7 @@ class CeasingProposed(JourneyEvent):
         check_not_before(self.family_informed_on, self.occurred_on, "family_informed_on",
                          "occurred_on")
         state.movement.cease_proposals.append(CeaseProposal(
-            id=f"cease-proposal-{self.originator_version}", proposed_on=self.occurred_on,
+            id=state.mint(CEASE_PROPOSAL, self.originator_version), proposed_on=self.occurred_on,
             ground=self.ground, consulted=self.family_consulted and self.head_consulted))
         state.stage = "ceasing_proposed"
 
@@ -391,7 +403,7 @@ class CeaseDecisionIssued(JourneyEvent):
         check_not_before(self.proposed_end_on, self.occurred_on, "proposed_end_on",
                          "occurred_on")
         notified_on = self.notified_on or self.occurred_on
-        proposal.decision_id = f"decision-{self.originator_version}"
+        proposal.decision_id = state.mint(DECISION, self.originator_version)
         proposal.decision_notified_on = notified_on
         state.add_appealable_decision("cease_plan", notified_on, self.originator_version)
         state.stage = "cease_decided"

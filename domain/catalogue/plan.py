@@ -54,6 +54,7 @@ from domain.catalogue.identification import NEEDS_RANKED, check_ranked_needs
 from domain.clocks import ClockContext, ClockReading, ClockSpec, ClockStatus, clock, reading
 from domain.code_lists import domain_list, takes
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import Rule, rule
 from domain.rules import due as rules_due
@@ -74,6 +75,22 @@ S38_CATEGORIES = Literal[
 ]
 S39_GROUNDS = Literal["unsuitable", "incompatible_efficient_education",
                       "incompatible_efficient_resources"]
+
+
+PLAN_VERSION = record_kind(
+    "plan_version_id", "plan", "a version of the EHC plan (final, amended, transferred in)")
+DRAFT = record_kind("draft_id", "draft", "a draft plan")
+PREFERENCE = record_kind("preference_id", "preference", "a placement preference")
+CONSULTATION = record_kind("consultation_id", "consultation", "a setting consulted")
+PLACEMENT_DECISION = record_kind(
+    "placement_decision_id", "placement-decision", "a placement decision")
+PLACEMENT = record_kind("placement_id", "placement", "a placement; PlacementEnded names it")
+EOTAS = record_kind("eotas_id", "eotas", "education otherwise than at school, arranged")
+CONCERN = record_kind("concern_id", "concern", "a concern raised about provision's delivery")
+NON_DELIVERY = record_kind("non_delivery_id", "non_delivery",
+                           "provision recorded as not delivered")
+DELIVERY_RECORDS = {"concern": CONCERN, "non_delivery": NON_DELIVERY}
+OUT_OF_SCHOOL = record_kind("out_of_school_id", "out-of-school", "a period out of school")
 
 
 @dataclass
@@ -243,13 +260,13 @@ class PlanState:
                 return draft
         return None
 
-    def add_version(self, *, event_version: int, issued_on: date, source: str,
+    def add_version(self, *, version_id: str, event_version: int, issued_on: date, source: str,
                     named_setting: str | None = None, setting_type: str | None = None,
                     sections: dict[str, Any] | None = None,
                     made_on: date | None = None) -> PlanVersion:
         """Add a new plan version; the first one fixes the date the plan was made."""
         version = PlanVersion(
-            id=f"plan-{event_version}", number=len(self.versions) + 1, issued_on=issued_on,
+            id=version_id, number=len(self.versions) + 1, issued_on=issued_on,
             made_on=made_on or self.made_on or issued_on,
             named_setting=named_setting if named_setting is not None else (
                 self.current.named_setting if self.current else None),
@@ -441,7 +458,7 @@ class DraftPlanIssued(JourneyEvent):
             if draft.is_outstanding:
                 draft.superseded_on = self.occurred_on
         state.plan.drafts.append(DraftPlan(
-            id=f"draft-{self.originator_version}", request_id=request.id,
+            id=state.mint(DRAFT, self.originator_version), request_id=request.id,
             served_on=self.occurred_on, representations_due=due, sections=self.sections))
         request.draft_issued_on = self.occurred_on
         if request.is_ordered:
@@ -509,7 +526,7 @@ class PlacementPreferenceExpressed(JourneyEvent):
               or state.reviews.open_amendment is not None, PREFERENCE_NEEDS_DRAFT,
               "there is no outstanding draft plan or amendment notice")
         state.plan.preferences.append(Preference(
-            id=f"preference-{self.originator_version}", setting_ref=self.setting_ref,
+            id=state.mint(PREFERENCE, self.originator_version), setting_ref=self.setting_ref,
             category=self.setting_category, expressed_by=self.expressed_by,
             expressed_on=self.occurred_on))
 
@@ -530,7 +547,7 @@ class SettingConsulted(JourneyEvent):
               f"{self.setting_ref!r} was not requested; set la_considering if the LA is "
               "considering naming it")
         state.plan.consultations.append(Consultation(
-            id=f"consultation-{self.originator_version}", setting_ref=self.setting_ref,
+            id=state.mint(CONSULTATION, self.originator_version), setting_ref=self.setting_ref,
             consulted_on=self.occurred_on, maintaining_la=self.maintaining_la))
 
 
@@ -579,7 +596,7 @@ class PlacementDecided(JourneyEvent):
             check(self.refusal_ground is not None, REFUSAL_NEEDS_GROUND,
                   f"the family asked for {preference.setting_ref!r}")
         state.plan.placement_decisions.append(PlacementDecision(
-            id=f"placement-decision-{self.originator_version}", decided_on=self.occurred_on,
+            id=state.mint(PLACEMENT_DECISION, self.originator_version), decided_on=self.occurred_on,
             named_setting_ref=self.named_setting_ref, setting_type=self.setting_type,
             refused_preference=preference.setting_ref if refused and preference else None,
             refusal_ground=self.refusal_ground if refused else None))
@@ -647,6 +664,7 @@ class FinalPlanIssued(JourneyEvent):
             comply_order_steps(state, self, ("outcome", "final_plan"), target_id=request.id,
                                outcome="plan")
         state.plan.add_version(
+            version_id=state.mint(PLAN_VERSION, self.originator_version),
             event_version=self.originator_version, issued_on=self.occurred_on,
             source=request.plan_source,
             named_setting=setting.get("setting_ref") or setting.get("setting_name"),
@@ -701,7 +719,7 @@ class PlacementStarted(JourneyEvent):
         check(not running, PLACEMENT_OVERLAP,
               f"rank {self.rank} is taken on {self.occurred_on} by {', '.join(running)}")
         state.plan.placements.append(Placement(
-            id=f"placement-{self.originator_version}", start_on=self.occurred_on,
+            id=state.mint(PLACEMENT, self.originator_version), start_on=self.occurred_on,
             rank=self.rank, urn=self.urn, ukprn=self.ukprn, sen_setting=self.sen_setting,
             attendance=self.attendance, sen_unit=self.sen_unit,
             resourced_provision=self.resourced_provision, residential=self.residential,
@@ -779,7 +797,8 @@ def _record_delivery(state: JourneyState, event: ProvisionDeliveryConcernRaised
     check_not_before(event.period_to, event.period_from, "period_to", "period_from")
     body, name = provision_responsible(state, event.section, event.item)
     state.plan.delivery.append(DeliveryRecord(
-        id=f"{kind}-{event.originator_version}", kind=kind, section=event.section,
+        id=state.mint(DELIVERY_RECORDS[kind], event.originator_version), kind=kind,
+        section=event.section,
         item=event.item, period_from=event.period_from, period_to=event.period_to,
         reason=event.reason, recorded_on=event.occurred_on, responsible=body.value,
         responsible_name=name))
@@ -831,7 +850,7 @@ class EOTASArranged(JourneyEvent):
     def evolve(self, state: JourneyState) -> None:
         check_not_before(self.end_on, self.occurred_on, "end_on", "occurred_on")
         state.plan.out_of_school.append(OutOfSchoolPeriod(
-            id=f"eotas-{self.originator_version}", kind="eotas", start_on=self.occurred_on,
+            id=state.mint(EOTAS, self.originator_version), kind="eotas", start_on=self.occurred_on,
             end_on=self.end_on, hours_per_week=self.hours_per_week, reason=self.reason))
 
 
@@ -847,7 +866,7 @@ class ChildOutOfSchoolRecorded(JourneyEvent):
     def evolve(self, state: JourneyState) -> None:
         check_not_before(self.until_on, self.occurred_on, "until_on", "occurred_on")
         state.plan.out_of_school.append(OutOfSchoolPeriod(
-            id=f"out-of-school-{self.originator_version}", kind="out_of_school",
+            id=state.mint(OUT_OF_SCHOOL, self.originator_version), kind="out_of_school",
             start_on=self.occurred_on, end_on=self.until_on,
             hours_per_week=self.hours_offered_per_week, reason=self.reason))
 

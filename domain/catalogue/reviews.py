@@ -40,10 +40,11 @@ from domain.catalogue.common import (
     check_notice_content,
 )
 from domain.catalogue.disputes import OrderObligation, comply_order_steps
-from domain.catalogue.plan import PLAN_SECTIONS
+from domain.catalogue.plan import PLAN_SECTIONS, PLAN_VERSION
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.code_lists import takes
 from domain.events import JourneyEvent
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import Rule, rule
 from domain.rules import due as rules_due
@@ -53,6 +54,12 @@ if TYPE_CHECKING:
 
 # Which date of a review starts the next 12 months of K7: "meeting" or "decision".
 K7_COUNTS_FROM: Literal["meeting", "decision"] = "meeting"
+
+
+AMENDMENT = record_kind("amendment_id", "amendment", "an amendment notice and what follows it")
+REVIEW = record_kind("review_id", "review", "an annual or early review; CeasingProposed names it")
+PHASE_TRANSFER = record_kind("phase_transfer_id", "phase-transfer", "a phase transfer")
+REASSESSMENT = record_kind("reassessment_id", "reassessment", "a request for a re-assessment")
 
 
 @dataclass
@@ -301,7 +308,7 @@ def _open_amendment_notice(state: JourneyState, event: JourneyEvent, *, trigger:
           "an amendment notice is already outstanding")
     noticed_on = noticed_on or event.occurred_on
     amendment = Amendment(
-        id=f"amendment-{event.originator_version}", noticed_on=noticed_on,
+        id=state.mint(AMENDMENT, event.originator_version), noticed_on=noticed_on,
         trigger=trigger, source_id=source_id,
         representations_end_on=rules_due("K11.representations", noticed_on))
     state.reviews.amendments.append(amendment)
@@ -324,7 +331,7 @@ class AnnualReviewScheduled(JourneyEvent):
               "a review is already scheduled and not yet held")
         check_not_before(self.due_by, self.occurred_on, "due_by", "occurred_on")
         state.reviews.reviews.append(Review(
-            id=f"review-{self.originator_version}", scheduled_on=self.occurred_on,
+            id=state.mint(REVIEW, self.originator_version), scheduled_on=self.occurred_on,
             due_by=self.due_by, review_type=self.review_type, organiser=self.organiser))
         state.stage = "review_scheduled"
 
@@ -524,6 +531,7 @@ class AmendedPlanFinalised(JourneyEvent):
         current = state.plan.current
         sections = dict(current.sections if current else {}) | self.sections
         state.plan.add_version(
+            version_id=state.mint(PLAN_VERSION, self.originator_version),
             event_version=self.originator_version, issued_on=self.occurred_on,
             source="amendment" if amendment is not None else _ordered_source(ordered),
             named_setting=self.named_setting, setting_type=self.setting_type,
@@ -604,7 +612,7 @@ class PhaseTransferIdentified(JourneyEvent):
         check(all(t.finalised_on is not None for t in state.reviews.phase_transfers),
               PHASE_TRANSFER_WINDOW, "another phase transfer awaits its plan")
         state.reviews.phase_transfers.append(PhaseTransfer(
-            id=f"phase-transfer-{self.originator_version}", identified_on=self.occurred_on,
+            id=state.mint(PHASE_TRANSFER, self.originator_version), identified_on=self.occurred_on,
             transfer_type=self.transfer_type, transfer_on=self.transfer_on,
             deadline=phase_transfer_deadline(self.transfer_type, self.transfer_on)))
 
@@ -622,7 +630,7 @@ class ReassessmentRequested(JourneyEvent):
         check(state.reviews.open_reassessment is None, REASSESSMENT_NEEDS_PLAN,
               "a request for re-assessment already awaits its decision")
         state.reviews.reassessments.append(Reassessment(
-            id=f"reassessment-{self.originator_version}", requested_on=self.occurred_on,
+            id=state.mint(REASSESSMENT, self.originator_version), requested_on=self.occurred_on,
             requester=self.requester))
         state.stage = "reassessment_requested"
 

@@ -19,6 +19,7 @@ from domain.catalogue.common import check, check_not_before
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.events import JourneyEvent
 from domain.personal_data import text_length
+from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import due, rule
 
@@ -29,6 +30,12 @@ SUMMARY_LIMIT = 280
 SAR_COMPETENCE_AGE = 12  # ICO's working presumption in England and Wales, not statute
 
 _DecisionMaker = Literal["parent", "young_person", "representative"]
+
+
+CHILD_VIEWS = record_kind("child_views_id", "views", "the child's views, recorded")
+FAMILY_FEEDBACK = record_kind("feedback_id", "feedback", "family feedback")
+SUBJECT_ACCESS_REQUEST = record_kind(
+    "subject_access_request_id", "sar", "a subject access request")
 
 
 @dataclass
@@ -161,7 +168,7 @@ class ChildViewsRecorded(JourneyEvent):
     def evolve(self, state: JourneyState) -> None:
         _check_summary(self.summary)
         state.voice.views.append(ViewsRecord(
-            id=f"views-{self.originator_version}", kind="child_views",
+            id=state.mint(CHILD_VIEWS, self.originator_version), kind="child_views",
             recorded_on=self.occurred_on, document_ref=self.document_ref, about=self.about))
 
 
@@ -181,7 +188,7 @@ class FamilyFeedbackRecorded(JourneyEvent):
     def evolve(self, state: JourneyState) -> None:
         _check_summary(self.summary)
         state.voice.views.append(ViewsRecord(
-            id=f"feedback-{self.originator_version}", kind="family_feedback",
+            id=state.mint(FAMILY_FEEDBACK, self.originator_version), kind="family_feedback",
             recorded_on=self.occurred_on, document_ref=self.document_ref, about=self.about,
             rating=self.rating))
 
@@ -258,7 +265,8 @@ class SubjectAccessRequestReceived(JourneyEvent):
             check(self.competence_assessed and self.child_authorised is not None,
                   SAR_COMPETENCE, "record the child's competence and whether they authorised it")
         state.voice.sars.append(SubjectAccessRequest(
-            id=f"sar-{self.originator_version}", request_ref=self.request_ref,
+            id=state.mint(SUBJECT_ACCESS_REQUEST, self.originator_version),
+            request_ref=self.request_ref,
             received_on=self.occurred_on, requester_role=self.requester_role))
 
 
