@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 OBLIGATION = record_kind(
     "obligation_id", "order",
-    "a step a tribunal order requires; TribunalOrderComplied names it",
+    "a step a tribunal order (or a mediation agreement to the same effect) requires; "
+    "TribunalOrderComplied names it (MediationAgreementStepCompleted as its step_id)",
     many=True)
 MEDIATION = record_kind("mediation_id", "mediation", "a mediation case")
 APPEAL = record_kind("appeal_id", "appeal", "an appeal to the tribunal")
