@@ -11,10 +11,12 @@
 - admin: operations only, no case content.
 - partner: a school, EP service or health provider (its organisation as the advice
   requests name it): records ``AdviceReceived`` against an advice request addressed to
-  it, so "received" is the adviser's own record; nothing else.
+  it, so "received" is the adviser's own record; attaches and downloads the documents of
+  the requests addressed to it and of its own answers (``check_may_attach``,
+  ``check_may_read_document``); nothing else.
 - family: scoped to one child (the token names it): read that child's parent page, state
   and journey, and record the family's own voice (views, feedback, preferences,
-  representations on a draft, consent), nothing else.
+  representations on a draft, consent) and attach documents to it; nothing else.
 
 Every rule is a ``check_*`` function raising ``ForbiddenError``; docs/security.md holds
 the table of what each endpoint answers each role.
@@ -25,12 +27,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from application.errors import ForbiddenError
 from domain.actors import Actor
 from domain.events import JourneyEvent
+
+if TYPE_CHECKING:
+    from domain.journey import ChildJourney
 
 ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin", "family",
                    "partner"})
@@ -90,6 +95,60 @@ def check_partner_advice(actor: Actor, type_name: str, request_id: object,
                              f"({', '.join(sorted(PARTNER_EVENT_TYPES))}), not {type_name}")
     if not isinstance(request_id, str) or recipients.get(request_id) != actor.organisation:
         raise ForbiddenError("this advice request is not addressed to your organisation")
+
+
+# The events a partner's organisation is party to: a request addressed to it (its
+# ``recipient_org``, or the consulted setting's ``setting_ref``), and its own answers.
+PARTNER_ADDRESSED = {"AdviceRequested": "recipient_org", "SettingConsulted": "setting_ref",
+                     "SettingConsultationResponded": "setting_ref"}
+
+
+def is_addressed_to(event: JourneyEvent, organisation: str, recipients: dict[str, str]
+                    ) -> bool:
+    """Tell whether ``event`` is a request addressed to ``organisation``, the answer to one
+    (``recipients``: each advice request's id and organisation), or the partner's own."""
+    if event.actor.role == "partner" and event.actor.organisation == organisation:
+        return True
+    named = PARTNER_ADDRESSED.get(event.type_name)
+    if named is not None and getattr(event, named, None) == organisation:
+        return True
+    request = getattr(event, "advice_request_id", None)
+    return isinstance(request, str) and recipients.get(request) == organisation
+
+
+def _check_partner_event(actor: Actor, journey: ChildJourney, version: int | None) -> None:
+    target = journey.event(version) if isinstance(version, int) else None
+    recipients = {a.id: a.recipient_org for a in journey.state.plan.advice}
+    if target is None or not is_addressed_to(target, actor.organisation, recipients):
+        raise ForbiddenError("a partner reaches only the documents of the requests "
+                             "addressed to its organisation and of its own answers")
+
+
+def check_may_attach(actor: Actor, journey: ChildJourney, event_version: object) -> None:
+    """Allow the journey's writers to attach a document to any of its events; a family to
+    its own voice; a partner to a request addressed to it, or its answer."""
+    version = event_version if isinstance(event_version, int) else None
+    if actor.role == "partner":
+        _check_partner_event(actor, journey, version)
+        return
+    if actor.role == "family":
+        _check_family_child(actor, journey.authority, journey.id)
+        target = journey.event(version) if version is not None else None
+        if target is not None and target.type_name not in FAMILY_EVENT_TYPES:
+            raise ForbiddenError("a family attaches documents to its own voice only ("
+                                 f"{', '.join(sorted(FAMILY_EVENT_TYPES))})")
+        return
+    check_may_write(actor, journey.authority)
+
+
+def check_may_read_document(actor: Actor, journey: ChildJourney, event_version: int | None,
+                            *, samples: SampleLookup | None = None) -> None:
+    """Allow whoever may read the event a document belongs to: the journey's readers, and
+    a partner the documents of the requests addressed to it and of its own answers."""
+    if actor.role == "partner":
+        _check_partner_event(actor, journey, event_version)
+        return
+    check_may_read(actor, journey.authority, child_id=journey.id, samples=samples)
 
 
 def check_may_assign(actor: Actor, authority: str) -> None:

@@ -32,8 +32,9 @@ from domain.actors import Actor
 # What was looked at: the kinds of read that show a child's record.
 # "contacts": a family's contact details exported for the inspectorate's survey
 # (application.send_list.survey_contacts).
+# "document" / "document-upload": a document attached to an event downloaded / uploaded.
 READ_KINDS = ("state", "journey", "history", "export", "integrity", "bundle", "contacts",
-              "report")
+              "report", "document", "document-upload")
 # A query of the access log itself, recorded with its purpose (it may unlock identifiers).
 ACCESS_LOG_QUERY = "access-log"
 SCAN_BATCH = 500

@@ -83,6 +83,8 @@ def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
         "school": setting_words(section_i, on) if section_i else None,
         "anomalies": view["anomalies"],
         "timeline": view["timeline"],
+        "documents": [plain(d) | {"event_type": _type_at(journey, d.event_version)}
+                      for d in state.documents],
     }
     return _revealed(app, child_id, bundle, actor)
 
@@ -96,6 +98,11 @@ def _revealed(app: CaseTracking, child_id: UUID, data: dict[str, Any], actor: Ac
 
     revealed: dict[str, Any] = reveal(vault, child_id, data, actor)
     return revealed
+
+
+def _type_at(journey: Any, version: int) -> str | None:
+    event = journey.event(version)
+    return event.type_name if event is not None else None
 
 
 def _advice(advice: Any, reading: Any, on: date) -> dict[str, Any]:

@@ -8,7 +8,7 @@ always consistent with the store.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -21,6 +21,7 @@ from application.errors import ChildNotFoundError, VersionNotFoundError
 from application.inspections import InspectionSamples
 from application.personal_data import reveal
 from application.views import journey_view_at, plain
+from domain.catalogue.documents import DocumentAttached
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.errors import InvalidFieldError, RuleViolationError
@@ -95,6 +96,7 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,
     # at a day shows nothing that happened after it (docs/domain-guide.md).
     ordered = sorted(log, key=lambda e: (occurred(e), not isinstance(e, ChildRegistered),
                                          e.originator_version))
+    documents = attached_documents(log, in_force, as_at, occurred)
     entries = []
     for event in ordered:
         if as_at is not None and occurred(event) > as_at:
@@ -115,8 +117,25 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,
                 event, EntryCorrected | EntryRetracted) else None,
             "amended_by": amendments.get(event.originator_version, []),
             "clock_effects": effects.get(event.originator_version, []),
+            "documents": documents.get(event.originator_version, []),
         })
     return entries
+
+
+def attached_documents(log: list[JourneyEvent], in_force: dict[int, JourneyEvent],
+                       as_at: date | None, occurred: Callable[[JourneyEvent], date]
+                       ) -> dict[int, list[dict[str, Any]]]:
+    """Return the documents attached to each event version by ``as_at``, in the order
+    attached (a retracted attachment stays, marked not in force)."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    for e in log:
+        if isinstance(e, DocumentAttached) and (as_at is None or occurred(e) <= as_at):
+            found.setdefault(e.event_version, []).append({
+                "document_id": e.document_id, "title": e.title, "media_type": e.media_type,
+                "sha256": e.sha256, "size": e.size, "attached_version": e.originator_version,
+                "attached_on": occurred(e),
+                "in_force": e.originator_version in in_force})
+    return found
 
 
 def clock_effects(events: list[JourneyEvent], on: date, policy: LocalPolicy = DEFAULT_POLICY

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from application.documents import DOCUMENT_TYPES
 from application.family_words import (
     ABBREVIATIONS,
     ADVICE,
@@ -244,6 +245,17 @@ class Happening:
 
 
 @dataclass(frozen=True)
+class Paper:
+    """A document attached to a record (issue 16): its title, kind, when it was added and
+    the record it belongs to, in words."""
+
+    title: str
+    kind: str
+    added_on: date
+    about: str
+
+
+@dataclass(frozen=True)
 class ParentPage:
     as_at: date
     date_of_birth: date
@@ -264,6 +276,7 @@ class ParentPage:
     voice: Voice
     timeline: tuple[Happening, ...]
     anomalies: tuple[str, ...]
+    documents: tuple[Paper, ...] = ()
 
 
 def parent_page(bundle: Mapping[str, Any], contacts: Mapping[str, str | None] | None = None
@@ -291,6 +304,7 @@ def parent_page(bundle: Mapping[str, Any], contacts: Mapping[str, str | None] | 
                         for r in bundle["health"]["referrals"]),
         places=_places(bundle, on), voice=_voice(bundle["voice"]),
         timeline=_timeline(bundle["timeline"]),
+        documents=tuple(_paper(d) for d in bundle.get("documents", ())),
         anomalies=tuple(_anomaly(a["code"]) for a in bundle["anomalies"]))
 
 
@@ -439,6 +453,12 @@ def _happening(entry: Mapping[str, Any], by_version: Mapping[int, Mapping[str, A
     data = entry["as_corrected"] or entry["data"]
     return Happening(on, sentence(entry["type"]), tuple(
         data[k] for k in TEXT_FIELDS if isinstance(data.get(k), str) and data[k]))
+
+
+def _paper(document: Mapping[str, Any]) -> Paper:
+    kind = DOCUMENT_TYPES.get(document["media_type"], ("document", ""))[0]
+    about = sentence(document["event_type"]) if document.get("event_type") else ""
+    return Paper(str(document["title"]), kind, _day(document["attached_on"]), about)
 
 
 def _anomaly(code: str) -> str:

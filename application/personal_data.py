@@ -115,7 +115,7 @@ def seal_payload(vault: PersonalDataVault | None, journey: ChildJourney, type_na
         if not isinstance(value, str) or is_blank(value) or is_sealed(value):
             return value
         if not key:
-            key.append(_key_for(vault, journey.id))
+            key.append(child_key(vault, journey.id))
         return key[0].seal(value)
 
     def seal_fields(fields: dict[str, Any], of: type[JourneyEvent]) -> dict[str, Any]:
@@ -145,7 +145,7 @@ def seal_evidence(vault: PersonalDataVault | None, journey: ChildJourney,
             isinstance(item.get(name), str) and not is_blank(item[name])
             and not is_sealed(item[name]) for item in items for name in EVIDENCE_FREE_TEXT):
         return items
-    key = _key_for(vault, journey.id)
+    key = child_key(vault, journey.id)
     for item in items:
         for name in EVIDENCE_FREE_TEXT:
             value = item.get(name)
@@ -174,7 +174,9 @@ def sweep_orphans(tracking: CaseTracking, vault: Any, *, since: datetime | None,
     return removed
 
 
-def _key_for(vault: PersonalDataVault, child_id: UUID) -> ChildKey:
+def child_key(vault: PersonalDataVault, child_id: UUID) -> ChildKey:
+    """Return the child's key, made now for a journey registered before the vault existed;
+    raise ``PersonalDataErasedError`` once it was destroyed."""
     key = vault.cipher(child_id)
     if key is not None:
         return key

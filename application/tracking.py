@@ -46,6 +46,7 @@ from application.transcodings import register_domain_transcodings
 from application.views import clock_view, event_view, journey_view_at
 from domain.actors import Actor
 from domain.case_reference import CaseReference, reference_id
+from domain.catalogue.documents import DocumentAttached
 from domain.catalogue.governance import CaseAssigned
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.clocks import LocalPolicy
@@ -311,6 +312,9 @@ class CaseTracking(Application):
     @staticmethod
     def _check_may_record(actor: Actor, journey: ChildJourney, type_name: str,
                           payload: Mapping[str, Any]) -> None:
+        if type_name == DocumentAttached.__name__:  # the rule of the event it belongs to
+            access.check_may_attach(actor, journey, payload.get("event_version"))
+            return
         if actor.role == "partner":
             recipients = {a.id: a.recipient_org for a in journey.state.plan.advice}
             access.check_partner_advice(actor, type_name, payload.get("advice_request_id"),

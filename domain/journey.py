@@ -23,6 +23,7 @@ from domain.ages import age_on
 from domain.calendar import DEFAULT_COUNTING, Counting
 from domain.catalogue.age_limits import check_responsible
 from domain.catalogue.common import check
+from domain.catalogue.documents import DocumentAttached, check_attachable
 from domain.catalogue.registration import (
     ACCESS_FIELD_CORRECTED,
     CORRECTION_EMPTY,
@@ -188,6 +189,8 @@ class ChildJourney(Aggregate):
         check_responsible(state.child.date_of_birth, occurred_on, cls.group)
         if issubclass(cls, EntryCorrected | EntryRetracted):
             checked = self._check_amendment(cls, checked)
+        if cls is DocumentAttached:
+            check_attachable(self._log, checked["event_version"])
         kwargs = dict(
             checked, actor=actor, occurred_on=occurred_on,
             reference_version=reference_on(occurred_on).version,

@@ -36,6 +36,8 @@ FREE_TEXT = frozenset({
     # sealed too (issue 12.4).
     "document_ref", "document_refs", "documents", "documents_sent", "evidence_refs",
     "text_ref",
+    # A document's title ("EP advice for <name>"), as an evidence item's is.
+    "title",
 })
 
 # Text fields that hold codes, references, organisation names or roles: not sealed.
@@ -56,6 +58,7 @@ NOT_FREE_TEXT = frozenset({
     "obligation_id", "step_id", "recommendation_id", "notifying_body", "hold_ref",
     "sections",
     "assigned_to", "assigned_organisation", "mediator_ref", "setting_la",
+    "document_id", "sha256",
 })
 
 SEALABLE_KINDS = ("text", "optional text", "text list")

@@ -22,6 +22,7 @@ from domain.catalogue.assessment import AssessmentState
 from domain.catalogue.budgets import BudgetsState
 from domain.catalogue.common import DECISION
 from domain.catalogue.disputes import DisputesState
+from domain.catalogue.documents import AttachedDocument
 from domain.catalogue.governance import GovernanceState
 from domain.catalogue.health import HealthState
 from domain.catalogue.identification import SupportState
@@ -110,6 +111,7 @@ class JourneyState:
     exception_claims: list[ExceptionClaim] = field(default_factory=list)
     appealable_decisions: list[AppealableDecision] = field(default_factory=list)
     governance: GovernanceState = field(default_factory=GovernanceState)
+    documents: list[AttachedDocument] = field(default_factory=list)
     anomalies: list[Anomaly] = field(default_factory=list)
     # The ids of the records each event opened, by the event's version and the kind's key
     # (domain.record_ids): what a write answers as ``created``.

@@ -22,6 +22,12 @@ SQLite the file is in WAL mode (readers never block the writer, a commit appends
 log) and the process's writers take turns on a lock of their own rather than polling
 SQLite's busy handler, which under load stalled them for tens of milliseconds. An erasure
 truncates the WAL afterwards, so no copy of an erased row stays in the -wal file.
+
+Documents attached to a journey's events (issue 16) are kept beside it, in
+``casetrack_personal_data_documents``: one row per child and SHA-256 of the clear bytes
+(the same content is stored once per child), the bytes sealed with AES-GCM under a key
+derived from the child's key, the child id and hash as associated data. Erasure deletes
+the child's rows in the same transaction as it destroys the key.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Column,
     DateTime,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -80,6 +87,15 @@ vault_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("shredded_at", DateTime(timezone=True), nullable=True),
 )
+documents_table = Table(
+    "casetrack_personal_data_documents", metadata,
+    Column("child_id", String(36), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(100), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sealed", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
 
 
 class VaultError(Exception):
@@ -107,6 +123,7 @@ class ChildCipher:
         self._siv = AESSIV(_derive(data_key, b"casetrack free text", 64))
         self._gcm = AESGCM(_derive(data_key, b"casetrack identifiers", 32))
         self._mac_key = _derive(data_key, b"casetrack request fingerprints", 32)
+        self._documents = AESGCM(_derive(data_key, b"casetrack documents", 32))
 
     def seal(self, text: str) -> str:
         """Return ``text`` sealed; blank text stays as it is."""
@@ -129,6 +146,21 @@ class ChildCipher:
         """Return an HMAC-SHA256 of ``data`` under the child's key (hex): it cannot be
         recomputed, or guessed at, once the key is destroyed."""
         return hmac.new(self._mac_key, data, hashlib.sha256).hexdigest()
+
+    def seal_document(self, content: bytes, sha256: str) -> bytes:
+        """Return a document's bytes sealed (a fresh nonce; the hash bound to them)."""
+        nonce = os.urandom(12)
+        return nonce + self._documents.encrypt(nonce, content, self._document_aad(sha256))
+
+    def open_document(self, sealed: bytes, sha256: str) -> bytes:
+        try:
+            return self._documents.decrypt(sealed[:12], sealed[12:],
+                                           self._document_aad(sha256))
+        except InvalidTag:
+            raise VaultError("the document does not open with this child's key") from None
+
+    def _document_aad(self, sha256: str) -> bytes:
+        return self._aad + b"/document/" + sha256.encode()
 
     def seal_record(self, record: dict[str, Any]) -> bytes:
         nonce = os.urandom(12)
@@ -266,6 +298,8 @@ class SQLVault:
                 update(vault_table).where(vault_table.c.child_id == str(child_id),
                                           vault_table.c.shredded_at.is_(None))
                 .values(wrapped_key=None, identifiers=None, shredded_at=now)).rowcount
+            connection.execute(delete(documents_table).where(
+                documents_table.c.child_id == str(child_id)))
             if done:
                 return True
             exists = connection.execute(select(vault_table.c.child_id).where(
@@ -319,6 +353,58 @@ class SQLVault:
         """Return the stored (encrypted) identifiers record, for checks."""
         row = self._row(child_id)
         return None if row is None else row.identifiers
+
+    # Documents (content-addressed per child, sealed with the child's key).
+
+    def put_document(self, child_id: UUID, sha256: str, media_type: str, content: bytes
+                     ) -> bool:
+        """Keep a document's bytes under their hash; return False if already kept."""
+        if hashlib.sha256(content).hexdigest() != sha256:
+            raise VaultError("the document's bytes do not have the hash given")
+        cipher = self.cipher(child_id)
+        if cipher is None:
+            raise ChildKeyShreddedError("the child has no key")
+        if self._has_document(child_id, sha256):
+            return False
+        try:
+            with self._writing(single_statement=True) as connection:
+                connection.execute(insert(documents_table).values(
+                    child_id=str(child_id), sha256=sha256, media_type=media_type,
+                    size=len(content), sealed=cipher.seal_document(content, sha256),
+                    created_at=datetime.now(UTC)))
+        except IntegrityError:  # kept by a writer of the same bytes meanwhile
+            return False
+        return True
+
+    def document(self, child_id: UUID, sha256: str) -> bytes | None:
+        """Return a document's clear bytes; None when not kept (or erased with the key)."""
+        cipher = self.cipher(child_id)
+        if cipher is None:
+            return None
+        with self._engine.connect() as connection:
+            sealed = connection.execute(select(documents_table.c.sealed).where(
+                documents_table.c.child_id == str(child_id),
+                documents_table.c.sha256 == sha256)).scalar()
+        return None if sealed is None else cipher.open_document(sealed, sha256)
+
+    def discard_document(self, child_id: UUID, sha256: str) -> None:
+        """Remove bytes no attachment names (an upload whose event was refused)."""
+        with self._writing(single_statement=True) as connection:
+            connection.execute(delete(documents_table).where(
+                documents_table.c.child_id == str(child_id),
+                documents_table.c.sha256 == sha256))
+
+    def raw_documents(self, child_id: UUID) -> list[bytes]:
+        """Return the stored (sealed) documents of a child, for checks."""
+        with self._engine.connect() as connection:
+            return [row[0] for row in connection.execute(select(documents_table.c.sealed)
+                    .where(documents_table.c.child_id == str(child_id)))]
+
+    def _has_document(self, child_id: UUID, sha256: str) -> bool:
+        with self._engine.connect() as connection:
+            return connection.execute(select(documents_table.c.sha256).where(
+                documents_table.c.child_id == str(child_id),
+                documents_table.c.sha256 == sha256)).first() is not None
 
     # Helpers.
 

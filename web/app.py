@@ -109,6 +109,7 @@ def create_app(
     web_personal_data.init_app(api)  # issue 6: erasure, holds, export, assignment
     from web import (  # issue 7: case bundles and SEN2
         bundles,
+        documents,  # issue 16: documents tied to events
         exports,
         reference,  # issue 15: the code lists at run time
         send_list,  # issue 13.6: the area SEND framework's lists
@@ -120,7 +121,7 @@ def create_app(
     services.add("webhooks", webhooks_store(services), close=False)
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp,
                       worktray.blp, worktray.reminders, reference.blp, webhooks.blp,
-                      webhooks.deliveries):
+                      webhooks.deliveries, documents.blp):
         api.register_blueprint(blueprint)
     limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
     openapi.init_app(app, api)

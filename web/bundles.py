@@ -57,6 +57,9 @@ class BundleSchema(Schema):
         "description": "the school or college section I of the plan names, or null"})
     anomalies = fields.List(fields.Dict(), required=True)
     timeline = fields.List(fields.Dict(), required=True)
+    documents = fields.List(fields.Dict(), required=True, metadata={
+        "description": "the documents attached to the journey's events (in force), each "
+                       "with the event's version and type"})
 
 
 def _bundle(child_id: UUID, query: dict[str, Any]) -> dict[str, Any]:

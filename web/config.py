@@ -10,6 +10,12 @@
 - ``CASETRACK_HOST`` / ``CASETRACK_PORT``: where ``casetrack serve`` listens.
 - ``CASETRACK_LOG_FORMAT``: ``json`` (default unless a terminal) or ``console``.
 - ``CASETRACK_MAX_BODY_BYTES``: larger request bodies are refused with 413 (default 1 MiB).
+- ``CASETRACK_MAX_DOCUMENT_BYTES``: the largest document ``POST /children/{id}/documents``
+  accepts, and that endpoint's body limit (default 10485760, 10 MiB; up to 268435456);
+  larger is 413 ``document-too-large``.
+- ``CASETRACK_DOCUMENT_TYPES``: the kinds of document accepted, comma-separated, of ``pdf``,
+  ``docx``, ``odt``, ``png``, ``jpeg`` (default: all five), each checked by its bytes (415
+  ``document-type-not-allowed`` / ``document-type-mismatch``).
 - ``CASETRACK_JWKS_URL``: the identity provider's JWK set; tokens are then RS256/ES256
   verified against it (required in production; https, or http on a loopback host).
 - ``CASETRACK_TOKEN_ISSUER`` / ``CASETRACK_TOKEN_AUDIENCE``: the exact ``iss`` and ``aud``
@@ -94,6 +100,7 @@ from infrastructure.persistence import (
 from infrastructure.pools import PoolSettings
 
 if TYPE_CHECKING:  # the domain is imported when settings are read, not for --help
+    from application.documents import DocumentPolicy
     from domain.clocks import LocalPolicy
 
 ENVIRONMENTS = ("development", "production")
@@ -149,6 +156,7 @@ class Settings:
     webhook_max_attempts: int = 8
     webhook_backoff_seconds: int = 30
     webhook_timeout_seconds: int = 10
+    document_policy: DocumentPolicy = field(default_factory=lambda: _document_policy({}))
 
     @property
     def witness_directory(self) -> Path:
@@ -219,7 +227,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         purposes=_organisations(environ, "CASETRACK_PURPOSES") or frozenset(LAWFUL_PURPOSES),
         **_family_settings(environ),
         local_policy=_local_policy(environ),
-        **_delivery_settings(environ),
+        **_delivery_settings(environ), document_policy=_document_policy(environ),
     )
 
 
@@ -232,6 +240,18 @@ def _delivery_settings(environ: Mapping[str, str]) -> dict[str, Any]:
         "webhook_timeout_seconds": _number(environ, "CASETRACK_WEBHOOK_TIMEOUT_SECONDS", 10,
                                            1, 120),
     }
+
+
+def _document_policy(environ: Mapping[str, str]) -> DocumentPolicy:
+    """The documents accepted (CASETRACK_MAX_DOCUMENT_BYTES, CASETRACK_DOCUMENT_TYPES)."""
+    from application.documents import DocumentPolicy
+
+    max_bytes = _number(environ, "CASETRACK_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, 1024,
+                        256 * 1024 * 1024)
+    try:
+        return DocumentPolicy.named(max_bytes, environ.get("CASETRACK_DOCUMENT_TYPES", ""))
+    except ValueError as error:
+        raise ConfigError(f"CASETRACK_DOCUMENT_TYPES {error}") from None
 
 
 def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -423,55 +443,9 @@ def _development_secret(data_dir: Path) -> str:
                           f"{error.strerror}") from None
 
 
-# The personal-data vault's master key (docs/decisions/0006-personal-data.md).
-MASTER_KEY_FILE = "master_key"
-
-
-def master_key(settings: Settings, environ: Mapping[str, str] | None = None) -> bytes:
-    """Return the 32-byte master key from ``CASETRACK_MASTER_KEY`` (base64url or hex).
-
-    Generated into the data dir in development; required, and not the generated one,
-    in production.
-    """
-    import base64
-
-    environ = os.environ if environ is None else environ
-    given = environ.get("CASETRACK_MASTER_KEY", "").strip()
-    generated = settings.data_dir / MASTER_KEY_FILE
-    if given:
-        key = _decode_master_key(given)
-        if settings.is_production and generated.exists() and \
-                _decode_master_key(generated.read_text().strip()) == key:
-            raise ConfigError("CASETRACK_MASTER_KEY is the generated development key "
-                              f"({generated}); set a new random key for production")
-        return key
-    if settings.is_production:
-        raise ConfigError("CASETRACK_MASTER_KEY is required when CASETRACK_ENV=production")
-    try:
-        if generated.exists():
-            return _decode_master_key(generated.read_text().strip())
-        text = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-        secure_data_dir(generated.parent)
-        generated.touch(mode=stat.S_IRUSR | stat.S_IWUSR)
-        generated.write_text(text + "\n")
-        return _decode_master_key(text)
-    except OSError as error:
-        raise ConfigError(f"CASETRACK_DATA_DIR {str(settings.data_dir)!r} is not writable: "
-                          f"{error.strerror}") from None
-
-
-def _decode_master_key(text: str) -> bytes:
-    import base64
-
-    try:
-        key = bytes.fromhex(text) if len(text) == 64 else base64.urlsafe_b64decode(text)
-    except ValueError:
-        key = b""
-    if len(key) != 32:
-        raise ConfigError("CASETRACK_MASTER_KEY must be 32 bytes, as base64url or 64 hex "
-                          "digits (python -c 'import secrets, base64; "
-                          "print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())')")
-    return key
+# The personal-data vault's master key (docs/decisions/0006-personal-data.md): read by
+# web.master_key, re-exported here.
+MASTER_KEY_VARIABLE = "CASETRACK_MASTER_KEY"
 
 
 def sen2_la_numbers(environ: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -492,3 +466,9 @@ def sen2_la_numbers(environ: Mapping[str, str] | None = None) -> dict[str, str]:
                               f"(DfE three-digit numbers), got {pair.strip()!r}")
         numbers[authority.strip()] = number.strip()
     return numbers
+
+
+from web.master_key import MASTER_KEY_FILE, master_key  # noqa: E402  (reads Settings above)
+
+__all__ = ["MASTER_KEY_FILE", "ConfigError", "Settings", "load_settings", "master_key",
+           "sen2_la_numbers"]

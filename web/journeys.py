@@ -49,6 +49,20 @@ class AmendmentSchema(Schema):
     changes = fields.Dict(allow_none=True)
 
 
+class AttachedDocumentSchema(Schema):
+    document_id = fields.String(required=True, metadata={
+        "description": "GET /children/{child_id}/documents/{document_id} downloads it"})
+    title = fields.String(required=True)
+    media_type = fields.String(required=True)
+    sha256 = fields.String(required=True, metadata={"description": "of the clear bytes"})
+    size = fields.Integer(required=True)
+    attached_version = fields.Integer(required=True, metadata={
+        "description": "the version of its DocumentAttached entry"})
+    attached_on = fields.Date(required=True)
+    in_force = fields.Boolean(required=True, metadata={
+        "description": "false when the attachment was retracted"})
+
+
 class TimelineEntrySchema(Schema):
     version = fields.Integer(required=True)
     type = fields.String(required=True)
@@ -68,6 +82,8 @@ class TimelineEntrySchema(Schema):
     corrects_version = fields.Integer(allow_none=True)
     amended_by = fields.List(fields.Nested(AmendmentSchema), required=True)
     clock_effects = fields.List(fields.Nested(ClockEffectSchema), required=True)
+    documents = fields.List(fields.Nested(AttachedDocumentSchema), required=True, metadata={
+        "description": "the documents attached to this entry (advice, plans, letters)"})
 
 
 class JourneyAtSchema(JourneySchema):

@@ -8,6 +8,11 @@ import structlog
 from flask import Flask, Response, g, json
 from werkzeug.exceptions import HTTPException
 
+from application.documents import (
+    DocumentError,
+    DocumentNotFoundError,
+    DocumentTooLargeError,
+)
 from application.errors import (
     CaseReferenceTakenError,
     ChildNotFoundError,
@@ -149,6 +154,8 @@ def _known_problem(error: Exception) -> Problem | None:  # noqa: PLR0911
                            code="delivery-not-dead")
         case InspectionError():
             return Problem(409, "inspection-refused", "Refused", error.detail, code=error.code)
+        case DocumentError():
+            return _document_problem(error)
         case PersonalDataErasedError():
             return Problem(409, "personal-data-erased", "Personal data erased", str(error),
                            code="personal-data-erased")
@@ -190,6 +197,17 @@ def _known_problem(error: Exception) -> Problem | None:  # noqa: PLR0911
         case HTTPException():
             return _from_http(error)
     return None
+
+
+def _document_problem(error: DocumentError) -> Problem:
+    """A refused document names its rule: too large 413, of a type refused 415."""
+    match error:
+        case DocumentNotFoundError():
+            return Problem(404, error.code, "No such document", error.detail, code=error.code)
+        case DocumentTooLargeError():
+            return Problem(413, error.code, "Document too large", error.detail,
+                           code=error.code)
+    return Problem(415, error.code, "Unsupported Media Type", error.detail, code=error.code)
 
 
 def _database_problem(error: Exception) -> Problem | None:

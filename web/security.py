@@ -45,6 +45,9 @@ READ_ENDPOINTS: dict[str, str] = {
     "journeys.History": "history",
     "bundles.Bundle": "bundle",
     "bundles.BundleHtml": "bundle",
+    # Issue 16: every download of a document, and every upload, is in the access log.
+    "documents.ChildDocument": "document",
+    "documents.ChildDocuments": "document-upload",
 }
 
 PURPOSE_PARAMETERS = [

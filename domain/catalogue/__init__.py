@@ -9,6 +9,7 @@ from domain.catalogue import (  # noqa: F401
     assessment,
     budgets,
     disputes,
+    documents,
     exceptions,
     governance,
     health,

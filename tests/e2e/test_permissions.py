@@ -3,6 +3,7 @@ as the permission table in docs/security.md says (on SQLite and on PostgreSQL)."
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
@@ -187,9 +188,34 @@ def _dead_delivery(client: FlaskClient, target: Target, _: dict[str, str]) -> st
     [dead] = [d for d in webhooks.dead(target.authority, 500) if d["message_id"] == message_id
               and d["subscription_id"] == subscription_id]
     return str(dead["delivery_id"])
+def _attach(client: FlaskClient, child_id: str, version: int, headers: dict[str, str]
+            ) -> TestResponse:
+    return client.post(f"/children/{child_id}/documents", headers=headers,
+                       content_type="multipart/form-data", data={
+                           "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "a.pdf",
+                                    "application/pdf"),
+                           "event_version": str(version), "title": "Advice"})
+
+
+def _upload(client: FlaskClient, target: Target, headers: dict[str, str]) -> TestResponse:
+    """Attach a document to the family's feedback (an event every writer may attach to)."""
+    voice = client.post(f"/children/{target.child_id}/events", json=FEEDBACK,
+                        headers=STAFF[target.authority])
+    assert voice.status_code == 201, voice.json
+    return _attach(client, target.child_id, voice.json["version"], headers)
+
+
+def _download(client: FlaskClient, target: Target, headers: dict[str, str]) -> TestResponse:
+    attached = _attach(client, target.child_id, 1, STAFF[target.authority])
+    assert attached.status_code == 201, attached.json
+    document_id = attached.json["event"]["data"]["document_id"]
+    return client.get(f"/children/{target.child_id}/documents/{document_id}",
+                      headers=headers)
 
 
 RECIPES: dict[str, Recipe] = {
+    "POST /children/{child_id}/documents": _upload,
+    "GET /children/{child_id}/documents/{document_id}": _download,
     "POST /children/{child_id}/legal-holds": _hold,
     "POST /children/{child_id}/legal-holds/{hold_ref}/release": _release,
     "POST /children/{child_id}/erasure": lambda c, t, h: c.post(
