@@ -64,8 +64,11 @@ class CommitGroup:
             if mine.done:
                 return _answer(mine)
             self._saving = mine.leader = True
-            group = self._waiting[:self._max_group]
-            del self._waiting[:self._max_group]
+            # The leader's own record is always in its group (it may have queued behind
+            # more than a group's worth): itself first, then the longest waiting.
+            self._waiting.remove(mine)
+            group = [mine, *self._waiting[:self._max_group - 1]]
+            del self._waiting[:self._max_group - 1]
         try:
             self._save_group(group)
         finally:
