@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|MERGE|COPY)\b|^\s*WITH\b.*\b(INSERT|UPDATE|"
-                   r"DELETE)\b|^\s*SELECT\b.*\w*insert\w*\s*\(", re.IGNORECASE | re.DOTALL)
+                   r"DELETE)\b|^\s*SELECT\b.*\w*insert\w*\"?\s*\(", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)

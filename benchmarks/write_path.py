@@ -4,8 +4,9 @@ Three paths on each store, each run on a fresh store of its own, at 1 and at 8
 concurrent clients (threads, each writing its own children):
 
 - ``bare``: the eventsourcing library alone, a three-event ``Aggregate`` in a plain
-  ``Application`` (load → call → save), with the same event-store settings; the
-  writer threads share one application, as the server's threads share one;
+  ``Application`` (load → call → save), with the same event-store settings but the
+  library's own application recorder; the writer threads share one application, as the
+  server's threads share one;
 - ``casetrack``: ``CaseTracking.register_child`` and ``record_event`` in-process (rules,
   clocks, case-reference index, idempotency record per write);
 - ``http``: the same through ``casetrack serve`` (waitress in a subprocess), one
@@ -46,7 +47,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from benchmarks.machine import cpu_model
 from benchmarks.pgwire import CountingProxy, Counts
-from infrastructure.persistence import event_store_env
+from infrastructure.persistence import event_store_env, is_postgres
 
 EVENTS_PER_CHILD = 3
 WARM_UP_CHILDREN = 5
@@ -145,7 +146,7 @@ class Target:
 
 
 def bare_target(env: dict[str, str]) -> Target:
-    app = BareJourneys(env=env)
+    app = BareJourneys(env=library_recorder(env))
 
     def new_writer() -> Write:
         def write(n: int, latencies: list[float] | None) -> None:
@@ -155,6 +156,14 @@ def bare_target(env: dict[str, str]) -> Target:
         return write
 
     return Target(new_writer, app.close)
+
+
+def library_recorder(env: dict[str, str]) -> dict[str, str]:
+    """Return ``env`` with the library's own application recorder, not casetrack's (one
+    round trip, group commit: infrastructure/pgstore.py, sqlitestore.py)."""
+    module = "postgres:PostgresApplicationRecorder" if is_postgres(env) else \
+        "sqlite:SQLiteApplicationRecorder"
+    return env | {"APPLICATION_RECORDER_TOPIC": f"eventsourcing.{module}"}
 
 
 def casetrack_target(env: dict[str, str]) -> Target:
