@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1.0)
         try:
-            seconds, latencies, cpu = drive(target, args.clients, args.children)
+            seconds, latencies, cpu, _counted = drive(target, args.clients, args.children)
         finally:
             spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
             _, err = spy.communicate(timeout=30)
