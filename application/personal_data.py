@@ -217,6 +217,56 @@ def is_same_request(vault: PersonalDataVault | None, child_id: UUID, kept: str,
     return same_request(kept, asked, key.mac if key is not None else None)
 
 
+def keyed_fingerprint_of_many(vault: PersonalDataVault | None, child_ids: Iterable[UUID],
+                              asked: RequestFingerprint) -> str:
+    """Return the fingerprint of a request about several children (a bulk reassignment),
+    as an idempotency record keeps it: an HMAC under each child's key in turn, so erasing
+    any one of them leaves nothing a guess at that child's text can be tested against."""
+    mac = _chained_mac(vault, child_ids, create=True)
+    return asked.unkeyed() if mac is None else asked.keyed(mac)
+
+
+def is_same_request_of_many(vault: PersonalDataVault | None, child_ids: Iterable[UUID],
+                            kept: str, asked: RequestFingerprint) -> bool:
+    """Tell whether a kept fingerprint of a request about several children is of ``asked``.
+
+    Raises ``PersonalDataErasedError`` when it no longer matches because one of the
+    children's keys was destroyed since: it can no longer be compared with anything.
+    """
+    ids = list(child_ids)
+    same = same_request(kept, asked, _chained_mac(vault, ids, create=False))
+    if not same and kept.startswith(KEYED_PREFIX) and vault is not None and any(
+            vault.is_shredded(child_id) for child_id in ids):
+        raise PersonalDataErasedError(
+            "a child's personal data was erased; the first request under this "
+            "Idempotency-Key can no longer be compared with this one")
+    return same
+
+
+def _chained_mac(vault: PersonalDataVault | None, child_ids: Iterable[UUID], *, create: bool
+                 ) -> Callable[[bytes], str] | None:
+    """Return an HMAC under every child's key in turn (children in id order; an erased
+    child, whose text is no longer accepted, adds nothing), or None without keys."""
+    if vault is None:
+        return None
+    keys = []
+    for child_id in sorted(set(child_ids)):
+        key = vault.cipher(child_id)
+        if key is None and create and not vault.is_shredded(child_id):
+            key = vault.create(child_id)  # a journey registered before the vault existed
+        if key is not None:
+            keys.append(key)
+    if not keys:
+        return None
+
+    def mac(data: bytes) -> str:
+        for key in keys:
+            data = key.mac(data).encode()
+        return data.decode()
+
+    return mac
+
+
 # Revealing (read side).
 
 def reveal(vault: PersonalDataVault | None, child_id: UUID, data: Any, actor: Actor | None

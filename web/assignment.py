@@ -11,8 +11,8 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from application.assignment import Reassignment, assign_case, assign_cases
-from web.openapi import problems
-from web.requests import current_actor, json_object, load, require_if_match
+from web.openapi import IDEMPOTENCY_KEY, problems
+from web.requests import current_actor, idempotency, json_object, load, require_if_match
 from web.schemas import StrictDate, Text
 from web.services import services
 
@@ -107,14 +107,17 @@ class BulkResultSchema(Schema):
 class BulkAssignment(MethodView):
     @bulk.response(200, BulkResultSchema)
     @bulk.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": BulkAssignmentSchema}}})
+        "application/json": {"schema": BulkAssignmentSchema}}}, parameters=[IDEMPOTENCY_KEY])
     @problems(bulk, 400, 401, 403, 404, 409, 412, 413, 415, 422, 500)
     def post(self) -> Any:
         """Reassign many cases (a manager of the authority): each recorded as its own
-        ``CaseAssigned`` against its own version; all are recorded or none."""
-        data = load(BulkAssignmentSchema(), json_object())
+        ``CaseAssigned`` against its own version; all are recorded or none. The same
+        Idempotency-Key with the same body answers the first answer and records nothing."""
+        body = json_object()
+        data = load(BulkAssignmentSchema(), body)
         items = [Reassignment(**item) for item in data["assignments"]]
-        assigned = assign_cases(services().tracking, items, actor=current_actor(),
-                                occurred_on=data.get("occurred_on"),
-                                request_id=g.get("request_id"))
-        return {"assigned": assigned}
+        result = assign_cases(services().tracking, items, actor=current_actor(),
+                              occurred_on=data.get("occurred_on"),
+                              request_id=g.get("request_id"), idempotency=idempotency(body))
+        headers = {"Idempotency-Replayed": "true"} if result.replayed else {}
+        return {"assigned": result.assigned}, 200, headers

@@ -109,6 +109,67 @@ def test_a_child_named_twice_is_refused_and_nothing_is_recorded(
     assert version(client, auth, child_id) == 1
 
 
+def keyed_bulk(client: FlaskClient, auth: Auth, items: list[dict[str, Any]], key: str,
+               sub: str = "mgr-bulk") -> Any:
+    return client.post("/assignments", json={"assignments": items},
+                       headers=auth(role="manager", sub=sub, **{"Idempotency-Key": key}))
+
+
+def case_assigned_count(client: FlaskClient, auth: Auth, child_id: str) -> int:
+    history = client.get(f"/children/{child_id}/history", headers=auth()).json
+    return [e["type"] for e in history["items"]].count("CaseAssigned")
+
+
+def test_the_same_key_and_body_answer_the_first_answer_and_record_once(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    first, second = register(client, auth), register(client, auth)
+    items = [item(first, worker), {**item(second, worker), "reason": "Caseload balancing"}]
+    key = f"bulk-{uuid.uuid4()}"
+    answer = keyed_bulk(client, auth, items, key)
+    assert answer.status_code == 200, answer.json
+    assert "Idempotency-Replayed" not in answer.headers
+    again = keyed_bulk(client, auth, items, key)
+    assert again.status_code == 200, again.json
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert [(a["child_id"], a["version"]) for a in again.json["assigned"]] == [
+        (a["child_id"], a["version"]) for a in answer.json["assigned"]]
+    # A replay's position is the log's then: at or after the first answer's.
+    assert min(a["position"] for a in again.json["assigned"]) >= max(
+        a["position"] for a in answer.json["assigned"])
+    assert (version(client, auth, first), version(client, auth, second)) == (2, 2)
+    assert case_assigned_count(client, auth, first) == case_assigned_count(
+        client, auth, second) == 1
+
+
+def test_the_same_key_with_another_body_is_422_and_records_nothing(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    first, second = register(client, auth), register(client, auth)
+    key = f"bulk-{uuid.uuid4()}"
+    assert keyed_bulk(client, auth, [item(first, worker)], key).status_code == 200
+    for changed in ([item(first, "cw-someone-else")],  # stale now, and not the same
+                    [item(second, worker)]):  # would be recorded, but not under this key
+        answer = keyed_bulk(client, auth, changed, key)
+        assert answer.status_code == 422, answer.json
+        assert answer.json["errors"][0]["pointer"] == "/headers/Idempotency-Key"
+    assert (version(client, auth, first), version(client, auth, second)) == (2, 1)
+
+
+def test_a_key_belongs_to_its_manager(client: FlaskClient, auth: Auth, worker: str) -> None:
+    first, second = register(client, auth), register(client, auth)
+    key = f"bulk-{uuid.uuid4()}"
+    assert keyed_bulk(client, auth, [item(first, worker)], key).status_code == 200
+    other = keyed_bulk(client, auth, [item(second, worker)], key, sub="mgr-other")
+    assert other.status_code == 200, other.json
+    assert "Idempotency-Replayed" not in other.headers
+    assert version(client, auth, second) == 2
+
+
+def test_the_spec_declares_the_idempotency_key_on_bulk_reassignment(
+        client: FlaskClient) -> None:
+    operation = client.get("/openapi.json").json["paths"]["/assignments"]["post"]
+    assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
+
+
 @pytest.mark.usefixtures("read_side")
 def test_the_team_tray_counts_cases_per_holder_and_lists_the_unassigned(
         client: FlaskClient, auth: Auth, worker: str) -> None:
