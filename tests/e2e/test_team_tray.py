@@ -164,6 +164,21 @@ def test_a_key_belongs_to_its_manager(client: FlaskClient, auth: Auth, worker: s
     assert version(client, auth, second) == 2
 
 
+def test_once_a_child_is_erased_the_first_request_can_no_longer_be_compared(
+        client: FlaskClient, auth: Auth, worker: str) -> None:
+    kept, erased = register(client, auth), register(client, auth)
+    items = [item(kept, worker), {**item(erased, worker), "reason": "Family asked for it"}]
+    key = f"bulk-{uuid.uuid4()}"
+    assert keyed_bulk(client, auth, items, key).status_code == 200
+    shredded = client.post(f"/children/{erased}/erasure", headers=auth(role="admin"),
+                           json={"basis": "erasure_request"})
+    assert shredded.status_code == 200, shredded.json
+    again = keyed_bulk(client, auth, items, key)
+    assert again.status_code == 409, again.json
+    assert again.json["code"] == "personal-data-erased"
+    assert version(client, auth, kept) == 2
+
+
 def test_the_spec_declares_the_idempotency_key_on_bulk_reassignment(
         client: FlaskClient) -> None:
     operation = client.get("/openapi.json").json["paths"]["/assignments"]["post"]
