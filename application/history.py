@@ -8,7 +8,7 @@ always consistent with the store.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
@@ -23,7 +23,8 @@ from application.personal_data import reveal
 from application.views import journey_view_at, plain
 from domain.catalogue.documents import DocumentAttached
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
-from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
+from domain.clock_trail import ClockChange, clock_changes, readings_by_key
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy
 from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
@@ -60,14 +61,21 @@ def journey_at(
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
     view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
                                policy=app.policy)
-    view["timeline"] = timeline(log, as_at=as_at, on=on, policy=app.policy)
+    # The current timeline's clock effects come from the trail kept with the journey:
+    # read once per day, then only for events recorded since (domain.clock_trail).
+    kept = journey.clock_trail(on, app.policy).effects if as_at is None and known_at is None \
+        else None
+    view["timeline"] = timeline(log, as_at=as_at, on=on, policy=app.policy, effects=kept)
     view["events_known"] = len(log)
     return reveal(app.vault, journey.id, view, actor)  # type: ignore[no-any-return]
 
 
 def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,
-             policy: LocalPolicy = DEFAULT_POLICY) -> list[dict[str, Any]]:
-    """Return the log's entries by occurrence, each with what it did to each clock.
+             policy: LocalPolicy = DEFAULT_POLICY,
+             effects: Mapping[int, Sequence[ClockChange]] | None = None
+             ) -> list[dict[str, Any]]:
+    """Return the log's entries by occurrence, each with what it did to each clock
+    (``effects`` when given: the clock effects of the whole ``log`` read on ``on``).
 
     Corrections and retractions sit beside the entry they amend (``amended_by``) and
     appear in their own place too; ``recorded_days_after`` shows late recording.
@@ -85,7 +93,8 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,
     dates = {e.originator_version: e.occurred_on for e in effective}  # as corrected
     if as_at is not None:
         effective = effective[:1] + [e for e in effective[1:] if e.occurred_on <= as_at]
-    effects = clock_effects(effective, on, policy)
+    if effects is None:
+        effects = clock_effects(effective, on, policy)
     in_force = {e.originator_version: e for e in effective}
 
     def occurred(event: JourneyEvent) -> date:
@@ -116,7 +125,7 @@ def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,
             "corrects_version": event.target_version if isinstance(
                 event, EntryCorrected | EntryRetracted) else None,
             "amended_by": amendments.get(event.originator_version, []),
-            "clock_effects": effects.get(event.originator_version, []),
+            "clock_effects": [c.as_dict() for c in effects.get(event.originator_version, ())],
             "documents": documents.get(event.originator_version, []),
         })
     return entries
@@ -139,33 +148,22 @@ def attached_documents(log: list[JourneyEvent], in_force: dict[int, JourneyEvent
 
 
 def clock_effects(events: list[JourneyEvent], on: date, policy: LocalPolicy = DEFAULT_POLICY
-                  ) -> dict[int, list[dict[str, Any]]]:
-    """Fold the effective events one by one and say which clocks each started or stopped."""
+                  ) -> dict[int, tuple[ClockChange, ...]]:
+    """Fold the effective events one by one and say which clocks each started or stopped.
+
+    The reference: the current timeline reads the same from the journey's kept clock
+    trail (``domain.clock_trail``; tests/integration/test_clock_trail.py holds them equal).
+    """
     state = JourneyState()
     before: dict[tuple[str, str], ClockReading] = {}
-    effects: dict[int, list[dict[str, Any]]] = {}
+    effects: dict[int, tuple[ClockChange, ...]] = {}
     for event in events:
         try:
             event.evolve(state)
         except RuleViolationError:
             continue  # kept as an anomaly by the fold; it changed nothing
-        after = {(r.clock, r.episode): r for r in compute_clocks(state, on, policy=policy)}
-        changes = []
-        for key, reading in after.items():
-            old = before.get(key)
-            if old is None:
-                change = "started"
-            elif old.stopped_on is None and reading.stopped_on is not None:
-                change = "stopped"
-            elif old.due_on != reading.due_on or old.status != reading.status:
-                change = "changed"
-            else:
-                continue
-            changes.append({"clock": reading.clock, "episode": reading.episode,
-                            "change": change, "due_on": reading.due_on,
-                            "stopped_on": reading.stopped_on,
-                            "status": reading.status.value,
-                            "responsible": reading.responsible.value})
+        after = readings_by_key(state, on, policy)
+        changes = clock_changes(before, after)
         if changes:
             effects[event.originator_version] = changes
         before = after

@@ -12,9 +12,15 @@ from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import JourneyState
 
+# Values that are plain already: most of a payload, so tried first (a timeline makes
+# thousands of these calls per read).
+_SCALARS = frozenset({str, int, float, bool, type(None), date, datetime})
+
 
 def plain(value: Any) -> Any:
     """Return ``value`` as JSON-friendly data (dates stay dates for the schemas)."""
+    if type(value) in _SCALARS:
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):

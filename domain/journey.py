@@ -41,6 +41,7 @@ from domain.catalogue.registration import (
     EntryCorrected,
     EntryRetracted,
 )
+from domain.clock_trail import ClockTrail, clock_trail
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent, check_payload, event_type, payload_fields
@@ -71,6 +72,7 @@ class ChildJourney(Aggregate):
         _log: list[JourneyEvent]
         _state: JourneyState | None
         _folded: Folded | None
+        _trails: KeptTrail | None
 
     # ``Aggregate.Snapshot`` is this class; it is named directly because a class attribute
     # is not a valid base for the type checker.
@@ -82,6 +84,7 @@ class ChildJourney(Aggregate):
             snapshot = super().take(aggregate)
             snapshot.state.pop("_state", None)
             snapshot.state.pop("_folded", None)
+            snapshot.state.pop("_trails", None)
             snapshot.state["_log"] = PackedLog(snapshot.state["_log"])
             return snapshot
 
@@ -107,9 +110,13 @@ class ChildJourney(Aggregate):
         The folded state is kept with the cached journey, tagged with the log length it
         folds, and shared by its copies (never changed in place: ``folded_onto`` copies it);
         events the cache gained since are folded onto it one by one where that equals a
-        refold, so reads and commands stop refolding the whole journey.
+        refold, so reads and commands stop refolding the whole journey. The latest clock
+        trail (``clock_trail``) is kept in a holder the cached journey and its copies share.
         """
         attributes = dict(self.__dict__)  # one step: a fast-forward may add attributes
+        keeper = attributes.get("_trails")
+        if keeper is None:
+            keeper = self._trails = KeptTrail()
         log = list(attributes["_log"])
         kept = _folded_up_to(attributes.get("_folded"), log)
         if len(self._log) == len(log):  # no fast-forward since: keep it for later copies
@@ -117,10 +124,10 @@ class ChildJourney(Aggregate):
         clone = object.__new__(type(self))
         memo[id(self)] = clone
         for name, value in attributes.items():
-            if name not in ("_log", "_state", "_pending_events", "_folded"):
+            if name not in ("_log", "_state", "_pending_events", "_folded", "_trails"):
                 clone.__dict__[name] = copy.deepcopy(value, memo)
         clone.__dict__.update(
-            _log=log, _state=kept.state, _folded=kept,
+            _log=log, _state=kept.state, _folded=kept, _trails=keeper,
             _pending_events=list(attributes.get("_pending_events", ())),
             _version=log[-1].originator_version, _modified_on=log[-1].timestamp)
         return clone
@@ -255,6 +262,15 @@ class ChildJourney(Aggregate):
                rule_sets: tuple[RuleSet, ...] = RULE_SETS) -> list[ClockReading]:
         return compute_clocks(self.state, today, counting, policy, rule_sets)
 
+    def clock_trail(self, on: date, policy: LocalPolicy = DEFAULT_POLICY) -> ClockTrail:
+        """Return what each event did to the clocks read on ``on`` (``domain.clock_trail``),
+        from the trail kept with the cached journey where it covers part of this log."""
+        keeper = self.__dict__.get("_trails")
+        trail = clock_trail(self._log, on, policy, keeper.trail if keeper else None)
+        if keeper is not None:
+            keeper.trail = trail
+        return trail
+
     def event(self, version: int) -> JourneyEvent | None:
         if 1 <= version <= len(self._log):
             return self._log[version - 1]
@@ -296,6 +312,16 @@ class ChildJourney(Aggregate):
                 raise RuleViolationError(RULES[anomaly.code], anomaly.detail,
                                          event_version=anomaly.event_version)
         return after
+
+
+class KeptTrail:
+    """The latest clock trail of a journey, shared by the cached journey and its copies
+    (a trail is checked against the log it is asked for, so any may replace it)."""
+
+    __slots__ = ("trail",)
+
+    def __init__(self) -> None:
+        self.trail: ClockTrail | None = None
 
 
 def _folded_up_to(kept: Folded | None, log: Sequence[JourneyEvent]) -> Folded:
