@@ -71,8 +71,12 @@ def create_app(
     config: Settings | Mapping[str, str] | None = None,
     *,
     today: Callable[[], date] | None = None,
+    embedded_projections: bool = True,
 ) -> Flask:
-    """Build the service: settings, logging, the CaseTracking application, blueprints."""
+    """Build the service: settings, logging, the CaseTracking application, blueprints.
+
+    ``embedded_projections`` off: on SQLite, the projections run elsewhere (``casetrack
+    serve`` runs them in a process beside the server)."""
     settings = config if isinstance(config, Settings) else load_settings(config)
     web_logging.configure_logging(settings.log_format)
     if settings.store == "sqlite":
@@ -86,7 +90,8 @@ def create_app(
         API_SPEC_OPTIONS={"security": [{"bearerAuth": []}], "info": {
             "description": "Event-sourced case tracking for the SEND system in England."}},
     )
-    services = open_services(settings, today or date.today)
+    services = open_services(settings, today or date.today,
+                             embedded_projections=embedded_projections)
     if settings.store == "sqlite":
         secure_data_dir(settings.data_dir)  # the files the stores just made: 0600
     install(app, services)  # views reach it through web.services.services()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -216,38 +218,32 @@ def _serve_one_process(settings: Settings, host: str, port: int,
                        args: argparse.Namespace) -> int:
     from web import create_app, serving
 
-    app = create_app(settings)
+    # On SQLite the projections run in a process of their own beside the server (issue 17:
+    # a write's CPU in the server is the write's alone), restarted if it stops, and it
+    # makes the automatic checkpoints and sends the webhooks (issue 16), as the
+    # PostgreSQL projection worker does.
+    embedded = settings.store == "sqlite"
+    app = create_app(settings, embedded_projections=not embedded)
     _introduce(settings, host, port, args, app)
     server = serving.bind_waitress(app, host, port, args.threads)
-    # The embedded store runs its projections in this process, and its checkpoints too;
-    # on PostgreSQL the projection worker makes them (casetrack projections run).
-    checkpointer = cli_projections.start_checkpointer(settings, thread=True) \
-        if settings.store == "sqlite" else None
-    # Webhooks likewise (issue 16): sent from this process on the embedded store.
-    deliverer = _start_deliverer(settings, app) if settings.store == "sqlite" else None
     supervisor = serving.ProjectionSupervisor(
-        [sys.executable, "-m", "web.cli", "projections", "run"]) if args.projections else None
+        [sys.executable, "-m", "web.cli", "projections", "run", "--parent", str(os.getpid())]
+    ) if args.projections or embedded else None
     if supervisor is not None:
         supervisor.start()
+        # SIGTERM stops the server through its finally, which stops the worker too.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
     _announce(settings, host, port, 1)
     try:
         server.run()
     finally:
         if supervisor is not None:
             supervisor.stop()
-        if checkpointer is not None:
-            cli_projections.close_checkpointer(checkpointer)
-        if deliverer is not None:
-            deliverer.close()
     return 0
 
 
-def _start_deliverer(settings: Settings, app: Any) -> Any:
-    from web.services import services_of
-
-    deliverer = cli_delivery.Deliverer(settings, services_of(app).read_models.engine)
-    deliverer.start()
-    return deliverer
+def _exit_on_signal(*_: Any) -> None:
+    raise SystemExit(0)
 
 
 def _announce(settings: Settings, host: str, port: int, workers: int) -> None:

@@ -30,7 +30,10 @@ def add_commands(subparsers: Any) -> None:
     projections = subparsers.add_parser("projections", help="run, rebuild or inspect the "
                                         "read-model projections")
     actions = projections.add_subparsers(dest="action", required=True)
-    actions.add_parser("run", help="follow the log and keep every read model current")
+    run = actions.add_parser("run", help="follow the log and keep every read model current")
+    run.add_argument("--parent", type=int, metavar="PID",
+                     help="stop when process PID is no longer this one's parent "
+                          "(casetrack serve passes its own on SQLite)")
     rebuild = actions.add_parser("rebuild", help="drop one read model and rebuild it from "
                                  "the log")
     rebuild.add_argument("name", choices=LazyChoices(projection_names), metavar="NAME",
@@ -55,7 +58,7 @@ def projections_command(settings: Settings, args: argparse.Namespace) -> int:
                                         settings.pool)
     env = settings.event_store_env()
     if args.action == "run":
-        return run_worker(settings, database)
+        return run_worker(settings, database, parent=args.parent)
     engine = database.engine()
     try:
         upgrade(engine)
@@ -83,9 +86,10 @@ MAX_BACKOFF_SECONDS = 60.0
 LAG_REPORT_SECONDS = 30.0
 
 
-def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BACKOFF_SECONDS
-               ) -> int:
-    """Follow the log until SIGTERM/SIGINT. A transient database error (unreachable,
+def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BACKOFF_SECONDS,
+               parent: int | None = None) -> int:
+    """Follow the log until SIGTERM/SIGINT, or until process ``parent`` (the server that
+    started this worker) is gone. A transient database error (unreachable,
     connection dropped, pool exhausted) restarts the runners after a backoff (1 s,
     doubling to ``max_backoff``); any other projection error stops the worker (exit 1).
     Reports each projection's lag every ``LAG_REPORT_SECONDS``."""
@@ -97,6 +101,9 @@ def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BA
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
+    if parent is not None:
+        threading.Thread(target=_stop_without_parent, args=(parent, stopping),
+                         name="parent-watch", daemon=True).start()
     checkpointer = None
     backoff = 1.0
     try:
@@ -123,6 +130,16 @@ def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BA
     finally:
         if checkpointer is not None:
             close_checkpointer(checkpointer)
+
+
+def _stop_without_parent(parent: int, stopping: threading.Event) -> None:
+    """Stop the worker once ``parent`` has ended (killed, not only stopped: it would have
+    stopped this worker itself), so no worker outlives its server."""
+    import os
+
+    while not stopping.wait(1.0):
+        if os.getppid() != parent:
+            stopping.set()
 
 
 def _follow(settings: Settings, database: Any, stopping: threading.Event,

@@ -88,8 +88,14 @@ class Services:
         self.tracking.close()
 
 
-def open_services(settings: Settings, today: Callable[[], date]) -> Services:
-    """Open every part the views use, in the order each needs the ones before."""
+def open_services(settings: Settings, today: Callable[[], date], *,
+                  embedded_projections: bool = True) -> Services:
+    """Open every part the views use, in the order each needs the ones before.
+
+    On SQLite the projection runners run in this process, in threads, unless
+    ``embedded_projections`` is off: ``casetrack serve`` runs them in a process of their
+    own beside the server (``casetrack projections run``), and the read models are
+    migrated here first."""
     tracking = CaseTracking(env=settings.event_store_env(), today=today,
                             inspectorates=settings.inspectorates)
     opened: list[Closable] = []
@@ -104,7 +110,12 @@ def open_services(settings: Settings, today: Callable[[], date]) -> Services:
         opened.append(read_models)
         runners = EmbeddedRunners(
             application_class=CaseTracking, event_store_env=settings.event_store_env(),
-            database=database, today=today) if settings.store == "sqlite" else None
+            database=database, today=today) if settings.store == "sqlite" \
+            and embedded_projections else None
+        if settings.store == "sqlite" and not embedded_projections:
+            from infrastructure.migrations import upgrade
+
+            upgrade(read_models.engine)  # before the projection process starts
         if runners is not None:
             opened.append(runners)
         access_log = AccessLog(env=settings.access_log_env(),
