@@ -91,7 +91,7 @@ def serving(root: Path, database_url: str | None, data_dir: Path, threads: int
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-demo",
-             "--threads", str(threads)],
+             "--threads", str(threads), *(["--migrate"] if database_url else [])],
             env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=root)
     server = write_path.Server(process, port, threads)
     try:
