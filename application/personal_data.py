@@ -33,6 +33,7 @@ from domain.errors import InvalidFieldError
 from domain.events import JourneyEvent, event_type
 from domain.personal_data import (
     EVIDENCE_FREE_TEXT,
+    SEALED_PREFIX,
     free_text_fields,
     is_blank,
     is_sealed,
@@ -296,7 +297,18 @@ def _opener(vault: PersonalDataVault, child_id: UUID, actor: Actor | None
     return lambda _: marker
 
 
+# Values with nothing sealed in them, passed back as they are: most of a timeline's
+# thousands of values, so tried first by their exact type.
+_OPEN = frozenset({int, float, bool, type(None), date, datetime, UUID})
+
+
 def _walk(value: Any, open_text: Callable[[str], str]) -> Any:
+    kind = type(value)
+    if kind in _OPEN:
+        return value
+    if kind is str:
+        return open_text(value) if value.startswith(SEALED_PREFIX) and is_sealed(value) \
+            else value
     if isinstance(value, str):
         return open_text(value) if is_sealed(value) else value
     if isinstance(value, dict):

@@ -14,6 +14,7 @@ from marshmallow.exceptions import ValidationError
 from application.history import journey_at, journey_history
 from application.pseudonyms import named_history
 from infrastructure.projections import journey_notifications
+from web.dumping import DumpedList
 from web.openapi import parameters, problems
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER, JourneySchema
@@ -87,7 +88,8 @@ class TimelineEntrySchema(Schema):
 
 
 class JourneyAtSchema(JourneySchema):
-    timeline = fields.List(fields.Nested(TimelineEntrySchema), required=True)
+    # Hundreds of entries: dumped by web.dumping (the same output as List(Nested), faster).
+    timeline = DumpedList(fields.Nested(TimelineEntrySchema), required=True)
     events_known = fields.Integer(required=True)
 
 
