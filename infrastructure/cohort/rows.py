@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.catalogue.exceptions import CLAIM_EVENTS, claim_verdict
+from domain.catalogue.exceptions import CLAIM_EVENTS, EXCEPTION_CLAIM, claim_verdict
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
 from domain.journey import ChildJourney
@@ -226,7 +226,7 @@ def _claim_facts(journey: ChildJourney, child_id: str, authority: str
     for event in effective:
         if event.type_name not in CLAIM_EVENTS:
             continue
-        claim_id = f"exception-{event.originator_version}"
+        claim_id = EXCEPTION_CLAIM.id_for(event.originator_version)
         claim = standing.get(claim_id)
         held = claim_verdict(state, event)  # as it stood until any withdrawal
         withdrawn = claim is not None and claim.withdrawn
