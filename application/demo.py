@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from application.progress import SILENT, Progress
 from application.tracking import CaseTracking
 from domain.actors import Actor
 
@@ -52,10 +53,12 @@ _COHORT: list[tuple[dict[str, Any], list[tuple[str, date, dict[str, Any]]]]] = [
 ]
 
 
-def load_demo_cohort(tracking: CaseTracking, authority: str = DEMO_AUTHORITY) -> list[UUID]:
+def load_demo_cohort(tracking: CaseTracking, authority: str = DEMO_AUTHORITY,
+                     progress: Progress = SILENT) -> list[UUID]:
     """Register the demo journeys and record their steps; return their child ids."""
     actor = Actor("demo-loader", "caseworker", authority)
     child_ids = []
+    progress.start("demo journeys", len(_COHORT))
     for registration, steps in _COHORT:
         written = tracking.register_child(authority=authority, actor=actor,
                                           occurred_on=date(2024, 1, 2), **registration)
@@ -63,4 +66,5 @@ def load_demo_cohort(tracking: CaseTracking, authority: str = DEMO_AUTHORITY) ->
             tracking.record_event(written.child_id, type_name, payload, actor=actor,
                                   occurred_on=occurred_on)
         child_ids.append(written.child_id)
+        progress.advance()
     return child_ids

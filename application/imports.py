@@ -14,6 +14,7 @@ from typing import Any
 
 from application import access
 from application.personal_data import check_recordable, seal_evidence, seal_payload
+from application.progress import SILENT, Progress
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.case_reference import CaseReference
@@ -71,11 +72,14 @@ def line_key(raw: dict[str, Any], occurrence: int) -> str:
 
 
 def import_children(tracking: CaseTracking, actor: Actor,
-                    children: dict[str, list[ImportLine]], report: ImportReport) -> None:
+                    children: dict[str, list[ImportLine]], report: ImportReport,
+                    progress: Progress = SILENT) -> None:
     """Import each child's parsed lines into the actor's authority."""
     access.check_may_register(actor, actor.organisation)
+    progress.start("children imported", len(children))
     for lines in children.values():
         import_child(tracking, actor, lines, report)
+        progress.advance()
     report.refused.sort(key=lambda r: r.line)
 
 

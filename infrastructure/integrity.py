@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, StoredEvent
 
+from application.progress import SILENT, Progress
 from domain.catalogue.registration import ChildRegistered
 from domain.events import JourneyEvent
 from domain.integrity import ChainVerifier, genesis_hash
@@ -140,10 +141,10 @@ class LogIntegrity:
 
     # The whole store.
 
-    def verify(self, stop: int | None = None, _new: list[_Entry] | None = None
-               ) -> StoreReport:
+    def verify(self, stop: int | None = None, _new: list[_Entry] | None = None,
+               progress: Progress = SILENT) -> StoreReport:
         """Recompute every journey's chain and every checkpoint against the log and the
-        witness."""
+        witness (``progress`` counts the log's entries)."""
         recorder = self.application.recorder
         if stop is None:
             stop = recorder.max_notification_id() or 0
@@ -155,19 +156,22 @@ class LogIntegrity:
         findings += self._check_witness(checkpoints, report)
         tree = Tree()
         leaves = self._authentic_leaves(checkpoints, findings, tree)
-        self._walk_log(stop, report.anchored_position, leaves, findings, report, _new)
+        progress.start("log entries verified", stop)
+        self._walk_log(stop, report.anchored_position, leaves, findings, report, _new,
+                       progress)
         findings += self._check_consistency(checkpoints, tree)
         report.findings = findings[:MAX_FINDINGS]
         return report
 
     def _walk_log(self, stop: int, anchored: int, leaves: Iterator[Leaf],
                   findings: list[Finding], report: StoreReport,
-                  new: list[_Entry] | None) -> None:
+                  new: list[_Entry] | None, progress: Progress = SILENT) -> None:
         """Compare each log entry with its anchored leaf and check every journey's chain."""
         chains: dict[str, ChainVerifier] = {}
         pending = next(leaves, None)
         for entry in self._entries(0, stop):
             report.events += 1
+            progress.advance()
             leaf = entry.leaf
             while pending is not None and pending.position < leaf.position:
                 findings.append(missing(pending))

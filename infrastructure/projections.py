@@ -27,6 +27,7 @@ from eventsourcing.utils import resolve_topic
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from application.progress import SILENT, Progress
 from domain.clocks import LocalPolicy
 from domain.events import JourneyEvent
 from infrastructure.batches import (
@@ -222,7 +223,8 @@ class EmbeddedRunners:
 
 def rebuild(name: str, *, application_class: type[Any], event_store_env: Mapping[str, str],
             engine: Engine, today: Callable[[], date] = date.today,
-            batch_size: int = CATCH_UP_BATCH_SIZE, until: int | None = None) -> int:
+            batch_size: int = CATCH_UP_BATCH_SIZE, until: int | None = None,
+            progress: Progress = SILENT) -> int:
     """Clear one projection and project the whole log again, streaming; return its position.
 
     The clear commits first; the catch-up commits batch by batch, so a crash part way
@@ -235,18 +237,22 @@ def rebuild(name: str, *, application_class: type[Any], event_store_env: Mapping
     with view.transaction() as conn:
         projection.clear(conn)
     return catch_up(projection, application_class=application_class,
-                    event_store_env=event_store_env, batch_size=batch_size, until=until)
+                    event_store_env=event_store_env, batch_size=batch_size, until=until,
+                    progress=progress)
 
 
 def catch_up(projection: ReadModelProjection, *, application_class: type[Any],
              event_store_env: Mapping[str, str], batch_size: int = CATCH_UP_BATCH_SIZE,
-             until: int | None = None) -> int:
+             until: int | None = None, progress: Progress = SILENT) -> int:
     """Project everything after the tracked position (up to ``until``, if given), in this
-    thread, in batches of ``batch_size``; return the position reached."""
+    thread, in batches of ``batch_size``; return the position reached. ``progress`` counts
+    log positions."""
     app = application_class(env=runner_env(event_store_env))
     try:
         projection.journeys = JourneyStore(app)
         position = projection.view.max_tracking_id(app.name) or 0
+        head = until if until is not None else app.recorder.max_notification_id() or 0
+        progress.start(f"{projection.view.projection} log positions", max(head - position, 0))
         while True:
             notifications = app.recorder.select_notifications(
                 start=position, limit=batch_size, stop=until, inclusive_of_start=False)
@@ -255,6 +261,7 @@ def catch_up(projection: ReadModelProjection, *, application_class: type[Any],
             projection.process_batch([
                 (app.mapper.to_domain_event(n) if _is_journey_topic(n.topic) else None,
                  Tracking(app.name, n.id)) for n in notifications])
+            progress.advance(notifications[-1].id - position)
             position = notifications[-1].id
     finally:
         app.close()

@@ -19,6 +19,8 @@ from web import (
     cli_projections,
 )
 from web.config import ConfigError, Settings, load_settings
+from web.progress import add_options as add_progress_options
+from web.progress import progress_for
 
 DEMO_ROLES = ("caseworker", "manager", "inspector", "auditor", "admin")
 
@@ -80,11 +82,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     token.add_argument("--sub", required=True, help="the user id the token names")
     token.add_argument("--child", help="the child a family's token is for (role family only)")
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds (default 8 hours)")
-    commands.add_parser("demo", help="load the demo cohort of synthetic journeys")
+    add_progress_options(commands.add_parser("demo", help="load the demo cohort of "
+                                                          "synthetic journeys"))
     importer = commands.add_parser("import", help="import journeys from a JSON-lines file")
     importer.add_argument("file", help="one JSON object a line (see docs/imports.md)")
     importer.add_argument("--org", required=True, help="the importing local authority")
     importer.add_argument("--user", default="importer", help="recorded as the actor")
+    add_progress_options(importer)
     integrity_handlers = cli_integrity.add_commands(commands)
     personal_data_handlers = cli_personal_data.add_commands(commands)
     cli_projections.add_commands(commands)
@@ -129,7 +133,8 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
     tracking = CaseTracking(env=settings.event_store_env())
     attach_vault(tracking, settings)
     try:
-        child_ids = load_demo_cohort(tracking)
+        with progress_for(args) as progress:
+            child_ids = load_demo_cohort(tracking, progress=progress)
     except CaseReferenceTakenError:  # its case references are the demo's own
         print(f"the {settings.store} store already has the demo cohort ({DEMO_AUTHORITY}); "
               "nothing loaded")
@@ -152,8 +157,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     tracking = CaseTracking(env=settings.event_store_env())
     attach_vault(tracking, settings)
     try:
-        with open(args.file, encoding="utf-8") as lines:
-            report = run_import(tracking, Actor(args.user, "manager", args.org), lines)
+        with open(args.file, encoding="utf-8") as lines, progress_for(args) as progress:
+            report = run_import(tracking, Actor(args.user, "manager", args.org), lines,
+                                progress)
     except OSError as error:
         print(f"casetrack: cannot read {args.file}: {error.strerror}", file=sys.stderr)
         return 2

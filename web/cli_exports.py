@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from web.config import ConfigError, Settings, sen2_la_numbers
+from web.progress import add_options as add_progress_options
+from web.progress import progress_for
 
 
 def add_commands(subparsers: Any) -> None:
@@ -40,6 +42,7 @@ def add_commands(subparsers: Any) -> None:
                       help="run the pre-submission checks; exit 1 when there are errors")
     sen2.add_argument("--xsd", action="store_true",
                       help="write the year's XML Schema (generated from its specification)")
+    add_progress_options(sen2)
 
 
 def handlers() -> dict[str, Callable[[Settings, argparse.Namespace], int]]:
@@ -84,8 +87,10 @@ def _with_store(settings: Settings, args: argparse.Namespace, la_numbers: dict[s
                 return 2
             authority = found[0]
         try:
-            result = sen2_return(tracking, year=args.year, authority=authority,
-                                 policy=Sen2Policy(la_numbers=la_numbers))
+            with progress_for(args) as progress:
+                result = sen2_return(tracking, year=args.year, authority=authority,
+                                     policy=Sen2Policy(la_numbers=la_numbers),
+                                     progress=progress)
         except MissingLANumberError as error:
             print(f"casetrack: {error}", file=sys.stderr)
             return 2

@@ -14,6 +14,8 @@ import sys
 from typing import Any
 
 from web.config import Settings
+from web.progress import add_options as add_progress_options
+from web.progress import progress_for
 
 
 def add_commands(commands: Any) -> dict[str, Any]:
@@ -24,6 +26,7 @@ def add_commands(commands: Any) -> dict[str, Any]:
     verify.add_argument("--all", action="store_true", help="print every finding")
     verify.add_argument("--witness", metavar="FILE", help="compare with this copy of the "
                         "witness file (default: the one in CASETRACK_WITNESS_DIR)")
+    add_progress_options(verify)
     commands.add_parser("checkpoint", help="verify the store, then sign a checkpoint at the "
                                            "log's current position")
     proof = commands.add_parser("proof", help="an RFC 9162 inclusion proof that the event at "
@@ -67,7 +70,8 @@ def _verify(settings: Settings, args: argparse.Namespace) -> int:
         print(f"casetrack: {error}", file=sys.stderr)
         return 2
     try:
-        report = log.verify()
+        with progress_for(args) as progress:
+            report = log.verify(progress=progress)
     finally:
         _close(log)
     if args.json:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import Any
 
 from web.config import Settings
+from web.progress import add_options as add_progress_options
+from web.progress import progress_for
 
 COMMANDS = ("projections", "db")
 
@@ -38,6 +40,7 @@ def add_commands(subparsers: Any) -> None:
                                  "the log")
     rebuild.add_argument("name", choices=LazyChoices(projection_names), metavar="NAME",
                          help="the read model to rebuild (%(choices)s)")
+    add_progress_options(rebuild)
     actions.add_parser("status", help="each projection's position and lag")
     from web.cli_db import add_actions
 
@@ -64,8 +67,9 @@ def projections_command(settings: Settings, args: argparse.Namespace) -> int:
         upgrade(engine)
         if args.action == "rebuild":
             started = time.perf_counter()
-            position = rebuild(args.name, application_class=CaseTracking,
-                               event_store_env=env, engine=engine)
+            with progress_for(args) as progress:
+                position = rebuild(args.name, application_class=CaseTracking,
+                                   event_store_env=env, engine=engine, progress=progress)
             print(f"rebuilt {args.name} to position {position} in "
                   f"{time.perf_counter() - started:.1f}s")
             return 0

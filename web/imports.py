@@ -23,6 +23,7 @@ from application.imports import (
     import_children,
     line_key,
 )
+from application.progress import SILENT, Progress
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.events import EVENT_TYPES
@@ -105,9 +106,10 @@ def _parse(number: int, case_ref: str, raw: dict[str, Any], key: str) -> ImportL
                       data.pop("evidence"), key)
 
 
-def run_import(tracking: CaseTracking, actor: Actor, text_lines: Iterable[str]) -> ImportReport:
+def run_import(tracking: CaseTracking, actor: Actor, text_lines: Iterable[str],
+               progress: Progress = SILENT) -> ImportReport:
     report = ImportReport()
-    import_children(tracking, actor, parse_lines(text_lines, report), report)
+    import_children(tracking, actor, parse_lines(text_lines, report), report, progress)
     return report
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from application.errors import ApplicationError, ForbiddenError
+from application.progress import SILENT, Progress
 from application.sen2.build import Context, Period, person_record
 from application.sen2.years import spec_for
 from domain.actors import Actor
@@ -128,7 +129,7 @@ def authority_journeys(app: CaseTracking, authority: str) -> Iterator[ChildJourn
             yield journey
 
 
-def authority_logs(app: CaseTracking, authority: str
+def authority_logs(app: CaseTracking, authority: str, ids: list[UUID] | None = None
                    ) -> Iterator[tuple[UUID, list[JourneyEvent]]]:
     """Yield each journey's id and its whole log, read straight from the stored events.
 
@@ -142,7 +143,7 @@ def authority_logs(app: CaseTracking, authority: str
 
     # Reads overlap their round trips (PostgreSQL); decoding and folding stay in order.
     # Chunks bound how far the readers run ahead of the fold (memory).
-    ids = authority_child_ids(app, authority)
+    ids = authority_child_ids(app, authority) if ids is None else ids
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         for start in range(0, len(ids), 512):
             for child_id, stored in pool.map(read, ids[start:start + 512]):
@@ -155,8 +156,10 @@ def authority_logs(app: CaseTracking, authority: str
 
 def sen2_return(app: CaseTracking, *, year: int, authority: str,
                 policy: Sen2Policy | None = None, actor: Actor | None = None,
-                journeys: Iterable[ChildJourney] | None = None) -> Sen2Return:
-    """Compute the person-level SEN2 return of ``authority`` for collection ``year``."""
+                journeys: Iterable[ChildJourney] | None = None,
+                progress: Progress = SILENT) -> Sen2Return:
+    """Compute the person-level SEN2 return of ``authority`` for collection ``year``
+    (``progress`` counts the journeys read)."""
     if actor is not None:
         check_may_export(actor, authority)
     policy = policy or Sen2Policy()
@@ -168,10 +171,16 @@ def sen2_return(app: CaseTracking, *, year: int, authority: str,
     vault = getattr(app, "vault", None)
     started = time.perf_counter()
     result = Sen2Return(header=header_)
-    logs = ((j.id, list(j.log)) for j in journeys) if journeys is not None else \
-        authority_logs(app, authority)
+    if journeys is None:
+        ids = authority_child_ids(app, authority)
+        progress.start("SEN2 journeys", len(ids))
+        logs = authority_logs(app, authority, ids)
+    else:
+        progress.start("SEN2 journeys", None)
+        logs = ((j.id, list(j.log)) for j in journeys)
     unavailable: list[str] = []
     for child_id, log in logs:
+        progress.advance()
         identifiers = _identifiers(vault, child_id, unavailable)
         person = person_record(child_id, log, context, identifiers=identifiers)
         if person is not None:

@@ -39,7 +39,8 @@ print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
 """
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["db", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["db", "--help"],
+                                  ["verify", "--help"], ["demo", "--help"]])
 def test_help_imports_no_framework_store_or_domain(argv: list[str]) -> None:
     """What made --help take seconds: the app, the stores and the domain catalogue."""
     result = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv)], cwd=ROOT,
