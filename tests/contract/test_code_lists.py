@@ -7,6 +7,8 @@ domain's own lists), never copied here: a code added to a list must reach the sp
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from domain.code_lists import code_fields
-from domain.events import EVENT_TYPES
+from domain.events import EVENT_TYPES, payload_fields
 from domain.reference import REFERENCE_VERSIONS, list_names
 from domain.state import STAGES
 from tests.conftest import settings_for
@@ -80,6 +82,37 @@ def test_every_field_named_as_a_code_field_has_an_enum(spec: dict[str, Any]) -> 
             text = str(schema)
             assert "'enum'" in text, f"{name}.{field} takes codes but has no enum"
     assert seen == CODE_FIELD_NAMES
+
+
+def literal_choices(annotation: Any) -> tuple[list[Any], bool] | None:
+    """The values a field typed with a fixed set (``Literal``) takes, and whether they are
+    its items (a list of them); None for any other field."""
+    if typing.get_origin(annotation) in (types.UnionType, typing.Union):
+        arms = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = arms[0] if len(arms) == 1 else None
+    if typing.get_origin(annotation) in (list, tuple):
+        inner = literal_choices(typing.get_args(annotation)[0])
+        return (inner[0], True) if inner is not None else None
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation)), False
+    return None
+
+
+def test_every_field_of_a_fixed_set_carries_it_as_the_enum(spec: dict[str, Any]) -> None:
+    """Kinds, roles, outcomes, grounds, ...: the catalogue's ``Literal`` types."""
+    schemas = spec["components"]["schemas"]
+    checked = 0
+    for name in recordable_types():
+        for field, (annotation, _) in payload_fields(EVENT_TYPES[name]).items():
+            found = literal_choices(annotation)
+            if found is None:
+                continue
+            choices, items = found
+            schema = schemas[name]["properties"][field]
+            enum = (schema["items"] if items else schema)["enum"]
+            assert {c for c in enum if c is not None} == set(choices), f"{name}.{field}"
+            checked += 1
+    assert checked > 50
 
 
 def test_every_reference_list_is_taken_by_some_field() -> None:
