@@ -86,10 +86,15 @@ STRUCTURED_CODES = frozenset({
     "need", "code", "rank", "pfa", "section", "setting_ref", "setting_name", "setting_type",
     "urn", "ukprn", "commissioner", "icb", "advice_type", "independent_advice_ref",
     "service", "therapy", "profession", "quantified", "provider",
+    # Plan sections' codes, numbers and dates (web.plan_sections).
+    "hours", "frequency", "group_size", "amount", "arrangement", "received_on",
 })
 STRUCTURED_FREE_TEXT = frozenset({
     "A", "C", "D", "E", "G", "H1", "H2", "J", "K", "description", "outcome", "provision",
     "change", "reason", "notes", "views", "aspirations",
+    # Plan sections' words (web.plan_sections): sealed like the rest of a plan's text.
+    "interests", "history", "timescale", "shorter_term_targets", "delivered_by", "title",
+    "author", "document_ref", "advice",
 })
 
 

@@ -30,6 +30,7 @@ from domain.personal_data import (
     upn_is_valid,
 )
 from domain.record_ids import RECORD_KINDS, RecordKind, answer_key
+from domain.shapes import shape_of
 
 MAX_TEXT = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -322,16 +323,33 @@ def event_schema(cls: type[JourneyEvent]) -> type[Schema]:
         "Meta": type("Meta", (), {"unknown": RAISE}),
     }
     for name, (annotation, required) in payload_fields(cls).items():
+        shape = shape_of(cls, name)
+        if shape is not None:
+            # A documented shape checks its own codes where they sit (web.plan_sections).
+            attrs[name] = _shaped_field(shape.name, required=required)
+            continue
         attrs[name] = _with_codes(_field_for(annotation, required=required),
                                   [c for c in code_fields(cls) if c.field == name])
     return type(f"{cls.__name__}Schema", (Schema,), attrs)
+
+
+def _shaped_field(shape: str, *, required: bool) -> fields.Field:
+    """Return the request field of a value with the documented shape ``shape``."""
+    # Imported here: web.plan_sections builds on this module's fields.
+    from web.plan_sections import plan_sections_field
+
+    if shape != "plan_sections":
+        raise LookupError(f"no request schema for the shape {shape!r}")
+    return plan_sections_field(required=required)
 
 
 @cache
 def partial_schema(cls: type[JourneyEvent]) -> Schema:
     """Return a schema loading any subset of an event type's fields (for corrections)."""
     schema_cls = event_schema(cls)
-    return schema_cls(partial=True)
+    # Partial at the top only: a corrected field is given whole (plan sections' items
+    # keep their required keys).
+    return schema_cls(partial=tuple(schema_cls._declared_fields))  # noqa: SLF001
 
 
 def recordable_types() -> list[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from domain.ages import age_on
 from domain.catalogue.age_limits import check_reached_25
@@ -37,7 +37,7 @@ from domain.catalogue.common import (
     check_notice_content,
 )
 from domain.catalogue.disputes import appeal_deadline, comply_order_steps
-from domain.catalogue.plan import PLAN_VERSION
+from domain.catalogue.plan import PLAN_VERSION, PlanSections
 from domain.catalogue.reviews import ended_or
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.code_lists import takes
@@ -256,7 +256,7 @@ class PlanTransferredIn(JourneyEvent):
     sen2_transfer_la: str | None = None
     named_setting: str | None = None
     setting_type: Annotated[str, takes(SETTING_TYPES)] | None = None
-    sections: dict[str, Any] = field(default_factory=dict)
+    sections: PlanSections = field(default_factory=dict)
 
     group: ClassVar[str] = "transfer"
 

@@ -4,8 +4,12 @@ Clocks: K5 (the family's 15 days for representations on a draft, reg 13(1)) and 
 consulted setting's 15-day response, Code 9.83, guidance). Advice (K2) and the decision
 whether to issue are in ``domain.catalogue.advice``; their state is kept here.
 
-Plan sections (``sections`` on ``DraftPlanIssued`` and ``FinalPlanIssued``) are one
-object keyed by section, every key optional (reg 12(1); Code 9.62):
+Plan sections (``sections`` on ``DraftPlanIssued``, ``FinalPlanIssued``, the amended and
+transferred plans: ``PlanSections``) are one object keyed by section, every key optional
+(reg 12(1); Code 9.62). Their full shape, key by key, is checked where requests come in
+(``web.plan_sections``: 422, every problem at once); the rules here are what the law
+asks of the content (409), and the few shape checks kept here let any stored value
+replay:
 
 - ``"A"``: free text or an object (views, interests and aspirations);
 - ``"B"``: a list of needs, each ``{"need": <needs code>, "description": ...}``;
@@ -58,6 +62,7 @@ from domain.record_ids import record_kind
 from domain.responsibility import Body
 from domain.rules import Rule, rule
 from domain.rules import due as rules_due
+from domain.shapes import Shape
 
 if TYPE_CHECKING:
     from domain.catalogue.assessment import AssessmentRequest
@@ -67,6 +72,18 @@ SECTION_KEYS = frozenset({"A", "B", "C", "D", "E", "F", "G", "H1", "H2", "I", "J
 LIST_SECTIONS = SECTION_KEYS - {"A", "I"}
 PLAN_SECTIONS = domain_list("plan_sections", lambda: SECTION_KEYS,
                             "the sections of an EHC plan, A to K (reg 12)")
+# The four preparation-for-adulthood areas an E outcome or F provision can mark (reg 12(3);
+# Code 8.5, 9.63): higher education and employment, independent living, participating in
+# society, being as healthy as possible.
+PFA_AREAS = domain_list("pfa_areas", lambda: {"employment", "independent_living",
+                                              "community_participation", "health"},
+                        "preparation-for-adulthood areas (reg 12(3); Code 8.5)")
+SECTIONS_SHAPE = Shape("plan_sections", "EHC plan sections A to K (reg 12(1); Code 9.62)")
+# A plan's sections, as every event carrying them declares them: the documented shape
+# (checked where requests come in) and the codes inside.
+PlanSections = Annotated[dict[str, Any], SECTIONS_SHAPE, takes(NEEDS, "B", "*", "need"),
+                         takes(SETTING_TYPES, "I", "setting_type"),
+                         takes(PFA_AREAS, "E", "*", "pfa"), takes(PFA_AREAS, "F", "*", "pfa")]
 
 # Institutions a parent or young person may ask to have named (CFA 2014 s.38(3)).
 S38_CATEGORIES = Literal[
@@ -434,8 +451,7 @@ def _outstanding_draft(state: JourneyState) -> DraftPlan:
 class DraftPlanIssued(JourneyEvent):
     """The LA served a draft plan (occurred_on = served; starts the family's K5 period)."""
 
-    sections: Annotated[dict[str, Any], takes(NEEDS, "B", "*", "need"),
-                        takes(SETTING_TYPES, "I", "setting_type")]
+    sections: PlanSections
     service_method: str | None = None
     schools_info_ref: str | None = None
     representation_deadline: date | None = None
@@ -627,8 +643,7 @@ class FinalPlanIssued(JourneyEvent):
     a setting, ``setting``.
     """
 
-    sections: Annotated[dict[str, Any], takes(NEEDS, "B", "*", "need"),
-                        takes(SETTING_TYPES, "I", "setting_type")]
+    sections: PlanSections
     notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
     recipients: list[Annotated[str, takes(RECIPIENTS)]]
 

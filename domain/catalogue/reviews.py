@@ -40,7 +40,7 @@ from domain.catalogue.common import (
     check_notice_content,
 )
 from domain.catalogue.disputes import OrderObligation, comply_order_steps
-from domain.catalogue.plan import PLAN_SECTIONS, PLAN_VERSION
+from domain.catalogue.plan import PLAN_SECTIONS, PLAN_VERSION, PlanSections
 from domain.clocks import ClockContext, ClockReading, ClockSpec, clock, reading
 from domain.code_lists import takes
 from domain.events import JourneyEvent
@@ -494,7 +494,7 @@ class AmendedPlanFinalised(JourneyEvent):
 
     sections_changed: list[Annotated[str, takes(PLAN_SECTIONS)]]
     notice_includes: list[Annotated[str, takes(NOTICE_CONTENTS)]]
-    sections: dict[str, Any] = field(default_factory=dict)
+    sections: PlanSections = field(default_factory=dict)
     named_setting: str | None = None
     setting_type: Annotated[str, takes(SETTING_TYPES)] | None = None
     recipients: list[Annotated[str, takes(RECIPIENTS)]] = field(default_factory=list)

@@ -44,10 +44,24 @@ def every_version(list_name: str) -> list[str]:
     return sorted({code for ref in REFERENCE_VERSIONS for code in ref.lists.get(list_name, {})})
 
 
-def walk(schema: dict[str, Any], at: tuple[str, ...]) -> dict[str, Any]:
-    """The JSON schema ``at`` a place inside ``schema`` ("*": an array's items)."""
+def walk(schema: dict[str, Any], at: tuple[str, ...], spec: dict[str, Any]) -> dict[str, Any]:
+    """The JSON schema ``at`` a place inside ``schema`` ("*": an array's items), through
+    the components a shaped value refers to (plan sections: ``$ref``, ``allOf``,
+    ``anyOf``)."""
+    schema = _resolved(schema, spec)
     for step in at:
-        schema = schema["items"] if step == "*" else schema["properties"][step]
+        schema = _resolved(schema["items"] if step == "*" else schema["properties"][step],
+                           spec)
+    return schema
+
+
+def _resolved(schema: dict[str, Any], spec: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema or "allOf" in schema or "anyOf" in schema:
+        if "$ref" in schema:
+            schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+        else:
+            arms = schema.get("allOf") or schema["anyOf"]
+            schema = next(arm for arm in arms if "$ref" in arm or "properties" in arm)
     return schema
 
 
@@ -62,7 +76,7 @@ def declared() -> list[tuple[str, Any]]:
 def test_every_declared_code_field_carries_its_list_as_the_enum(
         spec: dict[str, Any], event_type: str, code: Any) -> None:
     field = spec["components"]["schemas"][event_type]["properties"][code.field]
-    leaf = walk(field, code.at)
+    leaf = walk(field, code.at, spec)
     expected = (every_version(code.code_list.name) if code.code_list.versioned
                 else sorted(code.code_list.source()))
     assert [c for c in leaf["enum"] if c is not None] == expected
