@@ -4,6 +4,7 @@ endpoint, its steps timed by K27 from the agreement, and the LA carrying it out 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -16,9 +17,10 @@ Auth = Callable[..., dict[str, str]]
 
 def post_journey(client: FlaskClient, auth: Auth) -> tuple[str, dict[str, int]]:
     """Register the child and post every step; return the child's id and labelled versions."""
+    # A case reference of its own: the PostgreSQL store is shared by the module's tests.
+    case_ref = f"CR-mediation-agreement-{uuid.uuid4().hex[:8]}"
     registered = client.post("/children", json=dict(MEDIATION_AGREEMENT.registration,
-                                                    case_ref="CR-mediation-agreement"),
-                             headers=auth())
+                                                    case_ref=case_ref), headers=auth())
     assert registered.status_code == 201, registered.json
     child_id: str = registered.json["child_id"]  # type: ignore[index]
     versions: dict[str, int] = {}
