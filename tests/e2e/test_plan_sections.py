@@ -4,6 +4,7 @@ stored, and events stored in an older shape still replayed."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -34,8 +35,9 @@ POINTERS = ["/sections/A", "/sections/B/0/descripton", "/sections/F/0/hours",
 
 def up_to_the_draft(client: FlaskClient, auth: Auth, case_ref: str) -> tuple[str, Step]:
     """Post the journey until its draft is due; return the child's id and the draft step."""
-    registered = client.post("/children", json=dict(MEDIATION_AGREEMENT.registration,
-                                                    case_ref=case_ref), headers=auth())
+    registered = client.post("/children", json=dict(
+        MEDIATION_AGREEMENT.registration, case_ref=f"{case_ref}-{uuid.uuid4().hex[:8]}"),
+        headers=auth())
     assert registered.status_code == 201, registered.json
     child_id: str = registered.json["child_id"]  # type: ignore[index]
     versions: dict[str, int] = {}
