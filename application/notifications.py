@@ -23,7 +23,8 @@ from domain.clocks import ClockReading, ClockStatus, never_late_while_open
 NOTIFIED_ROLES = frozenset({"caseworker", "manager", "family"})
 
 
-def _day(on: date) -> str:
+def day_in_words(on: date) -> str:
+    """Return a date as people write it: 8 April 2025."""
     return f"{on.day} {on:%B %Y}"
 
 
@@ -32,16 +33,16 @@ def message(case_ref: str | None, reading: ClockReading) -> str:
     assert reading.due_on is not None
     case = case_ref or "this case"
     who = f" ({reading.responsible_name})" if reading.responsible_name else ""
-    source = f"{reading.limit} from {_day(reading.started_on)}; {reading.citation}"
+    source = f"{reading.limit} from {day_in_words(reading.started_on)}; {reading.citation}"
     if reading.status is not ClockStatus.RUNNING:
         days = reading.days_late or 0
         return (f"{reading.name}{who} for {case} is late by {days} "
-                f"day{'s' if days != 1 else ''}: it was due on {_day(reading.due_on)} "
+                f"day{'s' if days != 1 else ''}: it was due on {day_in_words(reading.due_on)} "
                 f"({source})")
     if reading.clock in never_late_while_open():
-        return (f"{reading.name} for {case}: the window closes on {_day(reading.due_on)} "
+        return (f"{reading.name} for {case}: the window closes on {day_in_words(reading.due_on)} "
                 f"({source})")
-    return f"{reading.name}{who} for {case} is due on {_day(reading.due_on)} ({source})"
+    return f"{reading.name}{who} for {case} is due on {day_in_words(reading.due_on)} ({source})"
 
 
 def stopped_message(case_ref: str | None, reading: ClockReading) -> str:
@@ -49,11 +50,11 @@ def stopped_message(case_ref: str | None, reading: ClockReading) -> str:
     longer owed; the window of a clock that is never late closed."""
     case = case_ref or "this case"
     who = f" ({reading.responsible_name})" if reading.responsible_name else ""
-    due = f"due on {_day(reading.due_on)}; {reading.citation}" if reading.due_on \
+    due = f"due on {day_in_words(reading.due_on)}; {reading.citation}" if reading.due_on \
         else reading.citation
     if reading.status is ClockStatus.NOT_APPLICABLE or reading.stopped_on is None:
         return f"{reading.name}{who} for {case} no longer applies ({reading.citation})"
-    done = _day(reading.stopped_on)
+    done = day_in_words(reading.stopped_on)
     if reading.clock in never_late_while_open():
         return f"{reading.name} for {case}: the window closed on {done} ({due})"
     if reading.status is ClockStatus.MET:
@@ -86,6 +87,15 @@ def case_notifications(case: dict[str, Any], today: date, until: date
     return found
 
 
+def ordered_notifications(cases: list[dict[str, Any]], today: date, until: date
+                          ) -> list[dict[str, Any]]:
+    """Return the cases' reminders: late first, then by due date."""
+    items = [n for case in cases for n in case_notifications(case, today, until)]
+    items.sort(key=lambda n: (n["kind"] != "late", n["due_on"], n["case_ref"] or "",
+                              n["clock"], n["episode"]))
+    return items
+
+
 def notifications(store: TrayStore, *, actor: Actor, today: date, within_days: int,
                   consistent_after: int | None = None,
                   head: Callable[[], int] | None = None) -> dict[str, Any]:
@@ -99,9 +109,6 @@ def notifications(store: TrayStore, *, actor: Actor, today: date, within_days: i
     else:
         cases = store.holder_cases(organisation=actor.organisation,
                                    assigned_to=actor.user_id)
-    until = today + timedelta(days=within_days)
-    items = [n for case in cases for n in case_notifications(case, today, until)]
-    items.sort(key=lambda n: (n["kind"] != "late", n["due_on"], n["case_ref"] or "",
-                              n["clock"], n["episode"]))
+    items = ordered_notifications(cases, today, today + timedelta(days=within_days))
     return {"items": items, "as_at": today, "due_within_days": within_days,
             "position": position}

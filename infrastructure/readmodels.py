@@ -260,6 +260,18 @@ class SQLReadModels:
 
         return child_cases(self.engine, authority=authority, child_id=child_id)
 
+    def holders(self) -> list[tuple[str, str]]:
+        """Everyone holding a case (the daily digest's caseworkers)."""
+        from infrastructure.worktray import holders
+
+        return holders(self.engine)
+
+    def cases_naming(self, names: Any) -> list[dict[str, Any]]:
+        """The cases with a step of one of the named bodies open (the digest's contacts)."""
+        from infrastructure.worktray import cases_naming
+
+        return cases_naming(self.engine, names)
+
     def team_counts(self, authority: str) -> list[dict[str, Any]]:
         """The authority's cases counted per holder (the team tray)."""
         from infrastructure.worktray import team_counts

@@ -154,3 +154,30 @@ def team_counts(engine: Engine, authority: str) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         return [{"assigned_organisation": o, "assigned_to": a, "cases": n}
                 for o, a, n in conn.execute(stmt)]
+
+
+def holders(engine: Engine) -> list[tuple[str, str]]:
+    """Return everyone holding a case, as (organisation, user id), in order."""
+    stmt = select(TrayCase.assigned_organisation, TrayCase.assigned_to).where(
+        TrayCase.assigned_to.is_not(None)).distinct().order_by(
+        TrayCase.assigned_organisation, TrayCase.assigned_to)
+    with engine.connect() as conn:
+        return [(o, a) for o, a in conn.execute(stmt) if a is not None]
+
+
+def cases_naming(engine: Engine, names: Sequence[str]) -> list[dict[str, Any]]:
+    """Return the cases with an open reading whose step is the named bodies' (by
+    ``responsible_name``: an adviser organisation as the request named it), each with
+    every open reading."""
+    wanted = set(names)
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for child_id, reading in conn.execute(select(TrayClock.child_id, TrayClock.reading)):
+            if reading.get("responsible_name") in wanted:
+                found.add(child_id)
+    ids = sorted(found)
+    cases: list[dict[str, Any]] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        cases.extend(_cases_with_readings(engine, select(TrayCase.__table__).where(
+            TrayCase.child_id.in_(ids[start:start + IN_CHUNK])), None))
+    return cases

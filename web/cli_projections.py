@@ -154,10 +154,11 @@ def _follow(settings: Settings, database: Any, stopping: threading.Event,
 
     runners = EmbeddedRunners(application_class=CaseTracking,
                               event_store_env=settings.event_store_env(), database=database)
-    from web.cli_delivery import Deliverer
+    from web.cli_delivery import Deliverer, Digester
 
     print(f"projections running: {', '.join(runners.runners)}", flush=True)
     deliverer = Deliverer(settings, runners.engine)  # webhooks from the outbox (issue 16)
+    digester = Digester(settings, runners.engine)  # the daily digest by mail (issue 16)
     reported = 0.0
     try:
         while not stopping.is_set() and not runners.errors():
@@ -165,6 +166,7 @@ def _follow(settings: Settings, database: Any, stopping: threading.Event,
             if checkpointer is not None:
                 checkpointer.tick()
             deliverer.tick()
+            digester.tick()
             if time.monotonic() - reported >= LAG_REPORT_SECONDS:
                 reported = time.monotonic()
                 _report_lag(runners)

@@ -66,11 +66,18 @@
 - ``CASETRACK_UNDER_FIVE_REVIEW_MONTHS``: the authority's interval for reviewing plans of
   children under five (Code 9.178), 3 to 6 or ``off`` (default 6): clock K7U, counted
   apart in ``reviews-overdue``; never moves the statutory review date (K7).
-- ``CASETRACK_WEBHOOK_MAX_ATTEMPTS``: how many times a webhook delivery is tried before
-  it goes to the dead-letter list (default 8, 1 to 100);
-  ``CASETRACK_WEBHOOK_BACKOFF_SECONDS``: the wait before the second attempt, doubled
-  after each failure up to an hour (default 30); ``CASETRACK_WEBHOOK_TIMEOUT_SECONDS``:
-  how long a receiver has to answer (default 10).
+- ``CASETRACK_WEBHOOK_MAX_ATTEMPTS``: tries of a webhook before its dead letter (default
+  8); ``CASETRACK_WEBHOOK_BACKOFF_SECONDS``: the first wait, doubled after each failure up
+  to an hour (30); ``CASETRACK_WEBHOOK_TIMEOUT_SECONDS``: a receiver's time to answer (10).
+- ``CASETRACK_SMTP_HOST`` / ``CASETRACK_SMTP_PORT`` (default 587): the digest's mail
+  server (unset: no mail); ``CASETRACK_SMTP_FROM``: its sender (required with a host);
+  ``CASETRACK_SMTP_TLS``: ``starttls`` (default), ``ssl`` or ``none`` (loopback only);
+  ``CASETRACK_SMTP_USER`` / ``CASETRACK_SMTP_PASSWORD``: a login, if the server wants one.
+- ``CASETRACK_DIGEST_HOUR``: the hour (0 to 23, UK time) after which the worker mails the
+  day's digest (unset: only ``casetrack digest`` does); ``CASETRACK_DIGEST_ADDRESS``: a
+  caseworker's address, e.g. ``{user}@la-901.example.gov.uk`` (default ``{user}``, may
+  name ``{organisation}``); ``CASETRACK_DIGEST_CONTACTS``: ``organisation=address``
+  pairs, adviser organisations (as requests name them) mailed the steps that are theirs.
 - ``CASETRACK_ANNIVERSARY_REVIEWS``: ``yes`` shows the review on the plan's anniversary
   (K7A) beside the statutory date (K7, the day before: s.44(1) "starting with"); default
   ``no``.
@@ -98,6 +105,7 @@ from infrastructure.persistence import (
     secure_data_dir,
 )
 from infrastructure.pools import PoolSettings
+from web.config_delivery import DeliverySettings, delivery_settings
 
 if TYPE_CHECKING:  # the domain is imported when settings are read, not for --help
     from application.documents import DocumentPolicy
@@ -153,9 +161,7 @@ class Settings:
     sendias_name: str | None = None
     sendias_contact: str | None = None
     local_policy: LocalPolicy = field(default_factory=lambda: _local_policy({}))
-    webhook_max_attempts: int = 8
-    webhook_backoff_seconds: int = 30
-    webhook_timeout_seconds: int = 10
+    delivery: DeliverySettings = DeliverySettings()  # webhooks and the digest (issue 16)
     document_policy: DocumentPolicy = field(default_factory=lambda: _document_policy({}))
 
     @property
@@ -227,20 +233,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         purposes=_organisations(environ, "CASETRACK_PURPOSES") or frozenset(LAWFUL_PURPOSES),
         **_family_settings(environ),
         local_policy=_local_policy(environ),
-        **_delivery_settings(environ), document_policy=_document_policy(environ),
+        delivery=delivery_settings({name: environ[name] for name in DELIVERY_VARIABLES
+                                    if name in environ}),
+        document_policy=_document_policy(environ),
     )
 
 
-def _delivery_settings(environ: Mapping[str, str]) -> dict[str, Any]:
-    """How webhooks are retried (issue 16)."""
-    return {
-        "webhook_max_attempts": _number(environ, "CASETRACK_WEBHOOK_MAX_ATTEMPTS", 8, 1, 100),
-        "webhook_backoff_seconds": _number(environ, "CASETRACK_WEBHOOK_BACKOFF_SECONDS", 30,
-                                           1, 86_400),
-        "webhook_timeout_seconds": _number(environ, "CASETRACK_WEBHOOK_TIMEOUT_SECONDS", 10,
-                                           1, 120),
-    }
-
+# Read by web.config_delivery (webhooks and the daily digest, issue 16).
+DELIVERY_VARIABLES = (
+    "CASETRACK_WEBHOOK_MAX_ATTEMPTS", "CASETRACK_WEBHOOK_BACKOFF_SECONDS",
+    "CASETRACK_WEBHOOK_TIMEOUT_SECONDS", "CASETRACK_SMTP_HOST", "CASETRACK_SMTP_PORT",
+    "CASETRACK_SMTP_FROM", "CASETRACK_SMTP_TLS", "CASETRACK_SMTP_USER",
+    "CASETRACK_SMTP_PASSWORD", "CASETRACK_DIGEST_HOUR", "CASETRACK_DIGEST_ADDRESS",
+    "CASETRACK_DIGEST_CONTACTS")
 
 def _document_policy(environ: Mapping[str, str]) -> DocumentPolicy:
     """The documents accepted (CASETRACK_MAX_DOCUMENT_BYTES, CASETRACK_DOCUMENT_TYPES)."""

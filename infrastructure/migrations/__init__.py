@@ -59,6 +59,7 @@ class Part:
             from infrastructure.checkpoints import METADATA
 
             return METADATA
+        import infrastructure.mail
         import infrastructure.outbox
         import infrastructure.webhooks
         import infrastructure.worktray  # noqa: F401  (their tables join Base's metadata)

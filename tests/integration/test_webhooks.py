@@ -8,6 +8,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +31,9 @@ from application.webhooks import (
 )
 from domain.actors import Actor
 from infrastructure.webhooks import SQLWebhooks, http_send
-from tests.integration.test_outbox import messages, project, store  # noqa: F401
+from tests.conftest import TEST_SECRET, settings_for
+from tests.integration.test_outbox import ROOT, messages, project, store  # noqa: F401
+from web.config import master_key
 
 MASTER_KEY = bytes(range(32))
 ADMIN = Actor("admin-1", "admin", "LA-901")
@@ -219,3 +224,23 @@ def test_the_wait_doubles_up_to_its_cap() -> None:
     policy = DeliveryPolicy(backoff_seconds=30, max_backoff_seconds=3600)
     assert [policy.delay(n) for n in range(1, 10)] == [
         30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+def test_casetrack_deliver_once_sends_what_is_due_and_exits(
+        store: dict[str, Any], receiver: Receiver) -> None:  # noqa: F811
+    settings = settings_for(store["dir"], store["url"])
+    webhooks = SQLWebhooks(store["engine"], master_key(settings))
+    receiver.secret = subscribe(webhooks, actor=ADMIN, url=receiver.url, kinds=[])["secret"]
+    project(store["engine"], store["env"])
+    produced = messages(store["engine"])
+    env = {**os.environ, "CASETRACK_DATA_DIR": str(store["dir"]), "PYTHONPATH": str(ROOT),
+           "CASETRACK_SECRET_KEY": TEST_SECRET, "CASETRACK_LOG_FORMAT": "json"}
+    env.pop("CASETRACK_DATABASE_URL", None)
+    if store["url"]:
+        env["CASETRACK_DATABASE_URL"] = store["url"]
+    done = subprocess.run([sys.executable, "-m", "web.cli", "deliver", "--once"], env=env,
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"queued {len(produced)}, delivered {len(produced)}, failed 0" in done.stdout
+    assert [r["id"] for r in receiver.received] == [m["message_id"] for m in produced]
+    assert all(r["valid"] for r in receiver.received)
