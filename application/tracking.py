@@ -5,6 +5,7 @@ Each command is load → one journey call → save, taking and returning plain d
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -188,6 +189,7 @@ class CaseTracking(Application):
             if replayed is not None:
                 return replayed
             raise CaseReferenceTakenError(authority, case_ref or "") from None
+        self._keep_in_cache(journey)
         return self._revealed(replace(result, position=recordings[-1].notification.id), actor)
 
     def record_event(
@@ -329,6 +331,13 @@ class CaseTracking(Application):
                 payload.get("target_version"), int) else None
             if target is not None:
                 access.check_may_amend(actor, target)
+
+    def _keep_in_cache(self, journey: ChildJourney) -> None:
+        """Put a copy of a journey just registered in the aggregate cache, so the next
+        command fast-forwards it (one query) instead of loading it cold (snapshot and
+        events: two). The library caches saved aggregates only without fast-forward."""
+        if self.repository.cache is not None:
+            self.repository.cache.put(journey.id, copy.deepcopy(journey))
 
     def _replayed(self, actor: Actor, idempotency: Idempotency | None) -> WriteResult | None:
         """Return the first answer to this key, or None if the key is new."""

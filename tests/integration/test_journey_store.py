@@ -92,6 +92,21 @@ def clock(journey: dict[str, Any], clock_id: str) -> dict[str, Any]:
 
 
 class TestJourneyStore:
+    def test_a_registered_journey_is_cached_as_the_store_holds_it_and_kept_apart(
+            self, tracking: CaseTracking, open_tracking: Callable[..., CaseTracking]) -> None:
+        # Cached on registration (the next command fast-forwards it: one query, not two).
+        registered = register(tracking)
+        assert tracking.repository.cache is not None
+        cached = tracking.repository.cache.get(registered.child_id)
+        cold = open_tracking().journey_for_update(registered.child_id)
+        assert cached.version == cold.version == 1
+        assert cached.log == cold.log and cached.state == cold.state
+        # The next command works on a copy; a read fast-forwards the cached journey.
+        requested = request_assessment(tracking, registered.child_id)
+        assert requested.version == 2 and cached.version == 1
+        assert tracking.get_journey(registered.child_id, actor=CASEWORKER)["version"] == 2
+        assert tracking.repository.cache.get(registered.child_id).version == 2
+
     def test_journey_written_is_read_back_whole_by_a_new_application(
             self, tracking: CaseTracking, open_tracking: Callable[..., CaseTracking]) -> None:
         registered = register(tracking)
