@@ -35,7 +35,7 @@ from web import logging as web_logging
 from web import personal_data as web_personal_data
 from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
-from web.services import install, open_services, webhooks_store
+from web.services import Services, install, open_services, webhooks_store
 
 PUBLIC_ENDPOINTS = frozenset({
     "health.Live", "health.Ready", "api-docs.openapi_json", "docs.api_page", "static",
@@ -81,15 +81,7 @@ def create_app(
     web_logging.configure_logging(settings.log_format)
     if settings.store == "sqlite":
         secure_data_dir(settings.data_dir)
-    app = Flask("casetrack")
-    app.json = JSONProvider(app)
-    app.config.update(
-        API_TITLE="casetrack", API_VERSION="0.1.0", OPENAPI_VERSION="3.0.3",
-        OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json",
-        MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}], "info": {
-            "description": "Event-sourced case tracking for the SEND system in England."}},
-    )
+    app = _flask_app(settings)
     services = open_services(settings, today or date.today,
                              embedded_projections=embedded_projections)
     if settings.store == "sqlite":
@@ -105,6 +97,28 @@ def create_app(
     metrics.init_app(app, settings, verifier)  # issue 15: GET /metrics, its own auth
     query_strings.init_app(app)  # issue 11: unknown query parameters are refused
     problems.init_app(app)
+    api = _register_api(app, services)
+    limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
+    openapi.init_app(app, api)
+    docs.init_app(app)  # issue 15: /docs in Swagger UI from our own files; /docs/events
+    return app
+
+
+def _flask_app(settings: Settings) -> Flask:
+    app = Flask("casetrack")
+    app.json = JSONProvider(app)
+    app.config.update(
+        API_TITLE="casetrack", API_VERSION="0.1.0", OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/", OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_SPEC_OPTIONS={"security": [{"bearerAuth": []}], "info": {
+            "description": "Event-sourced case tracking for the SEND system in England."}},
+    )
+    return app
+
+
+def _register_api(app: Flask, services: Services) -> ProblemApi:
+    """The API and its blueprints, in the order their routes are matched."""
     api = ProblemApi(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
@@ -128,10 +142,7 @@ def create_app(
                       worktray.blp, worktray.reminders, reference.blp, webhooks.blp,
                       webhooks.deliveries, documents.blp):
         api.register_blueprint(blueprint)
-    limits.init_app(app, settings)  # issue 15: the expensive endpoints, per caller
-    openapi.init_app(app, api)
-    docs.init_app(app)  # issue 15: /docs in Swagger UI from our own files; /docs/events
-    return app
+    return api
 
 
 def _init_auth(app: Flask, verifier: TokenVerifier) -> None:
