@@ -10,10 +10,11 @@
   (application/pseudonyms.py).
 - admin: operations only, no case content.
 - partner: a school, EP service or health provider (its organisation as the advice
-  requests name it): records ``AdviceReceived`` against an advice request addressed to
-  it, so "received" is the adviser's own record; attaches and downloads the documents of
-  the requests addressed to it and of its own answers (``check_may_attach``,
-  ``check_may_read_document``); nothing else.
+  requests and consultations name it): lists the requests addressed to it; records
+  ``AdviceReceived`` against an advice request addressed to it, so "received" is the
+  adviser's own record, and a consulted setting's ``SettingConsultationResponded``;
+  attaches and downloads the documents of the requests addressed to it and of its own
+  answers (``check_may_attach``, ``check_may_read_document``); nothing else.
 - family: scoped to one child (the token names it): read that child's parent page, state
   and journey, and record the family's own voice (views, feedback, preferences,
   representations on a draft, consent) and attach documents to it; nothing else.
@@ -26,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
@@ -40,8 +41,9 @@ if TYPE_CHECKING:
 ROLES = frozenset({"caseworker", "manager", "inspector", "auditor", "admin", "family",
                    "partner"})
 # A partner (a school, EP service or health provider: its organisation as the advice
-# requests name it) records the advice asked of it, against the request's id.
-PARTNER_EVENT_TYPES = frozenset({"AdviceReceived"})
+# requests and consultations name it) records the advice asked of it, against the
+# request's id, and a consulted setting its answer.
+PARTNER_EVENT_TYPES = frozenset({"AdviceReceived", "SettingConsultationResponded"})
 # The family's voice: the only events a family's token may record, and only for its child.
 FAMILY_EVENT_TYPES = frozenset({
     "ChildViewsRecorded", "FamilyFeedbackRecorded", "FamilyViewsSubmitted",
@@ -86,13 +88,20 @@ def check_may_amend(actor: Actor, target: JourneyEvent) -> None:
         raise ForbiddenError("only a manager or the original organisation may correct an entry")
 
 
-def check_partner_advice(actor: Actor, type_name: str, request_id: object,
+def check_partner_answer(actor: Actor, type_name: str, payload: Mapping[str, object],
                          recipients: dict[str, str]) -> None:
-    """Allow a partner to record only the advice asked of its own organisation
-    (``recipients``: each advice request's id and the organisation it went to)."""
+    """Allow a partner to record only its answer to what was asked of its own
+    organisation: advice against an advice request addressed to it (``recipients``: each
+    advice request's id and the organisation it went to), a consulted setting's answer
+    naming itself (the domain then wants an open consultation of it)."""
     if type_name not in PARTNER_EVENT_TYPES:
-        raise ForbiddenError(f"a partner records only the advice asked of it "
+        raise ForbiddenError(f"a partner records only its answers to what was asked of it "
                              f"({', '.join(sorted(PARTNER_EVENT_TYPES))}), not {type_name}")
+    if type_name == "SettingConsultationResponded":
+        if payload.get("setting_ref") != actor.organisation:
+            raise ForbiddenError("this consultation is not addressed to your setting")
+        return
+    request_id = payload.get("advice_request_id")
     if not isinstance(request_id, str) or recipients.get(request_id) != actor.organisation:
         raise ForbiddenError("this advice request is not addressed to your organisation")
 

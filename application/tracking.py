@@ -319,8 +319,7 @@ class CaseTracking(Application):
             return
         if actor.role == "partner":
             recipients = {a.id: a.recipient_org for a in journey.state.plan.advice}
-            access.check_partner_advice(actor, type_name, payload.get("advice_request_id"),
-                                        recipients)
+            access.check_partner_answer(actor, type_name, payload, recipients)
             return
         access.check_may_write(actor, journey.authority, child_id=journey.id,
                                type_name=type_name)

@@ -39,6 +39,7 @@ from infrastructure.batches import (
 )
 from infrastructure.cohort import CohortProjection
 from infrastructure.outbox import OutboxProjection
+from infrastructure.partner_requests import PartnerRequestsProjection
 from infrastructure.polling import (
     BATCH_SIZE,
     PollingPostgresApplicationRecorder,
@@ -89,7 +90,7 @@ CATCH_UP_BATCH_SIZE = 2000
 # Every read-model projection, by name (the runners, rebuild and status read this).
 PROJECTIONS: dict[str, type[ReadModelProjection]] = {
     p.name: p for p in (CaseSummaryProjection, EventIndexProjection, CohortProjection,
-                        WorktrayProjection, OutboxProjection)}
+                        WorktrayProjection, OutboxProjection, PartnerRequestsProjection)}
 
 
 # Running projections.

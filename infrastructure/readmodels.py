@@ -278,6 +278,12 @@ class SQLReadModels:
 
         return team_counts(self.engine, authority)
 
+    def addressed_to(self, organisation: str) -> list[dict[str, Any]]:
+        """The requests addressed to a partner organisation, with their clock readings."""
+        from infrastructure.partner_requests import addressed_to
+
+        return addressed_to(self.engine, organisation)
+
     def children(self, where: Any, today: date) -> list[dict[str, Any]]:
         stmt = select(CaseSummary).where(CaseSummary.authority == where.authority)
         if where.stage:

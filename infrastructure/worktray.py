@@ -84,11 +84,11 @@ def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_
                 if r.is_open and r.due_on is not None}
     clocks = [{"child_id": child_id, "clock": r.clock, "episode": r.episode,
                "due_on": r.due_on, "responsible": r.responsible.value,
-               "reading": _iso_dates(r.as_dict())} for r in readings.values()]
+               "reading": iso_dates(r.as_dict())} for r in readings.values()]
     return {TrayCase: [case], TrayClock: clocks}
 
 
-def _iso_dates(reading: dict[str, object]) -> dict[str, object]:
+def iso_dates(reading: dict[str, object]) -> dict[str, object]:
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in reading.items()}
 
 

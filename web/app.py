@@ -130,6 +130,7 @@ def _register_api(app: Flask, services: Services) -> ProblemApi:
         bundles,
         documents,  # issue 16: documents tied to events
         exports,
+        partner_requests,  # issue 16: what is asked of a partner
         reference,  # issue 15: the code lists at run time
         send_list,  # issue 13.6: the area SEND framework's lists
         webhooks,  # issue 16: the outbox's messages to subscribed URLs
@@ -140,7 +141,7 @@ def _register_api(app: Flask, services: Services) -> ProblemApi:
     services.add("webhooks", webhooks_store(services), close=False)
     for blueprint in (web_reports.blp, bundles.blp, exports.blp, send_list.blp,
                       worktray.blp, worktray.reminders, reference.blp, webhooks.blp,
-                      webhooks.deliveries, documents.blp):
+                      webhooks.deliveries, documents.blp, partner_requests.blp):
         api.register_blueprint(blueprint)
     return api
 
