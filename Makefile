@@ -76,6 +76,8 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.outbox --journeys 2000
 	$(BIN)/python -m benchmarks.worktray --workers 3 --cases 200 \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m benchmarks.http_aims
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check domain application infrastructure web tests benchmarks

@@ -260,7 +260,7 @@ def write_row(args: argparse.Namespace) -> tuple[Row, int]:
     with write_path.fresh_sqlite() as (_, data_dir):
         bare = write_path.bare_target(event_store_env(None, data_dir))
         try:
-            seconds, _, _ = write_path.drive(bare, 8, args.children)
+            seconds = write_path.drive(bare, 8, args.children)[0]
         finally:
             bare.close()
     bare_rate = args.children * write_path.EVENTS_PER_CHILD / seconds
@@ -367,8 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     for store in stores:
         fresh = (write_path.fresh_sqlite() if store == "sqlite"
                  else write_path.fresh_postgres(args.postgres_url))
-        rows += read_rows(store, args, fresh)
-        print(f"  {store}: reads measured", file=sys.stderr, flush=True)
+        measured = read_rows(store, args, fresh)
+        rows += measured
+        print(table(measured), file=sys.stderr, flush=True)  # kept if a later row fails
     if "sqlite" in stores:
         row, most_lag = write_row(args)
         rows.append(row)
