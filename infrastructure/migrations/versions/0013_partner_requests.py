@@ -1,7 +1,7 @@
 """partner requests: every request addressed to a partner organisation (issue 16)
 
-Revision ID: 0012_partner_requests
-Revises: 0011_outbox
+Revision ID: 0013_partner_requests
+Revises: 0012_digest
 Create Date: 2026-12-06 23:40:00
 
 A new projection (``partner_requests``) with its own tracking row: after the upgrade its
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_partner_requests'
-down_revision: str | Sequence[str] | None = '0011_outbox'
+revision: str = '0013_partner_requests'
+down_revision: str | Sequence[str] | None = '0012_digest'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
