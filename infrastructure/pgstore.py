@@ -79,7 +79,7 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
     but synced, then COMMIT) with the table lock held across them. Here one statement
     calls a function that locks, notifies and inserts every waiting writer's events, each
     in a subtransaction: a version conflict raises ``IntegrityError`` for its writer only.
-    Calls with keyword arguments (a process recorder's tracking record) and the library's
+    Calls carrying a tracking record (a process recorder's) and the library's
     own database-function mode keep the library's path.
     """
 

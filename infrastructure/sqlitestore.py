@@ -22,8 +22,8 @@ from infrastructure.groupcommit import GroupCommit
 
 
 class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
-    """The library's recorder with group commit; calls with keyword arguments (a process
-    recorder's tracking record) keep the library's path."""
+    """The library's recorder with group commit; calls carrying a tracking record (a process
+    recorder's) keep the library's path."""
 
     def __init__(self, datastore: sqlite.SQLiteDatastore,
                  events_table_name: str = "stored_events") -> None:
