@@ -266,7 +266,7 @@ RECIPES: dict[str, Recipe] = {
         f"/inspections/{t.inspection_id}/bundles", headers=h),
     "GET /subscriptions": lambda c, t, h: c.get("/subscriptions", headers=h),
     "POST /subscriptions": lambda c, t, h: c.post("/subscriptions", json={
-        "url": "https://hooks.example.org/casetrack", "authority": t.authority}, headers=h),
+        "url": "http://127.0.0.1:9/casetrack", "authority": t.authority}, headers=h),
     "DELETE /subscriptions/{subscription_id}": lambda c, t, h: c.delete(
         f"/subscriptions/{_subscription(c, t.authority)}", headers=h),
     "GET /deliveries/dead": lambda c, t, h: c.get("/deliveries/dead", headers=h),
