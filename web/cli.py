@@ -54,8 +54,9 @@ Handler = Callable[[Settings, argparse.Namespace], int]
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The ``casetrack`` parser and each command's handler. Building it imports nothing
     heavy (choices are read when checked), so ``--help`` answers at once."""
-    parser = argparse.ArgumentParser(prog="casetrack", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser = cli_choices.Parser(prog="casetrack", description=__doc__)
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show the installed version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the HTTP API (waitress)")
     serve.add_argument("--host", help="address to listen on (default CASETRACK_HOST or "
@@ -99,6 +100,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         **integrity_handlers, **personal_data_handlers, **cli_projections.handlers(),
         **cli_exports.handlers(), **cli_delivery.handlers()}
     return parser, handlers
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, reading the installed version only when asked (importlib.metadata
+    is not needed to build the parser or to answer ``--help``)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"{parser.prog} {_version()}")
+        parser.exit()
 
 
 def _version() -> str:

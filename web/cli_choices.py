@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import argparse
+import copy
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 
 class LazyChoices:
@@ -36,3 +39,22 @@ def roles() -> LazyChoices:
         return ROLES
 
     return LazyChoices(load)
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, reading an option's choices only when its help shows them
+    (``%(choices)s``): argparse lists every option's choices to expand its help."""
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        if "%(choices)" not in (action.help or "") and action.choices is not None:
+            action = copy.copy(action)
+            action.choices = None
+        return super()._expand_help(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """The ``casetrack`` parser (its subcommands' parsers are of its class)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)

@@ -19,13 +19,18 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import structlog
-
 from web.config import Settings
 
-logger = structlog.get_logger()
 # Seconds between delivery passes of a worker.
 DELIVERY_INTERVAL = 1.0
+
+
+def _logger() -> Any:
+    """structlog's logger, imported when first used: structlog imports rich when it is
+    installed, which ``casetrack --help`` has no need of."""
+    import structlog
+
+    return structlog.get_logger()
 
 
 def add_commands(subparsers: Any) -> None:
@@ -98,7 +103,7 @@ class Digester:
             run = self.send(moment.date())
             record_sent(self.engine, moment.date(), run.sent)
         except Exception as error:  # the database or the mail server is down
-            logger.warning("digest_failed", error_type=type(error).__name__)
+            _logger().warning("digest_failed", error_type=type(error).__name__)
             return None
         return run
 
@@ -164,10 +169,10 @@ class Deliverer:
         try:
             report = self.run_once()
         except Exception as error:  # a database that is down: try again next tick
-            logger.warning("webhook_delivery_pass_failed", error_type=type(error).__name__)
+            _logger().warning("webhook_delivery_pass_failed", error_type=type(error).__name__)
             return None
         if report.queued or report.delivered or report.failed:
-            logger.info("webhook_deliveries", queued=report.queued,
+            _logger().info("webhook_deliveries", queued=report.queued,
                         delivered=report.delivered, failed=report.failed, dead=report.dead)
         return report
 

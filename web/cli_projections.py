@@ -39,7 +39,8 @@ def add_commands(subparsers: Any) -> None:
     rebuild = actions.add_parser("rebuild", help="drop one read model and rebuild it from "
                                  "the log")
     rebuild.add_argument("name", choices=LazyChoices(projection_names), metavar="NAME",
-                         help="the read model to rebuild (%(choices)s)")
+                         help="the read model to rebuild (a name not known is refused "
+                              "with the list of names)")
     add_progress_options(rebuild)
     actions.add_parser("status", help="each projection's position and lag")
     from web.cli_db import add_actions
