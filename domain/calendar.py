@@ -9,8 +9,10 @@ A period's counting is derived from the words of the provision that sets it
 - "within N days/weeks/months **of**", "**after**" or "**from**" a day: the period starts
   the next day, so 6 weeks of a request received on Monday 8 January 2024 end on Monday
   19 February 2024, and 2 months after 31 December end on 28 (or 29) February;
-- "**at least** N weeks/months **before**" a day: the last day that leaves N whole
-  weeks or months before it;
+- "**at least** N weeks/months **before**" (or "**in advance of**") a day: the last day
+  that leaves N whole weeks or months before it;
+- "**before**" a fixed day of the year (reg 18(1)): the day before it; "**by**" it: that
+  day;
 - "working days" skip Saturdays, Sundays and bank holidays in England; "N working days
   beginning with" a working day count that day as the first;
 - months land on the corresponding date; where the later month has no such date, on
@@ -49,7 +51,7 @@ class Wording(StrEnum):
         text = f" {words.lower()} "
         if " beginning with " in text or " starting with " in text:
             return cls.BEGINNING_WITH
-        if " before " in text:
+        if " before " in text or " in advance of " in text:
             return cls.BEFORE
         if any(f" {unit} of " in text or f" {unit} after " in text or f" {unit} from " in text
                for unit in ("days", "weeks", "week", "months", "month", "days'", "weeks'")):
@@ -129,6 +131,24 @@ def months_beginning_with(start: date, months: int) -> date:
 
 
 @dataclass(frozen=True)
+class Source:
+    """Where a limit's words were checked against the provision's text.
+
+    ``url`` is the page read (legislation.gov.uk); ``version`` says which text it carries
+    ("text as made", "revised text (latest available)", "text at 1 September 2014 (point
+    in time)", or an amending instrument as made); ``note`` adds what else was read.
+    """
+
+    url: str
+    version: str
+    note: str | None = None
+
+    def describe(self) -> str:
+        text = f"checked: {self.version}, <{self.url}>"
+        return f"{text} ({self.note})" if self.note else text
+
+
+@dataclass(frozen=True)
 class Period:
     """A time limit as its provision words it, with the counting derived from the words.
 
@@ -136,8 +156,9 @@ class Period:
     against the text); ``wording`` and ``unit`` are what the words say about counting,
     and ``ends`` is the last day (or, for ``BEFORE``, the latest day) the step may be
     taken. ``amount`` is None where the amount comes from elsewhere (the Tribunal's order
-    under reg 44(2)): pass it to ``ends``. ``verify`` says what is still to be verified
-    against legislation.gov.uk before the limit is relied on (None: nothing flagged).
+    under reg 44(2)): pass it to ``ends``. ``source`` is where the words were checked
+    against the provision's text; ``verify`` says what is still to be verified against
+    legislation.gov.uk before the limit is relied on (None: nothing flagged).
     """
 
     amount: int | None
@@ -147,6 +168,7 @@ class Period:
     citation: str
     quoted: bool = True
     verify: str | None = None
+    source: Source | None = None
 
     def ends(self, anchor: date, counting: Counting = DEFAULT_COUNTING,
              amount: int | None = None) -> date:
@@ -219,7 +241,10 @@ def _before(anchor: date, n: int, unit: Unit) -> date:
 
 @dataclass(frozen=True)
 class DayOfYear:
-    """A time limit that is a fixed day of the calendar year of the step (reg 18(1))."""
+    """A time limit that is a fixed day of the calendar year of the step (reg 18(1)).
+
+    Counted from the words: "before 15 February" ends on 14 February, "by 15 February" on
+    15 February."""
 
     month: int
     day: int
@@ -227,14 +252,30 @@ class DayOfYear:
     citation: str
     quoted: bool = True
     verify: str | None = None
+    source: Source | None = None
+
+    @property
+    def before(self) -> bool:
+        """True where the words say "before" the day (the day itself is late), False for
+        "by" the day (on that day is in time)."""
+        if self.words.startswith("before "):
+            return True
+        if self.words.startswith("by "):
+            return False
+        raise ValueError(f"{self.citation}: no counting words in {self.words!r}")
 
     def ends(self, anchor: date, counting: Counting = DEFAULT_COUNTING,
              amount: int | None = None) -> date:
-        return date(anchor.year, self.month, self.day)
+        day = date(anchor.year, self.month, self.day)
+        return day - timedelta(days=1) if self.before else day
 
     def counting_rule(self) -> str:
-        return (f"{date(2000, self.month, self.day):%-d %B} of the calendar year of the "
-                "step; on that day is in time")
+        named = f"{date(2000, self.month, self.day):%-d %B}"
+        if self.before:
+            return (f"before {named} of the calendar year of the step: the last day is the "
+                    f"day before ({date(2001, self.month, self.day) - timedelta(days=1):%-d %B}"
+                    " outside leap years)")
+        return f"{named} of the calendar year of the step; on that day is in time"
 
 
 TimeLimit = Period | DayOfYear

@@ -69,14 +69,17 @@ def render(proofs: dict[str, list[str]]) -> str:
         "clocks the domain declares and the tests marked `@pytest.mark.proves(...)`;",
         "`tests/unit/test_rulebook.py` fails if this file is stale or a rule lacks a test.",
         "",
-        "**Where the words come from.** The words of each time limit below were written",
-        "from the project's domain reference (`reference/send-domain.md`), not checked",
-        "one by one against the legislation on legislation.gov.uk. \"Quoted\" means quoted",
-        "as the reference gives it; *summary* means summarised; **verify** marks a limit",
-        "the reference itself could not confirm (reg 42, after a mediation agreement). To",
-        "check a limit, read the provision cited on legislation.gov.uk (the revised",
-        "version in force on the day that matters). To change one, edit the rule set, not",
-        "a clock: `domain/time_limits.py` holds each limit's period, words and counting;",
+        "**Where the words come from.** The words of each time limit were first written",
+        "from the project's domain reference (`reference/send-domain.md`), then checked",
+        "one by one against the provision's text on legislation.gov.uk where a page with",
+        "that text could be found. The *checked* column of the time limits table names the",
+        "page read and which version of the text it carries (as made, revised, or a point",
+        "in time); **verify** marks a limit (or the part of one) whose text was not found,",
+        "or was found only in an older version: its words are still the reference's, and",
+        "the provision must be read on legislation.gov.uk (the revised version in force on",
+        "the day that matters) before its dates are relied on. \"Quoted\" means quoted;",
+        "*summary* means summarised. To change a limit, edit the rule set, not a clock:",
+        "`domain/time_limits.py` holds each limit's period, words, counting and source;",
         "`domain/rules.py` puts them into rule sets with their dates, and a change in the",
         "law is a new rule set (`RuleSet.reformed`) so old journeys replay under the old",
         "limits. Then run `make rules`.",
@@ -118,6 +121,8 @@ def _key_order(key: str) -> tuple[tuple[int, str], str]:
 
 def _time_limits() -> list[str]:
     first = RULE_SETS[0]
+    checked = sum(1 for key in first.time_limits
+                  if first.limit(key).source and not first.limit(key).verify)
     lines = [
         "",
         f"## Time limits (`{first.name}`), as their provisions word them",
@@ -125,20 +130,30 @@ def _time_limits() -> list[str]:
         "The counting of each limit follows from its words (`domain.calendar.Period`):",
         "\"beginning with\" or \"starting with\" a day makes it day 1; \"of\", \"after\" or",
         "\"from\" a day starts the period the next day; \"at least ... before\" counts back.",
-        "*summary* marks words summarised from the reference rather than quoted; check them",
-        "against the provision's text. The example runs the limit from a real date.",
+        "\"before\" a fixed day of the year makes the day before it the last.",
+        "*summary* marks words summarised rather than quoted. *checked* names the page the",
+        "words were checked against and its version; **verify** marks what is not checked.",
+        "The example runs the limit from a real date.",
         "",
-        "| limit | words | citation | counting | example |",
-        "|---|---|---|---|---|",
+        f"Checked against legislation.gov.uk: {checked} of {len(first.time_limits)} limits "
+        "with nothing left to verify.",
+        "",
+        "| limit | words | citation | checked | counting | example |",
+        "|---|---|---|---|---|---|",
     ]
     for key in sorted(first.time_limits, key=_key_order):
         limit = first.limit(key)
         words = f"\"{limit.words}\"" if limit.quoted else f"*summary:* {limit.words}"
-        if limit.verify:
-            words += f" **verify against legislation.gov.uk:** {limit.verify}"
-        lines.append(f"| `{key}` | {words} | {limit.citation} | {limit.counting_rule()} | "
-                     f"{_example(limit)} |")
+        lines.append(f"| `{key}` | {words} | {limit.citation} | {_checked(limit)} | "
+                     f"{limit.counting_rule()} | {_example(limit)} |")
     return lines
+
+
+def _checked(limit: TimeLimit) -> str:
+    parts = [limit.source.describe()] if limit.source else ["**not checked**"]
+    if limit.verify:
+        parts.append(f"**verify against legislation.gov.uk:** {limit.verify}")
+    return "; ".join(parts)
 
 
 # One start day for the examples: Thursday 17 April 2025, before Good Friday, Easter

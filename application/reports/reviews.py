@@ -105,7 +105,7 @@ def review_decision_records(data: Data, cohort: Cohort) -> list[Record]:
           dimensions=["transfer_type", "deadline"],
           reads=("K12",))
 def phase_transfer_records(data: Data, cohort: Cohort) -> list[Record]:
-    """Phase transfers due in the period (15 February / 31 March): finalised in time?"""
+    """Phase transfers due in the period (before 15 February / 31 March): in time?"""
     as_at = cohort.as_at
     out = []
     for f in data.facts("K12"):

@@ -280,8 +280,9 @@ def ended_or(due_on: date, stopped_on: date | None, ended_on: date | None
 
 def phase_transfer_deadline(transfer_type: str, transfer_on: date) -> date:
     """Return the reg 18 date by which the plan naming the next setting is issued:
-    5 months before a post-16 to post-16 move (18(2)), 31 March of the year of a move
-    into post-16 (18(1)(a)), else 15 February of the year of transfer (18(1)(b))."""
+    5 months before a post-16 to post-16 move (18(2)), before 31 March of the year of a
+    move into post-16 (18(1)(a)), else before 15 February of the year of transfer
+    (18(1)(b)); "before" makes the day before the last day (``DayOfYear``)."""
     key = {"post16_to_post16": "K12.post16_to_post16",
            "secondary_to_post16": "K12.post16"}.get(transfer_type, "K12.early")
     return rules_due(key, transfer_on)
@@ -693,7 +694,8 @@ K10 = ClockSpec("K10", "Review decision", "4 weeks from the meeting",
                 "EWHC 493 (Admin)", Body.LOCAL_AUTHORITY)
 K11 = ClockSpec("K11", "Amended plan", "8 weeks from the amendment notice",
                 "SEND Regulations 2014, reg 22(3)-(4), 28", Body.LOCAL_AUTHORITY)
-K12 = ClockSpec("K12", "Phase transfer plan", "15 February / 31 March of the transfer year; "
+K12 = ClockSpec("K12", "Phase transfer plan", "before 15 February / 31 March of the "
+                "transfer year (14 February / 30 March the last day); "
                 "5 months before a post-16 to post-16 transfer",
                 "SEND Regulations 2014, reg 18", Body.LOCAL_AUTHORITY)
 K7A = ClockSpec("K7A", "Review of the plan (anniversary, local reading)",

@@ -6,9 +6,10 @@ made and then of each review (s.44(1)); a plan transferred in from another LA wi
 later of 12 months from its last review and 3 months from the transfer (reg 15(5)); the
 review decision within 4 weeks of the meeting (reg 20(10)); the amended plan within 8
 weeks of the proposed amendments, so at most 12 weeks from the meeting (reg 22(3),
-Devon [2022]); a phase transfer plan naming the next setting by 15 February (reg
-18(1)(b)) or, from secondary school to post-16, by 31 March (reg 18(1)(a)) of the year of
-transfer. Months are calendar months; weeks are 7-day periods from the day (day 0).
+Devon [2022]); a phase transfer plan naming the next setting before 15 February (reg
+18(1)(b)) or, from secondary school to post-16, before 31 March (reg 18(1)(a)) of the year
+of transfer, so by 14 February or 30 March. Months are calendar months; weeks are 7-day
+periods from the day (day 0).
 """
 
 from __future__ import annotations
@@ -213,15 +214,16 @@ def phase_transfer(w: World, label: str, born: date, transfer_type: str, transfe
 
 
 def build_phase_transfers(w: World) -> None:
-    # IN_TIME: primary to secondary on 1 Sep 2025: due Sat 15 Feb 2025; finalised Fri 14
-    # Feb: in time.
+    # IN_TIME: primary to secondary on 1 Sep 2025: due "before 15 February", so Fri 14 Feb
+    # 2025; finalised Fri 14 Feb: in time.
     phase_transfer(w, "in_time", date(2014, 3, 1), "primary_to_secondary",
                    date(2025, 9, 1), date(2025, 2, 14))
-    # TWO_DAYS_LATE: the same, finalised Mon 17 Feb: 2 days late.
-    phase_transfer(w, "two_days_late", date(2014, 4, 1), "primary_to_secondary",
+    # THREE_DAYS_LATE: the same, finalised Mon 17 Feb: 3 days late.
+    phase_transfer(w, "three_days_late", date(2014, 4, 1), "primary_to_secondary",
                    date(2025, 9, 1), date(2025, 2, 17))
-    # NOT_YET: secondary to post-16 on 1 Sep 2025: due Mon 31 Mar 2025 (reg 18(1)(a));
-    # never finalised. Pending as at 31 Mar; as at 30 Jun, 30 + 31 + 30 = 91 days late.
+    # NOT_YET: secondary to post-16 on 1 Sep 2025: due "before 31 March", so Sun 30 Mar
+    # 2025 (reg 18(1)(a)); never finalised. Pending as at 30 Mar; as at 30 Jun,
+    # 1 + 30 + 31 + 30 = 92 days late.
     phase_transfer(w, "not_yet", date(2009, 5, 1), "secondary_to_post16",
                    date(2025, 9, 1), None)
     w.project()
@@ -234,20 +236,20 @@ def test_phase_transfers_missing_15_february_or_31_march(world: World) -> None:
     assert total["count"] == 3
     assert kids(total, "finalised_by_deadline") == world.id("in_time")
     assert measure(total, "missed_deadline") == (2, 3, 66.7)
-    assert kids(total, "missed_deadline") == world.id("two_days_late", "not_yet")
+    assert kids(total, "missed_deadline") == world.id("three_days_late", "not_yet")
     assert measure(total, "pending") == (0, 3, 0.0)
-    # Days late: 2 and 91 -> median 46.5.
-    assert total["values"]["days_late"]["median"] == 46.5
+    # Days late: 3 and 92 -> median 47.5.
+    assert total["values"]["days_late"]["median"] == 47.5
     deadlines = groups(answer)
-    assert set(deadlines) == {"2025-02-15", "2025-03-31"}
-    assert deadlines["2025-03-31"]["children"] == world.id("not_yet")
-    # As at Mon 31 Mar 2025 the post-16 transfer is still pending (due that day).
-    march = world.ask("phase-transfers", date(2025, 3, 31), **Y2025)["total"]
+    assert set(deadlines) == {"2025-02-14", "2025-03-30"}
+    assert deadlines["2025-03-30"]["children"] == world.id("not_yet")
+    # As at Sun 30 Mar 2025 the post-16 transfer is still pending (due that day).
+    march = world.ask("phase-transfers", date(2025, 3, 30), **Y2025)["total"]
     assert kids(march, "pending") == world.id("not_yet")
-    assert kids(march, "missed_deadline") == world.id("two_days_late")
-    # As at Sat 15 Feb 2025: in_time done, two_days_late still pending (not yet late).
-    feb = world.ask("phase-transfers", date(2025, 2, 15), **Y2025)["total"]
-    assert kids(feb, "pending") == world.id("two_days_late", "not_yet")
+    assert kids(march, "missed_deadline") == world.id("three_days_late")
+    # As at Fri 14 Feb 2025: in_time done, three_days_late still pending (not yet late).
+    feb = world.ask("phase-transfers", date(2025, 2, 14), **Y2025)["total"]
+    assert kids(feb, "pending") == world.id("three_days_late", "not_yet")
     assert measure(feb, "missed_deadline")[0] == 0
     # Deadlines in 2024: none.
     assert world.ask("phase-transfers", date(2025, 6, 30), **Y2024)["total"]["count"] == 0

@@ -86,10 +86,10 @@ def build_codes(app: CaseTracking) -> dict[str, Child]:  # noqa: PLR0915 (one ch
 
     # PHASE_AND_DRAFT: transferred in 1 Jun 2023 (before the period: no TransferLA).
     # Phase transfer primary to secondary on 2 Sep 2024 identified 2 Oct 2023: K12 due
-    # 15 Feb 2024, plan naming the next setting finalised 12 Feb 2024. Review held 1 May
-    # 2024, decision to amend notified 22 May 2024 (ReviewOutcome A, ReviewDraft and
-    # LastReview 2024-05-22). Placement URN 100011 residential B; need DS (2025 list),
-    # recorded 6 Jan 2025.
+    # before 15 Feb 2024 (14 Feb, reg 18(1)(b)), plan naming the next setting finalised
+    # 12 Feb 2024. Review held 1 May 2024, decision to amend notified 22 May 2024
+    # (ReviewOutcome A, ReviewDraft and LastReview 2024-05-22). Placement URN 100011
+    # residential B; need DS (2025 list), recorded 6 Jan 2025.
     x = c["phase_and_draft"] = transferred_in(app, "phase_and_draft", date(2023, 6, 1),
                                               born=date(2013, 3, 3), sex="M")
     placement(app, x, date(2023, 6, 5), urn="100011", rank=1, residential="B")

@@ -126,11 +126,12 @@ def test_2025_review_draft_and_phase_transfer_items_come_from_the_reviews_and_k1
     _, persons = returned
     [request] = persons["phase_and_draft"]["Requests"]
     active = request["ActivePlans"]
-    # K12: transfer 2 Sep 2024 (primary to secondary) due 15 Feb 2024, stopped 12 Feb.
+    # K12: transfer 2 Sep 2024 (primary to secondary) due before 15 Feb 2024, so 14 Feb
+    # (reg 18(1)(b)), stopped 12 Feb.
     # Review 1 May 2024: decision to amend notified 22 May (the draft, Devon).
     assert {k: v for k, v in active.items() if k not in ("PlacementDetail", "SENneed")} == {
         "ReviewMeeting": "2024-05-01", "ReviewOutcome": "A", "ReviewDraft": "2024-05-22",
-        "PhaseTransferDueDate": "2024-02-15", "PhaseTransferFinalDate": "2024-02-12",
+        "PhaseTransferDueDate": "2024-02-14", "PhaseTransferFinalDate": "2024-02-12",
         "LastReview": "2024-05-22"}
     assert active["SENneed"] == [{"SENtype": "DS", "SENtypeRank": "1"}]
     # The phase-transfer plan named URN 100012 (mainstream, LA maintained).

@@ -125,7 +125,8 @@ def test_a_phase_transfer_is_into_the_year_group_the_phase_begins_with() -> None
         "phase-transfer-year-group"
     record(ready, "PhaseTransferIdentified", date(2025, 11, 3),
            transfer_type="primary_to_secondary", transfer_on=date(2026, 9, 1))
-    assert ready.state.reviews.phase_transfers[-1].deadline == date(2026, 2, 15)
+    # Reg 18(1)(b): before 15 February 2026, so 14 February is the last day.
+    assert ready.state.reviews.phase_transfers[-1].deadline == date(2026, 2, 14)
 
     too_young = with_plan(date(2019, 10, 10), transferred_on=date(2024, 9, 2))
     assert refusal(too_young, "PhaseTransferIdentified", date(2025, 11, 3),

@@ -10,7 +10,7 @@ words (domain.calendar.Period):
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -39,7 +39,24 @@ def test_every_time_limit_counts_as_its_words_say(rule_set: RuleSet) -> None:
         if isinstance(limit, Period):
             assert Wording.from_words(limit.words) is limit.wording, key
         else:
-            assert isinstance(limit, DayOfYear) and limit.words.startswith("by "), key
+            # "before 15 February" ends on 14 February, "by 15 February" on 15 February.
+            assert isinstance(limit, DayOfYear), key
+            named = date(2025, limit.month, limit.day)
+            assert limit.ends(named) == named - timedelta(days=limit.before), key
+
+
+@pytest.mark.parametrize("rule_set", RULE_SETS, ids=lambda rs: rs.name)
+def test_every_time_limit_says_where_its_words_were_checked_or_that_they_were_not(
+        rule_set: RuleSet) -> None:
+    """Issue 13 §1: each limit names the legislation.gov.uk page its words were checked
+    against (and that page's version), or carries ``verify`` saying what is unchecked."""
+    for key, limit in rule_set.time_limits.items():
+        assert limit.source is not None or limit.verify, key
+        if limit.source is not None:
+            assert limit.source.url.startswith("https://www.legislation.gov.uk/"), key
+            assert limit.source.version, key
+        if limit.verify:
+            assert "legislation.gov.uk" in limit.verify or limit.source is not None, key
 
 
 def test_every_clock_with_a_statutory_limit_has_its_words_recorded() -> None:
@@ -97,7 +114,7 @@ def test_months_after_a_day_end_on_the_corresponding_date() -> None:
 
 
 def test_working_days_beginning_with_a_day_over_easter_and_may_bank_holidays() -> None:
-    """Reg 15(2)(b) "within 15 working days beginning with the day on which it did become
+    """Reg 15(2) "within 15 working days beginning with the day on which it did become
     aware": aware Thursday 17 April 2025 (working day 1). Good Friday 18 April, Easter
     Monday 21 April and the early May bank holiday 5 May 2025 do not count:
       17 Apr = 1; 22, 23, 24, 25 Apr = 2-5; 28, 29, 30 Apr, 1, 2 May = 6-10;
@@ -119,13 +136,25 @@ def test_working_days_of_a_day_over_christmas() -> None:
 
 def test_at_least_months_before_and_fixed_days_and_on_the_day() -> None:
     """Reg 18(2) "at least five months before that transfer takes place": a post-16 move
-    on 1 September 2025 needs the amended plan by 1 April 2025. Reg 18(1)(b) "by 15th
-    February in the calendar year of the child's transfer": 15 February 2025. Reg 15(2)(a)
-    "on the day of the move": the move day itself."""
+    on 1 September 2025 needs the amended plan by 1 April 2025. Reg 15(2) "on the day of
+    the move": the move day itself."""
     assert ends("K12.post16_to_post16", date(2025, 9, 1)) == date(2025, 4, 1)
-    assert ends("K12.early", date(2025, 9, 1)) == date(2025, 2, 15)
-    assert ends("K12.post16", date(2025, 9, 1)) == date(2025, 3, 31)
     assert ends("K15.move", date(2025, 5, 6)) == date(2025, 5, 6)
+
+
+@pytest.mark.proves("K12")
+def test_before_a_fixed_day_of_the_year_ends_the_day_before() -> None:
+    """Reg 18(1), revised text on legislation.gov.uk: the local authority "must review and
+    amend ... the EHC plan before— (a) 31 March in the calendar year of the child or young
+    person's transfer from secondary school to a post-16 institution; and (b) 15 February
+    in the calendar year of the child's transfer in any other case". Before 15 February
+    2025 means 14 February at the latest (15 February itself is late); before 31 March
+    2025, 30 March. In a leap year the day before 31 March is still 30 March (2024)."""
+    assert ends("K12.early", date(2025, 9, 1)) == date(2025, 2, 14)
+    assert ends("K12.post16", date(2025, 9, 1)) == date(2025, 3, 30)
+    assert ends("K12.post16", date(2024, 9, 2)) == date(2024, 3, 30)
+    by_words = DayOfYear(2, 15, "by 15 February", "a provision worded \"by\"")
+    assert by_words.ends(date(2025, 9, 1)) == date(2025, 2, 15)
 
 
 def test_an_order_period_takes_its_weeks_from_the_order() -> None:

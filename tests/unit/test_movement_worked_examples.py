@@ -51,7 +51,7 @@ def moving_with_short_notice() -> ChildJourney:
 
 @pytest.mark.proves("K15")
 def test_move_with_10_working_days_notice_over_bank_holidays_is_due_15_working_days_on() -> None:
-    """Reg 15(2)(b): told less than 15 working days before, the old LA transfers "within 15
+    """Reg 15(2): told less than 15 working days before, the old LA transfers "within 15
     working days beginning with the day on which it did become aware": Thursday 17 April
     2025 is working day 1; Good Friday 18 April, Easter Monday 21 April and the early May
     bank holiday on 5 May are not working days:

@@ -199,11 +199,12 @@ def test_k7_is_not_applicable_once_the_plan_ceased_before_the_review_was_due() -
 
 @pytest.mark.proves("K12")
 def test_primary_to_secondary_september_2025_plan_amended_14_february_is_met() -> None:
-    """Reg 18(1)(b): the plan naming the secondary school by 15 February 2025."""
+    """Reg 18(1)(b): the plan naming the secondary school amended "before ... 15 February"
+    2025: 14 February is the last day."""
     journey = _primary_to_secondary(finalised_on=date(2025, 2, 14))
 
     [k12] = clock(journey, "K12")
-    assert (k12.due_on, k12.stopped_on, k12.status) == (date(2025, 2, 15), date(2025, 2, 14),
+    assert (k12.due_on, k12.stopped_on, k12.status) == (date(2025, 2, 14), date(2025, 2, 14),
                                                         ClockStatus.MET)
     assert journey.state.plan.current is not None
     assert journey.state.plan.current.named_setting == "Beech Academy"
@@ -211,11 +212,14 @@ def test_primary_to_secondary_september_2025_plan_amended_14_february_is_met() -
 
 @pytest.mark.proves("K12")
 def test_primary_to_secondary_september_2025_plan_amended_16_february_is_late() -> None:
-    """Reg 18(1)(b): 16 February 2025 is a day after the deadline."""
+    """Reg 18(1)(b): 16 February 2025 is two days after the last day (14 February); 15
+    February itself is not "before" 15 February, so it is late too."""
     journey = _primary_to_secondary(finalised_on=date(2025, 2, 16))
 
     [k12] = clock(journey, "K12")
-    assert (k12.due_on, k12.status) == (date(2025, 2, 15), ClockStatus.LATE)
+    assert (k12.due_on, k12.status) == (date(2025, 2, 14), ClockStatus.LATE)
+    on_the_day = _primary_to_secondary(finalised_on=date(2025, 2, 15))
+    assert clock(on_the_day, "K12")[0].status is ClockStatus.LATE
 
 
 def _primary_to_secondary(*, finalised_on: date) -> ChildJourney:
@@ -254,10 +258,11 @@ def test_post16_to_post16_transfer_is_due_5_months_before_the_move() -> None:
 
 @pytest.mark.proves("K12")
 def test_reg_18_deadlines_by_transfer_type() -> None:
-    """Reg 18(1)(a): 31 March for secondary to post-16; (1)(b): 15 February otherwise."""
-    assert phase_transfer_deadline("secondary_to_post16", date(2026, 9, 1)) == date(2026, 3, 31)
+    """Reg 18(1)(a): before 31 March for secondary to post-16 (30 March the last day);
+    (1)(b): before 15 February otherwise (14 February the last day)."""
+    assert phase_transfer_deadline("secondary_to_post16", date(2026, 9, 1)) == date(2026, 3, 30)
     assert phase_transfer_deadline("early_years_to_school", date(2026, 9, 1)) == \
-        date(2026, 2, 15)
+        date(2026, 2, 14)
     assert phase_transfer_deadline("post16_to_post16", date(2026, 7, 31)) == date(2026, 2, 28)
 
 
