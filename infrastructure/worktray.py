@@ -45,7 +45,9 @@ class TrayCase(Base):
 
     __table_args__ = (
         Index("ix_rm_tray_case_holder", "assigned_organisation", "assigned_to"),
-        Index("ix_rm_tray_case_authority_holder", "authority", "assigned_to"),
+        # The team tray: the count per holder (an index-only scan of the authority's
+        # entries, in group order) and the cases no one holds (assigned_to IS NULL).
+        Index("ix_rm_tray_case_team", "authority", "assigned_to", "assigned_organisation"),
     )
 
 
@@ -148,9 +150,10 @@ def _cases_with_readings(engine: Engine, stmt: Any, stage: str | None
 
 def team_counts(engine: Engine, authority: str) -> list[dict[str, Any]]:
     """Return the authority's cases counted per holder (None: not assigned to anyone)."""
+    # Grouped in the index's order (ix_rm_tray_case_team): no sort, no hash.
     stmt = select(TrayCase.assigned_organisation, TrayCase.assigned_to,
                   func.count()).where(TrayCase.authority == authority).group_by(
-        TrayCase.assigned_organisation, TrayCase.assigned_to)
+        TrayCase.assigned_to, TrayCase.assigned_organisation)
     with engine.connect() as conn:
         return [{"assigned_organisation": o, "assigned_to": a, "cases": n}
                 for o, a, n in conn.execute(stmt)]
