@@ -74,7 +74,8 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.reports --journeys 100000 --authorities 1,20 \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
 	$(BIN)/python -m benchmarks.outbox --journeys 2000
-	$(BIN)/python -m benchmarks.worktray --workers 3 --cases 200 \
+	$(BIN)/python -m benchmarks.worktray
+	$(BIN)/python -m benchmarks.worktray \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.http_aims
