@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from domain.ages import age_on, is_young_person
 from domain.catalogue.common import (
@@ -174,9 +174,6 @@ REFUSAL_NOTICE = rule(
     "A decision not to assess tells the family of appeal rights, time limits, mediation, "
     "disagreement resolution and information and advice services.")
 
-_ROLES = Literal["Parent", "YoungPerson", "SchoolOrPost16OnBehalf", "DetainedPerson"]
-
-
 def _open_request_awaiting_decision(state: JourneyState) -> AssessmentRequest:
     request = state.assessment.open_request
     check(request is not None and request.decision is None, REQUEST_STEP_NEEDS_OPEN_REQUEST,
@@ -212,7 +209,7 @@ class ChildBroughtToLAAttention(JourneyEvent):
 class EHCNeedsAssessmentRequested(JourneyEvent):
     """The LA received a request for an EHC needs assessment (occurred_on = received)."""
 
-    requester_role: Annotated[_ROLES, takes(REQUESTER_ROLES)]
+    requester_role: Annotated[str, takes(REQUESTER_ROLES)]
     request_source: Annotated[str, takes(REQUEST_SOURCES)]
     requester_ref: str | None = None
     channel: str | None = None
@@ -227,6 +224,8 @@ class EHCNeedsAssessmentRequested(JourneyEvent):
         assert state.child is not None
         check_code(self.reference_version, "request_sources", self.request_source,
                    "request_source")
+        check_code(self.reference_version, "requester_roles", self.requester_role,
+                   "requester_role")
         young_person = is_young_person(state.child.date_of_birth, self.occurred_on)
         if self.requester_role == "YoungPerson":
             check(young_person and age_on(state.child.date_of_birth, self.occurred_on) < 25,

@@ -129,6 +129,15 @@ def test_every_field_of_a_fixed_set_carries_it_as_the_enum(spec: dict[str, Any])
     assert checked > 50
 
 
+def test_a_field_that_takes_a_list_is_not_also_a_fixed_set_copying_it() -> None:
+    """One definition of each list: a field declaring its code list (``takes``) is typed
+    ``str``; a ``Literal`` beside it would be a second copy of the list's codes (as
+    ``requester_role``'s was of ``requester_roles``) that a new code would not reach."""
+    copies = [f"{name}.{code.field}" for name, code in declared()
+              if literal_choices(payload_fields(EVENT_TYPES[name])[code.field][0])]
+    assert copies == []
+
+
 def test_every_reference_list_is_taken_by_some_field() -> None:
     taken = {code.code_list.name for _, code in declared()}
     assert set(list_names()) <= taken
@@ -175,6 +184,17 @@ def test_a_code_in_no_version_is_a_422_naming_the_list_and_where_it_is_served(
     assert answer.json["errors"][0]["pointer"] == "/request_source"
     assert "request_sources list" in answer.json["errors"][0]["detail"]
     assert "/reference/request_sources" in answer.json["errors"][0]["detail"]
+    assert client.get(f"/children/{registered}/journey", headers=auth()).json["version"] == 1
+
+
+def test_a_requester_role_outside_the_list_is_a_422_naming_the_list(
+        client: FlaskClient, auth: Callable[..., dict[str, str]], registered: str) -> None:
+    answer = record(client, auth, registered, {
+        "type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+        "requester_role": "Neighbour", "request_source": "1"})
+    assert answer.status_code == 422, answer.json
+    assert answer.json["errors"][0]["pointer"] == "/requester_role"
+    assert "requester_roles list" in answer.json["errors"][0]["detail"]
     assert client.get(f"/children/{registered}/journey", headers=auth()).json["version"] == 1
 
 
