@@ -11,9 +11,7 @@ day it is late.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -23,11 +21,9 @@ from application.views import journey_view_at
 from domain.actors import Actor
 from domain.clocks import compute_clocks, overdue_on, status_on
 from domain.journey import ChildJourney
-from infrastructure.migrations import upgrade
-from infrastructure.readmodels import CaseClock, CaseSummary, SQLReadModels, make_engine
+from infrastructure.readmodels import CaseClock, CaseSummary, SQLReadModels
 from infrastructure.summaries import case_rows
 from infrastructure.tracking import insert_rows
-from tests.postgres import fresh_schema
 
 AUTHORITY = "LA-971"
 CASEWORKER = Actor("caseworker-1", "caseworker", AUTHORITY)
@@ -49,21 +45,9 @@ def journey() -> ChildJourney:
     return child
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    from infrastructure.tracking import ReadModelDatabase
-
-    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
-        engine = ReadModelDatabase.beside(url, tmp_path).engine()
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(read_model_engine: Engine) -> Engine:
+    return read_model_engine
 
 
 def test_an_undecided_k3_past_week_16_is_running_on_every_surface_and_k4_past_week_20_late(

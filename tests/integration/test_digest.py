@@ -42,7 +42,6 @@ from infrastructure.migrations import upgrade
 from infrastructure.readmodels import SQLReadModels, make_engine
 from infrastructure.tracking import insert_rows
 from infrastructure.worktray import TrayCase, TrayClock, tray_rows
-from tests.postgres import fresh_schema
 from tests.unit.test_plan_advice import ask, assessing, record, requested
 from web.cli_delivery import Digester
 from web.config import load_settings
@@ -83,21 +82,9 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        made = make_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
-        upgrade(made)
-        yield made
-        made.dispose()
-        return
-    from infrastructure.tracking import ReadModelDatabase
-
-    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
-        made = ReadModelDatabase.beside(url, tmp_path).engine()
-        upgrade(made)
-        yield made
-        made.dispose()
+@pytest.fixture
+def engine(read_model_engine: Engine) -> Engine:
+    return read_model_engine
 
 
 def held(journey: ChildJourney, worker: str) -> ChildJourney:

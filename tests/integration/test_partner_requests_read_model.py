@@ -9,9 +9,7 @@ the ICB's Tue 25 Mar; on Mon 31 Mar they are 5 and 6 days late.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlalchemy import delete
@@ -22,11 +20,9 @@ from application.partner_requests import RequestFilter, requests_addressed
 from domain.actors import Actor
 from domain.clocks import compute_clocks
 from domain.journey import ChildJourney
-from infrastructure.migrations import upgrade
 from infrastructure.partner_requests import PartnerRequest, request_rows
-from infrastructure.readmodels import SQLReadModels, make_engine
+from infrastructure.readmodels import SQLReadModels
 from infrastructure.tracking import insert_rows
-from tests.postgres import fresh_schema
 
 AUTHORITY = "LA-971"
 WORKER = Actor("cw-9", "caseworker", AUTHORITY)
@@ -58,21 +54,9 @@ def journey() -> ChildJourney:
     return child
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    from infrastructure.tracking import ReadModelDatabase
-
-    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
-        engine = ReadModelDatabase.beside(url, tmp_path).engine()
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(read_model_engine: Engine) -> Engine:
+    return read_model_engine
 
 
 def project(engine: Engine, child: ChildJourney, on: date) -> None:

@@ -10,9 +10,7 @@ plan, is due 20 weeks on, Mon 26 May, and is late once past.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -22,11 +20,9 @@ from application.views import journey_view_at
 from application.worktray import TrayFilter, work_tray
 from domain.actors import Actor
 from domain.journey import ChildJourney
-from infrastructure.migrations import upgrade
-from infrastructure.readmodels import SQLReadModels, make_engine
+from infrastructure.readmodels import SQLReadModels
 from infrastructure.tracking import insert_rows
 from infrastructure.worktray import TrayCase, TrayClock, tray_rows
-from tests.postgres import fresh_schema
 
 AUTHORITY = "LA-971"
 MANAGER = Actor("mgr-1", "manager", AUTHORITY)
@@ -49,21 +45,9 @@ def journey() -> ChildJourney:
     return child
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'rm.sqlite'}")
-        upgrade(engine)
-        yield engine
-        engine.dispose()
-        return
-    from infrastructure.tracking import ReadModelDatabase
-
-    with fresh_schema(request.getfixturevalue("postgres_url")) as url:
-        engine = ReadModelDatabase.beside(url, tmp_path).engine()
-        upgrade(engine)
-        yield engine
-        engine.dispose()
+@pytest.fixture
+def engine(read_model_engine: Engine) -> Engine:
+    return read_model_engine
 
 
 def project(engine: Engine, child: ChildJourney, on: date) -> None:
