@@ -243,12 +243,16 @@ def _serve_one_process(settings: Settings, host: str, port: int,
     _introduce(settings, host, port, args, app)
     server = serving.bind_waitress(app, host, port, args.threads)
     supervisor = serving.ProjectionSupervisor(
-        [sys.executable, "-m", "web.cli", "projections", "run", "--parent", str(os.getpid())]
+        [sys.executable, "-m", "web.cli", "projections", "run", "--parent", str(os.getpid())],
+        ready_line=PROJECTIONS_RUNNING if embedded else None,
     ) if args.projections or embedded else None
     if supervisor is not None:
         supervisor.start()
         # SIGTERM stops the server through its finally, which stops the worker too.
         signal.signal(signal.SIGTERM, _exit_on_signal)
+    if embedded and supervisor is not None and not supervisor.ready.wait(PROJECTIONS_START):
+        print(f"casetrack: the projection process did not start in {PROJECTIONS_START:.0f}s; "
+              "serving, the read models behind until it does (/readyz)", file=sys.stderr)
     _announce(settings, host, port, 1)
     try:
         server.run()
@@ -256,6 +260,12 @@ def _serve_one_process(settings: Settings, host: str, port: int,
         if supervisor is not None:
             supervisor.stop()
     return 0
+
+
+# What the projection worker prints once its runners run (web.cli_projections), and how
+# long the embedded server waits for it before serving.
+PROJECTIONS_RUNNING = "projections running:"
+PROJECTIONS_START = 60.0
 
 
 def _exit_on_signal(*_: Any) -> None:

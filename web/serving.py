@@ -73,11 +73,15 @@ def enable_multiprocess_metrics() -> str:
 class ProjectionSupervisor:
     """``casetrack projections run`` as a child process, restarted when it stops."""
 
-    def __init__(self, argv: list[str], backoff: float = 1.0, max_backoff: float = 30.0
-                 ) -> None:
+    def __init__(self, argv: list[str], backoff: float = 1.0, max_backoff: float = 30.0,
+                 *, ready_line: str | None = None) -> None:
         self.argv, self.backoff, self.max_backoff = argv, backoff, max_backoff
         self.process: subprocess.Popen[bytes] | None = None
         self.stopping = threading.Event()
+        # With ``ready_line``, the worker's output is passed on line by line and ``ready``
+        # is set once a line starts with it (the worker says its runners are running).
+        self.ready_line = ready_line
+        self.ready = threading.Event()
         self.restarts = 0
         self._thread = threading.Thread(target=self._supervise, name="projections",
                                         daemon=True)
@@ -88,7 +92,11 @@ class ProjectionSupervisor:
     def _supervise(self) -> None:
         delay = self.backoff
         while not self.stopping.is_set():
-            self.process = subprocess.Popen(self.argv)
+            if self.ready_line is None:
+                self.process = subprocess.Popen(self.argv)
+            else:
+                self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE)
+                self._pass_on(self.process, self.ready_line)
             code = self.process.wait()
             if self.stopping.wait(0.5):  # stopped with the server (it may be signalled first)
                 return
@@ -98,6 +106,14 @@ class ProjectionSupervisor:
             if self.stopping.wait(delay):
                 return
             delay = min(delay * 2, self.max_backoff)
+
+    def _pass_on(self, process: subprocess.Popen[bytes], ready_line: str) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+            if line.decode(errors="replace").startswith(ready_line):
+                self.ready.set()
 
     def stop(self) -> None:
         self.stopping.set()
