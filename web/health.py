@@ -4,8 +4,9 @@ further behind the log than ``CASETRACK_READY_MAX_LAG`` events (503 naming the r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from flask.views import MethodView
@@ -17,6 +18,7 @@ from web.problems import Problem
 from web.services import services
 
 logger = structlog.get_logger()
+T = TypeVar("T")
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 
@@ -70,7 +72,19 @@ def _not_ready(reason: str) -> Problem:
 
 
 def readiness() -> dict[str, Any]:
-    """Check the event store, the read-model revision and the projections' lag."""
+    """Check the event store, the read-model revision and the projections' lag: 200, or
+    503 naming the reason, never a 500 (a probe that fails is not-ready, Retry-After)."""
+    try:
+        return _readiness()
+    except Problem:
+        raise
+    except Exception as error:  # any check that could not be made means "not ready"
+        logger.warning("readiness_check_failed", error_type=type(error).__name__)
+        raise _not_ready("the readiness check could not be made "
+                         f"({type(error).__name__})") from None
+
+
+def _readiness() -> dict[str, Any]:
     from infrastructure.migrations import current_revision
     from infrastructure.projections import status
 
@@ -81,17 +95,15 @@ def readiness() -> dict[str, Any]:
     except Exception as error:  # any store failure means "not ready"
         logger.warning("store_not_ready", error_type=type(error).__name__)
         raise _not_ready("the event store does not answer") from None
-    try:
-        revision = current_revision(engine)
-        behind = {row["projection"]: max(0, row["behind"])
-                  for row in status(engine, tracking.name, position)}
-    except Exception as error:  # a missing table reads as "not migrated"
-        logger.warning("read_models_not_ready", error_type=type(error).__name__)
-        revision, behind = None, {}
+    # An unmigrated database has no version table: its revision reads as None. A read
+    # that fails (a busy or unreachable database) says so, not "run db upgrade".
+    revision = _read_models(lambda: current_revision(engine))
     head = _head_revision()
     if revision != head:
         raise _not_ready(f"the read models are at schema revision {revision or 'none'}, "
                          f"this version needs {head}: run `casetrack db upgrade`")
+    behind = _read_models(lambda: {row["projection"]: max(0, row["behind"])
+                                   for row in status(engine, tracking.name, position)})
     lagging = sorted((lag, name) for name, lag in behind.items()
                      if lag > settings.ready_max_lag)
     if lagging:
@@ -102,3 +114,11 @@ def readiness() -> dict[str, Any]:
     return {"status": "ready", "store": settings.store, "position": position,
             "read_models_revision": revision, "projections": behind,
             "max_lag": settings.ready_max_lag}
+
+
+def _read_models(read: Callable[[], T]) -> T:
+    try:
+        return read()
+    except Exception as error:
+        logger.warning("read_models_not_ready", error_type=type(error).__name__)
+        raise _not_ready("the read models' database does not answer") from None

@@ -84,6 +84,34 @@ def test_readyz_on_the_embedded_store_answers_revision_and_lag(tmp_path: Path) -
         services_of(app).close()
 
 
+def _fails(*_: object) -> None:
+    raise OSError("the disk is busy")
+
+
+@pytest.mark.parametrize(("broken", "reason"), [
+    ("infrastructure.migrations.current_revision", "the read models' database does not answer"),
+    ("infrastructure.projections.status", "the read models' database does not answer"),
+    ("web.health._head_revision", "the readiness check could not be made (OSError)"),
+    ("application.tracking.CaseTracking.max_position", "the event store does not answer"),
+])
+def test_readyz_answers_503_naming_the_check_that_failed_never_500(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str, reason: str) -> None:
+    """Whatever part of the check fails, /readyz is a 503 problem with Retry-After (the
+    contract test once saw it answer 500); a failed read is not called unmigrated."""
+    app = create_app(settings_with(tmp_path, None))
+    try:
+        monkeypatch.setattr(broken, _fails)
+        answer = app.test_client().get("/readyz")
+        assert answer.status_code == 503, answer.get_data(as_text=True)
+        assert answer.mimetype == "application/problem+json"
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.json["detail"] == reason
+        monkeypatch.undo()
+        assert app.test_client().get("/readyz").status_code == 200
+    finally:
+        services_of(app).close()
+
+
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 60
             ) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "web.cli", *args], env=env, cwd=ROOT,
