@@ -65,6 +65,10 @@ class LocalPolicy:
     - ``anniversary_reviews``: many authorities read s.44(1)'s "12 months starting with"
       the plan's date as due on its anniversary, a day later than the words give. When
       set, K7A shows that date beside K7 (which keeps the strict date).
+    - ``phase_transfer_by_the_day``: reg 18(1) (revised text) has the plan reviewed and
+      amended "before" 15 February / 31 March of the transfer year, so the last day is 14
+      February / 30 March (K12); the Code (9.179) and practice read it as "by" that day.
+      When set, K12P shows 15 February / 31 March beside K12 (which keeps the strict date).
     - ``under_five_review_months``: the Code (9.178) asks authorities to consider
       reviewing plans of children under five every 3 to 6 months; K7U runs that interval
       from the plan being made or last reviewed. None turns it off.
@@ -72,6 +76,7 @@ class LocalPolicy:
 
     anniversary_reviews: bool = False
     under_five_review_months: int | None = 6
+    phase_transfer_by_the_day: bool = False
 
     def __post_init__(self) -> None:
         months = self.under_five_review_months
@@ -82,7 +87,8 @@ class LocalPolicy:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LocalPolicy:
         """Read the authority's settings (``CASETRACK_UNDER_FIVE_REVIEW_MONTHS``: 3 to 6 or
-        ``off``, default 6; ``CASETRACK_ANNIVERSARY_REVIEWS``: yes/no, default no).
+        ``off``, default 6; ``CASETRACK_ANNIVERSARY_REVIEWS`` and
+        ``CASETRACK_PHASE_TRANSFER_BY_THE_DAY``: yes/no, default no).
 
         Raises ``ValueError`` naming the setting for anything else."""
         months_text = (env.get(UNDER_FIVE_SETTING) or "6").strip().lower()
@@ -92,12 +98,11 @@ class LocalPolicy:
             months = int(months_text)
         else:
             raise ValueError(f"{UNDER_FIVE_SETTING} must be 3 to 6 or off, got {months_text!r}")
-        flag = (env.get(ANNIVERSARY_SETTING) or "no").strip().lower()
-        if flag not in ("yes", "no", "true", "false", "1", "0"):
-            raise ValueError(f"{ANNIVERSARY_SETTING} must be yes or no, got {flag!r}")
+        anniversary = _yes_or_no(env, ANNIVERSARY_SETTING)
+        by_the_day = _yes_or_no(env, PHASE_TRANSFER_SETTING)
         try:
-            return cls(anniversary_reviews=flag in ("yes", "true", "1"),
-                       under_five_review_months=months)
+            return cls(anniversary_reviews=anniversary, under_five_review_months=months,
+                       phase_transfer_by_the_day=by_the_day)
         except ValueError as error:
             raise ValueError(f"{UNDER_FIVE_SETTING}: {error}") from None
 
@@ -105,11 +110,21 @@ class LocalPolicy:
         """Return the settings as ``from_env`` reads them (to pass to other processes)."""
         months = self.under_five_review_months
         return {UNDER_FIVE_SETTING: "off" if months is None else str(months),
-                ANNIVERSARY_SETTING: "yes" if self.anniversary_reviews else "no"}
+                ANNIVERSARY_SETTING: "yes" if self.anniversary_reviews else "no",
+                PHASE_TRANSFER_SETTING: "yes" if self.phase_transfer_by_the_day else "no"}
+
+
+def _yes_or_no(env: Mapping[str, str], name: str) -> bool:
+    """Read a yes/no setting (default no); raise ``ValueError`` naming it otherwise."""
+    flag = (env.get(name) or "no").strip().lower()
+    if flag not in ("yes", "no", "true", "false", "1", "0"):
+        raise ValueError(f"{name} must be yes or no, got {flag!r}")
+    return flag in ("yes", "true", "1")
 
 
 UNDER_FIVE_SETTING = "CASETRACK_UNDER_FIVE_REVIEW_MONTHS"
 ANNIVERSARY_SETTING = "CASETRACK_ANNIVERSARY_REVIEWS"
+PHASE_TRANSFER_SETTING = "CASETRACK_PHASE_TRANSFER_BY_THE_DAY"
 
 
 DEFAULT_POLICY = LocalPolicy()
@@ -336,6 +351,7 @@ def _clock_number(clock_id: str) -> int:
 
 
 def clock_sort_key(clock_id: str) -> tuple[int, str]:
-    """Order clock ids by number, a local clock after its statutory one (K7, K7A, K7U)."""
+    """Order clock ids by number, a local clock after its statutory one (K7, K7A, K7U;
+    K12, K12P)."""
     digits = "".join(ch for ch in clock_id[1:] if ch.isdigit())
     return (int(digits) if digits else 999, clock_id[1 + len(digits):])

@@ -215,6 +215,9 @@ def _counting() -> list[str]:
         "- A step done on its due date is on time.",
         "- Local readings (`domain.clocks.LocalPolicy`): `anniversary_reviews` shows the",
         "  review on the plan's anniversary (K7A) beside the strict s.44(1) date (K7);",
+        "  `phase_transfer_by_the_day` shows a phase transfer's plan due on 15 February / 31",
+        "  March (K12P, Code 9.179 \"by\") beside the strict reg 18(1) date (K12, \"before\":",
+        "  the day before);",
         "  `under_five_review_months` (3 to 6, Code 9.178) runs K7U for children under five.",
         "",
     ]

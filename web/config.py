@@ -81,6 +81,9 @@
 - ``CASETRACK_ANNIVERSARY_REVIEWS``: ``yes`` shows the review on the plan's anniversary
   (K7A) beside the statutory date (K7, the day before: s.44(1) "starting with"); default
   ``no``.
+- ``CASETRACK_PHASE_TRANSFER_BY_THE_DAY``: ``yes`` shows a phase transfer's plan due on 15
+  February / 31 March (K12P, the Code 9.179 "by") beside the statutory date (K12, the day
+  before: reg 18(1) "before"); default ``no``.
 """
 
 from __future__ import annotations
@@ -277,7 +280,8 @@ def _family_settings(environ: Mapping[str, str]) -> dict[str, Any]:
 def _local_policy(environ: Mapping[str, str]) -> LocalPolicy:
     from domain.clocks import LocalPolicy
 
-    named = ("CASETRACK_UNDER_FIVE_REVIEW_MONTHS", "CASETRACK_ANNIVERSARY_REVIEWS")
+    named = ("CASETRACK_UNDER_FIVE_REVIEW_MONTHS", "CASETRACK_ANNIVERSARY_REVIEWS",
+             "CASETRACK_PHASE_TRANSFER_BY_THE_DAY")
     try:
         return LocalPolicy.from_env({name: environ.get(name, "") for name in named})
     except ValueError as error:

@@ -28,7 +28,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from domain.ages import age_on, birthday, year_group
-from domain.calendar import Period, Unit, Wording, add_calendar_months
+from domain.calendar import DayOfYear, Period, Unit, Wording, add_calendar_months
 from domain.catalogue.age_limits import check_phase_transfer_year
 from domain.catalogue.common import (
     NOTICE_CONTENTS,
@@ -703,6 +703,13 @@ K7A = ClockSpec("K7A", "Review of the plan (anniversary, local reading)",
                 "Local setting anniversary_reviews: practice's reading of CFA 2014 s.44(1); "
                 "K7 keeps the statutory date", Body.LOCAL_AUTHORITY, statutory=False,
                 local_policy=True)
+K12P = ClockSpec("K12P", "Phase transfer plan (by the day, local reading)",
+                 "by 15 February / 31 March of the transfer year (on that day in time); "
+                 "reg 18(1) transfers only",
+                 "Local setting phase_transfer_by_the_day: practice's reading of SEND "
+                 "Regulations 2014, reg 18(1) (SEND Code of Practice 2015, 9.179 'by'); "
+                 "K12 keeps the statutory date", Body.LOCAL_AUTHORITY, statutory=False,
+                 local_policy=True)
 K7U = ClockSpec("K7U", "Review of an under-five's plan (local policy)",
                 "every 3 to 6 months (as set) from the plan being made or last reviewed, "
                 "while the child is under five",
@@ -712,6 +719,16 @@ K7U = ClockSpec("K7U", "Review of an under-five's plan (local policy)",
 # one day after the last day of s.44(1)'s "12 months starting with" the plan's date.
 ANNIVERSARY = Period(12, Unit.MONTHS, Wording.AFTER, "12 months after the plan was made or "
                      "last reviewed (local practice)", "local setting", quoted=False)
+# The practice reading of reg 18(1): the plan "by" 15 February / 31 March (Code 9.179),
+# on the day the revised text's "before" makes one day late. Reg 18(2)'s five months
+# before a post-16 to post-16 move has no other reading, so K12P does not run for it.
+BY_THE_DAY = {
+    "secondary_to_post16": DayOfYear(3, 31, "by 31 March in the calendar year of the "
+                                     "transfer (local practice)", "local setting",
+                                     quoted=False),
+    "other": DayOfYear(2, 15, "by 15 February in the calendar year of the transfer "
+                       "(local practice)", "local setting", quoted=False),
+}
 K13 = ClockSpec("K13", "Re-assessment decision", "15 days from the request",
                 "SEND Regulations 2014, reg 25", Body.LOCAL_AUTHORITY)
 K14 = ClockSpec("K14", "Plan after re-assessment", "14 weeks from the decision to re-assess",
@@ -840,6 +857,23 @@ def phase_transfer_clock(state: JourneyState, context: ClockContext
     for transfer in state.reviews.phase_transfers:
         due, stopped = ended_or(transfer.deadline, transfer.finalised_on, plan_ended_on(state))
         yield reading(K12, context, episode=transfer.id, started_on=transfer.identified_on,
+                      due_on=due, stopped_on=stopped)
+
+
+@clock(K12P)
+def phase_transfer_by_the_day_clock(state: JourneyState, context: ClockContext
+                                    ) -> Iterator[ClockReading]:
+    """Reg 18(1) read "by" the day (Code 9.179), only where the authority set it; K12
+    stays strict ("before": the day before)."""
+    if not context.policy.phase_transfer_by_the_day:
+        return
+    for transfer in state.reviews.phase_transfers:
+        if transfer.transfer_type == "post16_to_post16":
+            continue
+        limit = BY_THE_DAY.get(transfer.transfer_type, BY_THE_DAY["other"])
+        due, stopped = ended_or(limit.ends(transfer.transfer_on), transfer.finalised_on,
+                                plan_ended_on(state))
+        yield reading(K12P, context, episode=transfer.id, started_on=transfer.identified_on,
                       due_on=due, stopped_on=stopped)
 
 

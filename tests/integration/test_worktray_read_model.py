@@ -151,3 +151,19 @@ def test_the_tray_keeps_the_authoritys_local_readings_as_its_projection_is_set()
         anniversary_reviews=True))[TrayClock]}
     assert "K7" in plain and "K7A" not in plain
     assert {"K7", "K7A"} <= local
+
+
+def test_the_tray_keeps_a_phase_transfer_read_by_the_day_beside_k12() -> None:
+    """An authority reading reg 18(1) "by" the day (phase_transfer_by_the_day) sees K12P,
+    due 15 February 2025, beside K12 (14 February) in its tray; by default only K12."""
+    from domain.clocks import LocalPolicy
+    from tests.unit.test_reviews_worked_examples import journey_with_plan, record
+
+    child = journey_with_plan()
+    record(child, "PhaseTransferIdentified", date(2024, 10, 1),
+           transfer_type="primary_to_secondary", transfer_on=date(2025, 9, 1))
+    plain = {r["clock"]: r["due_on"] for r in tray_rows(child, date(2025, 1, 6))[TrayClock]}
+    local = {r["clock"]: r["due_on"] for r in tray_rows(child, date(2025, 1, 6), LocalPolicy(
+        phase_transfer_by_the_day=True))[TrayClock]}
+    assert plain["K12"] == date(2025, 2, 14) and "K12P" not in plain
+    assert (local["K12"], local["K12P"]) == (date(2025, 2, 14), date(2025, 2, 15))

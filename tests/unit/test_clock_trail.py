@@ -20,7 +20,8 @@ from tests.unit.test_journey_properties import LA, START, TODAY, commands, run
 
 DAYS = st.integers(0, 900).map(lambda n: START + timedelta(days=n))
 POLICIES = st.sampled_from([LocalPolicy(), LocalPolicy(anniversary_reviews=True,
-                                                       under_five_review_months=3)])
+                                                       under_five_review_months=3,
+                                                       phase_transfer_by_the_day=True)])
 
 
 def reference(log: tuple, on: date, policy: LocalPolicy) -> dict:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ import pytest
 
 from domain.actors import Actor
 from domain.catalogue.reviews import phase_transfer_deadline
-from domain.clocks import ClockReading, ClockStatus
+from domain.clocks import ClockReading, ClockStatus, LocalPolicy
 from domain.journey import ChildJourney
 from domain.responsibility import Body
 
@@ -234,6 +234,68 @@ def _primary_to_secondary(*, finalised_on: date) -> ChildJourney:
            notice_includes=NOTICE, named_setting="Beech Academy",
            setting_type="MAINSTREAM_ACADEMY")
     return journey
+
+
+BY_THE_DAY = LocalPolicy(phase_transfer_by_the_day=True)
+
+
+def by_policy(journey: ChildJourney, clock_id: str, policy: LocalPolicy = BY_THE_DAY
+              ) -> list[ClockReading]:
+    return [r for r in journey.clocks(TODAY, policy=policy) if r.clock == clock_id]
+
+
+@pytest.mark.proves("K12", "K12P")
+def test_phase_transfer_by_the_day_is_a_local_reading_beside_the_strict_date() -> None:
+    """Reg 18(1)(b) (revised text): the plan is reviewed and amended "before ... 15
+    February" of the transfer year, so for a move to secondary school on 1 September 2025
+    the last day is 14 February 2025 (K12, statutory). The Code (9.179) and practice say
+    "by 15 February": an authority that sets phase_transfer_by_the_day sees K12P due on 15
+    February 2025 beside it. Amended on 15 February, the plan is in time by K12P and late
+    in law by K12, which does not move; by default there is no K12P."""
+    journey = _primary_to_secondary(finalised_on=date(2025, 2, 15))
+    assert by_policy(journey, "K12P", LocalPolicy()) == []  # off unless the authority sets it
+
+    [k12] = by_policy(journey, "K12")
+    [k12p] = by_policy(journey, "K12P")
+    assert (k12.due_on, k12.status, k12.kind, k12.statutory) == (
+        date(2025, 2, 14), ClockStatus.LATE, "statutory", True)
+    assert (k12p.episode, k12p.started_on, k12p.due_on, k12p.stopped_on) == (
+        k12.episode, date(2024, 10, 1), date(2025, 2, 15), date(2025, 2, 15))
+    assert (k12p.status, k12p.kind, k12p.statutory) == (ClockStatus.MET, "local policy",
+                                                       False)
+    assert by_policy(journey, "K12", LocalPolicy()) == [k12]
+    late = _primary_to_secondary(finalised_on=date(2025, 2, 16))
+    assert by_policy(late, "K12P")[0].status is ClockStatus.LATE
+
+
+@pytest.mark.proves("K12", "K12P")
+def test_phase_transfer_to_post16_by_31_march_beside_the_strict_30_march() -> None:
+    """Reg 18(1)(a): a move from secondary school to a post-16 institution on 1 September
+    2025 needs the plan "before ... 31 March" 2025: 30 March (Sunday) is the last day
+    (K12). Read "by 31 March" (Code 9.179), K12P is due Monday 31 March 2025; amended that
+    day, the plan is in time by K12P and late by K12. A post-16 to post-16 move (reg
+    18(2), "at least five months before") has one reading only: no K12P."""
+    journey = journey_with_plan(born=date(2009, 3, 1), transferred_on=date(2024, 9, 2))
+    record(journey, "PhaseTransferIdentified", date(2024, 10, 1),
+           transfer_type="secondary_to_post16", transfer_on=date(2025, 9, 1))
+    hold_review(journey, date(2024, 11, 20), scheduled_on=date(2024, 10, 1),
+                invited_on=date(2024, 10, 30), pfa_discussed=True)
+    record(journey, "ReviewDecisionIssued", date(2024, 12, 4), decision="Amend",
+           reasons="name the college", proposed_amendments=[{"section": "I"}])
+    record(journey, "PhaseTransferPlanFinalised", date(2025, 3, 31), sections_changed=["I"],
+           notice_includes=NOTICE, named_setting="Willow College",
+           setting_type="SPECIALIST_POST16")
+
+    [k12] = by_policy(journey, "K12")
+    [k12p] = by_policy(journey, "K12P")
+    assert (k12.due_on, k12.status) == (date(2025, 3, 30), ClockStatus.LATE)
+    assert (k12p.due_on, k12p.status) == (date(2025, 3, 31), ClockStatus.MET)
+
+    post16 = journey_with_plan(born=date(2008, 3, 1), transferred_on=date(2024, 9, 2))
+    record(post16, "PhaseTransferIdentified", date(2025, 2, 3),
+           transfer_type="post16_to_post16", transfer_on=date(2026, 1, 5))
+    assert [r.due_on for r in by_policy(post16, "K12")] == [date(2025, 8, 5)]
+    assert by_policy(post16, "K12P") == []
 
 
 @pytest.mark.proves("K12", "K11")
