@@ -48,7 +48,7 @@ NOT_FREE_TEXT = frozenset({
     "review_id", "brought_by", "authority", "case_ref", "sex", "ethnicity", "complaint_ref",
     "scope", "target_ref", "comments_ref", "capacity_decision_ref", "panel_ref",
     "agreed_provision", "conditions_met", "service_method", "schools_info_ref",
-    "request_source", "requester_ref", "channel", "consent_to_share", "provider",
+    "request_source", "requester_role", "requester_ref", "channel", "consent_to_share", "provider",
     "author_role", "referral_id", "condition_code", "icb", "dco_ref",
     "referrer", "shared_by", "parties", "agreement_ref", "new_la", "ombudsman_ref",
     "named_setting_ref", "placement_id", "setting_ref", "setting_name", "urn", "ukprn",

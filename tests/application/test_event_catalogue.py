@@ -37,7 +37,9 @@ def test_every_event_type_is_listed_once_with_its_description_and_fields() -> No
             payload_fields(EVENT_TYPES[event.type]).items()], event.type
     fields = {f.name: f for f in entry("EHCNeedsAssessmentRequested").fields}
     assert fields["requester_role"].required
-    assert fields["requester_role"].kind.startswith("one of 'Parent'")
+    assert fields["requester_role"].codes == (
+        "a code of the requester_roles list (versioned by date; the codes in force on a "
+        "day: GET /reference/requester_roles?on=YYYY-MM-DD)",)
     assert fields["request_source"].codes == (
         "a code of the request_sources list (versioned by date; the codes in force on a "
         "day: GET /reference/request_sources?on=YYYY-MM-DD)",)
@@ -82,7 +84,8 @@ def test_the_roles_shown_are_the_roles_the_recording_checks_let_record(
     for role in sorted(access.ROLES):
         try:
             CaseTracking._check_may_record(  # noqa: SLF001
-                _actor(role, journey), journey, type_name, {"advice_request_id": "advice-1"})
+                _actor(role, journey), journey, type_name,
+                {"advice_request_id": "advice-1", "setting_ref": ADVISER})
         except ForbiddenError:
             continue
         allowed.add(role)
