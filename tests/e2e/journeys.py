@@ -5,9 +5,10 @@ to register the child with (``POST /children``) and the events to post in order
 (``POST /children/{id}/events``), each a ``Step``. Steps are in date order, because the
 journey folds its events by ``occurred_on``.
 
-A step may be ``label``led; a later step refers to the version the labelled step was
-recorded as with ``Ref(label, template)``, e.g. ``Ref("medical", "advice-{}")`` for the
-episode id of an advice request, or ``Ref("complaint")`` for a ``target_version``.
+A step may be ``label``led; a later step takes what the labelled step's answer gave, as a
+client would: an id it created (the answer's ``created``), e.g. ``Ref("medical",
+"advice_request_id")`` for the advice request's id, or its version, ``Ref("complaint")``
+for a ``target_version``. No id is built here from a version.
 A step with ``if_match`` is sent with ``If-Match`` naming the journey's current version
 (corrections and retractions need it); ``role`` picks the token's role.
 """
@@ -17,20 +18,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Each labelled step's answer (the JSON of its 201), by label.
+Answers = dict[str, dict[str, Any]]
+
 NOTICE = ["appeal_rights", "time_limits", "mediation", "disagreement_resolution",
           "information_advice"]
 
 
 @dataclass(frozen=True)
 class Ref:
-    """The version a labelled step was recorded as, alone or put into ``template``."""
+    """What a labelled step's answer gave: the id it created under ``created`` (of a list
+    of ids, the one ``ending`` so), or, with no ``created``, the version it was recorded as."""
 
     label: str
-    template: str | None = None
+    created: str | None = None
+    ending: str | None = None
 
-    def resolve(self, versions: dict[str, int]) -> int | str:
-        version = versions[self.label]
-        return version if self.template is None else self.template.format(version)
+    def resolve(self, answers: Answers) -> int | str:
+        answer = answers[self.label]
+        if self.created is None:
+            return int(answer["version"])
+        value = answer["created"][self.created]
+        if isinstance(value, list):
+            (value,) = [v for v in value if self.ending and v.endswith(self.ending)]
+        return str(value)
 
 
 @dataclass(frozen=True)
@@ -46,9 +57,9 @@ class Step:
     def type(self) -> str:
         return str(self.body["type"])
 
-    def resolved(self, versions: dict[str, int]) -> dict[str, Any]:
-        """Return the body with every ``Ref`` replaced by the version it names."""
-        return _resolve(self.body, versions)
+    def resolved(self, answers: Answers) -> dict[str, Any]:
+        """Return the body with every ``Ref`` replaced by what it names in ``answers``."""
+        return _resolve(self.body, answers)
 
 
 @dataclass(frozen=True)
@@ -63,13 +74,13 @@ class Journey:
         return {step.type for step in self.steps}
 
 
-def _resolve(value: Any, versions: dict[str, int]) -> Any:
+def _resolve(value: Any, answers: Answers) -> Any:
     if isinstance(value, Ref):
-        return value.resolve(versions)
+        return value.resolve(answers)
     if isinstance(value, dict):
-        return {k: _resolve(v, versions) for k, v in value.items()}
+        return {k: _resolve(v, answers) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolve(v, versions) for v in value]
+        return [_resolve(v, answers) for v in value]
     return value
 
 
@@ -85,7 +96,7 @@ def advice(advice_type: str, on: str, label: str, **extra: Any) -> Step:
 
 
 def advice_in(label: str, on: str, author: str, document_ref: str) -> Step:
-    return step("AdviceReceived", on, advice_request_id=Ref(label, "advice-{}"),
+    return step("AdviceReceived", on, advice_request_id=Ref(label, "advice_request_id"),
                 author=author, document_ref=document_ref)
 
 
@@ -177,7 +188,7 @@ PRIMARY_PLAN = Journey(
              ground="exceptional_personal_circumstances", period_from="2024-01-15",
              period_to="2024-02-10", family_informed=True),
         step("TimescaleExceptionWithdrawn", "2024-02-01",
-             claim_id=Ref("claim", "exception-{}"), reason="Family were available after all"),
+             claim_id=Ref("claim", "claim_id"), reason="Family were available after all"),
         step("DecisionToAssessMade", "2024-02-12", assessment_test_met=True,
              reasons="May have SEN and may need a plan",
              panel_ref="panel-2024-06"),
@@ -200,28 +211,28 @@ PRIMARY_PLAN = Journey(
              body="local_authority", subject="delay"),
         step("AssessmentObservationRecorded", "2024-03-04", label="missed",
              kind="appointment_missed", notes="Clinic letter went to an old address",
-             advice_request_id=Ref("medical", "advice-{}")),
+             advice_request_id=Ref("medical", "advice_request_id")),
         step("AdviceDelayExceptionClaimed", "2024-03-05",
-             advice_request_id=Ref("medical", "advice-{}"), ground="missed_appointment",
+             advice_request_id=Ref("medical", "advice_request_id"), ground="missed_appointment",
              period_from="2024-03-04", period_to="2024-03-04", family_informed=True),
         step("SocialCareAssessmentCompleted", "2024-03-15",
              assessment_type="s17_child_in_need", outcome="No further action"),
         advice_in("parent", "2024-03-18", "Parent", "doc-adv-p"),
         advice_in("educational", "2024-03-20", "SENCO, Oakfield Primary", "doc-adv-e"),
         advice_in("psychological", "2024-03-22", "Educational psychologist", "doc-adv-ep"),
-        step("HealthServiceFirstContact", "2024-04-01", referral_id=Ref("salt", "referral-{}"),
+        step("HealthServiceFirstContact", "2024-04-01", referral_id=Ref("salt", "referral_id"),
              kind="assessment"),
         advice_in("medical", "2024-04-05", "Community paediatrician", "doc-adv-m"),
         step("DecisionToIssuePlanMade", "2024-04-15",
              necessity_reasons="Needs cannot be met from SEN support", panel_ref="panel-2024-14"),
-        step("HealthInterventionStarted", "2024-04-15", referral_id=Ref("salt", "referral-{}"),
+        step("HealthInterventionStarted", "2024-04-15", referral_id=Ref("salt", "referral_id"),
              intervention="Weekly speech and language therapy"),
         step("PersonalBudgetRequested", "2024-04-20", elements=["education"],
              direct_payment_requested=True),
         step("DraftPlanIssued", "2024-04-22", label="draft", sections=PRIMARY_SECTIONS | {
             "I": {}}, service_method="email", schools_info_ref="doc-schools-list"),
         step("DCOQualityAssuranceRecorded", "2024-04-24", target="section_g",
-             target_ref=Ref("draft", "draft-{}"), rating="good"),
+             target_ref=Ref("draft", "draft_id"), rating="good"),
         step("DraftPlanMeetingRequested", "2024-04-25", requested_by="parent"),
         step("DraftPlanMeetingHeld", "2024-04-30", attendees=["parent", "SEN officer"]),
         step("PlacementPreferenceExpressed", "2024-05-01", setting_ref="urn-100001",
@@ -252,19 +263,19 @@ PRIMARY_PLAN = Journey(
         step("PlacementStarted", "2024-06-03", urn="100001", rank=1),
         step("NeedsRecorded", "2024-06-03", needs=[{"code": "SLCN", "rank": 1},
                                                    {"code": "ASD", "rank": 2}]),
-        step("MediationAdviserContacted", "2024-06-10", decision_id=Ref("final", "decision-{}")),
-        step("MediationRequested", "2024-06-20", decision_id=Ref("final", "decision-{}"),
+        step("MediationAdviserContacted", "2024-06-10", decision_id=Ref("final", "decision_id")),
+        step("MediationRequested", "2024-06-20", decision_id=Ref("final", "decision_id"),
              issues=["education"]),
-        step("MediationHeld", "2024-07-10", decision_id=Ref("final", "decision-{}"),
+        step("MediationHeld", "2024-07-10", decision_id=Ref("final", "decision_id"),
              parties=["parent", "LA-901"], outcome="no_agreement"),
         step("MediationCertificateIssued", "2024-07-11",
-             decision_id=Ref("final", "decision-{}"), certificate_type="held"),
+             decision_id=Ref("final", "decision_id"), certificate_type="held"),
         step("DirectPaymentReviewed", "2024-08-01", outcome="continue"),
         step("AppealRegistered", "2024-08-05", label="appeal",
-             decision_id=Ref("final", "decision-{}"), tribunal_ref="SE901/24/00001",
+             decision_id=Ref("final", "decision_id"), tribunal_ref="SE901/24/00001",
              appeal_type="plan_content", sections_challenged=["B", "F"],
              extended_elements=["G"]),
-        step("HealthDiagnosisRecorded", "2024-09-02", referral_id=Ref("autism", "referral-{}"),
+        step("HealthDiagnosisRecorded", "2024-09-02", referral_id=Ref("autism", "referral_id"),
              outcome="diagnosed", condition_code="6A02"),
         step("SubjectAccessRequestReceived", "2024-09-02", request_ref="SAR-901-0001",
              requester_role="parent_on_behalf"),
@@ -290,9 +301,9 @@ PRIMARY_PLAN = Journey(
         step("DirectPaymentStopped", "2024-12-02", reasons="Therapy now commissioned by ICB",
              notice_given_on="2024-11-01"),
         step("TribunalOrderComplied", "2024-12-10",
-             obligation_id=Ref("tribunal", "order-{}-amend_b_f-amended_plan")),
+             obligation_id=Ref("tribunal", "obligation_ids", ending="-amend_b_f-amended_plan")),
         step("TribunalRecommendationResponded", "2024-12-20",
-             recommendation_id=Ref("tribunal", "recommendation-{}-1"), body="health",
+             recommendation_id=Ref("tribunal", "recommendation_ids", ending="-1"), body="health",
              accepted=True),
         step("EntryCorrected", "2025-01-06", role="manager", if_match=True,
              target_version=Ref("complaint"), changes={"subject": "communication"},
@@ -327,7 +338,7 @@ TRANSFERRED_IN = Journey(
         step("ReviewDecisionIssued", "2024-02-05", decision="Amend",
              reasons="Mentoring to increase",
              proposed_amendments=[{"section": "F", "change": "Mentoring twice weekly"}]),
-        step("PlacementEnded", "2024-03-01", placement_id=Ref("hillside", "placement-{}"),
+        step("PlacementEnded", "2024-03-01", placement_id=Ref("hillside", "placement_id"),
              reason="Permanent exclusion"),
         step("AmendedPlanFinalised", "2024-03-01", label="amended", sections_changed=["F"],
              notice_includes=NOTICE, recipients=["family", "icb", "setting"]),
@@ -339,7 +350,7 @@ TRANSFERRED_IN = Journey(
              trigger="reg28",
              proposed_amendments=[{"section": "I", "change": "Name a specialist setting"}],
              evidence_refs=["doc-ep-2024"]),
-        step("AppealRegistered", "2024-04-15", decision_id=Ref("amended", "decision-{}"),
+        step("AppealRegistered", "2024-04-15", decision_id=Ref("amended", "decision_id"),
              tribunal_ref="SE901/24/00003", sections_challenged=["I"]),
         step("DecisionNotToAmendIssued", "2024-05-10", label="not_amend",
              reasons="The current setting can meet needs", notice_includes=NOTICE),
@@ -347,19 +358,19 @@ TRANSFERRED_IN = Journey(
              terms="LA to name the setting requested"),
         step("ReassessmentRequested", "2024-06-03", requester="Parent",
              reasons="Needs have changed since the exclusion"),
-        step("AppealRegistered", "2024-06-05", decision_id=Ref("not_amend", "decision-{}"),
+        step("AppealRegistered", "2024-06-05", decision_id=Ref("not_amend", "decision_id"),
              tribunal_ref="SE901/24/00004", sections_challenged=["I"]),
         step("ReassessmentDecisionMade", "2024-06-14", label="refused", decision="refuse",
              reasons="Recent advice is up to date", refusal_ground="not_necessary",
              notice_includes=NOTICE),
         step("MediationAdviserContacted", "2024-06-20",
-             decision_id=Ref("refused", "decision-{}")),
+             decision_id=Ref("refused", "decision_id")),
         step("AppealNonOppositionNotified", "2024-06-20", tribunal_ref="SE901/24/00004",
              will=["change_i"]),
-        step("MediationDeclined", "2024-06-21", decision_id=Ref("refused", "decision-{}")),
+        step("MediationDeclined", "2024-06-21", decision_id=Ref("refused", "decision_id")),
         step("MediationCertificateIssued", "2024-06-24",
-             decision_id=Ref("refused", "decision-{}"), certificate_type="declined"),
-        step("AppealRegistered", "2024-07-15", decision_id=Ref("refused", "decision-{}"),
+             decision_id=Ref("refused", "decision_id"), certificate_type="declined"),
+        step("AppealRegistered", "2024-07-15", decision_id=Ref("refused", "decision_id"),
              tribunal_ref="SE901/24/00005", appeal_type="refuse_reassessment"),
         step("AppealWithdrawn", "2024-09-01", tribunal_ref="SE901/24/00005",
              reason="Re-assessment no longer sought"),
@@ -466,7 +477,7 @@ YOUNG_PERSON = Journey(
 # the LA's notice that it cannot take place in 30 days, the certificate), the parent's
 # appeal, the order to assess, and the LA carrying it out through the ordinary steps to a
 # final plan (reg 44(2)(b)-(c)): no longer "assessment_refused", a plan with its review.
-ORDERED_DECISION = Ref("refusal", "decision-{}")
+ORDERED_DECISION = Ref("refusal", "decision_id")
 TRIBUNAL_ORDER = Journey(
     registration={"date_of_birth": "2016-02-10", "occurred_on": "2024-01-08", "sex": "F"},
     steps=[
@@ -513,7 +524,7 @@ TRIBUNAL_ORDER = Journey(
 # A refusal to assess settled at mediation (reg 42): the agreement to assess opens the
 # steps an order would, timed from the agreement (K27); an educational psychologist's
 # involvement and a health assessment agreed besides are due in two weeks (reg 42(3)).
-AGREED_DECISION = Ref("refused", "decision-{}")
+AGREED_DECISION = Ref("refused", "decision_id")
 MEDIATION_AGREEMENT = Journey(
     registration={"date_of_birth": "2017-03-14", "occurred_on": "2025-01-06", "sex": "M"},
     steps=[
@@ -537,7 +548,7 @@ MEDIATION_AGREEMENT = Journey(
         step("MediationCertificateIssued", "2025-05-21", decision_id=AGREED_DECISION,
              certificate_type="held"),
         step("MediationAgreementStepCompleted", "2025-05-30",
-             step_id=Ref("agreement", "agreement-{}-1-professional_involvement")),
+             step_id=Ref("agreement", "agreement_step_ids", ending="-1-professional_involvement")),
         step("DecisionToAssessMade", "2025-05-30", assessment_test_met=True,
              reasons="As agreed at mediation"),
         advice("Parent", "2025-06-02", "m_parent", recipient_org="family"),
@@ -548,7 +559,7 @@ MEDIATION_AGREEMENT = Journey(
                recipient_org="la-901-ep-service", adviser_is_educational_psychologist=True),
         advice("SocialCare", "2025-06-02", "m_social", recipient_org="la-901-social-care"),
         step("MediationAgreementStepCompleted", "2025-06-04",
-             step_id=Ref("agreement", "agreement-{}-2-health_assessment")),
+             step_id=Ref("agreement", "agreement_step_ids", ending="-2-health_assessment")),
         advice_in("m_parent", "2025-06-16", "Parent", "doc-m-p"),
         advice_in("m_educational", "2025-06-23", "SENCO", "doc-m-e"),
         advice_in("m_medical", "2025-07-04", "Paediatrician", "doc-m-m"),

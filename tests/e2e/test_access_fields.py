@@ -26,7 +26,7 @@ from sqlalchemy import MetaData, select
 from domain.events import EVENT_TYPES, payload_fields
 from infrastructure.projections import ReadModelDatabase
 from tests.conftest import AUTHORITY
-from tests.e2e.journeys import JOURNEYS
+from tests.e2e.journeys import JOURNEYS, Answers
 from tests.e2e.test_every_event_type import answer
 from web.services import services_of
 
@@ -128,7 +128,7 @@ def record_every_type(client: FlaskClient, auth: Auth
         assert registered.status_code == 201
         child_id, version = answer(registered)["child_id"], answer(registered)["version"]
         first: dict[str, int] = {"ChildRegistered": 1}
-        labels: dict[str, int] = {}
+        labels: Answers = {}
         for step in journey.steps:
             extra = {"If-Match": f'"{version}"'} if step.if_match else {}
             response = client.post(f"/children/{child_id}/events",
@@ -138,7 +138,7 @@ def record_every_type(client: FlaskClient, auth: Auth
             version = answer(response)["version"]
             first.setdefault(step.type, version)
             if step.label is not None:
-                labels[step.label] = version
+                labels[step.label] = answer(response)
         children.append((child_id, version, first))
     return children
 

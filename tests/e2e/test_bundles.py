@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from flask.testing import FlaskClient
 
 from domain.reference import REFERENCE_VERSIONS
-from tests.e2e.journeys import PRIMARY_PLAN, Journey
+from tests.e2e.journeys import PRIMARY_PLAN, Answers, Journey
 
 Auth = Callable[..., dict[str, str]]
 
@@ -22,15 +22,15 @@ def post_journey(client: FlaskClient, auth: Auth, journey: Journey) -> str:
     assert registered.status_code == 201, registered.json
     child_id: str = registered.json["child_id"]
     version = registered.json["version"]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for step in journey.steps:
         extra = {"If-Match": f'"{version}"'} if step.if_match else {}
-        answer = client.post(f"/children/{child_id}/events", json=step.resolved(versions),
+        answer = client.post(f"/children/{child_id}/events", json=step.resolved(answers),
                              headers=auth(role=step.role, **extra))
         assert answer.status_code == 201, (step.type, answer.json)
         version = answer.json["version"]
         if step.label:
-            versions[step.label] = version
+            answers[step.label] = answer.json  # type: ignore[assignment]
     return child_id
 
 

@@ -16,7 +16,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.e2e.journeys import JOURNEYS, Journey
+from tests.e2e.journeys import JOURNEYS, Answers, Journey
 from web.schemas import recordable_types
 
 Auth = Callable[..., dict[str, str]]
@@ -37,11 +37,11 @@ def record_journey(client: FlaskClient, auth: Auth, name: str, journey: Journey
     assert registered.status_code == 201, registered.json
     child_id = answer(registered)["child_id"]
     version: int = answer(registered)["version"]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     recorded: list[str] = []
     for number, step in enumerate(journey.steps, start=1):
         extra = {"If-Match": f'"{version}"'} if step.if_match else {}
-        response = client.post(f"/children/{child_id}/events", json=step.resolved(versions),
+        response = client.post(f"/children/{child_id}/events", json=step.resolved(answers),
                                headers=auth(role=step.role, **extra))
         where = f"{name} step {number} ({step.type} on {step.body['occurred_on']})"
         assert response.status_code == 201, f"{where}: {response.status_code} {response.json}"
@@ -51,7 +51,7 @@ def record_journey(client: FlaskClient, auth: Auth, name: str, journey: Journey
         assert response.headers["ETag"] == f'"{written["version"]}"', where
         version = written["version"]
         if step.label is not None:
-            versions[step.label] = version
+            answers[step.label] = written
         recorded.append(step.type)
     journey_view = client.get(f"/children/{child_id}", headers=auth())
     assert journey_view.status_code == 200

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from domain.state import replay
-from tests.e2e.journeys import JOURNEYS
+from tests.e2e.journeys import JOURNEYS, Answers
 from web.services import services_of
 
 
@@ -27,17 +27,17 @@ def test_the_kept_state_equals_a_refold_after_every_step(
     registered = client.post("/children", json=body, headers=auth())
     assert registered.status_code == 201, registered.json
     child = uuid.UUID(registered.json["child_id"])  # type: ignore[index]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     version: int = registered.json["version"]  # type: ignore[index]
     for number, step in enumerate(journey.steps, start=1):
         client.get(f"/children/{child}", headers=auth())  # a read folds and keeps it
         extra = {"If-Match": f'"{version}"'} if step.if_match else {}
-        response = client.post(f"/children/{child}/events", json=step.resolved(versions),
+        response = client.post(f"/children/{child}/events", json=step.resolved(answers),
                                headers=auth(role=step.role, **extra))
         assert response.status_code == 201, f"step {number}: {response.json}"
         answer: dict[str, Any] = response.json  # type: ignore[assignment]
         if step.label is not None:
-            versions[step.label] = answer["version"]
+            answers[step.label] = answer
         version = answer["version"]
         kept = tracking.journey_for_update(child)
         assert kept.version == answer["version"]

@@ -10,27 +10,27 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.e2e.journeys import MEDIATION_AGREEMENT
+from tests.e2e.journeys import MEDIATION_AGREEMENT, Answers
 
 Auth = Callable[..., dict[str, str]]
 
 
-def post_journey(client: FlaskClient, auth: Auth) -> tuple[str, dict[str, int]]:
-    """Register the child and post every step; return the child's id and labelled versions."""
+def post_journey(client: FlaskClient, auth: Auth) -> tuple[str, Answers]:
+    """Register the child and post every step; return its id and the labelled answers."""
     # A case reference of its own: the PostgreSQL store is shared by the module's tests.
     case_ref = f"CR-mediation-agreement-{uuid.uuid4().hex[:8]}"
     registered = client.post("/children", json=dict(MEDIATION_AGREEMENT.registration,
                                                     case_ref=case_ref), headers=auth())
     assert registered.status_code == 201, registered.json
     child_id: str = registered.json["child_id"]  # type: ignore[index]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for step in MEDIATION_AGREEMENT.steps:
-        response = client.post(f"/children/{child_id}/events", json=step.resolved(versions),
+        response = client.post(f"/children/{child_id}/events", json=step.resolved(answers),
                                headers=auth(role=step.role))
         assert response.status_code == 201, (step.type, response.json)
         if step.label is not None:
-            versions[step.label] = response.json["version"]  # type: ignore[index]
-    return child_id, versions
+            answers[step.label] = response.json  # type: ignore[assignment]
+    return child_id, answers
 
 
 def k27(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -40,7 +40,7 @@ def k27(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_an_agreement_to_assess_is_carried_out_over_http_under_its_own_clock(
         client: FlaskClient, auth: Auth) -> None:
-    child_id, versions = post_journey(client, auth)
+    child_id, answers = post_journey(client, auth)
     view = client.get(f"/children/{child_id}/journey", query_string={"as_at": "2025-09-01"},
                       headers=auth()).json
     assert isinstance(view, dict)
@@ -82,7 +82,7 @@ def test_an_agreement_to_assess_is_carried_out_over_http_under_its_own_clock(
     version = view["version"]
     again = client.post(f"/children/{child_id}/events", headers=auth(), json={
         "type": "MediationAgreementReached", "occurred_on": "2025-09-01",
-        "decision_id": f"decision-{versions['refused']}", "will": ["assess"]})
+        "decision_id": answers["refused"]["created"]["decision_id"], "will": ["assess"]})
     assert again.status_code == 409, again.json
     assert again.json["code"] == "mediation-agreement-needs-agreement"  # type: ignore[index]
     after = client.get(f"/children/{child_id}", headers=auth()).json

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from domain.integrity import first_break
 from domain.personal_data import upn_check_letter
-from tests.e2e.journeys import NOTICE
+from tests.e2e.journeys import NOTICE, Answers
 from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
@@ -285,9 +285,9 @@ def record_marked_journey(client: FlaskClient, auth: Auth, journey: Any, tag: st
         journey.registration, case_ref=f"NM-{uuid.uuid4().hex[:8]}"))
     assert registered.status_code == 201, registered.json
     child_id, version = registered.json["child_id"], registered.json["version"]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for step in journey.steps:
-        body = step.resolved(versions)
+        body = step.resolved(answers)
         for name in structured_fields(EVENT_TYPES[step.type]):
             if name in body:
                 body[name] = map_free_text(body[name], marked)
@@ -297,7 +297,7 @@ def record_marked_journey(client: FlaskClient, auth: Auth, journey: Any, tag: st
         assert answer.status_code == 201, (step.type, answer.json)
         version = answer.json["version"]
         if step.label is not None:
-            versions[step.label] = version
+            answers[step.label] = answer.json  # type: ignore[assignment]
     return child_id, used
 
 
@@ -425,9 +425,9 @@ def record_fully_marked_journey(client: FlaskClient, auth: Auth, journey: Any, t
         journey.registration, case_ref=f"FM-{uuid.uuid4().hex[:8]}"))
     assert registered.status_code == 201, registered.json
     child_id, version = registered.json["child_id"], registered.json["version"]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for number, step in enumerate(journey.steps):
-        body, cls = step.resolved(versions), EVENT_TYPES[step.type]
+        body, cls = step.resolved(answers), EVENT_TYPES[step.type]
         for name in structured_fields(cls):
             if name in body:
                 body[name] = map_free_text(body[name], marked)
@@ -444,7 +444,7 @@ def record_fully_marked_journey(client: FlaskClient, auth: Auth, journey: Any, t
         assert answer.status_code == 201, (step.type, answer.json)
         version = answer.json["version"]
         if step.label is not None:
-            versions[step.label] = version
+            answers[step.label] = answer.json  # type: ignore[assignment]
     return child_id, used
 
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from domain.actors import Actor
-from tests.e2e.journeys import MEDIATION_AGREEMENT, ORDERED_DRAFT, Step
+from tests.e2e.journeys import MEDIATION_AGREEMENT, ORDERED_DRAFT, Answers, Step
 from web.services import services_of
 
 Auth = Callable[..., dict[str, str]]
@@ -40,15 +40,15 @@ def up_to_the_draft(client: FlaskClient, auth: Auth, case_ref: str) -> tuple[str
         headers=auth())
     assert registered.status_code == 201, registered.json
     child_id: str = registered.json["child_id"]  # type: ignore[index]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for step in MEDIATION_AGREEMENT.steps:
         if step.type == "DraftPlanIssued":
             return child_id, step
-        answer = client.post(f"/children/{child_id}/events", json=step.resolved(versions),
+        answer = client.post(f"/children/{child_id}/events", json=step.resolved(answers),
                              headers=auth(role=step.role))
         assert answer.status_code == 201, (step.type, answer.json)
         if step.label is not None:
-            versions[step.label] = answer.json["version"]  # type: ignore[index]
+            answers[step.label] = answer.json  # type: ignore[assignment]
     raise AssertionError("the journey has no draft plan")
 
 

@@ -19,6 +19,7 @@ from tests.e2e.journeys import (
     PRIMARY_PLAN,
     TRANSFERRED_IN,
     YOUNG_PERSON,
+    Answers,
     Journey,
     step,
 )
@@ -72,18 +73,18 @@ def record(client: FlaskClient, auth: Auth, journey: Journey) -> tuple[str, int]
     answer = client.post("/children", json=journey.registration, headers=auth())
     assert answer.status_code == 201, answer.json
     child_id, version, position = answer.json["child_id"], 1, 0
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for s in journey.steps:
         headers = auth(role=s.role)
         if s.if_match:
             headers["If-Match"] = f'"{version}"'
         answer = client.post(
-            f"/children/{child_id}/events", json=s.resolved(versions), headers=headers
+            f"/children/{child_id}/events", json=s.resolved(answers), headers=headers
         )
         assert answer.status_code == 201, (s.type, answer.json)
         version, position = answer.json["version"], answer.json["position"]
         if s.label:
-            versions[s.label] = version
+            answers[s.label] = answer.json
     return child_id, position
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.e2e.journeys import TRIBUNAL_ORDER
+from tests.e2e.journeys import TRIBUNAL_ORDER, Answers
 
 Auth = Callable[..., dict[str, str]]
 
@@ -21,13 +21,13 @@ def post_journey(client: FlaskClient, auth: Auth) -> str:
                              headers=auth())
     assert registered.status_code == 201, registered.json
     child_id: str = registered.json["child_id"]  # type: ignore[index]
-    versions: dict[str, int] = {}
+    answers: Answers = {}
     for step in TRIBUNAL_ORDER.steps:
-        response = client.post(f"/children/{child_id}/events", json=step.resolved(versions),
+        response = client.post(f"/children/{child_id}/events", json=step.resolved(answers),
                                headers=auth(role=step.role))
         assert response.status_code == 201, (step.type, response.json)
         if step.label is not None:
-            versions[step.label] = response.json["version"]  # type: ignore[index]
+            answers[step.label] = response.json  # type: ignore[assignment]
     return child_id
 
 
