@@ -30,7 +30,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from infrastructure.groupcommit import GroupCommit
+from application.commit_groups import GroupCommit
 
 CONNECT_OPTIONS = "POSTGRES_CONNECT_OPTIONS"
 # Any 64-bit number of our own ("casetrk"): held while a process creates its tables.
@@ -73,7 +73,7 @@ $BODY$
 
 class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
     """The library's recorder, inserting in one round trip and committing concurrent
-    writers' inserts together (``infrastructure.groupcommit``).
+    writers' inserts together (``application.commit_groups``).
 
     The library's insert is five round trips (BEGIN, lock, notify and insert pipelined
     but synced, then COMMIT) with the table lock held across them. Here one statement

@@ -1,5 +1,5 @@
 """eventsourcing's SQLite application recorder, committing concurrent writers' inserts
-together (``infrastructure.groupcommit``).
+together (``application.commit_groups``).
 
 SQLite has one writer at a time: the library's recorder gives each save a transaction of
 its own, so writers queue for the writer lock and pay a commit (a sync of the WAL) each.
@@ -18,7 +18,7 @@ from typing import Any
 from eventsourcing import sqlite
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from infrastructure.groupcommit import GroupCommit
+from application.commit_groups import GroupCommit
 
 
 class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):

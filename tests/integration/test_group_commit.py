@@ -1,4 +1,4 @@
-"""Group commit (infrastructure/groupcommit.py) and the recorders that use it.
+"""Group commit (application/commit_groups.py) and the recorders that use it.
 
 The batching itself is checked with a write that blocks until told, so which writes
 share a batch is known, not raced. Then a stress test on both stores: many threads in
@@ -20,11 +20,11 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from application.commit_groups import GroupCommit
 from application.errors import CaseReferenceTakenError, ConcurrentWriteError
 from application.idempotency import fingerprint, key_hash
 from application.tracking import CaseTracking, Idempotency, WriteResult
 from domain.actors import Actor
-from infrastructure.groupcommit import GroupCommit
 from infrastructure.persistence import event_store_env
 
 TODAY = date(2024, 6, 3)
