@@ -96,9 +96,20 @@ def test_api_answers_within_its_spec_with_every_check(contract_app: Any, role: s
         try:
             check()
         except (Exception, BaseExceptionGroup) as error:  # schemathesis's FailureGroup
-            causes = "; ".join(str(e)[:800] for e in getattr(error, "exceptions", ()))
-            failures.append(f"{operation.label}: {error} {causes}"[:3000])
+            failures.append(f"{operation.label}: {_described(error)}"[:4000])
     assert not failures, "\n\n".join(failures)
+
+
+def _described(error: BaseException, depth: int = 0) -> str:
+    """Say what failed, down through groups (schemathesis's FailureGroup inside
+    Hypothesis's FlakyFailure) and causes, so a failure seen once names its check."""
+    said = f"{type(error).__name__}: {str(error)[:800]}"
+    inner = list(getattr(error, "exceptions", ()))
+    if error.__cause__ is not None:
+        inner.append(error.__cause__)
+    if depth < 4:
+        said += "".join(f" [{_described(e, depth + 1)}]" for e in inner)
+    return said
 
 
 def test_the_stateful_phase_follows_the_links_within_the_spec(contract_app: Any) -> None:
