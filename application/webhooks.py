@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import secrets
 import time
@@ -24,6 +23,7 @@ from urllib.parse import urlsplit
 
 import structlog
 
+from application.addresses import is_loopback
 from application.errors import ApplicationError, ForbiddenError
 from domain.actors import Actor
 
@@ -117,22 +117,13 @@ def check_url(url: str) -> str:
     if parts.scheme not in ("https", "http") or not parts.hostname or parts.username \
             or parts.password or parts.fragment:
         raise ValueError("must be an https:// URL without credentials or fragment")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise ValueError("must be https:// (http:// only to a loopback address)")
     try:
         parts.port  # noqa: B018  (raises on a port that is not a number in range)
     except ValueError:
         raise ValueError("has a port that is not a number from 0 to 65535") from None
     return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # Signing.

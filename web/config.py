@@ -88,7 +88,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import secrets
@@ -100,6 +99,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from application.addresses import is_loopback
 from application.purposes import LAWFUL_PURPOSES
 from infrastructure.persistence import (
     DatabaseURLError,
@@ -364,7 +364,7 @@ def _token_settings(environ: Mapping[str, str], env: str) -> dict[str, Any]:
                           "(tokens are verified against the identity provider's keys)")
     if jwks_url:
         parts = urlsplit(jwks_url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and _is_loopback(
+        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(
                 parts.hostname or "")):
             raise ConfigError("CASETRACK_JWKS_URL must be an https:// URL")
         if not issuer or not audience:
@@ -376,15 +376,6 @@ def _token_settings(environ: Mapping[str, str], env: str) -> dict[str, Any]:
                           f"got {leeway!r}")
     return {"jwks_url": jwks_url, "token_issuer": issuer or DEFAULT_ISSUER,
             "token_audience": audience or DEFAULT_AUDIENCE, "token_leeway": int(leeway)}
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _cors_origins(environ: Mapping[str, str]) -> tuple[str, ...]:

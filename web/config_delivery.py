@@ -55,7 +55,8 @@ _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 
 def _mail_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     """The daily digest's mail server, its hour and its recipients."""
-    from web.config import ConfigError, _is_loopback, _number
+    from application.addresses import is_loopback
+    from web.config import ConfigError, _number
 
     host = environ.get("CASETRACK_SMTP_HOST", "").strip() or None
     sender = environ.get("CASETRACK_SMTP_FROM", "").strip() or None
@@ -66,7 +67,7 @@ def _mail_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     if host and not (sender and _ADDRESS.match(sender)):
         raise ConfigError("CASETRACK_SMTP_FROM must be the digest's sender address "
                           "(required with CASETRACK_SMTP_HOST)")
-    if host and tls == "none" and not _is_loopback(host):
+    if host and tls == "none" and not is_loopback(host):
         raise ConfigError("CASETRACK_SMTP_TLS=none is allowed only for a loopback "
                           "CASETRACK_SMTP_HOST; use starttls or ssl")
     hour = environ.get("CASETRACK_DIGEST_HOUR", "").strip()
