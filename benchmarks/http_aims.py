@@ -298,30 +298,7 @@ def http_writes(running: Running) -> write_path.Target:
     def new_writer() -> write_path.Write:
         conn = running.connection()
         connections.append(conn)
-
-        def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
-            conn.request("POST", path, body=json.dumps(body), headers={
-                "Authorization": f"Bearer {running.token}", "Content-Type": "application/json",
-                "Idempotency-Key": secrets.token_hex(16)})
-            response = conn.getresponse()
-            data = response.read()
-            if response.status != 201:
-                raise RuntimeError(f"POST {path} answered {response.status}: {data[:300]!r}")
-            answer: dict[str, Any] = json.loads(data)
-            return answer
-
-        def write(n: int, latencies: list[float] | None) -> None:
-            child = post("/children", {"date_of_birth": "2016-03-01",
-                                       "occurred_on": "2024-01-02",
-                                       "case_ref": f"BENCH-{n:07d}"})
-            events = f"/children/{child['child_id']}/events"
-            post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
-                          "requester_role": "Parent", "request_source": "1"})
-            post(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
-                          "occurred_on": "2024-02-05",
-                          "reasons": "Evidence suggests needs the setting cannot meet."})
-
-        return write
+        return write_path.journey_writer(conn, running.token)
 
     def close() -> None:
         for conn in connections:

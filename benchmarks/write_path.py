@@ -247,37 +247,7 @@ def http_target(database_url: str | None, data_dir: Path, server_threads: int,
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         with lock:
             connections.append(conn)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-                   "Connection": "keep-alive"}
-
-        def post(path: str, body: dict[str, Any], latencies: list[float] | None
-                 ) -> dict[str, Any]:
-            payload = json.dumps(body)
-            request_headers = {**headers, "Idempotency-Key": secrets.token_hex(16)}
-            started = time.perf_counter()
-            conn.request("POST", path, body=payload, headers=request_headers)
-            response = conn.getresponse()
-            data = response.read()
-            if latencies is not None:
-                latencies.append(time.perf_counter() - started)
-            if response.status != 201:
-                raise RuntimeError(f"POST {path} answered {response.status}: {data[:300]!r}")
-            answer: dict[str, Any] = json.loads(data)
-            return answer
-
-        def write(n: int, latencies: list[float] | None) -> None:
-            child = post("/children", {"date_of_birth": "2016-03-01",
-                                       "occurred_on": "2024-01-02",
-                                       "case_ref": f"BENCH-{n:07d}"}, latencies)
-            events = f"/children/{child['child_id']}/events"
-            post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
-                          "requester_role": "Parent", "request_source": "1"}, latencies)
-            post(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
-                          "occurred_on": "2024-02-05",
-                          "reasons": "Evidence suggests needs the setting cannot meet."},
-                 latencies)
-
-        return write
+        return journey_writer(conn, token)
 
     def close() -> None:
         for conn in connections:
@@ -286,6 +256,42 @@ def http_target(database_url: str | None, data_dir: Path, server_threads: int,
         _stop_process(process)
 
     return Target(new_writer, close, lambda: _tree_cpu_seconds(process.pid), server)
+
+
+def journey_writer(conn: http.client.HTTPConnection, token: str) -> Write:
+    """One client's writer over ``conn``: register a child and record two events (each
+    request's latency into ``latencies`` when given)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+               "Connection": "keep-alive"}
+
+    def post(path: str, body: dict[str, Any], latencies: list[float] | None
+             ) -> dict[str, Any]:
+        payload = json.dumps(body)
+        request_headers = {**headers, "Idempotency-Key": secrets.token_hex(16)}
+        started = time.perf_counter()
+        conn.request("POST", path, body=payload, headers=request_headers)
+        response = conn.getresponse()
+        data = response.read()
+        if latencies is not None:
+            latencies.append(time.perf_counter() - started)
+        if response.status != 201:
+            raise RuntimeError(f"POST {path} answered {response.status}: {data[:300]!r}")
+        answer: dict[str, Any] = json.loads(data)
+        return answer
+
+    def write(n: int, latencies: list[float] | None) -> None:
+        child = post("/children", {"date_of_birth": "2016-03-01",
+                                   "occurred_on": "2024-01-02",
+                                   "case_ref": f"BENCH-{n:07d}"}, latencies)
+        events = f"/children/{child['child_id']}/events"
+        post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+                      "requester_role": "Parent", "request_source": "1"}, latencies)
+        post(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
+                      "occurred_on": "2024-02-05",
+                      "reasons": "Evidence suggests needs the setting cannot meet."},
+             latencies)
+
+    return write
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:
