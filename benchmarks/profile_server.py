@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--children", type=int, default=300)
     parser.add_argument("--server-threads", type=int, default=8)
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    parser.add_argument("--gil", action="store_true",
+                        help="only samples of the thread holding the GIL (Python CPU)")
     parser.add_argument("--idle", action="store_true", help="include waiting threads")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--focus", help="only stacks through a frame containing this text")
@@ -82,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                    "--rate", str(args.rate), "--output", str(raw), "--threads", "--nonblocking"]
         if args.idle:
             command.append("--idle")
+        if args.gil:
+            command.append("--gil")
         spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1.0)
         try:
