@@ -274,8 +274,15 @@ def reveal(vault: PersonalDataVault | None, child_id: UUID, data: Any, actor: Ac
            ) -> Any:
     """Return ``data`` with sealed text opened for ``actor``: clear text for roles that read
     case content, "[withheld]" for others, "[erased]" once the child's key is destroyed."""
+    return revealer(vault, child_id, actor)(data)
+
+
+def revealer(vault: PersonalDataVault | None, child_id: UUID, actor: Actor | None
+             ) -> Callable[[Any], Any]:
+    """Return ``reveal`` for one child and reader, to apply to several values (the parts
+    of one answer) with one look-up of the child's key, made at the first sealed text."""
     if vault is None:
-        return data
+        return lambda data: data
     opener: list[Callable[[str], str]] = []
 
     def open_text(value: str) -> str:
@@ -283,7 +290,21 @@ def reveal(vault: PersonalDataVault | None, child_id: UUID, data: Any, actor: Ac
             opener.append(_opener(vault, child_id, actor))
         return opener[0](value)
 
-    return _walk(data, open_text)
+    return lambda data: _walk(data, open_text)
+
+
+def holds_sealed(value: Any) -> bool:
+    """Would ``reveal`` change ``value``: does it hold sealed text (or a tuple, given back
+    as a list)? False: ``reveal`` gives back an equal value, so a caller may pass the value
+    on as it is, without the walk."""
+    found = [False]
+
+    def note(text: str) -> str:
+        found[0] = True
+        return text
+
+    unchanged = _walk(value, note) == value
+    return found[0] or not unchanged
 
 
 def _opener(vault: PersonalDataVault, child_id: UUID, actor: Actor | None

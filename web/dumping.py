@@ -19,6 +19,8 @@ from typing import Any
 
 from marshmallow import Schema, fields, missing
 
+from application.history import KeptEntry
+
 Dump = Callable[[Mapping[str, Any]], dict[str, Any]]
 Convert = Callable[[Any], Any]
 
@@ -72,4 +74,16 @@ class DumpedList(fields.List):
         dump = self.__dict__.get("_dump")
         if dump is None:
             dump = self.__dict__["_dump"] = _converter(self.inner, "DumpedList item")
-        return [dump(item) for item in value]
+        return [_kept_dump(item, dump) if type(item) is KeptEntry else dump(item)
+                for item in value]
+
+
+def _kept_dump(item: KeptEntry, dump: Convert) -> Any:
+    """Dump an entry the timeline cache keeps (never changed once built): once per entry
+    and converter, kept with the entry for the next answer."""
+    derived = item.derived
+    if derived is not None and derived[0] is dump:
+        return derived[1]
+    dumped = dump(item)
+    item.derived = (dump, dumped)
+    return dumped

@@ -80,3 +80,29 @@ def test_a_field_kind_the_compiled_dump_does_not_mirror_is_refused() -> None:
 
     with pytest.raises(TypeError):
         Holder().dump({"items": [{"size": 1}]})
+
+
+def test_kept_entries_dump_the_same_every_time() -> None:
+    """Entries the timeline cache keeps (application.history.KeptEntry) keep their dump;
+    the kept dump is marshmallow's, for each schema that dumps them."""
+    from application.history import KeptEntry
+    from application.tracking import CaseTracking
+    from benchmarks.replay import build_journey
+
+    app = CaseTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        journey = app.repository.get(build_journey(app, 60))
+    finally:
+        app.close()
+    entries = timeline(list(journey.log), as_at=None, on=TODAY + timedelta(days=1))
+    kept = [KeptEntry(e) for e in entries]
+    reference = ReferenceSchema().dump(view_of(entries))
+    first = JourneyAtSchema().dump(view_of(kept))  # type: ignore[arg-type]
+    assert all(k.derived is not None for k in kept)
+    assert JourneyAtSchema().dump(view_of(kept)) == first == reference  # type: ignore[arg-type]
+
+    class Narrow(Schema):
+        timeline = DumpedList(fields.Nested(TimelineEntrySchema(only=("version", "type"))))
+
+    assert Narrow().dump({"timeline": kept})["timeline"] == [
+        {"version": e["version"], "type": e["type"]} for e in entries]
