@@ -5,11 +5,20 @@ minted by ``casetrack token``. Production: RS256/ES256 tokens from the identity
 provider, their key picked by ``kid`` from its JWK set (``PyJWKClient``). Either way
 the algorithms are pinned (never taken from the token), and ``iss``, ``aud``, ``exp``,
 ``nbf`` and ``iat`` are checked with a bounded clock skew.
+
+A client sends the same token with every request for hours, so a token once verified is
+remembered (by its exact text, signature included) with the actor it names: each later
+request checks only what can change with time (``iat``, ``nbf``, ``exp``, the same checks
+in PyJWT's order with the same answers), and every ``VERIFIED_SECONDS`` the token is
+verified again in full (a key the identity provider withdraws stops working as soon as
+it would have without the memory). Refusals are never remembered.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +41,8 @@ LEEWAY_SECONDS = 30
 REQUIRED_CLAIMS = ["exp", "iat", "sub", "aud", "iss"]
 JWKS_CACHE_SECONDS = 300
 JWKS_TIMEOUT_SECONDS = 5
+VERIFIED_SECONDS = JWKS_CACHE_SECONDS  # a remembered token is verified again in full after
+VERIFIED_TOKENS = 4096  # at most this many remembered; past it the memory starts afresh
 
 
 class AuthenticationError(Exception):
@@ -68,12 +79,34 @@ def mint_invitation(secret: str, *, child: str, organisation: str, subject: str,
                       issuer=INVITATION_ISSUER)
 
 
+@dataclass(frozen=True)
+class _Verified:
+    """A token that passed every check, and what a later request must check again."""
+
+    actor: Actor
+    claims: dict[str, Any]
+    expired: str  # the refusal when it has expired (an invitation's own words)
+    immature: str  # the refusal when it is not valid yet
+    verify_again_at: float  # time.monotonic()
+
+    def check_times(self, now: float, leeway: float) -> None:
+        """PyJWT's time checks, in its order (iat, nbf, exp), with the verifier's answers."""
+        claims = self.claims
+        if int(claims["iat"]) > now + leeway or (
+                "nbf" in claims and int(claims["nbf"]) > now + leeway):
+            raise AuthenticationError(self.immature)
+        if int(claims["exp"]) <= now - leeway:
+            raise AuthenticationError(self.expired)
+
+
 class TokenVerifier:
     """Turn an ``Authorization: Bearer`` header into an actor, or raise."""
 
     def __init__(self, *, secret: str | None = None, jwks_url: str | None = None,
                  issuer: str = ISSUER, audience: str = AUDIENCE,
-                 leeway: int = LEEWAY_SECONDS, invitation_secret: str | None = None) -> None:
+                 leeway: int = LEEWAY_SECONDS, invitation_secret: str | None = None,
+                 clock: Callable[[], float] = time.time,
+                 verify_again_after: float = VERIFIED_SECONDS) -> None:
         if (secret is None) == (jwks_url is None):
             raise ValueError("give a secret (HS256) or a JWKS URL (RS256/ES256), not both")
         self._secret = secret
@@ -82,11 +115,29 @@ class TokenVerifier:
         self.algorithms = IDP_ALGORITHMS if jwks_url else ALGORITHMS
         self.issuer, self.audience, self.leeway = issuer, audience, leeway
         self._invitation_secret = invitation_secret or secret
+        self._clock, self._verify_again_after = clock, verify_again_after
+        self._verified: dict[str, _Verified] = {}
 
     def actor(self, header: str | None) -> Actor:
         token = _bearer(header)
+        known = self._verified.get(token)
+        if known is not None and time.monotonic() < known.verify_again_at:
+            known.check_times(self._clock(), self.leeway)
+            return known.actor
         if _issuer_of(token) == INVITATION_ISSUER:
             return self._invitation(token)
+        return self._staff(token)
+
+    def _remember(self, token: str, actor: Actor, claims: dict[str, Any], *,
+                  expired: str, immature: str) -> Actor:
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()
+        self._verified[token] = _Verified(
+            actor, {name: claims[name] for name in ("iat", "nbf", "exp") if name in claims},
+            expired, immature, time.monotonic() + self._verify_again_after)
+        return actor
+
+    def _staff(self, token: str) -> Actor:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token, self._key(token), algorithms=self.algorithms, audience=self.audience,
@@ -98,7 +149,8 @@ class TokenVerifier:
             raise AuthenticationError("the token is not valid yet") from None
         except jwt.InvalidTokenError:
             raise AuthenticationError("the token is not valid") from None
-        return _actor(claims)
+        return self._remember(token, _actor(claims), claims, expired="the token has expired",
+                              immature="the token is not valid yet")
 
     def _invitation(self, token: str) -> Actor:
         """A family's invitation: HS256 under this deployment's secret, role family only."""
@@ -115,7 +167,9 @@ class TokenVerifier:
             raise AuthenticationError("the token is not valid") from None
         if claims.get("role") != "family":
             raise AuthenticationError("an invitation carries the family role only")
-        return _actor(claims)
+        return self._remember(token, _actor(claims), claims,
+                              expired="the invitation has expired",
+                              immature="the token is not valid")
 
     def _key(self, token: str) -> Any:
         if self._jwks is None:

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.conftest import TEST_SECRET
-from web import create_app
+from web import auth, create_app
 from web.config import load_settings
 from web.services import services_of
 
@@ -222,3 +222,67 @@ def _hs256_with_public_key() -> str:
 
     signature = hmac.new(pem, signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + base64.urlsafe_b64encode(signature).rstrip(b"=").decode()
+
+
+# A verified token is remembered (web.auth): later requests check only its times, and must
+# answer exactly as verifying it afresh would.
+
+CHILD = "0b0d5f3e-8f4a-4d8e-9a43-1f2c3d4e5f60"
+
+
+def _kind_claims(kind: str, now: int, nbf: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"aud": "casetrack-api", "sub": "user-9", "org": "LA-901",
+                            "iat": now, "exp": now + 600}
+    if nbf:
+        body["nbf"] = now
+    if kind == "invitation":
+        return {**body, "iss": auth.INVITATION_ISSUER, "role": "family", "child": CHILD}
+    return {**body, "iss": auth.ISSUER, "role": "auditor"}
+
+
+def _outcome(verifier: auth.TokenVerifier, token: str) -> str:
+    try:
+        return repr(verifier.actor(f"Bearer {token}"))
+    except auth.AuthenticationError as error:
+        return f"refused: {error}"
+
+
+@pytest.mark.parametrize("kind", ["staff", "invitation"])
+@pytest.mark.parametrize("nbf", [True, False])
+@pytest.mark.parametrize("later", [-100, -20, 0, 300, 620, 645, 10_000])
+def test_a_remembered_token_answers_as_verifying_it_afresh_would(
+        kind: str, nbf: bool, later: int) -> None:
+    """``later`` seconds after a token was verified, the remembered answer equals a fresh
+    verification ``later`` seconds into the token's life (the same token, its times moved
+    back by ``later``): accepted, expired or not valid yet, in the same words."""
+    now = int(time.time())
+    token = jwt.encode(_kind_claims(kind, now, nbf), TEST_SECRET, algorithm="HS256")
+    remembering = auth.TokenVerifier(secret=TEST_SECRET, clock=lambda: time.time() + later)
+    assert not _outcome(remembering, token).startswith("refused")  # verified, remembered
+    moved = {name: value - later if name in ("iat", "nbf", "exp") else value
+             for name, value in _kind_claims(kind, now, nbf).items()}
+    afresh = jwt.encode(moved, TEST_SECRET, algorithm="HS256")
+    expected = _outcome(auth.TokenVerifier(secret=TEST_SECRET), afresh)
+    assert _outcome(remembering, token) == expected
+    if later in (-100, 645, 10_000):
+        assert expected.startswith("refused"), expected  # the cases do cover refusals
+
+
+def test_a_token_is_verified_in_full_once_then_again_after_the_period(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[str] = []
+    decode = jwt.decode
+
+    def counting(token: str, *args: Any, **kwargs: Any) -> Any:
+        decoded.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting)
+    token = jwt.encode(claims(), TEST_SECRET, algorithm="HS256")
+    remembering = auth.TokenVerifier(secret=TEST_SECRET)
+    actors = {repr(remembering.actor(f"Bearer {token}")) for _ in range(3)}
+    assert len(actors) == 1 and len(decoded) == 2  # the issuer peeked at, then verified
+    decoded.clear()
+    every_time = auth.TokenVerifier(secret=TEST_SECRET, verify_again_after=0)
+    assert {repr(every_time.actor(f"Bearer {token}")) for _ in range(3)} == actors
+    assert len(decoded) == 6
