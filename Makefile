@@ -64,7 +64,10 @@ test: $(DEV_STAMP) browser lint
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
+# Issue 17's aims table first (benchmarks.http_aims, about two minutes), then the others.
 bench: $(DEV_STAMP)
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m benchmarks.http_aims
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.write_path
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
@@ -77,8 +80,6 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.worktray
 	$(BIN)/python -m benchmarks.worktray \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
-	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
-		$(BIN)/python -m benchmarks.http_aims
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check domain application infrastructure web tests benchmarks

@@ -1,26 +1,36 @@
-"""Issue 17's HTTP aims, each beside a baseline taken in the same run, on real servers.
+"""Issue 17's aims table, each aim beside a baseline taken in the same run, on real servers.
 
     python -m benchmarks.http_aims [--stores sqlite,postgres] [--journeys 8] [--events 200]
 
-On each store (a fresh SQLite directory; a fresh PostgreSQL database, dropped after):
-``--journeys`` synthetic journeys of ``--events`` events are saved
-(``benchmarks.replay.build_journey``), ``casetrack serve`` is started on the store (waitress,
-``--threads``; on SQLite with its embedded projection runners) and, once its read models
-have caught up, measured:
+Every server is ``casetrack serve`` (waitress, ``--threads``; gunicorn with ``--workers``
+on PostgreSQL; on SQLite with its projection process) on a fresh store (a SQLite
+directory; a PostgreSQL database, dropped after). On each store:
 
-- ``GET /children/{id}`` and ``GET /children/{id}/journey`` p50 (one client, keep-alive,
-  the journeys in turn, after a warm-up), each over the baseline: the library's cold load
-  and replay of the same journeys (``repository.get`` with the journey evicted from the
-  cache — the snapshot, the events after it, decoding — and its state folded) in this
-  process, on the same store;
-- reads/s at 8 clients (``GET /children/{id}`` for ``--seconds``), beside ``GET /livez``
-  at 8 clients on the same server (waitress and Flask doing no work: the server's floor);
-- on SQLite, HTTP writes at 8 clients with the read models kept current: write_path's
-  journeys (register and two events per child, over HTTP) timed until the last answer
-  *and* every projection has reached the log's head (polled on ``/readyz``), over the
-  bare library writing the same events at 8 clients (``benchmarks.write_path``'s
-  ``bare`` path) on a fresh store; the largest lag ``/readyz`` showed during the run is
-  printed beside it.
+- reads: ``--journeys`` synthetic journeys of ``--events`` events are saved
+  (``benchmarks.replay.build_journey``), a server is started (on PostgreSQL with
+  ``--workers``) and, once its read models have caught up, measured:
+  ``GET /children/{id}`` and ``GET /children/{id}/journey`` p50 (one client, keep-alive,
+  the journeys in turn, after a warm-up), each over the library's cold load and replay
+  of the same journeys (``repository.get`` with the journey evicted from the cache, its
+  state folded) in this process on the same store; then reads/s at 8 clients
+  (``GET /children/{id}`` for ``--seconds``) beside ``GET /livez`` at 8 clients on the
+  same server (the server's floor). The GETs go through ``Client``, a keep-alive client
+  on a bare socket, so that the load generator costs the shared CPUs little; its own
+  CPU per request is measured and printed under the table.
+- writes: ``benchmarks.write_path``'s journeys (register and two events per child) at 8
+  clients, over the bare library writing the same events at 8 clients on a fresh store
+  (``write_path``'s ``bare`` path). On PostgreSQL the server has ``--write-workers``
+  (2) processes and the time runs to the last answer; on SQLite it runs until the last
+  answer *and* every projection has reached the log's head (polled on ``/readyz``).
+  The server's CPU per event recorded is its process tree's user + system CPU (from
+  /proc) in the same window (on SQLite the projection process is in the tree), over the
+  bare library's (this process's) per event.
+- 409s: on the same server, 16 writers (a keep-alive connection each) record
+  ``--hot-writes`` events each on one journey at once, each write with its own
+  Idempotency-Key, and retry a 409 ``concurrent-write`` with the same key, as a client
+  would; the rate is the 409s over the requests sent. Then the journey must hold every
+  write exactly once: its version is the writes plus its first two (registration and the
+  request), and the timeline shows each writer's event once.
 
 ``--server-root DIR`` runs the servers from another checkout (the code before a change,
 from ``git worktree add`` or ``git archive``) with this checkout's client and baselines.
@@ -35,13 +45,14 @@ import http.client
 import json
 import os
 import secrets
+import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -51,81 +62,96 @@ from benchmarks.machine import describe, load_average
 from benchmarks.replay import build_journey, evict
 from infrastructure.persistence import event_store_env
 
-AUTHORITY = "LA-901"
 ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 8
+HOT_WRITERS = 16
+HOT_RETRIES = 100  # a client gives up on a write after this many 409s in a row
 
 
-@dataclass
-class Running:
-    """A server started for the run, and a token its clients send."""
+class Client:
+    """A keep-alive HTTP/1.1 client for GETs on a bare socket: one pre-built request, the
+    answer read by its Content-Length (a tenth of ``http.client``'s CPU per request)."""
 
-    server: write_path.Server
-    token: str
-    log: Path
+    def __init__(self, server: write_path.Server) -> None:
+        self.port = server.port
+        self.head = (f"Host: 127.0.0.1:{server.port}\r\nAuthorization: Bearer {server.token}"
+                     "\r\n\r\n").encode()
+        self.sock: socket.socket | None = None
+        self.buffer = b""
 
-    def connection(self) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=60)
+    def get(self, path: str) -> tuple[int, bytes]:
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=60)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.buffer = b""
+        self.sock.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\n" + self.head)
+        status_line, *lines = self._take(lambda data: data.find(b"\r\n\r\n"), 4).split(b"\r\n")
+        headers = {}
+        for line in lines:
+            name, _, value = line.partition(b":")
+            headers[name.strip().lower()] = value.strip().lower()
+        if b"content-length" not in headers:
+            raise RuntimeError(f"GET {path}: an answer without Content-Length: {headers}")
+        length = int(headers[b"content-length"])
+        body = self._take(lambda data: length if len(data) >= length else -1, 0)
+        if headers.get(b"connection") == b"close":
+            self.close()
+        return int(status_line.split()[1]), body
 
-    def get(self, conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
-        conn.request("GET", path, headers={"Authorization": f"Bearer {self.token}",
-                                           "Connection": "keep-alive"})
-        response = conn.getresponse()
-        return response.status, response.read()
+    def _take(self, end_of: Callable[[bytes], int], skip: int) -> bytes:
+        """Return the buffer up to ``end_of(buffer)`` (reading until it is not -1), and
+        drop it and ``skip`` bytes after it from the buffer."""
+        assert self.sock is not None
+        while (end := end_of(self.buffer)) < 0:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            self.buffer += chunk
+        taken, self.buffer = self.buffer[:end], self.buffer[end + skip:]
+        return taken
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
 
 
 @contextlib.contextmanager
-def serving(root: Path, database_url: str | None, data_dir: Path, threads: int
-            ) -> Iterator[Running]:
+def serving(root: Path, database_url: str | None, data_dir: Path, threads: int,
+            workers: int = 1) -> Iterator[write_path.Server]:
     """Run ``casetrack serve`` from ``root`` on the store; stop it afterwards."""
-    from web.auth import mint_token
-
-    secret = secrets.token_urlsafe(48)
-    environ = {**os.environ, "CASETRACK_ENV": "development", "CASETRACK_DATA_DIR": str(data_dir),
-               "CASETRACK_SECRET_KEY": secret, "CASETRACK_LOG_FORMAT": "json",
-               "CASETRACK_HOST": "127.0.0.1", "PYTHONPATH": str(root)}
-    environ.pop("CASETRACK_DATABASE_URL", None)
-    if database_url:
-        environ["CASETRACK_DATABASE_URL"] = database_url
-    port = write_path._free_port()  # noqa: SLF001
-    log_path = data_dir / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-demo",
-             "--threads", str(threads), *(["--migrate"] if database_url else [])],
-            env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=root)
-    server = write_path.Server(process, port, threads)
+    server = write_path.start_server(database_url, data_dir, threads, workers, root)
     try:
-        write_path._wait_until_live(server)  # noqa: SLF001
-        token = mint_token(secret, subject="bench", role="caseworker", organisation=AUTHORITY)
-        yield Running(server, token, log_path)
+        yield server
     except BaseException:
-        tail = log_path.read_text(errors="replace")[-1500:]
-        print(f"server log ends:\n{tail}", file=sys.stderr)
+        if server.log is not None:
+            tail = server.log.read_text(errors="replace")[-1500:]
+            print(f"server log ends:\n{tail}", file=sys.stderr)
         raise
     finally:
-        write_path._stop_process(process)  # noqa: SLF001
+        server.stop()
 
 
-def lag(running: Running) -> int | None:
+def lag(server: write_path.Server) -> int | None:
     """Return the largest projection lag /readyz shows (None when it does not say)."""
-    conn = running.connection()
+    client = Client(server)
     try:
-        status, body = running.get(conn, "/readyz")
+        status, body = client.get("/readyz")
     finally:
-        conn.close()
+        client.close()
     if status != 200:
         return None
     projections = json.loads(body).get("projections") or {}
     return max(projections.values(), default=0)
 
 
-def wait_current(running: Running, timeout: float = 300.0) -> float:
+def wait_current(server: write_path.Server, timeout: float = 300.0) -> float:
     """Wait until every projection has reached the log's head; return when (monotonic)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if lag(running) == 0:
+        if lag(server) == 0:
             return time.monotonic()
-        time.sleep(0.02)
+        time.sleep(0.05)
     raise RuntimeError("the read models did not catch up in time")
 
 
@@ -133,43 +159,56 @@ def p50_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def read_latency(running: Running, paths: list[str], runs: int) -> float:
+def read_latency(server: write_path.Server, paths: list[str], runs: int) -> float:
     """Return the p50 ms of GETs of ``paths`` in turn by one keep-alive client."""
-    conn = running.connection()
+    client = Client(server)
     samples = []
     try:
         for n in range(runs + len(paths) * 3):
             path = paths[n % len(paths)]
             started = time.perf_counter()
-            status, body = running.get(conn, path)
+            status, body = client.get(path)
             if status != 200:
                 raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
             if n >= len(paths) * 3:  # the first rounds warm up
                 samples.append(time.perf_counter() - started)
     finally:
-        conn.close()
+        client.close()
     return p50_ms(samples)
 
 
-def throughput(running: Running, paths: list[str], clients: int, seconds: float
-               ) -> tuple[float, float]:
-    """Return the 200 answers per second ``clients`` keep-alive clients got in ``seconds``,
-    and their p50 latency in ms."""
-    counts = [0] * clients
-    latencies: list[list[float]] = [[] for _ in range(clients)]
+@dataclass
+class Throughput:
+    per_second: float
+    p50_ms: float
+    client_cpu_ms: float  # this process's CPU per answer (the load generator's cost)
+    server_cpu: dict[str, list[float]]  # the server tree's CPU ms per answer, by process
+
+    @property
+    def client_cores(self) -> float:
+        return self.per_second * self.client_cpu_ms / 1000
+
+
+def throughput(server: write_path.Server, paths: list[str], seconds: float) -> Throughput:
+    """8 keep-alive clients (threads) GET ``paths`` in turn for ``seconds``: the 200
+    answers per second, their p50 latency, and this process's CPU per answer. Each
+    client GETs every path once first (every worker's cache warm)."""
+    counts = [0] * CLIENTS
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     errors: list[str] = []
-    start = threading.Barrier(clients + 1)
+    start = threading.Barrier(CLIENTS + 1)
     stop = threading.Event()
 
-    def client(i: int) -> None:
-        conn = running.connection()
+    def run(i: int) -> None:
+        client = Client(server)
         try:
-            running.get(conn, paths[i % len(paths)])
+            for path in paths:
+                client.get(path)
             start.wait()
             n = i
             while not stop.is_set():
                 began = time.perf_counter()
-                status, body = running.get(conn, paths[n % len(paths)])
+                status, body = client.get(paths[n % len(paths)])
                 if status != 200:
                     errors.append(f"{status} {body[:200]!r}")
                     return
@@ -177,21 +216,37 @@ def throughput(running: Running, paths: list[str], clients: int, seconds: float
                 counts[i] += 1
                 n += 1
         finally:
-            conn.close()
+            client.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
         thread.start()
     start.wait()
-    began = time.perf_counter()
+    server_began = write_path.tree_cpu(server.process.pid)
+    began, cpu = time.perf_counter(), time.process_time()
     time.sleep(seconds)
     stop.set()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    server_cpu = cpu_by_role(server_began, write_path.tree_cpu(server.process.pid))
     if errors:
         raise RuntimeError(f"{len(errors)} failed reads, first: {errors[0]}")
-    return sum(counts) / elapsed, p50_ms([x for each in latencies for x in each])
+    answers = max(sum(counts), 1)
+    return Throughput(answers / elapsed, p50_ms([x for each in latencies for x in each]),
+                      cpu / answers * 1000,
+                      {role: [x / answers * 1000 for x in each]
+                       for role, each in server_cpu.items()})
+
+
+def cpu_by_role(began: dict[int, tuple[str, float]], ended: dict[int, tuple[str, float]]
+                ) -> dict[str, list[float]]:
+    """The CPU seconds each process of a server's tree spent between two ``tree_cpu``
+    readings, grouped by role (in pid order)."""
+    spent: dict[str, list[float]] = {}
+    for pid, (role, seconds) in sorted(ended.items()):
+        spent.setdefault(role, []).append(seconds - began.get(pid, (role, 0.0))[1])
+    return spent
 
 
 def library_cold_load(env: dict[str, str], journeys: list[UUID], runs: int) -> float:
@@ -223,99 +278,348 @@ def build(env: dict[str, str], journeys: int, events: int) -> list[UUID]:
         app.close()
 
 
-Row = tuple[str, str, float, float, str, str, bool]  # store, aim, ours, base, unit, aim, met
+@dataclass
+class Reads:
+    state_ms: float
+    timeline_ms: float
+    base_ms: float
+    reads: Throughput
+    floor: Throughput
+    workers: int
 
 
-def read_rows(store: str, args: argparse.Namespace, fresh: Any) -> list[Row]:
-    with fresh as (database_url, data_dir):
+def measure_reads(store: str, args: argparse.Namespace) -> Reads:
+    workers = args.workers if store == "postgres" else 1
+    with fresh(store, args) as (database_url, data_dir):
         env = event_store_env(database_url, data_dir)
         ids = build(env, args.journeys, args.events)
-        with serving(args.server_root, database_url, data_dir, args.threads) as running:
+        with serving(args.server_root, database_url, data_dir, args.threads,
+                     workers) as server:
             if store == "sqlite":
-                wait_current(running)
+                wait_current(server)
             state = [f"/children/{i}" for i in ids]
             timeline = [f"/children/{i}/journey" for i in ids]
-            state_ms = read_latency(running, state, args.runs)
-            timeline_ms = read_latency(running, timeline, max(20, args.runs // 4))
+            state_ms = read_latency(server, state, args.runs)
+            timeline_ms = read_latency(server, timeline, max(20, args.runs // 4))
             base_ms = library_cold_load(env, ids, args.runs)
-            reads, loaded_ms = throughput(running, state, 8, args.seconds)
-            floor, _ = throughput(running, ["/livez"], 8, args.seconds)
-    title = f"{args.journeys} journeys of {args.events} events"
-    rows: list[Row] = [
-        (store, f"GET /children/{{id}} p50 ms / library cold load + replay ({title})",
-         state_ms, base_ms, "ms", "<= 1.5x", state_ms / base_ms <= 1.5),
-        (store, "the same, p50 at 8 clients (the reads/s run)", loaded_ms, base_ms, "ms",
-         "<= 1.5x", loaded_ms / base_ms <= 1.5),
-        (store, f"GET /children/{{id}}/journey p50 ms / library cold load + replay ({title})",
-         timeline_ms, base_ms, "ms", "<= 3x", timeline_ms / base_ms <= 3),
-        (store, "reads/s at 8 clients (GET /children/{id}) / GET /livez at 8 clients",
-         reads, floor, "/s", ">= 600/s" if store == "postgres" else "-",
-         reads >= 600 if store == "postgres" else True),
-    ]
+            reads = throughput(server, state, args.seconds)
+            floor = throughput(server, ["/livez"], args.seconds)
+    return Reads(state_ms, timeline_ms, base_ms, reads, floor, workers)
+
+
+@dataclass
+class Writes:
+    rate: float  # HTTP events/s
+    bare_rate: float
+    cpu: dict[str, list[float]]  # the server tree's CPU seconds per process, by role
+    bare_cpu: float  # the bare library's (this process's) CPU seconds
+    events: int
+    workers: int
+    most_lag: int | None  # the largest projection lag /readyz showed (SQLite)
+    hot: Hot | None = None
+
+    def cpu_ms(self) -> float:
+        return sum(sum(each) for each in self.cpu.values()) / self.events * 1000
+
+
+@dataclass
+class Hot:
+    expected: int  # writes sent (each under its own key)
+    sent: int  # requests sent, retries included
+    refused: int  # 409 concurrent-write answers
+    acknowledged: int  # 201 answers
+    version: int  # the journey's version at the end
+    authors: Counter[str] = field(default_factory=Counter)  # each write's event, counted
+
+    @property
+    def rate(self) -> float:
+        return self.refused / self.sent if self.sent else float("nan")
+
+    @property
+    def whole(self) -> bool:
+        """Every write acknowledged and recorded exactly once, after the journey's first
+        two events (registration and the request)."""
+        return (self.acknowledged == self.expected and self.version == 2 + self.expected
+                and len(self.authors) == self.expected
+                and all(n == 1 for n in self.authors.values()))
+
+
+def measure_writes(store: str, args: argparse.Namespace) -> Writes:
+    """Bare library at 8 clients, then HTTP at 8 clients (and the hot journey) on a
+    server of ``--write-workers`` processes (one on SQLite), each on a fresh store."""
+    workers = args.write_workers if store == "postgres" else 1
+    with fresh(store, args) as (database_url, data_dir):
+        bare = write_path.bare_target(event_store_env(database_url, data_dir))
+        try:
+            bare_seconds, _, bare_cpu, _ = write_path.drive(bare, CLIENTS, args.children)
+        finally:
+            bare.close()
+    events = args.children * write_path.EVENTS_PER_CHILD
+    with fresh(store, args) as (database_url, data_dir), \
+            serving(args.server_root, database_url, data_dir, args.threads, workers) as server:
+        current = store == "sqlite"
+        seconds, cpu, most_lag = http_write_run(server, args.children, current)
+        writes = Writes(events / seconds, events / bare_seconds, cpu, bare_cpu, events,
+                        workers, most_lag)
+        writes.hot = hot_journey(server, args.hot_writes)
+    return writes
+
+
+def http_write_run(server: write_path.Server, children: int, current: bool
+                   ) -> tuple[float, dict[str, list[float]], int | None]:
+    """Write through ``server`` at 8 clients; return the seconds from the start (after
+    the warm-up, and on SQLite once the read models are current) to the last answer (with
+    ``current``, to the read models being current again), the server tree's CPU seconds
+    in that window by role, and the largest projection lag seen (with ``current``)."""
+    target = write_path.Target(write_path.server_writes(server).new_writer, lambda: None)
+    began: dict[int, tuple[str, float]] = {}
+    started = [0.0]
+    most = [0]
+    done = threading.Event()
+
+    def settle() -> None:
+        if current:
+            wait_current(server)
+        began.update(write_path.tree_cpu(server.process.pid))
+        started[0] = time.monotonic()
+
+    def watch() -> None:
+        while not done.wait(0.5):
+            most[0] = max(most[0], lag(server) or 0)
+
+    watcher = threading.Thread(target=watch)
+    if current:
+        watcher.start()
+    try:
+        write_path.drive(target, CLIENTS, children, settle=settle)
+        if current:
+            wait_current(server)
+        ended = time.monotonic()
+        after = write_path.tree_cpu(server.process.pid)
+    finally:
+        done.set()
+        if current:
+            watcher.join()
+    return ended - started[0], cpu_by_role(began, after), most[0] if current else None
+
+
+def hot_journey(server: write_path.Server, writes: int) -> Hot:
+    """16 writers record ``writes`` events each on one journey at once (see the module's
+    docstring); return what they were told and what the journey holds after."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    try:
+        child = json.loads(created(conn, server, "/children", {
+            "date_of_birth": "2016-03-01", "occurred_on": "2024-01-02"}))["child_id"]
+        path = f"/children/{child}/events"
+        created(conn, server, path, {"type": "EHCNeedsAssessmentRequested",
+                                     "occurred_on": "2024-01-08", "requester_role": "Parent",
+                                     "request_source": "1"})
+    finally:
+        conn.close()
+    outcomes: Counter[str] = Counter()
+    errors: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(HOT_WRITERS)
+
+    def writer(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            start.wait()
+            for n in range(writes):
+                error = hot_write(conn, server, path, f"writer-{i}-{n}", outcomes, lock)
+                if error:
+                    errors.append(error)
+                    return
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(HOT_WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise RuntimeError(f"{len(errors)} hot-journey writer(s) failed, first: {errors[0]}")
+    client = Client(server)
+    try:
+        version = json.loads(client.get(f"/children/{child}")[1])["version"]
+        timeline = json.loads(client.get(f"/children/{child}/journey")[1])
+    finally:
+        client.close()
+    authors = Counter(str(entry.get("author_role")) for entry in _entries(timeline)
+                      if str(entry.get("author_role", "")).startswith("writer-"))
+    return Hot(HOT_WRITERS * writes, outcomes["sent"], outcomes["409"], outcomes["201"],
+               version, authors)
+
+
+def hot_write(conn: http.client.HTTPConnection, server: write_path.Server, path: str,
+              author: str, outcomes: Counter[str], lock: threading.Lock) -> str | None:
+    """POST one event under its own Idempotency-Key, again while the answer is 409
+    ``concurrent-write``; count what was answered; return what went wrong, if anything."""
+    body = {"type": "FamilyViewsSubmitted", "occurred_on": "2024-01-10", "author_role": author}
+    key = secrets.token_hex(16)
+    for _attempt in range(HOT_RETRIES):
+        status, data = write_path.post(conn, server.token, path, body, key)
+        refused = status == 409 and b"concurrent-write" in data
+        with lock:
+            outcomes["sent"] += 1
+            outcomes[str(status) if status == 201 or refused else "other"] += 1
+        if status == 201:
+            return None
+        if not refused:
+            return f"POST {path} answered {status}: {data[:300]!r}"
+    return f"POST {path} was refused {HOT_RETRIES} times in a row"
+
+
+def _entries(timeline: Any) -> Iterator[dict[str, Any]]:
+    """Every JSON object in the timeline's answer (its events, wherever they sit)."""
+    if isinstance(timeline, dict):
+        yield timeline
+        for value in timeline.values():
+            yield from _entries(value)
+    elif isinstance(timeline, list):
+        for value in timeline:
+            yield from _entries(value)
+
+
+def created(conn: http.client.HTTPConnection, server: write_path.Server, path: str,
+            body: dict[str, Any]) -> bytes:
+    status, data = write_path.post(conn, server.token, path, body)
+    if status != 201:
+        raise RuntimeError(f"POST {path} answered {status}: {data[:300]!r}")
+    return data
+
+
+def fresh(store: str, args: argparse.Namespace
+          ) -> contextlib.AbstractContextManager[tuple[str | None, Path]]:
+    return (write_path.fresh_sqlite() if store == "sqlite"
+            else write_path.fresh_postgres(args.postgres_url))
+
+
+@dataclass
+class Row:
+    measure: str
+    store: str
+    ours: str
+    base: str
+    ratio: str
+    aim: str
+    met: bool | None  # None: a measure shown beside an aim, with no aim of its own
+
+
+def cpu_row(store: str, writes: Writes) -> Row:
+    bare = writes.bare_cpu / writes.events * 1000
+    ours = writes.cpu_ms()
+    return Row("server CPU per event recorded over HTTP (8 clients; process tree, /proc) / "
+               "bare library's", _where(store, writes.workers), f"{ours:.2f} ms",
+               f"{bare:.2f} ms", f"{ours / bare:.2f}x", "<= 1.2 ms", ours <= 1.2)
+
+
+def write_row(store: str, writes: Writes) -> Row:
+    ratio = writes.rate / writes.bare_rate
+    if store == "postgres":
+        measure, aim = "HTTP writes / bare library, 8 clients, PostgreSQL", 0.5
+    else:
+        measure, aim = ("HTTP writes / bare library, 8 clients, SQLite, read models kept "
+                        "current"), 0.3
+    return Row(measure, _where(store, writes.workers), f"{writes.rate:,.0f} events/s",
+               f"{writes.bare_rate:,.0f} events/s", f"{ratio:.2f}x", f">= {aim}x",
+               ratio >= aim)
+
+
+def read_rows(store: str, reads: Reads, title: str) -> dict[str, list[Row]]:
+    where = _where(store, reads.workers)
+    base = f"{reads.base_ms:.2f} ms"
+    loaded = reads.reads.p50_ms
+
+    def latency(measure: str, ms: float, aim: float | None) -> Row:
+        return Row(measure, where, f"{ms:.2f} ms", base, f"{ms / reads.base_ms:.2f}x",
+                   f"<= {aim:g}x" if aim else "-", ms / reads.base_ms <= aim if aim else None)
+
+    pg = store == "postgres"
+    return {
+        "state": [
+            latency(f"GET /children/{{id}} p50 / library cold load + replay ({title})",
+                    reads.state_ms, 1.5),
+            latency("  the same at 8 clients (p50 of the reads/s run; no aim)", loaded, None)],
+        "timeline": [latency(f"GET /children/{{id}}/journey p50 / the same ({title})",
+                             reads.timeline_ms, 3)],
+        "reads": [Row("reads/s at 8 clients (GET /children/{id}) / GET /livez at 8 clients"
+                      + ("" if pg else " (no aim on SQLite)"), where,
+                      f"{reads.reads.per_second:,.0f}/s", f"{reads.floor.per_second:,.0f}/s",
+                      f"{reads.reads.per_second / reads.floor.per_second:.2f}x",
+                      ">= 600/s" if pg else "-",
+                      reads.reads.per_second >= 600 if pg else None)],
+    }
+
+
+def hot_row(store: str, writes: Writes) -> Row:
+    hot = writes.hot
+    assert hot is not None
+    lost = ("nothing lost" if hot.whole else
+            f"LOST/DOUBLED: {hot.acknowledged}/{hot.expected} acknowledged, version "
+            f"{hot.version} (expected {2 + hot.expected}), {len(hot.authors)} events seen")
+    return Row(f"409 rate, {HOT_WRITERS} writers on one journey ({hot.expected} writes)",
+               _where(store, writes.workers),
+               f"{hot.rate:.1%} ({hot.refused}/{hot.sent}), {lost}", "-", "-",
+               "< 2%, nothing lost", hot.rate < 0.02 and hot.whole)
+
+
+def _where(store: str, workers: int) -> str:
+    return f"{store} --workers {workers}" if workers > 1 else store
+
+
+def aims_rows(reads: dict[str, Reads], writes: dict[str, Writes], title: str) -> list[Row]:
+    """The rows in the order of issue 17's aims table."""
+    stores = [s for s in ("sqlite", "postgres") if s in reads]
+    by_store = {s: read_rows(s, reads[s], title) for s in stores}
+    rows = [cpu_row(s, writes[s]) for s in stores]
+    rows += [write_row(s, writes[s]) for s in ("postgres", "sqlite") if s in writes]
+    for part in ("state", "timeline"):
+        rows += [row for s in stores for row in by_store[s][part]]
+    rows += [row for s in ("postgres", "sqlite") if s in by_store for row in by_store[s]["reads"]]
+    rows += [hot_row(s, writes[s]) for s in stores]
     return rows
 
 
-def write_row(args: argparse.Namespace) -> tuple[Row, int]:
-    """HTTP writes at 8 clients until the read models are current, over the bare library."""
-    with write_path.fresh_sqlite() as (_, data_dir):
-        bare = write_path.bare_target(event_store_env(None, data_dir))
-        try:
-            seconds = write_path.drive(bare, 8, args.children)[0]
-        finally:
-            bare.close()
-    bare_rate = args.children * write_path.EVENTS_PER_CHILD / seconds
-    with write_path.fresh_sqlite() as (_, data_dir), \
-            serving(args.server_root, None, data_dir, args.threads) as running:
-        wait_current(running)
-        target = http_writes(running)
-        most = [0]
-        done = threading.Event()
-
-        def watch() -> None:
-            while not done.is_set():
-                most[0] = max(most[0], lag(running) or 0)
-                done.wait(0.2)
-
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        began = time.monotonic()
-        try:
-            write_path.drive(target, 8, args.children)
-            current = wait_current(running)
-        finally:
-            done.set()
-            watcher.join()
-            target.close()
-    rate = args.children * write_path.EVENTS_PER_CHILD / (current - began)
-    return ("sqlite", "HTTP writes/s at 8 clients, read models current / bare library",
-            rate, bare_rate, "/s", ">= 0.3x", rate / bare_rate >= 0.3), most[0]
-
-
-def http_writes(running: Running) -> write_path.Target:
-    """write_path's HTTP writer (register and two events per child) against ``running``."""
-    connections: list[http.client.HTTPConnection] = []
-
-    def new_writer() -> write_path.Write:
-        conn = running.connection()
-        connections.append(conn)
-        return write_path.journey_writer(conn, running.token)
-
-    def close() -> None:
-        for conn in connections:
-            conn.close()
-
-    return write_path.Target(new_writer, close)
-
-
 def table(rows: list[Row]) -> str:
-    lines = ["| store | aim | measure | baseline (same run) | ratio | aim | met? |",
+    lines = ["| measure | store | ours | baseline (same run) | ratio | aim | met? |",
              "|---|---|---|---|---|---|---|"]
-    for store, name, ours, base, unit, aim, met in rows:
-        number: Callable[[float], str] = (
-            (lambda v: f"{v:.2f} ms") if unit == "ms" else (lambda v: f"{v:,.0f}/s"))
-        lines.append(f"| {store} | {name} | {number(ours)} | {number(base)} | "
-                     f"{ours / base:.2f}x | {aim} | {'yes' if met else 'no'} |")
+    for r in rows:
+        met = "-" if r.met is None else "yes" if r.met else "NO"
+        lines.append(f"| {r.measure} | {r.store} | {r.ours} | {r.base} | {r.ratio} | "
+                     f"{r.aim} | {met} |")
     return "\n".join(lines)
+
+
+def split(cpu_ms: dict[str, list[float]]) -> str:
+    """``server 0.01 + worker 1.20 (0.70 + 0.50)``: ms by role, each process of a role."""
+    return " + ".join(f"{role} {sum(each):.2f}" + (
+        f" ({' + '.join(f'{x:.2f}' for x in each)})" if len(each) > 1 else "")
+        for role, each in cpu_ms.items())
+
+
+def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
+    lines = []
+    for store, w in writes.items():
+        per_event = {role: [x / w.events * 1000 for x in each] for role, each in w.cpu.items()}
+        lines.append(f"server CPU ms per event by process, {_where(store, w.workers)}: "
+                     f"{split(per_event)}")
+    for store, r in reads.items():
+        lines.append(f"server CPU ms per read (8 clients) by process, "
+                     f"{_where(store, r.workers)}: {split(r.reads.server_cpu)}; per /livez: "
+                     f"{split(r.floor.server_cpu)}")
+    for store, r in reads.items():
+        lines.append(
+            f"load generator ({CLIENTS} client threads in this process), "
+            f"{_where(store, r.workers)}: {r.reads.client_cpu_ms:.3f} ms CPU per read "
+            f"({r.reads.client_cores:.2f} cores), {r.floor.client_cpu_ms:.3f} ms per /livez "
+            f"({r.floor.client_cores:.2f} cores)")
+    for store, w in writes.items():
+        if w.most_lag is not None:
+            lines.append(f"largest projection lag /readyz showed while writing, {store}: "
+                         f"{w.most_lag} events")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -327,7 +631,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="GETs per latency (default 200)")
     parser.add_argument("--seconds", type=float, default=5.0, help="per throughput row")
     parser.add_argument("--children", type=int, default=200, help="children per write row")
+    parser.add_argument("--hot-writes", type=int, default=10,
+                        help="events each of the 16 writers records on the hot journey")
     parser.add_argument("--threads", type=int, default=8, help="the server's threads")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="server processes of the PostgreSQL read server (default 2)")
+    parser.add_argument("--write-workers", type=int, default=2,
+                        help="server processes of the PostgreSQL write server (default 2, "
+                             "as the aim says)")
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="the checkout the servers run from (default this one)")
     parser.add_argument("--postgres-url", default=next(
@@ -338,25 +649,25 @@ def main(argv: list[str] | None = None) -> int:
         print("postgres skipped: give --postgres-url or set CASETRACK_TEST_POSTGRES_URL",
               file=sys.stderr)
         stores.remove("postgres")
-    header = f"{describe()}; load average before the run: {load_average()}"
-    rows: list[Row] = []
-    most_lag = None
+    before = load_average()
+    started = time.perf_counter()
+    reads: dict[str, Reads] = {}
+    writes: dict[str, Writes] = {}
     for store in stores:
-        fresh = (write_path.fresh_sqlite() if store == "sqlite"
-                 else write_path.fresh_postgres(args.postgres_url))
-        measured = read_rows(store, args, fresh)
-        rows += measured
-        print(table(measured), file=sys.stderr, flush=True)  # kept if a later row fails
-    if "sqlite" in stores:
-        row, most_lag = write_row(args)
-        rows.append(row)
-    print(f"HTTP aims (issue 17), {time.strftime('%Y-%m-%d %H:%M')}; server code: "
-          f"{args.server_root}")
-    print(header + f"; after: {load_average()}")
+        reads[store] = measure_reads(store, args)
+        print(f"  {store}: reads measured", file=sys.stderr, flush=True)
+        writes[store] = measure_writes(store, args)
+        print(f"  {store}: writes measured", file=sys.stderr, flush=True)
+    title = f"{args.journeys} journeys of {args.events} events"
+    print(f"Issue 17 aims, {time.strftime('%Y-%m-%d %H:%M')} (took "
+          f"{time.perf_counter() - started:.0f} s); server code: {args.server_root}")
+    print(f"{describe()}; load average before the run: {before}; after: {load_average()}")
+    print(f"{args.children} children x {write_path.EVENTS_PER_CHILD} events per write row, "
+          f"{CLIENTS} clients; casetrack serve --threads {args.threads}")
     print()
-    print(table(rows))
-    if most_lag is not None:
-        print(f"\nlargest projection lag /readyz showed while writing: {most_lag} events")
+    print(table(aims_rows(reads, writes, title)))
+    print()
+    print("\n".join(notes(reads, writes)))
     return 0
 
 

@@ -204,92 +204,116 @@ def casetrack_target(env: dict[str, str]) -> Target:
 
 @dataclass
 class Server:
+    """A ``casetrack serve`` started for a run, and a token its clients send."""
+
     process: subprocess.Popen[bytes]
     port: int
     threads: int
+    workers: int = 1
+    token: str = ""
+    log: Path | None = None  # the server's stderr (its JSON log lines)
     peak_rss_kib: int | None = None
 
+    def stop(self) -> None:
+        self.peak_rss_kib = _vm_hwm_kib(self.process.pid)
+        _stop_process(self.process)
 
-def http_target(database_url: str | None, data_dir: Path, server_threads: int,
-                workers: int = 1) -> Target:
+
+def start_server(database_url: str | None, data_dir: Path, threads: int, workers: int = 1,
+                 root: Path = ROOT) -> Server:
+    """Start ``casetrack serve`` from the checkout ``root`` on the store (``--migrate`` on
+    PostgreSQL), wait until it answers ``/livez``, and mint a caseworker's token for it."""
     from web.auth import mint_token
 
     secret = secrets.token_urlsafe(48)
-    port = _free_port()
     environ = {**os.environ, "CASETRACK_ENV": "development", "CASETRACK_DATA_DIR": str(data_dir),
                "CASETRACK_SECRET_KEY": secret, "CASETRACK_LOG_FORMAT": "json",
-               "CASETRACK_HOST": "127.0.0.1", "PYTHONPATH": str(ROOT)}
+               "CASETRACK_HOST": "127.0.0.1", "PYTHONPATH": str(root)}
     environ.pop("CASETRACK_DATABASE_URL", None)
     if database_url:
         environ["CASETRACK_DATABASE_URL"] = database_url
     # The server's log (one JSON line per request, on stderr) goes to a file in the run's
     # data directory: the cost of writing it is part of serving, and a failed start
     # can be explained.
+    port = _free_port()
     log_path = data_dir / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "web.cli", "serve", "--port", str(port), "--no-demo",
-             "--threads", str(server_threads), "--workers", str(workers),
+             "--threads", str(threads), *(["--workers", str(workers)] if workers > 1 else []),
              *(["--migrate"] if database_url else [])],
-            env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=ROOT)
-    server = Server(process, port, server_threads)
+            env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=root)
+    server = Server(process, port, threads, workers, log=log_path)
     try:
         _wait_until_live(server)
     except BaseException as error:
         _stop_process(process)
         tail = log_path.read_text(errors="replace")[-2000:]
         raise RuntimeError(f"{error}; server log ends:\n{tail}") from None
-    token = mint_token(secret, subject="bench", role="caseworker", organisation=AUTHORITY)
+    server.token = mint_token(secret, subject="bench", role="caseworker", organisation=AUTHORITY)
+    return server
+
+
+def http_target(database_url: str | None, data_dir: Path, server_threads: int,
+                workers: int = 1) -> Target:
+    server = start_server(database_url, data_dir, server_threads, workers)
+    return server_writes(server)
+
+
+def server_writes(server: Server) -> Target:
+    """write_path's HTTP writers (one keep-alive connection each) against a running
+    ``server``; closing the target stops the server."""
     connections: list[http.client.HTTPConnection] = []
     lock = threading.Lock()
 
     def new_writer() -> Write:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         with lock:
             connections.append(conn)
-        return journey_writer(conn, token)
+        return journey_writer(conn, server.token)
 
     def close() -> None:
         for conn in connections:
             conn.close()
-        server.peak_rss_kib = _vm_hwm_kib(process.pid)
-        _stop_process(process)
+        server.stop()
 
-    return Target(new_writer, close, lambda: _tree_cpu_seconds(process.pid), server)
+    return Target(new_writer, close, lambda: _tree_cpu_seconds(server.process.pid), server)
+
+
+def post(conn: http.client.HTTPConnection, token: str, path: str, body: dict[str, Any],
+         key: str | None = None) -> tuple[int, bytes]:
+    """POST ``body`` as JSON with a bearer token and an Idempotency-Key (a fresh one unless
+    ``key``); return the answer's status and body."""
+    conn.request("POST", path, body=json.dumps(body), headers={
+        "Authorization": f"Bearer {token}", "Content-Type": "application/json",
+        "Connection": "keep-alive", "Idempotency-Key": key or secrets.token_hex(16)})
+    response = conn.getresponse()
+    return response.status, response.read()
 
 
 def journey_writer(conn: http.client.HTTPConnection, token: str) -> Write:
     """One client's writer over ``conn``: register a child and record two events (each
     request's latency into ``latencies`` when given)."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
-               "Connection": "keep-alive"}
 
-    def post(path: str, body: dict[str, Any], latencies: list[float] | None
-             ) -> dict[str, Any]:
-        payload = json.dumps(body)
-        request_headers = {**headers, "Idempotency-Key": secrets.token_hex(16)}
-        started = time.perf_counter()
-        conn.request("POST", path, body=payload, headers=request_headers)
-        response = conn.getresponse()
-        data = response.read()
-        if latencies is not None:
-            latencies.append(time.perf_counter() - started)
-        if response.status != 201:
-            raise RuntimeError(f"POST {path} answered {response.status}: {data[:300]!r}")
+    def created(path: str, body: dict[str, Any], latencies: list[float] | None
+                ) -> dict[str, Any]:
+        status, data = _timed(latencies, lambda: post(conn, token, path, body))
+        if status != 201:
+            raise RuntimeError(f"POST {path} answered {status}: {data[:300]!r}")
         answer: dict[str, Any] = json.loads(data)
         return answer
 
     def write(n: int, latencies: list[float] | None) -> None:
-        child = post("/children", {"date_of_birth": "2016-03-01",
-                                   "occurred_on": "2024-01-02",
-                                   "case_ref": f"BENCH-{n:07d}"}, latencies)
+        child = created("/children", {"date_of_birth": "2016-03-01",
+                                      "occurred_on": "2024-01-02",
+                                      "case_ref": f"BENCH-{n:07d}"}, latencies)
         events = f"/children/{child['child_id']}/events"
-        post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
-                      "requester_role": "Parent", "request_source": "1"}, latencies)
-        post(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
-                      "occurred_on": "2024-02-05",
-                      "reasons": "Evidence suggests needs the setting cannot meet."},
-             latencies)
+        created(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+                         "requester_role": "Parent", "request_source": "1"}, latencies)
+        created(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
+                         "occurred_on": "2024-02-05",
+                         "reasons": "Evidence suggests needs the setting cannot meet."},
+                latencies)
 
     return write
 
@@ -340,7 +364,17 @@ def _vm_hwm_kib(pid: int) -> int | None:
 
 def _tree_cpu_seconds(pid: int) -> float:
     """Return the user + system CPU seconds of a process and every process under it
-    (gunicorn's workers under its arbiter) from /proc (NaN elsewhere)."""
+    (gunicorn's workers under its arbiter, the SQLite server's projection process) from
+    /proc (NaN elsewhere)."""
+    tree = tree_cpu(pid)
+    return sum(seconds for _, seconds in tree.values()) if tree else math.nan
+
+
+def tree_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """Return, for a process and every process under it, its role and its user + system
+    CPU seconds so far, from /proc (empty elsewhere, or once the process is gone). The
+    role: ``server`` for ``pid``, ``projections`` for a ``casetrack projections``
+    process, ``worker`` for any other (gunicorn's)."""
     stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, CPU seconds)
     ticks = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
@@ -352,17 +386,24 @@ def _tree_cpu_seconds(pid: int) -> float:
             continue
         stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
     if pid not in stats:
-        return math.nan
-    tree, total, grew = {pid}, 0.0, True
+        return {}
+    tree, grew = {pid}, True
     while grew:
         grew = False
         for child, (parent, _) in stats.items():
             if parent in tree and child not in tree:
                 tree.add(child)
                 grew = True
-    for member in tree:
-        total += stats[member][1]
-    return total
+    return {member: (_role(member, pid), stats[member][1]) for member in tree}
+
+
+def _role(member: int, root: int) -> str:
+    if member == root:
+        return "server"
+    with contextlib.suppress(OSError):
+        if b"projections" in Path(f"/proc/{member}/cmdline").read_bytes():
+            return "projections"
+    return "worker"
 
 
 # Fresh stores.
@@ -428,12 +469,14 @@ class Result:
         return self.cpu_seconds / self.seconds if self.seconds else math.nan
 
 
-def drive(target: Target, clients: int, children: int
+def drive(target: Target, clients: int, children: int,
+          settle: Callable[[], None] | None = None
           ) -> tuple[float, list[float], float, Counts | None]:
     """Write ``children`` children through ``clients`` threads at once.
 
     Each thread opens its writer, writes its warm-up children (untimed), waits for the
-    others, then writes its share (children ``i``, ``i + clients``, ...). Returns the wall
+    others (and for ``settle``, called once every warm-up is written, before the timed
+    window), then writes its share (children ``i``, ``i + clients``, ...). Returns the wall
     seconds from the common start to the last thread's end, every write's latency and
     the CPU seconds the writing process spent in that window (and what the counting
     proxy saw in it, when the target goes through one).
@@ -453,7 +496,8 @@ def drive(target: Target, clients: int, children: int
             start.abort()
             return
         try:
-            start.wait()
+            start.wait()  # every warm-up written
+            start.wait()  # settled: go
         except threading.BrokenBarrierError:
             return
         try:
@@ -468,8 +512,16 @@ def drive(target: Target, clients: int, children: int
         thread.start()
     try:
         start.wait()
+        if settle is not None:
+            settle()
+        start.wait()
     except threading.BrokenBarrierError:
         pass
+    except BaseException:
+        start.abort()
+        for thread in threads:
+            thread.join()
+        raise
     started, cpu_started = time.perf_counter(), target.cpu_seconds()
     counts_started = target.counts() if target.counts else None
     for thread in threads:
