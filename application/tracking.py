@@ -255,6 +255,7 @@ class CaseTracking(Application):
                     raise ConcurrentWriteError(
                         f"the journey changed {attempt} times while recording") from None
                 continue
+            self._keep_in_cache(journey)
             return self._revealed(replace(result, position=recordings[-1].notification.id),
                                   actor)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -332,9 +333,13 @@ class CaseTracking(Application):
                 access.check_may_amend(actor, target)
 
     def _keep_in_cache(self, journey: ChildJourney) -> None:
-        """Put a copy of a journey just registered in the aggregate cache, so the next
-        command fast-forwards it (one query) instead of loading it cold (snapshot and
-        events: two). The library caches saved aggregates only without fast-forward."""
+        """Put a copy of a journey just saved in the aggregate cache: after a
+        registration, the next command fast-forwards it (one query) instead of loading it
+        cold (snapshot and events: two); after a command, the cached journey already holds
+        the event and its fold (the candidate's, checked), so the next command or read
+        neither decodes that event nor folds it again. The library caches saved aggregates
+        only without fast-forward. A copy older than what the store holds (another process
+        wrote since) is fast-forwarded on the next read, as any cached journey is."""
         if self.repository.cache is not None:
             self.repository.cache.put(journey.id, copy.deepcopy(journey))
 

@@ -8,7 +8,6 @@ accepted sequence leaves every invariant true and nothing is stored when a rule 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +42,7 @@ from domain.catalogue.registration import (
 )
 from domain.clock_trail import ClockTrail, clock_trail
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
+from domain.copies import structural_copy
 from domain.errors import InvalidFieldError, RuleViolationError
 from domain.events import JourneyEvent, check_payload, event_type, payload_fields
 from domain.integrity import event_hash, genesis_hash
@@ -125,7 +125,7 @@ class ChildJourney(Aggregate):
         memo[id(self)] = clone
         for name, value in attributes.items():
             if name not in ("_log", "_state", "_pending_events", "_folded", "_trails"):
-                clone.__dict__[name] = copy.deepcopy(value, memo)
+                clone.__dict__[name] = structural_copy(value, memo)
         clone.__dict__.update(
             _log=log, _state=kept.state, _folded=kept, _trails=keeper,
             _pending_events=list(attributes.get("_pending_events", ())),

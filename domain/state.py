@@ -8,7 +8,6 @@ anomaly instead of making the journey unreadable; a new command may not add one.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from domain.catalogue.plan import PlanState
 from domain.catalogue.registration import LookedAfterPeriod
 from domain.catalogue.reviews import ReviewsState
 from domain.catalogue.voice import VoiceState
+from domain.copies import structural_copy
 from domain.errors import RuleViolationError
 from domain.record_ids import RECORD_KINDS, RecordKind, answer_key
 
@@ -219,14 +219,14 @@ def folded_onto(before: Folded, event: JourneyEvent) -> Folded | None:
     """Return the fold of the log plus ``event`` from ``before`` without refolding, or None
     when that would differ from a refold: ``event`` amends another (changing which events
     count) or sorts before an effective event (changing the order). ``before.state`` is
-    shared by readers, so it is copied, never changed."""
+    shared by readers, so it is copied (``domain.copies``), never changed."""
     from domain.catalogue.registration import EntryCorrected, EntryRetracted
 
     key = _OCCURRENCE(event)
     if isinstance(event, (EntryCorrected, EntryRetracted)) or (
             before.last is not None and key < before.last):
         return None
-    return Folded(before.length + 1, fold([event], into=copy.deepcopy(before.state)), key)
+    return Folded(before.length + 1, fold([event], into=structural_copy(before.state)), key)
 
 
 def fold(events: Iterable[JourneyEvent], into: JourneyState | None = None) -> JourneyState:
