@@ -23,8 +23,8 @@ directory; a PostgreSQL database, dropped after). On each store:
   (2) processes and the time runs to the last answer; on SQLite it runs until the last
   answer *and* every projection has reached the log's head (polled on ``/readyz``).
   The server's CPU per event recorded is its process tree's user + system CPU (from
-  /proc) in the same window (on SQLite the projection process is in the tree), over the
-  bare library's (this process's) per event.
+  /proc) from the timed start to the last answer (on SQLite the projection process, in
+  the tree, to its catching up), over the bare library's (this process's) per event.
 - 409s: on the same server, 16 writers (a keep-alive connection each) record
   ``--hot-writes`` events each on one journey at once, each write with its own
   Idempotency-Key, and retry a 409 ``concurrent-write`` with the same key, as a client
@@ -151,7 +151,7 @@ def wait_current(server: write_path.Server, timeout: float = 300.0) -> float:
     while time.monotonic() < deadline:
         if lag(server) == 0:
             return time.monotonic()
-        time.sleep(0.05)
+        time.sleep(0.1)
     raise RuntimeError("the read models did not catch up in time")
 
 
@@ -315,7 +315,7 @@ class Writes:
     bare_cpu: float  # the bare library's (this process's) CPU seconds
     events: int
     workers: int
-    most_lag: int | None  # the largest projection lag /readyz showed (SQLite)
+    lag: int | None  # the projections' lag /readyz showed at the last answer (SQLite)
     hot: Hot | None = None
 
     def cpu_ms(self) -> float:
@@ -330,6 +330,7 @@ class Hot:
     acknowledged: int  # 201 answers
     version: int  # the journey's version at the end
     authors: Counter[str] = field(default_factory=Counter)  # each write's event, counted
+    server_cpu: dict[str, list[float]] = field(default_factory=dict)  # seconds, by role
 
     @property
     def rate(self) -> float:
@@ -358,24 +359,24 @@ def measure_writes(store: str, args: argparse.Namespace) -> Writes:
     with fresh(store, args) as (database_url, data_dir), \
             serving(args.server_root, database_url, data_dir, args.threads, workers) as server:
         current = store == "sqlite"
-        seconds, cpu, most_lag = http_write_run(server, args.children, current)
+        seconds, cpu, behind = http_write_run(server, args.children, current)
         writes = Writes(events / seconds, events / bare_seconds, cpu, bare_cpu, events,
-                        workers, most_lag)
+                        workers, behind)
         writes.hot = hot_journey(server, args.hot_writes)
     return writes
 
 
 def http_write_run(server: write_path.Server, children: int, current: bool
                    ) -> tuple[float, dict[str, list[float]], int | None]:
-    """Write through ``server`` at 8 clients; return the seconds from the start (after
-    the warm-up, and on SQLite once the read models are current) to the last answer (with
-    ``current``, to the read models being current again), the server tree's CPU seconds
-    in that window by role, and the largest projection lag seen (with ``current``)."""
-    target = write_path.Target(write_path.server_writes(server).new_writer, lambda: None)
+    """Write through ``server`` at 8 clients. Return the seconds from the start (after the
+    warm-up; with ``current``, once the read models are current) to the last answer (with
+    ``current``, to the read models being current again); the server tree's CPU seconds
+    by role, each process to the last answer but the projection process to its catching
+    up (the server's CPU after the last answer is the /readyz polls, a few ms each); and,
+    with ``current``, the projections' lag (/readyz) at the last answer."""
+    target = write_path.server_writes(server, stop=False)
     began: dict[int, tuple[str, float]] = {}
     started = [0.0]
-    most = [0]
-    done = threading.Event()
 
     def settle() -> None:
         if current:
@@ -383,24 +384,19 @@ def http_write_run(server: write_path.Server, children: int, current: bool
         began.update(write_path.tree_cpu(server.process.pid))
         started[0] = time.monotonic()
 
-    def watch() -> None:
-        while not done.wait(0.5):
-            most[0] = max(most[0], lag(server) or 0)
-
-    watcher = threading.Thread(target=watch)
-    if current:
-        watcher.start()
     try:
         write_path.drive(target, CLIENTS, children, settle=settle)
-        if current:
-            wait_current(server)
-        ended = time.monotonic()
-        after = write_path.tree_cpu(server.process.pid)
+        ended, answered = time.monotonic(), write_path.tree_cpu(server.process.pid)
     finally:
-        done.set()
-        if current:
-            watcher.join()
-    return ended - started[0], cpu_by_role(began, after), most[0] if current else None
+        target.close()
+    if not current:
+        return ended - started[0], cpu_by_role(began, answered), None
+    behind = lag(server)
+    ended = wait_current(server)
+    caught_up = write_path.tree_cpu(server.process.pid)
+    spent = {pid: caught_up[pid] if role == "projections" and pid in caught_up else
+             (role, seconds) for pid, (role, seconds) in answered.items()}
+    return ended - started[0], cpu_by_role(began, spent), behind
 
 
 def hot_journey(server: write_path.Server, writes: int) -> Hot:
@@ -434,10 +430,12 @@ def hot_journey(server: write_path.Server, writes: int) -> Hot:
             conn.close()
 
     threads = [threading.Thread(target=writer, args=(i,)) for i in range(HOT_WRITERS)]
+    began = write_path.tree_cpu(server.process.pid)
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    spent = cpu_by_role(began, write_path.tree_cpu(server.process.pid))
     if errors:
         raise RuntimeError(f"{len(errors)} hot-journey writer(s) failed, first: {errors[0]}")
     client = Client(server)
@@ -449,7 +447,7 @@ def hot_journey(server: write_path.Server, writes: int) -> Hot:
     authors = Counter(str(entry.get("author_role")) for entry in _entries(timeline)
                       if str(entry.get("author_role", "")).startswith("writer-"))
     return Hot(HOT_WRITERS * writes, outcomes["sent"], outcomes["409"], outcomes["201"],
-               version, authors)
+               version, authors, spent)
 
 
 def hot_write(conn: http.client.HTTPConnection, server: write_path.Server, path: str,
@@ -561,7 +559,7 @@ def hot_row(store: str, writes: Writes) -> Row:
             f"{hot.version} (expected {2 + hot.expected}), {len(hot.authors)} events seen")
     return Row(f"409 rate, {HOT_WRITERS} writers on one journey ({hot.expected} writes)",
                _where(store, writes.workers),
-               f"{hot.rate:.1%} ({hot.refused}/{hot.sent}), {lost}", "-", "-",
+               f"{hot.rate:.2%} ({hot.refused}/{hot.sent}), {lost}", "-", "-",
                "< 2%, nothing lost", hot.rate < 0.02 and hot.whole)
 
 
@@ -605,6 +603,12 @@ def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
         per_event = {role: [x / w.events * 1000 for x in each] for role, each in w.cpu.items()}
         lines.append(f"server CPU ms per event by process, {_where(store, w.workers)}: "
                      f"{split(per_event)}")
+    for store, w in writes.items():
+        if w.hot is not None and w.workers > 1:
+            per_request = {role: [x / max(w.hot.sent, 1) * 1000 for x in each]
+                           for role, each in w.hot.server_cpu.items()}
+            lines.append(f"server CPU ms per request on the hot journey by process, "
+                         f"{_where(store, w.workers)}: {split(per_request)}")
     for store, r in reads.items():
         lines.append(f"server CPU ms per read (8 clients) by process, "
                      f"{_where(store, r.workers)}: {split(r.reads.server_cpu)}; per /livez: "
@@ -616,9 +620,9 @@ def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
             f"({r.reads.client_cores:.2f} cores), {r.floor.client_cpu_ms:.3f} ms per /livez "
             f"({r.floor.client_cores:.2f} cores)")
     for store, w in writes.items():
-        if w.most_lag is not None:
-            lines.append(f"largest projection lag /readyz showed while writing, {store}: "
-                         f"{w.most_lag} events")
+        if w.lag is not None:
+            lines.append(f"projection lag /readyz showed at the last write's answer, {store}: "
+                         f"{w.lag} events")
     return lines
 
 
@@ -655,9 +659,11 @@ def main(argv: list[str] | None = None) -> int:
     writes: dict[str, Writes] = {}
     for store in stores:
         reads[store] = measure_reads(store, args)
-        print(f"  {store}: reads measured", file=sys.stderr, flush=True)
+        print(f"  {store}: reads measured ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr, flush=True)
         writes[store] = measure_writes(store, args)
-        print(f"  {store}: writes measured", file=sys.stderr, flush=True)
+        print(f"  {store}: writes measured ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr, flush=True)
     title = f"{args.journeys} journeys of {args.events} events"
     print(f"Issue 17 aims, {time.strftime('%Y-%m-%d %H:%M')} (took "
           f"{time.perf_counter() - started:.0f} s); server code: {args.server_root}")

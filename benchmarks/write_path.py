@@ -260,9 +260,10 @@ def http_target(database_url: str | None, data_dir: Path, server_threads: int,
     return server_writes(server)
 
 
-def server_writes(server: Server) -> Target:
+def server_writes(server: Server, *, stop: bool = True) -> Target:
     """write_path's HTTP writers (one keep-alive connection each) against a running
-    ``server``; closing the target stops the server."""
+    ``server``; closing the target closes the connections and (with ``stop``) stops the
+    server."""
     connections: list[http.client.HTTPConnection] = []
     lock = threading.Lock()
 
@@ -275,7 +276,8 @@ def server_writes(server: Server) -> Target:
     def close() -> None:
         for conn in connections:
             conn.close()
-        server.stop()
+        if stop:
+            server.stop()
 
     return Target(new_writer, close, lambda: _tree_cpu_seconds(server.process.pid), server)
 
