@@ -12,9 +12,9 @@ directory; a PostgreSQL database, dropped after). On each store:
   ``GET /children/{id}`` and ``GET /children/{id}/journey`` p50 (one client, keep-alive,
   the journeys in turn, after a warm-up), each over the library's cold load and replay
   of the same journeys (``repository.get`` with the journey evicted from the cache, its
-  state folded) in this process on the same store; then reads/s at 8 clients
-  (``GET /children/{id}`` for ``--seconds``) beside ``GET /livez`` at 8 clients on the
-  same server (the server's floor). The GETs go through ``Client``, a keep-alive client
+  state folded) in this process on the same store, the three in interleaved batches;
+  then reads/s at 8 clients (``GET /children/{id}`` for ``--seconds``) beside
+  ``GET /livez`` at 8 clients on the same server (the server's floor), alternated. The GETs go through ``Client``, a keep-alive client
   on a bare socket, so that the load generator costs the shared CPUs little; its own
   CPU per request is measured and printed under the table.
 - writes: ``benchmarks.write_path``'s journeys (register and two events per child) at 8
@@ -66,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 8
 HOT_WRITERS = 16
 HOT_RETRIES = 100  # a client gives up on a write after this many 409s in a row
+ROUNDS = 4  # interleaved batches of the read latencies and of their baseline
 
 
 class Client:
@@ -159,40 +160,98 @@ def p50_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def read_latency(server: write_path.Server, paths: list[str], runs: int) -> float:
-    """Return the p50 ms of GETs of ``paths`` in turn by one keep-alive client."""
-    client = Client(server)
+def timed_gets(client: Client, paths: list[str], runs: int) -> list[float]:
+    """GET ``paths`` in turn ``runs`` times on ``client``; return each GET's seconds."""
     samples = []
+    for n in range(runs):
+        path = paths[n % len(paths)]
+        started = time.perf_counter()
+        status, body = client.get(path)
+        samples.append(time.perf_counter() - started)
+        if status != 200:
+            raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
+    return samples
+
+
+def cold_loads(app: Any, journeys: list[UUID], runs: int) -> list[float]:
+    """The library's cold load and replay of the journeys in turn, ``runs`` times: the
+    journey evicted from the aggregate cache, ``repository.get``, its state folded."""
+    samples = []
+    for n in range(runs):
+        journey_id = journeys[n % len(journeys)]
+        evict(app, journey_id)()
+        started = time.perf_counter()
+        app.repository.get(journey_id).state  # noqa: B018 - the replay is the point
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def latencies(server: write_path.Server, env: dict[str, str], ids: list[UUID], runs: int
+              ) -> tuple[float, float, float]:
+    """Return the p50 ms of ``GET /children/{id}``, of its timeline (one keep-alive
+    client, the journeys in turn) and of the library's cold load and replay of the same
+    journeys, taken in ``ROUNDS`` interleaved batches so that each sees the same load,
+    after a warm-up of three rounds of each."""
+    from application.tracking import CaseTracking
+
+    state = [f"/children/{i}" for i in ids]
+    timeline = [f"/children/{i}/journey" for i in ids]
+    app = CaseTracking(env=env)
+    client = Client(server)
+    samples: tuple[list[float], list[float], list[float]] = ([], [], [])
     try:
-        for n in range(runs + len(paths) * 3):
-            path = paths[n % len(paths)]
-            started = time.perf_counter()
-            status, body = client.get(path)
-            if status != 200:
-                raise RuntimeError(f"GET {path} answered {status}: {body[:300]!r}")
-            if n >= len(paths) * 3:  # the first rounds warm up
-                samples.append(time.perf_counter() - started)
+        timed_gets(client, state + timeline, 6 * len(ids))
+        cold_loads(app, ids, len(ids))
+        for _ in range(ROUNDS):
+            samples[0].extend(timed_gets(client, state, max(1, runs // ROUNDS)))
+            samples[1].extend(timed_gets(client, timeline, max(5, runs // 4 // ROUNDS)))
+            samples[2].extend(cold_loads(app, ids, max(1, runs // ROUNDS)))
     finally:
         client.close()
-    return p50_ms(samples)
+        app.close()
+    return p50_ms(samples[0]), p50_ms(samples[1]), p50_ms(samples[2])
 
 
 @dataclass
 class Throughput:
-    per_second: float
-    p50_ms: float
-    client_cpu_ms: float  # this process's CPU per answer (the load generator's cost)
-    server_cpu: dict[str, list[float]]  # the server tree's CPU ms per answer, by process
+    answers: int  # 200 answers
+    seconds: float
+    latencies: list[float]  # each answer's seconds
+    client_cpu: float  # this process's CPU seconds (the load generator's cost)
+    server_cpu: dict[str, list[float]]  # the server tree's CPU seconds, by process
+
+    def __add__(self, other: Throughput) -> Throughput:
+        return Throughput(self.answers + other.answers, self.seconds + other.seconds,
+                          self.latencies + other.latencies, self.client_cpu + other.client_cpu,
+                          {role: [x + y for x, y in zip(
+                              each, other.server_cpu.get(role, [0.0] * len(each)), strict=True)]
+                           for role, each in self.server_cpu.items()})
+
+    @property
+    def per_second(self) -> float:
+        return self.answers / self.seconds
+
+    @property
+    def p50_ms(self) -> float:
+        return p50_ms(self.latencies)
+
+    @property
+    def client_cpu_ms(self) -> float:
+        return self.client_cpu / max(self.answers, 1) * 1000
 
     @property
     def client_cores(self) -> float:
-        return self.per_second * self.client_cpu_ms / 1000
+        return self.client_cpu / self.seconds
+
+    def server_cpu_ms(self) -> dict[str, list[float]]:
+        return {role: [x / max(self.answers, 1) * 1000 for x in each]
+                for role, each in self.server_cpu.items()}
 
 
 def throughput(server: write_path.Server, paths: list[str], seconds: float) -> Throughput:
     """8 keep-alive clients (threads) GET ``paths`` in turn for ``seconds``: the 200
-    answers per second, their p50 latency, and this process's CPU per answer. Each
-    client GETs every path once first (every worker's cache warm)."""
+    answers, their latencies, and the CPU this process and the server spent. Each client
+    GETs every path once first (every worker's cache warm)."""
     counts = [0] * CLIENTS
     latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
     errors: list[str] = []
@@ -232,11 +291,22 @@ def throughput(server: write_path.Server, paths: list[str], seconds: float) -> T
     server_cpu = cpu_by_role(server_began, write_path.tree_cpu(server.process.pid))
     if errors:
         raise RuntimeError(f"{len(errors)} failed reads, first: {errors[0]}")
-    answers = max(sum(counts), 1)
-    return Throughput(answers / elapsed, p50_ms([x for each in latencies for x in each]),
-                      cpu / answers * 1000,
-                      {role: [x / answers * 1000 for x in each]
-                       for role, each in server_cpu.items()})
+    return Throughput(sum(counts), elapsed, [x for each in latencies for x in each], cpu,
+                      server_cpu)
+
+
+def reads_and_floor(server: write_path.Server, paths: list[str], seconds: float
+                    ) -> tuple[Throughput, Throughput]:
+    """``GET paths`` and ``GET /livez`` at 8 clients for ``seconds`` each, alternated in
+    two halves, so that both see the same load."""
+    reads = floor = None
+    for _ in range(2):
+        more = throughput(server, paths, seconds / 2)
+        reads = more if reads is None else reads + more
+        more = throughput(server, ["/livez"], seconds / 2)
+        floor = more if floor is None else floor + more
+    assert reads is not None and floor is not None
+    return reads, floor
 
 
 def cpu_by_role(began: dict[int, tuple[str, float]], ended: dict[int, tuple[str, float]]
@@ -297,13 +367,9 @@ def measure_reads(store: str, args: argparse.Namespace) -> Reads:
                      workers) as server:
             if store == "sqlite":
                 wait_current(server)
-            state = [f"/children/{i}" for i in ids]
-            timeline = [f"/children/{i}/journey" for i in ids]
-            state_ms = read_latency(server, state, args.runs)
-            timeline_ms = read_latency(server, timeline, max(20, args.runs // 4))
-            base_ms = library_cold_load(env, ids, args.runs)
-            reads = throughput(server, state, args.seconds)
-            floor = throughput(server, ["/livez"], args.seconds)
+            state_ms, timeline_ms, base_ms = latencies(server, env, ids, args.runs)
+            reads, floor = reads_and_floor(server, [f"/children/{i}" for i in ids],
+                                           args.seconds)
     return Reads(state_ms, timeline_ms, base_ms, reads, floor, workers)
 
 
@@ -611,8 +677,8 @@ def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
                          f"{_where(store, w.workers)}: {split(per_request)}")
     for store, r in reads.items():
         lines.append(f"server CPU ms per read (8 clients) by process, "
-                     f"{_where(store, r.workers)}: {split(r.reads.server_cpu)}; per /livez: "
-                     f"{split(r.floor.server_cpu)}")
+                     f"{_where(store, r.workers)}: {split(r.reads.server_cpu_ms())}; per /livez: "
+                     f"{split(r.floor.server_cpu_ms())}")
     for store, r in reads.items():
         lines.append(
             f"load generator ({CLIENTS} client threads in this process), "
