@@ -14,9 +14,10 @@ directory; a PostgreSQL database, dropped after). On each store:
   of the same journeys (``repository.get`` with the journey evicted from the cache, its
   state folded) in this process on the same store, the three in interleaved batches;
   then reads/s at 8 clients (``GET /children/{id}`` for ``--seconds``) beside
-  ``GET /livez`` at 8 clients on the same server (the server's floor), alternated. The GETs go through ``Client``, a keep-alive client
-  on a bare socket, so that the load generator costs the shared CPUs little; its own
-  CPU per request is measured and printed under the table.
+  ``GET /livez`` at 8 clients on the same server (the server's floor), alternated. The
+  GETs go through ``Client``, a keep-alive client on a bare socket, so that the load
+  generator costs the shared CPUs little; its own CPU per request is measured and
+  printed under the table.
 - writes: ``benchmarks.write_path``'s journeys (register and two events per child) at 8
   clients, over the bare library writing the same events at 8 clients on a fresh store
   (``write_path``'s ``bare`` path). On PostgreSQL the server has ``--write-workers``
