@@ -97,6 +97,8 @@ documents_table = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+VAULT_INSERT = insert(vault_table)
+
 
 class VaultError(Exception):
     """Raised when the vault cannot do what was asked."""
@@ -234,7 +236,9 @@ class SQLVault:
                "created_at": datetime.now(UTC), "shredded_at": None}
         try:
             with self._writing(single_statement=True) as connection:
-                connection.execute(insert(vault_table).values(**row))
+                # The statement without values, the row as parameters: compiled once
+                # (SQLAlchemy's cache) rather than a new statement built per key.
+                connection.execute(VAULT_INSERT, row)
             self._remember(child_id, cipher)
             return cipher
         except IntegrityError:

@@ -171,10 +171,11 @@ def test_every_pool_of_a_server_takes_its_size_from_the_settings(
     try:
         store_pool = services_of(app).tracking.recorder.datastore.pool
         assert (store_pool.min_size, store_pool.max_size) == (3, 4)
+        # SQLAlchemy's pools have room for size + overflow, kept once opened (pools.py).
         engine = services_of(app).read_models.engine
-        assert (engine.pool.size(), engine.pool._max_overflow) == (3, 1)  # noqa: SLF001
+        assert (engine.pool.size(), engine.pool._max_overflow) == (4, 0)  # noqa: SLF001
         vault = services_of(app).vault
-        assert vault._engine.pool.size() == 3  # noqa: SLF001
+        assert vault._engine.pool.size() == 4  # noqa: SLF001
     finally:
         services_of(app).close()
 
