@@ -125,9 +125,12 @@ class JourneyState:
         """Return the id of a record the event at ``version`` opens, noting it as created
         by that event."""
         record_id = kind.id_for(version, *parts)
-        ids = self.created.setdefault(version, {}).setdefault(kind.key, [])
+        entry = self.created.get(version, {})
+        ids = entry.get(kind.key, [])
         if record_id not in ids:
-            ids.append(record_id)
+            # An entry is replaced, never changed in place: a state folded from this one
+            # shares the entries (``_FoldingState`` copies ``created`` one level deep).
+            self.created[version] = {**entry, kind.key: [*ids, record_id]}
         return record_id
 
     def created_by(self, version: int) -> dict[str, str | list[str]]:
@@ -147,6 +150,52 @@ class JourneyState:
         self.appealable_decisions.append(AppealableDecision(
             id=self.mint(DECISION, event_version), kind=kind, notified_on=notified_on,
             event_version=event_version))
+
+
+# The parts of the state a fold changes in place (sub-states, lists, dicts: the fields
+# made by a default factory, so the class has no attribute of that name to fall back on),
+# and the other fields (a str, a date, or ``child``, small: copied for every fold).
+_FIELDS = tuple(f.name for f in dataclasses.fields(JourneyState))
+_PARTS = tuple(f.name for f in dataclasses.fields(JourneyState)
+               if f.default_factory is not dataclasses.MISSING)
+_OTHERS = tuple(name for name in _FIELDS if name not in _PARTS)
+
+
+class _FoldingState(JourneyState):
+    """A state being folded from a kept one (``folded_onto``): it shares the kept state's
+    parts until the fold first reads one, and from then on reads and changes a copy of its
+    own (``structural_copy``; ``created`` one level deep, as its entries are replaced,
+    never changed in place). Only the folding thread sees it; ``_sealed`` makes it a plain
+    ``JourneyState`` that keeps sharing the parts the fold never read, which neither
+    state ever changes (a kept state is shared by readers and never changed in place).
+    An event's fold reads a few of some twenty parts, so this copies a fraction of what a
+    whole copy would. tests/unit/test_structural_copy.py: no object is reachable from two
+    parts (a part's copy would part them), and a fold onto this is a fold onto a deep copy.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        shared = self.__dict__.get("_shared")
+        if shared is None or name not in shared:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        kept = shared.pop(name)
+        value = self.__dict__[name] = dict(kept) if name == "created" else \
+            structural_copy(kept)
+        return value
+
+
+def _folding_copy(state: JourneyState) -> JourneyState:
+    folding = object.__new__(_FoldingState)
+    folding.__dict__.update({name: structural_copy(getattr(state, name)) for name in _OTHERS})
+    folding.__dict__["_shared"] = {name: getattr(state, name) for name in _PARTS}
+    return folding
+
+
+def _sealed(folding: JourneyState) -> JourneyState:
+    attributes = folding.__dict__
+    attributes.update(attributes.pop("_shared"))
+    folding.__dict__ = {name: attributes[name] for name in _FIELDS}
+    folding.__class__ = JourneyState
+    return folding
 
 
 def effective_events(
@@ -219,14 +268,16 @@ def folded_onto(before: Folded, event: JourneyEvent) -> Folded | None:
     """Return the fold of the log plus ``event`` from ``before`` without refolding, or None
     when that would differ from a refold: ``event`` amends another (changing which events
     count) or sorts before an effective event (changing the order). ``before.state`` is
-    shared by readers, so it is copied (``domain.copies``), never changed."""
+    shared by readers, so it is never changed: ``event`` is folded onto a copy that copies
+    only the parts the fold reads (``_FoldingState``)."""
     from domain.catalogue.registration import EntryCorrected, EntryRetracted
 
     key = _OCCURRENCE(event)
     if isinstance(event, (EntryCorrected, EntryRetracted)) or (
             before.last is not None and key < before.last):
         return None
-    return Folded(before.length + 1, fold([event], into=structural_copy(before.state)), key)
+    return Folded(before.length + 1, _sealed(fold([event], into=_folding_copy(before.state))),
+                  key)
 
 
 def fold(events: Iterable[JourneyEvent], into: JourneyState | None = None) -> JourneyState:

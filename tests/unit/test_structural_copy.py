@@ -1,8 +1,9 @@
-"""``domain.copies.structural_copy``, the copy a command folds its candidate onto, equals
-``copy.deepcopy`` (the copy it replaced): equal values, nothing changeable shared with the
-original, objects reached twice still shared; and over the whole catalogue, folding any
-event onto it does exactly what folding onto a deep copy does and never changes the
-original."""
+"""The copies a command folds its candidate onto, against ``copy.deepcopy`` (the copy they
+replaced). ``domain.copies.structural_copy`` equals it: equal values, nothing changeable
+shared with the original, objects reached twice still shared. ``domain.state``'s folding
+copy (which copies a part of the state only when the fold reads it) needs no object
+reachable from two parts; over the whole catalogue, folding any event onto either copy
+does exactly what folding it onto a deep copy does, and never changes the original."""
 
 from __future__ import annotations
 
@@ -18,7 +19,16 @@ from hypothesis import strategies as st
 
 from domain.copies import structural_copy
 from domain.events import JourneyEvent
-from domain.state import JourneyState, fold, folded, folded_onto, replay
+from domain.state import (
+    _FIELDS,
+    JourneyState,
+    _folding_copy,
+    _sealed,
+    fold,
+    folded,
+    folded_onto,
+    replay,
+)
 from tests.unit.catalogue_logs import catalogue_logs
 
 _IMMUTABLE = (str, int, float, bool, type(None), date, bytes, StrEnum, type)
@@ -127,11 +137,47 @@ def test_the_state_after_every_step_of_every_catalogue_journey_copies_like_deepc
         _same_shape(state, copied)
 
 
+def _reachable(value: Any, into: dict[int, Any]) -> dict[int, Any]:
+    """Every list, dict, set and unfrozen dataclass reachable from ``value``, by id."""
+    if isinstance(value, _IMMUTABLE) or id(value) in into:
+        return into
+    params = getattr(type(value), "__dataclass_params__", None)
+    if isinstance(value, list | dict | set) or (params is not None and not params.frozen):
+        into[id(value)] = value
+    members = value.values() if isinstance(value, dict) else value if isinstance(
+        value, list | tuple | set | frozenset) else vars(value).values() if hasattr(
+        value, "__dict__") else ()
+    for member in members:
+        _reachable(member, into)
+    return into
+
+
+def test_no_object_of_a_catalogue_state_is_reachable_from_two_of_its_fields() -> None:
+    """What the folding copy relies on: it copies each field it reads on its own."""
+    for name, cut, state in _states():
+        owner: dict[int, str] = {}
+        for field_name in _FIELDS:
+            for key in _reachable(getattr(state, field_name), {}):
+                assert owner.setdefault(key, field_name) == field_name, \
+                    f"{name} at {cut}: one object in {owner[key]} and {field_name}"
+
+
 def _outcome(state: JourneyState, event: JourneyEvent) -> tuple[str, Any]:
     try:
         return "folded", fold([event], into=state)
     except Exception as error:  # noqa: BLE001 - an event out of place may fail anyhow
         return type(error).__name__, str(error)
+
+
+def _folded_onto_folding_copy(state: JourneyState, event: JourneyEvent) -> tuple[str, Any]:
+    folding = _folding_copy(state)
+    outcome = _outcome(folding, event)
+    if outcome[0] != "folded":
+        return outcome
+    sealed = _sealed(folding)
+    assert type(sealed) is JourneyState
+    assert list(vars(sealed)) == list(_FIELDS)
+    return "folded", sealed
 
 
 _LOGS = catalogue_logs()
@@ -149,15 +195,17 @@ def _state_and_event(draw: st.DrawFn) -> tuple[str, int, JourneyEvent]:
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_state_and_event())
-def test_folding_any_catalogue_event_onto_the_copy_is_folding_it_onto_a_deep_copy(
+def test_folding_any_catalogue_event_onto_either_copy_is_folding_it_onto_a_deep_copy(
         drawn: tuple[str, int, JourneyEvent]) -> None:
     """Any event of the catalogue, in place or not (refused, an anomaly, or failing), onto
     the state after any step of any journey: the same outcome as on a deep copy, and the
     original left as it was."""
     name, cut, event = drawn
     original = replay(_LOGS[name][:cut])
-    assert _outcome(structural_copy(original), event) == \
-        _outcome(copy.deepcopy(original), event)
+    on_deep_copy = _outcome(copy.deepcopy(original), event)
+    assert _outcome(structural_copy(original), event) == on_deep_copy
+    assert original == replay(_LOGS[name][:cut])
+    assert _folded_onto_folding_copy(original, event) == on_deep_copy
     assert original == replay(_LOGS[name][:cut])
 
 
@@ -176,3 +224,16 @@ def test_each_next_step_folded_onto_the_kept_state_equals_the_refold(name: str) 
             onto += 1
             assert after.state == replay(log[:cut + 1]), f"step {cut + 1}"
     assert onto >= len(log) // 2  # most steps are folded on, not refolded
+
+
+@pytest.mark.parametrize("name", _NAMES)
+def test_every_state_kept_along_a_journey_stays_as_it_was_folded(name: str) -> None:
+    """Each kept state shares the parts its next fold did not read with that fold's state,
+    and so on down the journey: none is changed by a later fold."""
+    log = _LOGS[name]
+    chain = [folded(log[:1])]
+    for event in log[1:]:
+        onto = folded_onto(chain[-1], event)
+        chain.append(onto if onto is not None else folded(log[:chain[-1].length + 1]))
+    for kept in chain:
+        assert kept.state == replay(log[:kept.length]), f"{name} at {kept.length}"
