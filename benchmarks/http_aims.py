@@ -313,9 +313,10 @@ def reads_and_floor(server: write_path.Server, paths: list[str], seconds: float
 def cpu_by_role(began: dict[int, tuple[str, float]], ended: dict[int, tuple[str, float]]
                 ) -> dict[str, list[float]]:
     """The CPU seconds each process of a server's tree spent between two ``tree_cpu``
-    readings, grouped by role (in pid order)."""
+    readings, grouped by role (the server first, then in pid order)."""
     spent: dict[str, list[float]] = {}
-    for pid, (role, seconds) in sorted(ended.items()):
+    for pid, (role, seconds) in sorted(ended.items(), key=lambda item: (
+            item[1][0] != "server", item[0])):
         spent.setdefault(role, []).append(seconds - began.get(pid, (role, 0.0))[1])
     return spent
 
