@@ -9,6 +9,10 @@ the answer is 429 problem+json with ``Retry-After`` in seconds.
 Counts live in ``CASETRACK_RATE_LIMIT_STORAGE``: ``memory://`` (default: one process,
 the embedded store) or ``redis://host:6379/0`` (production and ``--workers``: every
 process shares them).
+
+flask-limiter resolves the limits of every request (about 40 us of CPU, for ``/livez``
+too); here its check runs only for the endpoints it resolves any limit for (asked of
+flask-limiter itself, once per endpoint), which answers the others the same: no limit.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
+from flask_limiter.util import get_qualified_name
 
 from web.config import Settings
 from web.problems import Problem, problem_response
@@ -53,7 +58,40 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     # The 429 _refuse built (its Retry-After), not the framework's stock one.
     app.register_error_handler(RateLimitExceeded, lambda error: error.get_response())
     services_of(app).add("limiter", limiter, close=False)
+    _check_only_where_limited(app, limiter)
     return limiter
+
+
+def _check_only_where_limited(app: Flask, limiter: Limiter) -> None:
+    """Run flask-limiter's check (its before-request hook) only for limited endpoints."""
+    if limiter._in_memory_fallback_enabled:
+        return  # with a fallback the limits of a request depend on the storage's health
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs[None]
+    limited: dict[str | None, bool] = {}
+
+    def check_where_limited() -> None:
+        endpoint = request.endpoint
+        known = limited.get(endpoint)
+        if known is None:
+            known = limited[endpoint] = has_limits(app, limiter, endpoint)
+        if known:
+            check()
+
+    hooks[hooks.index(check)] = check_where_limited
+
+
+def has_limits(app: Flask, limiter: Limiter, endpoint: str | None) -> bool:
+    """Whether flask-limiter's check resolves any limit for ``endpoint`` (as its own
+    before-request check does: no fallback storage, limits fixed once the app is built)."""
+    if not endpoint or endpoint.split(".")[-1] == "static":
+        return False
+    view = app.view_functions.get(endpoint)
+    name = get_qualified_name(view) if view else ""
+    marked = name in limiter._marked_for_limiting or limiter.limit_manager.has_hints(endpoint)
+    defaults, decorated = limiter.limit_manager.resolve_limits(
+        app, endpoint, endpoint.rpartition(".")[0] or None, name, True, marked)
+    return bool(defaults or decorated)
 
 
 def _wants_csv() -> bool:

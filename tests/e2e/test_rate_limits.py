@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 
 from tests.conftest import TEST_SECRET, settings_for
-from web import create_app
+from web import create_app, limits
 from web.config import ConfigError, Settings, load_settings
 from web.services import services_of
 
@@ -93,3 +93,17 @@ def test_a_bad_rate_limit_setting_fails_at_start(tmp_path: Path, name: str, valu
     with pytest.raises(ConfigError, match=name):
         load_settings({"CASETRACK_DATA_DIR": str(tmp_path),
                        "CASETRACK_SECRET_KEY": TEST_SECRET, name: value})
+
+
+def test_the_limits_are_checked_for_the_expensive_endpoints_and_only_them(
+        make_app: Callable[..., Flask]) -> None:
+    """web.limits runs flask-limiter's check only where flask-limiter resolves a limit:
+    that must be every endpoint of the expensive blueprints (and the audit trail's)."""
+    app = make_app()
+    limiter = services_of(app).extras["limiter"]
+    limited_blueprints = {*limits.EXPENSIVE_BLUEPRINTS, "audit"}
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert {e for e in endpoints if limits.has_limits(app, limiter, e)} == {
+        e for e in endpoints if e.partition(".")[0] in limited_blueprints}
+    assert {e.partition(".")[0] for e in endpoints} >= limited_blueprints
+    assert limiter._check_request_limit not in app.before_request_funcs[None]
