@@ -24,6 +24,9 @@ from web.requests import (
 from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
 from web.services import services
 
+# One instance for every request (loading keeps no state on a schema).
+REGISTER_CHILD = RegisterChildSchema()
+
 blp = Blueprint("children", __name__, url_prefix="/children",
                 description="Children's SEND journeys")
 
@@ -51,7 +54,7 @@ class Children(MethodView):
     def post(self) -> Any:
         """Register a child's journey with the caller's authority."""
         body = json_object()
-        data = load(RegisterChildSchema(), body)
+        data = load(REGISTER_CHILD, body)
         actor = current_actor()
         identifiers = {name: data.pop(name) for name in IDENTIFIER_FIELDS if name in data}
         return written(tracking().register_child(

@@ -31,7 +31,7 @@ from domain.personal_data import IDENTIFIER_FIELDS
 from web.openapi import problems
 from web.problems import Problem, pointers
 from web.requests import current_actor
-from web.schemas import RegisterChildSchema, StrictDate, Text, event_schema
+from web.schemas import RegisterChildSchema, StrictDate, Text, event_request_schema
 from web.services import services
 
 NDJSON = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines")
@@ -45,6 +45,9 @@ class RegistrationLineSchema(RegisterChildSchema):
 
     type = Text(required=True)
     occurred_on = StrictDate(required=True)
+
+
+REGISTRATION_LINE = RegistrationLineSchema()  # one for every line (loading keeps no state)
 
 
 def parse_lines(text_lines: Iterable[str], report: ImportReport) -> dict[str, list[ImportLine]]:
@@ -91,7 +94,7 @@ def _parse(number: int, case_ref: str, raw: dict[str, Any], key: str) -> ImportL
     body = {k: v for k, v in raw.items() if k != "case_ref"}
     type_name = body.get("type")
     if type_name == "ChildRegistered":
-        data = RegistrationLineSchema().load(body)
+        data = REGISTRATION_LINE.load(body)
         return ImportLine(number, case_ref, "ChildRegistered", data.pop("occurred_on"),
                           {k: v for k, v in data.items() if k != "type"}, [], key)
     cls = EVENT_TYPES.get(type_name) if isinstance(type_name, str) else None
@@ -100,7 +103,7 @@ def _parse(number: int, case_ref: str, raw: dict[str, Any], key: str) -> ImportL
     if type_name == "EntryCorrected":
         raise ValidationError({"type": ["corrections are recorded through the API, where "
                                         "they name the version they correct"]})
-    data = event_schema(cls)().load(body)
+    data = event_request_schema(cls).load(body)
     data.pop("type")
     return ImportLine(number, case_ref, type_name, data.pop("occurred_on"), data,
                       data.pop("evidence"), key)

@@ -17,7 +17,7 @@ from domain.actors import Actor
 from domain.catalogue.registration import EntryCorrected
 from domain.events import EVENT_TYPES
 from web.problems import Problem, pointers, validation_problem
-from web.schemas import event_schema, partial_schema
+from web.schemas import event_request_schema, partial_schema
 
 
 def current_actor() -> Actor:
@@ -118,7 +118,7 @@ def event_body(tracking: CaseTracking, child_id: UUID, body: dict[str, Any]) -> 
     if cls is None or type_name == "ChildRegistered":
         raise validation_problem([{"pointer": "/type",
                                    "detail": f"unknown event type {type_name!r}"}])
-    data = load(event_schema(cls)(), body)
+    data = load(event_request_schema(cls), body)
     data.pop("type")
     occurred_on, evidence = data.pop("occurred_on"), data.pop("evidence")
     if cls is EntryCorrected:

@@ -333,6 +333,13 @@ def event_schema(cls: type[JourneyEvent]) -> type[Schema]:
     return type(f"{cls.__name__}Schema", (Schema,), attrs)
 
 
+@cache
+def event_request_schema(cls: type[JourneyEvent]) -> Schema:
+    """Return the one instance of ``event_schema(cls)`` every request loads with (building
+    a schema's fields costs more than loading a body; loading keeps no state on it)."""
+    return event_schema(cls)()
+
+
 def _shaped_field(shape: str, *, required: bool) -> fields.Field:
     """Return the request field of a value with the documented shape ``shape``."""
     # Imported here: web.plan_sections builds on this module's fields.
