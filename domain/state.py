@@ -192,7 +192,8 @@ def _folding_copy(state: JourneyState) -> JourneyState:
 
 def _sealed(folding: JourneyState) -> JourneyState:
     attributes = folding.__dict__
-    attributes.update(attributes.pop("_shared"))
+    for name, shared in attributes.pop("_shared").items():
+        attributes.setdefault(name, shared)  # a part the fold set without reading it stays set
     folding.__dict__ = {name: attributes[name] for name in _FIELDS}
     folding.__class__ = JourneyState
     return folding

@@ -237,3 +237,19 @@ def test_every_state_kept_along_a_journey_stays_as_it_was_folded(name: str) -> N
         chain.append(onto if onto is not None else folded(log[:chain[-1].length + 1]))
     for kept in chain:
         assert kept.state == replay(log[:kept.length]), f"{name} at {kept.length}"
+
+
+def test_a_part_the_fold_sets_without_reading_it_keeps_the_value_it_set() -> None:
+    """An evolve may replace a part outright (``state.x = ...``) without reading it first:
+    the sealed state holds the new value, and the kept state its old one."""
+    from domain.state import _PARTS
+
+    kept = JourneyState()
+    for name in _PARTS:
+        before = getattr(kept, name)
+        folding = _folding_copy(kept)
+        replacement = type(before)()
+        setattr(folding, name, replacement)
+        sealed = _sealed(folding)
+        assert getattr(sealed, name) is replacement, name
+        assert getattr(kept, name) is before, name
