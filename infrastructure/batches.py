@@ -9,7 +9,8 @@ one-at-a-time load is the last resort. Rows are written in bulk.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -53,50 +54,52 @@ JourneyLoader = Callable[[UUID, int], ChildJourney]
 Item = tuple[Any, Tracking]
 
 
-class ReadModelProjection(Projection[ReadModelView]):
-    """A projection whose batches commit with their tracking record, skipping repeats.
+class JourneyFolds:
+    """Journeys folded from a batch's events, for every projection fed that batch.
 
-    ``journeys(child_id, version)`` gives a projection the journey at a version. Set it
-    to a loader (a ``JourneyStore``, or any such callable); during a batch it answers
-    from journeys folded from the batch's events (see ``_fold_batch``), and calls the
-    loader only for a journey it could not fold.
+    ``journey(child_id, version)`` answers from the batch's folds (``fold_batch``, made
+    on the first question) and asks the loader only for a journey it could not fold.
+    A runner feeding several projections the same batch holds it open around them all
+    (``batch``), so the batch is folded once for all of them; a projection fed alone
+    opens its own.
     """
 
-    tables: ClassVar[tuple[type[Base], ...]] = ()
-
-    def __init__(self, view: ReadModelView) -> None:
-        super().__init__(view)
-        self._loader: JourneyLoader | None = None
+    def __init__(self) -> None:
+        self.loader: JourneyLoader | None = None
         self._batch: Sequence[tuple[JourneyEvent, Tracking]] = ()
         self._folded: dict[UUID, ChildJourney] | None = None
+        self._held = False
         self._recent: OrderedDict[UUID, ChildJourney] = OrderedDict()
-        self.today: Callable[[], date] = date.today
-        # The authority's local readings (K7A, K7U), as the service was configured.
-        self.policy: LocalPolicy = DEFAULT_POLICY
-        # Journeys found damaged (a stored version missing), with the version asked.
-        self.damaged: dict[UUID, int] = {}
 
-    @property
-    def journeys(self) -> JourneyLoader | None:
-        """Return the journey at a version: folded from this batch where it can be."""
-        return None if self._loader is None else self._journey
-
-    @journeys.setter
-    def journeys(self, loader: JourneyLoader | None) -> None:
-        self._loader = loader
+    def set_loader(self, loader: JourneyLoader | None) -> None:
+        self.loader = loader
         self._recent.clear()
 
-    def _journey(self, child_id: UUID, version: int) -> ChildJourney:
+    @contextmanager
+    def batch(self, items: Sequence[tuple[Any, Tracking]]) -> Iterator[None]:
+        """Answer from ``items``' folds until the block ends (already held: from the
+        holder's batch, which ends with the same events)."""
+        if self._held:
+            yield
+            return
+        self._batch = [(e, t) for e, t in items if isinstance(e, JourneyEvent)]
+        self._folded, self._held = None, True
+        try:
+            yield
+        finally:
+            self._batch, self._folded, self._held = (), None, False
+
+    def journey(self, child_id: UUID, version: int) -> ChildJourney:
         if self._folded is None:
-            self._folded = self._fold_batch(self._batch)
+            self._folded = self.fold_batch(self._batch)
         journey = self._folded.get(child_id)
         if journey is not None and journey.version == version:
             return journey
-        assert self._loader is not None
-        return self._loader(child_id, version)
+        assert self.loader is not None
+        return self.loader(child_id, version)
 
-    def _fold_batch(self, items: Sequence[tuple[JourneyEvent, Tracking]]
-                    ) -> dict[UUID, ChildJourney]:
+    def fold_batch(self, items: Sequence[tuple[JourneyEvent, Tracking]]
+                   ) -> dict[UUID, ChildJourney]:
         """Fold every journey the batch touches up to its last event in the batch.
 
         From the batch alone when it starts at version 1; onto the journey folded in a
@@ -119,7 +122,7 @@ class ReadModelProjection(Projection[ReadModelView]):
                 folded[child_id] = recent  # folded already (a batch that did not commit)
             else:
                 wanted[child_id] = first
-        events_before = getattr(self._loader, "events_before", None)
+        events_before = getattr(self.loader, "events_before", None)
         if wanted and events_before is not None:
             stored = events_before(wanted)
             for child_id, first in wanted.items():
@@ -131,6 +134,37 @@ class ReadModelProjection(Projection[ReadModelView]):
         while len(self._recent) > RECENT_JOURNEYS:
             self._recent.popitem(last=False)
         return folded
+
+
+class ReadModelProjection(Projection[ReadModelView]):
+    """A projection whose batches commit with their tracking record, skipping repeats.
+
+    ``journeys(child_id, version)`` gives a projection the journey at a version. Set it
+    to a loader (a ``JourneyStore``, or any such callable); during a batch it answers
+    from journeys folded from the batch's events (``JourneyFolds``, which a runner may
+    share between the projections it feeds), and calls the loader only for a journey it
+    could not fold.
+    """
+
+    tables: ClassVar[tuple[type[Base], ...]] = ()
+
+    def __init__(self, view: ReadModelView) -> None:
+        super().__init__(view)
+        self.folds = JourneyFolds()
+        self.today: Callable[[], date] = date.today
+        # The authority's local readings (K7A, K7U), as the service was configured.
+        self.policy: LocalPolicy = DEFAULT_POLICY
+        # Journeys found damaged (a stored version missing), with the version asked.
+        self.damaged: dict[UUID, int] = {}
+
+    @property
+    def journeys(self) -> JourneyLoader | None:
+        """Return the journey at a version: folded from this batch where it can be."""
+        return None if self.folds.loader is None else self.folds.journey
+
+    @journeys.setter
+    def journeys(self, loader: JourneyLoader | None) -> None:
+        self.folds.set_loader(loader)
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """Project one event and track it (a batch of one)."""
@@ -147,11 +181,8 @@ class ReadModelProjection(Projection[ReadModelView]):
             if not fresh:
                 return 0
             journey_items = [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)]
-            self._batch, self._folded = journey_items, None
-            try:
+            with self.folds.batch(journey_items):
                 self.apply(conn, journey_items)
-            finally:
-                self._batch, self._folded = (), None
             self.view.track(conn, fresh[-1][1])
         return len(fresh)
 
@@ -244,7 +275,7 @@ class JourneyStore:
 
     Calling it loads one journey from the repository (snapshot and events: two round
     trips); ``events_before`` reads the stored events of many journeys in one query per
-    ``IN_CHUNK`` journeys, for ``ReadModelProjection._fold_batch``.
+    ``IN_CHUNK`` journeys, for ``JourneyFolds.fold_batch``.
     """
 
     def __init__(self, app: Any) -> None:

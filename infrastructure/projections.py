@@ -3,9 +3,10 @@ of projections and the runners that feed them.
 
 - ``PROJECTIONS`` lists every read-model projection by name: the case summaries and the
   event index (``infrastructure.summaries``) and the cohort (``infrastructure.cohort``).
-- ``ReadModelRunner`` is a ``BaseProjectionRunner`` that feeds a projection in batches
-  (one transaction per batch, one fold per journey per batch, ``infrastructure.batches``);
-  ``EmbeddedRunners`` keeps the runners inside the server process in the embedded mode.
+- ``ProjectionGroup`` feeds every projection from one thread, in batches: one poll and one
+  decoding of the log and one fold per journey per batch for them all, one transaction
+  per batch per projection (``infrastructure.batches``); ``EmbeddedRunners`` keeps it
+  inside the process (the embedded server, the projection worker).
 - Following the log by polling is ``infrastructure.polling``; the tracking recorder whose
   records commit with the rows, and where the read models live, ``infrastructure.tracking``.
 """
@@ -14,15 +15,13 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
 
 import structlog
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import BaseProjectionRunner
+from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.utils import resolve_topic
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -32,6 +31,7 @@ from domain.clocks import LocalPolicy
 from domain.events import JourneyEvent
 from infrastructure.batches import (
     IN_CHUNK,
+    JourneyFolds,
     JourneyStore,
     ReadModelProjection,
     journey_notifications,
@@ -77,7 +77,7 @@ __all__ = [
     "CaseSummaryProjection", "CohortProjection", "EmbeddedRunners", "EventIndexProjection",
     "JourneyStore", "PollingPostgresApplicationRecorder", "PollingSQLiteApplicationRecorder",
     "PollingSubscription", "ProjectionFault", "ReadModelDatabase", "ReadModelProjection",
-    "ReadModelRunner", "ReadModelView", "among", "case_rows", "catch_up", "event_index_row",
+    "ProjectionGroup", "ReadModelView", "among", "case_rows", "catch_up", "event_index_row",
     "insert_rows", "journey_notifications", "rebuild", "row_counts", "runner_env", "status",
     "stored_events", "upsert",
 ]
@@ -105,67 +105,81 @@ def _is_journey_topic(topic: str) -> bool:
     return isinstance(cls, type) and issubclass(cls, JourneyEvent)
 
 
-class ReadModelRunner(BaseProjectionRunner[Any]):
-    """Run one read-model projection in a thread, in batches, from its tracked position."""
+class ProjectionGroup:
+    """Read-model projections fed from one thread: one poll of the log, one decoding and
+    one fold per touched journey per batch for them all (``JourneyFolds``), each
+    projection still committing its rows with its own tracking record, so each counts
+    every event exactly once from its own position. A projection that fails is dropped
+    from the group with its error (``errors``); the others go on.
+    """
 
-    def __init__(self, *, application_class: type[Any], projection_class:
-                 type[ReadModelProjection], engine: Engine, env: Mapping[str, str],
-                 today: Callable[[], date] = date.today) -> None:
-        self.view = ReadModelView(engine, projection_class.name)
-        self.projection = projection_class(self.view)
-        self.projection.today = today
-        self.projection.policy = LocalPolicy.from_env(env)
+    def __init__(self, *, application_class: type[Any],
+                 projections: Mapping[str, ReadModelProjection],
+                 env: Mapping[str, str]) -> None:
+        self.app = application_class(env=runner_env(env))
+        self.projections = dict(projections)
+        self.folds = JourneyFolds()
+        self.folds.set_loader(JourneyStore(self.app))
+        for projection in self.projections.values():
+            projection.folds = self.folds
+        # Where each projection is, as this group last committed it (or found it).
+        self.reached = {name: p.view.max_tracking_id(self.app.name) or 0
+                        for name, p in self.projections.items()}
+        self.errors: dict[str, BaseException] = {}
         self.processed = 0
-        super().__init__(projection=self.projection, application_class=application_class,
-                         tracking_recorder=self.view, topics=(), env=runner_env(env))
+        self.subscription = PollingSubscription(
+            self.app.recorder, gt=min(self.reached.values(), default=0))
+        self._thread = threading.Thread(target=self._run, name="projections")
+        self._thread.start()
 
-    @staticmethod
-    def _process_events_loop(subscription: Any, projection: Any, is_stopping: threading.Event,
-                             runner: weakref.ReferenceType[Any]) -> None:
-        """Feed the projection batches of the log, decoding journey events only."""
+    def _run(self) -> None:
         try:
-            owner = runner()
-            assert owner is not None
-            app, name = owner.app, owner.app_name
-            del owner
-            projection.journeys = JourneyStore(app)
-            inner: PollingSubscription = subscription.subscription
-            mapper = subscription.mapper
-            while not is_stopping.is_set():
-                notifications = inner.next_batch()
+            while self.projections:
+                notifications = self.subscription.next_batch()
                 if not notifications:
-                    break
-                items = [(mapper.to_domain_event(n) if _is_journey_topic(n.topic) else None,
-                          Tracking(name, n.id)) for n in notifications]
-                count = projection.process_batch(items)
-                owner = runner()
-                if owner is not None:
-                    owner.processed += count
-                del owner
-        except BaseException as error:
-            owner = runner()
-            if owner is not None:
-                owner._thread_error = error  # noqa: SLF001
-            logger.exception("projection_failed", projection=projection.name)
-        finally:
-            is_stopping.set()
+                    return
+                self.feed(notifications)
+        except BaseException as error:  # reading the log: every projection stops
+            logger.exception("projection_failed", projection=", ".join(self.projections))
+            self.errors.update(dict.fromkeys(self.projections, error))
+            self.projections.clear()
 
-    def position(self) -> int:
-        return self.view.max_tracking_id(self.app_name) or 0
+    def feed(self, notifications: Sequence[Notification]) -> None:
+        """Decode the notifications once and give each projection those after its own
+        position, in one batch (and one transaction) per projection."""
+        mapper, name = self.app.mapper, self.app.name
+        items = [(mapper.to_domain_event(n) if _is_journey_topic(n.topic) else None,
+                  Tracking(name, n.id)) for n in notifications]
+        last = items[-1][1].notification_id
+        with self.folds.batch(items):
+            for projection_name, projection in list(self.projections.items()):
+                reached = self.reached[projection_name]
+                fresh = items if items[0][1].notification_id > reached else \
+                    [item for item in items if item[1].notification_id > reached]
+                if not fresh:
+                    continue
+                try:
+                    self.processed += projection.process_batch(fresh)
+                except Exception as error:
+                    logger.exception("projection_failed", projection=projection_name)
+                    self.errors[projection_name] = error
+                    del self.projections[projection_name]
+                    continue
+                self.reached[projection_name] = last
 
-    def close(self) -> BaseException | None:
-        """Stop, wait for the threads, close the application; return any thread error."""
+    def stop(self) -> None:
+        self.subscription.stop()
+
+    def close(self) -> None:
+        """Stop, wait for the thread, close the application."""
         self.stop()
-        self._stop_thread.join()
-        self._processing_thread.join()
+        self._thread.join()
         self.app.close()
-        error, self._thread_error = self._thread_error, None
-        return error
-
 
 
 class EmbeddedRunners:
-    """Both projections' runners, kept inside one process (the embedded server)."""
+    """The read-model projections, followed in one thread inside this process (the
+    embedded server, or the projection worker)."""
 
     def __init__(self, *, application_class: type[Any], event_store_env: Mapping[str, str],
                  database: ReadModelDatabase, upgrade: bool = True,
@@ -176,23 +190,40 @@ class EmbeddedRunners:
             from infrastructure.migrations import upgrade as migrate
 
             migrate(self.engine)
-        self.runners = {name: ReadModelRunner(
-            application_class=application_class, projection_class=PROJECTIONS[name],
-            engine=self.engine, env=event_store_env, today=today) for name in names}
+        self.names = tuple(names)
+        self.views = {name: ReadModelView(self.engine, name) for name in self.names}
+        policy = LocalPolicy.from_env(event_store_env)
+        projections = {}
+        for name in self.names:
+            projection = projections[name] = PROJECTIONS[name](self.views[name])
+            projection.today, projection.policy = today, policy
+        self.group = ProjectionGroup(application_class=application_class,
+                                     projections=projections, env=event_store_env)
+        self.app_name: str = self.group.app.name
+        self._errors: dict[str, BaseException] = self.group.errors
         self._closed = False
-        # The runners' threads are not daemons: stop them when the interpreter stops, even
-        # if no one calls close() (threading's hook runs before it joins those threads).
+        # The runner's thread is not a daemon: stop it when the interpreter stops, even
+        # if no one calls close() (threading's hook runs before it joins that thread).
         threading._register_atexit(self.close)  # type: ignore[attr-defined]  # noqa: SLF001
 
+    @property
+    def app(self) -> Any:
+        return self.group.app
+
     def positions(self) -> dict[str, int]:
-        return {name: runner.position() for name, runner in self.runners.items()}
+        with self.engine.connect() as conn:
+            tracked = dict(conn.execute(select(
+                ProjectionTracking.projection, ProjectionTracking.notification_id).where(
+                ProjectionTracking.application_name == self.app_name)).all())
+        return {name: tracked.get(name) or 0 for name in self.names}
 
     def wait(self, position: int, names: Sequence[str], timeout: float) -> bool:
         """Wait until the named projections have reached ``position``; say whether they did."""
         deadline = time.monotonic() + timeout
         interval = 0.01
         while not self._closed:
-            if all(self.runners[n].position() >= position for n in names):
+            positions = self.positions()
+            if all(positions[n] >= position for n in names):
                 return True
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -202,23 +233,19 @@ class EmbeddedRunners:
         return False  # closed: the read models will not move any more
 
     def errors(self) -> dict[str, BaseException]:
-        return {n: r._thread_error for n, r in self.runners.items()  # noqa: SLF001
-                if r._thread_error is not None}  # noqa: SLF001
+        return dict(self._errors)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        for runner in self.runners.values():
-            runner.stop()
-        for name, runner in self.runners.items():
-            error = runner.close()
-            if error is not None:  # already logged with its traceback by the thread
-                logger.warning("projection_stopped_with_error", projection=name,
-                               error_type=type(error).__name__)
-        # The interpreter's exit hook keeps this object: let the closed runners (and their
-        # stores) go now, while the interpreter is whole, not at its teardown.
-        self.runners.clear()
+        self.group.close()
+        for name, error in self._errors.items():  # logged with its traceback before
+            logger.warning("projection_stopped_with_error", projection=name,
+                           error_type=type(error).__name__)
+        # The interpreter's exit hook keeps this object: let the closed group (and its
+        # store) go now, while the interpreter is whole, not at its teardown.
+        del self.group
         self.engine.dispose()
 
 

@@ -157,7 +157,7 @@ def _follow(settings: Settings, database: Any, stopping: threading.Event,
                               event_store_env=settings.event_store_env(), database=database)
     from web.cli_delivery import Deliverer, Digester
 
-    print(f"projections running: {', '.join(runners.runners)}", flush=True)
+    print(f"projections running: {', '.join(runners.names)}", flush=True)
     deliverer = Deliverer(settings, runners.engine)  # webhooks from the outbox (issue 16)
     digester = Digester(settings, runners.engine)  # the daily digest by mail (issue 16)
     reported = 0.0
@@ -181,8 +181,7 @@ def _report_lag(runners: Any) -> None:
     import structlog
 
     try:
-        first = next(iter(runners.runners.values()))
-        head = first.app.recorder.max_notification_id() or 0
+        head = runners.app.recorder.max_notification_id() or 0
         behind = {name: max(0, head - position)
                   for name, position in runners.positions().items()}
     except Exception as error:  # the next pass of the loop sees the failure
