@@ -17,7 +17,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +39,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     create_engine,
+    func,
     insert,
     select,
 )
@@ -275,11 +277,22 @@ class CheckpointStore:
                 originator_id)).order_by(LEAVES.c.version)).all()
         return [Leaf(*row) for row in rows]
 
-    def last_leaf_of(self, originator_id: str) -> Leaf | None:
+    def last_leaves_of(self, originator_ids: Iterable[str]) -> dict[str, Leaf]:
+        """Return each originator's last leaf (``last_leaf_of`` for many: one query per
+        ``PAGE`` originators), leaving out those with none."""
+        ids = sorted(set(originator_ids))
+        found: dict[str, Leaf] = {}
         with self.engine.connect() as conn:
-            row = conn.execute(select(LEAVES).where(LEAVES.c.originator_id == originator_id)
-                               .order_by(LEAVES.c.version.desc()).limit(1)).first()
-        return Leaf(*row) if row is not None else None
+            for start in range(0, len(ids), PAGE):
+                chunk = ids[start:start + PAGE]
+                last = select(LEAVES.c.originator_id, func.max(LEAVES.c.version).label(
+                    "version")).where(LEAVES.c.originator_id.in_(chunk)).group_by(
+                    LEAVES.c.originator_id).subquery()
+                for row in conn.execute(select(LEAVES).join(last, and_(
+                        LEAVES.c.originator_id == last.c.originator_id,
+                        LEAVES.c.version == last.c.version))):
+                    found[row.originator_id] = Leaf(*row)
+        return found
 
     def last_leaf(self) -> Leaf | None:
         with self.engine.connect() as conn:

@@ -263,17 +263,20 @@ class LogIntegrity:
         findings = self._check_checkpoints(checkpoints[-1:])
         findings += self._check_witness(checkpoints, StoreReport(0, 0, 0, 0, 0))
         findings += self._check_anchored_tail()
-        heads: dict[str, tuple[int, str]] = {}
-        new = []
-        for entry in self._entries(latest.position if latest else 0, stop):
-            new.append(entry)
+        new = list(self._entries(latest.position if latest else 0, stop))
+        # Each journey's anchored head (its last leaf), for all of them in one query.
+        anchored = self.store.last_leaves_of(
+            entry.leaf.originator_id for entry in new if entry.event is not None)
+        heads = {originator_id: (leaf.version, leaf.digest)
+                 for originator_id, leaf in anchored.items()}
+        for entry in new:
             if entry.error is not None:
                 findings.append(unreadable(entry.leaf, entry.error))
             if entry.event is None:
                 continue
             leaf = entry.leaf
             verifier = ChainVerifier(leaf.originator_id)
-            head = heads.get(leaf.originator_id) or self._anchored_head(leaf.originator_id)
+            head = heads.get(leaf.originator_id) or (0, genesis_hash(leaf.originator_id))
             verifier.version, verifier.head_hash = head
             broken = verifier.add(entry.event)
             if broken is not None:
@@ -283,12 +286,6 @@ class LogIntegrity:
         if findings:
             raise LogTamperedError(findings)
         return new
-
-    def _anchored_head(self, originator_id: str) -> tuple[int, str]:
-        leaf = self.store.last_leaf_of(originator_id)
-        if leaf is None:
-            return 0, genesis_hash(originator_id)
-        return leaf.version, leaf.digest
 
     def _check_anchored_tail(self) -> list[Finding]:
         """Is the last anchored entry still in the log, unchanged?"""
