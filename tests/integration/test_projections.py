@@ -280,3 +280,28 @@ def test_bulk_inserted_rows_read_back_as_sqlalchemy_inserts_them(
             sql_nulls.append(conn.execute(select(ServiceRecord.record_id).where(
                 ServiceRecord.data.is_(None))).all())
     assert sql_nulls[0] == sql_nulls[1]
+
+
+def test_one_failing_projection_stops_alone_and_the_others_follow_the_log(
+        stores: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from infrastructure.worktray import WorktrayProjection
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a projection that fails")
+
+    monkeypatch.setattr(WorktrayProjection, "apply", broken)
+    env, database = stores["env"], stores["database"]
+    runners = EmbeddedRunners(application_class=CaseTracking, event_store_env=env,
+                              database=database, today=lambda: TODAY)
+    others = tuple(name for name in PROJECTIONS if name != "worktray")
+    try:
+        generate_cohort(stores["app"], 5)
+        head = stores["app"].max_position()
+        assert runners.wait(head, others, timeout=10)
+        generate_cohort(stores["app"], 5, seed=9)
+        later = stores["app"].max_position()
+        assert runners.wait(later, others, timeout=10)
+        assert set(runners.errors()) == {"worktray"}
+        assert runners.positions()["worktray"] == 0
+    finally:
+        runners.close()
