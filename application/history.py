@@ -48,9 +48,11 @@ def load_journey(app: CaseTracking, child_id: UUID, version: int | None = None
 def journey_at(
     app: CaseTracking, child_id: UUID, *, actor: Any, today: date,
     as_at: date | None = None, known_at: datetime | None = None, version: int | None = None,
+    admitted: Callable[[], object] | None = None,
 ) -> dict[str, Any]:
     """Return the journey's state at a point (world date, system time or version) and
-    its timeline: every event known then, in order of occurrence, with its clock effects."""
+    its timeline: every event known then, in order of occurrence, with its clock effects.
+    ``admitted`` is called once the read's checks passed, before the answer is built."""
     journey = load_journey(app, child_id, version)
     access.check_may_read(actor, journey.authority, child_id=child_id,
                           samples=InspectionSamples(app))
@@ -61,6 +63,8 @@ def journey_at(
         raise InvalidFieldError("query.known_at", "is before the journey was registered "
                                 f"({journey.log[0].timestamp.isoformat()}): nothing was known "
                                 "of it then")
+    if admitted is not None:
+        admitted()
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
     view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
                                policy=app.policy)

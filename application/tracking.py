@@ -265,12 +265,17 @@ class CaseTracking(Application):
     def get_journey(
         self, child_id: UUID, *, actor: Actor, as_at: date | None = None,
         known_at: datetime | None = None, version: int | None = None,
+        admitted: Callable[[], object] | None = None,
     ) -> dict[str, Any]:
         """Return the journey now, as it stood on ``as_at``, as known at ``known_at``,
-        or at ``version``; with its clocks as they stood then."""
+        or at ``version``; with its clocks as they stood then. ``admitted`` is called once
+        the read's checks passed, before the answer is built (the web layer begins the
+        read's look in the access log then)."""
         journey = self._journey(child_id, version=version)
         access.check_may_read(actor, journey.authority, child_id=child_id,
                               samples=InspectionSamples(self))
+        if admitted is not None:
+            admitted()
         view, _ = journey_view_at(journey, self._today(), as_at=as_at, known_at=known_at,
                                   policy=self.policy)
         return reveal(self.vault, journey.id, view, actor)  # type: ignore[no-any-return]

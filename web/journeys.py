@@ -18,7 +18,7 @@ from web.dumping import DumpedList
 from web.openapi import parameters, problems
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER, JourneySchema
-from web.security import PURPOSE_PARAMETERS, naming
+from web.security import PURPOSE_PARAMETERS, begin_look, naming
 from web.services import services
 
 blp = Blueprint("journeys", __name__, url_prefix="/children",
@@ -178,7 +178,8 @@ class Journey(MethodView):
             known_at = known_at.replace(tzinfo=UTC)
         view = journey_at(services().tracking, child_id,
                           actor=current_actor(), today=_today(), as_at=point.get("as_at"),
-                          known_at=known_at, version=point.get("version"))
+                          known_at=known_at, version=point.get("version"),
+                          admitted=begin_look)
         return view, 200, {"Cache-Control": "no-store"}
 
 

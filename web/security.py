@@ -16,6 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from concurrent.futures import Future
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -108,13 +110,30 @@ def settle_purpose() -> None:
 def record_look(child_id: UUID, kind: str) -> int:
     """Record that the current actor looked at a child's record (for views outside the map),
     with the inspection an inspector reads it under."""
+    return access_log().record(child_id, kind=kind, **_look(child_id))
+
+
+def begin_look() -> None:
+    """Start recording the current read of a child's record (``READ_ENDPOINTS``) as a look,
+    called by its view once the read's checks passed and before its answer is built: the
+    look's commit overlaps building the answer, and the after-request hook waits for it
+    before anything leaves (docs/decisions/0025-looks-begun-on-admission.md)."""
+    kind = READ_ENDPOINTS.get(request.endpoint or "")
+    child_id = (request.view_args or {}).get("child_id")
+    if kind is None or not isinstance(child_id, UUID) or g.get("actor") is None \
+            or "look" in g:
+        return
+    g.look = access_log().begin(child_id, kind=kind, **_look(child_id))
+
+
+def _look(child_id: UUID) -> dict[str, Any]:
+    """The current request's side of a look: who, why, which request and route, and the
+    inspection an inspector reads the record under."""
     from application.inspections import inspection_of_read
 
-    inspection_id = inspection_of_read(services().tracking, g.actor, child_id)
-    return access_log().record(child_id, kind=kind, actor=g.actor, purpose=stated_purpose(),
-                               request_id=g.get("request_id"),
-                               route=request.url_rule.rule if request.url_rule else None,
-                               inspection_id=inspection_id)
+    return {"actor": g.actor, "purpose": stated_purpose(), "request_id": g.get("request_id"),
+            "route": request.url_rule.rule if request.url_rule else None,
+            "inspection_id": inspection_of_read(services().tracking, g.actor, child_id)}
 
 
 # Reports an inspector asks under an inspection (issue 12.2): recorded as looks of kind
@@ -205,17 +224,25 @@ def _take_purpose() -> None:
 
 
 def _record_read(response: Response) -> Response:
-    """Record a successful read in the access log, or withhold the answer (503)."""
+    """Record a successful read in the access log (or wait for its look, begun by the view:
+    ``begin_look``), or withhold the answer (503)."""
     kind = READ_ENDPOINTS.get(request.endpoint or "")
     child_id = (request.view_args or {}).get("child_id")
-    if not 200 <= response.status_code < 300 or g.get("actor") is None:
-        return response
+    begun: Future[int] | None = g.pop("look", None)
+    answered = 200 <= response.status_code < 300 and g.get("actor") is not None
     try:
+        if begun is not None:
+            begun.result()  # committed before anything leaves, whatever the answer
+        if not answered:
+            return response
         if _inspected_report():
             record_report_look()
-        elif kind is not None and isinstance(child_id, UUID):
+        elif begun is None and kind is not None and isinstance(child_id, UUID):
             record_look(child_id, kind)
     except Exception as error:  # the answer must not leave unrecorded
+        if not answered:
+            logger.error("access_not_recorded", error_type=type(error).__name__)
+            return response
         logger.error("access_not_recorded", error_type=type(error).__name__)
         return problem_response(Problem(
             503, "access-not-recorded", "Service Unavailable",

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -154,6 +156,36 @@ def test_the_look_is_stored_before_the_answer_is_returned(
             "state"]
     finally:
         other.close()
+
+
+def test_a_look_begun_once_the_read_is_admitted_is_committed_before_the_answer(
+        app: Flask, client: FlaskClient, auth: Auth) -> None:
+    """The state and the timeline begin their look once the access checks passed, on the
+    access log's own thread (its commit overlaps building the answer), and the answer
+    waits for it; a refused read begins none."""
+    child_id = register(client, auth())
+    log: AccessLog = services_of(app).access_log
+    original = log.record
+    committed: list[str] = []
+
+    def slow(*args: Any, **kwargs: Any) -> int:
+        time.sleep(0.3)  # longer than building either answer
+        position = original(*args, **kwargs)
+        committed.append(threading.current_thread().name)
+        return position
+
+    log.record = slow  # type: ignore[method-assign]
+    for path in (f"/children/{child_id}", f"/children/{child_id}/journey"):
+        committed.clear()
+        answer = client.get(path, headers=auth())
+        assert answer.status_code == 200
+        assert len(committed) == 1 and committed[0].startswith("access-log"), committed
+    committed.clear()
+    assert client.get(f"/children/{child_id}", headers=auth(org="LA-999")).status_code == 403
+    assert client.get(f"/children/{UUID(int=7)}/journey", headers=auth()).status_code == 404
+    assert committed == []
+    found = reads(looks(client, auth, f"?child_id={child_id}")["items"])
+    assert [i["kind"] for i in found] == ["state", "journey"]
 
 
 def test_every_read_of_a_childs_record_in_the_spec_is_recorded(
