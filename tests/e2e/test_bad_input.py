@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import settings_for
-from web import create_app
+from web import bodies, create_app
 from web.bodies import MAX_JSON_DEPTH, body_problem
 from web.services import services_of
 
@@ -72,6 +74,29 @@ def test_the_depth_bound_counts_brackets_outside_strings_only() -> None:
     assert body_problem(json.dumps({"note": "[" * 1000}).encode()) is None
     assert body_problem(b'{"a": "\\\\ud800 is text"}') is None
     assert body_problem(b'{"a": "\\ud83d\\ude00"}') is None
+
+
+def _every_scan(body: bytes) -> str | None:
+    """body_problem without its shortcuts: every scan over every body."""
+    if bodies.json_depth(body) > MAX_JSON_DEPTH:
+        return f"JSON nests deeper than {MAX_JSON_DEPTH} levels"
+    if bodies._LONE_SURROGATE.search(body):
+        return "a string holds a lone UTF-16 surrogate (\\ud800-\\udfff without its pair)"
+    if bodies._NUL.search(body):
+        return "a string holds a NUL character (\\u0000)"
+    return None
+
+
+_PIECES = [b"[", b"]", b"{", b"}", b'"', b"\\", b"\\u", b"d8", b"dc", b"00", b"0",
+           b"\\ud800", b"\\udc00", b"\\u0000", b"a", b":", b","]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=120),
+       st.integers(min_value=0, max_value=2 * MAX_JSON_DEPTH))
+def test_the_shortcuts_answer_as_every_scan_would(pieces: list[bytes], depth: int) -> None:
+    body = b"[" * depth + b"".join(pieces) + b"]" * depth
+    assert body_problem(body) == _every_scan(body)
 
 
 @pytest.mark.usefixtures("read_side")
