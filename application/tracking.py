@@ -258,7 +258,6 @@ class CaseTracking(Application):
                     raise ConcurrentWriteError(
                         f"the journey changed {attempt} times while recording") from None
                 continue
-            self._keep_in_cache(journey)
             return self._revealed(replace(result, position=recordings[-1].notification.id),
                                   actor)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -341,13 +340,15 @@ class CaseTracking(Application):
                 access.check_may_amend(actor, target)
 
     def _keep_in_cache(self, journey: ChildJourney) -> None:
-        """Put a copy of a journey just saved in the aggregate cache: after a
-        registration, the next command fast-forwards it (one query) instead of loading it
-        cold (snapshot and events: two); after a command, the cached journey already holds
-        the event and its fold (the candidate's, checked), so the next command or read
-        neither decodes that event nor folds it again. The library caches saved aggregates
-        only without fast-forward. A copy older than what the store holds (another process
-        wrote since) is fast-forwarded on the next read, as any cached journey is."""
+        """Put a copy of a journey just registered in the aggregate cache, so the next
+        command fast-forwards it (one query) instead of loading it cold (snapshot and
+        events: two). The library caches saved aggregates only without fast-forward.
+
+        A command's journey is not put back: the cached journey then holds only what the
+        store gave it, so a row deleted behind the application's back is written again
+        rather than left as a gap (tests/integration/test_tamper_evidence_between_
+        checkpoints.py); the event it fast-forwards is folded onto the kept state, which
+        copies only what that fold reads (``domain.state.folded_onto``)."""
         if self.repository.cache is not None:
             self.repository.cache.put(journey.id, copy.deepcopy(journey))
 

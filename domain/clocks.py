@@ -350,6 +350,7 @@ def _clock_number(clock_id: str) -> int:
     return clock_sort_key(clock_id)[0]
 
 
+@lru_cache(maxsize=256)  # a few dozen clock ids; every reading of every clock is sorted
 def clock_sort_key(clock_id: str) -> tuple[int, str]:
     """Order clock ids by number, a local clock after its statutory one (K7, K7A, K7U;
     K12, K12P)."""

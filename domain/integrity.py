@@ -24,6 +24,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from enum import Enum
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -41,21 +42,41 @@ def genesis_hash(journey_id: UUID | str) -> str:
 def canonical_content(event: JourneyEvent) -> bytes:
     """Return the bytes an event's hash covers (its ``prev_hash`` included)."""
     content: dict[str, Any] = {"type": type(event).__name__}
-    hashed_defaults = type(event).hashed_defaults
-    for spec in fields(event):  # type: ignore[arg-type]
-        if spec.name in UNHASHED_FIELDS:
+    for name, default in _hashed_fields(type(event)):
+        value = getattr(event, name)
+        # A field is left out when it holds its default: the one it had when events were
+        # first hashed where it has changed since (``hashed_defaults``: the new default,
+        # absent, is hashed, so the two never collide), else its declared one.
+        if default is not _NO_DEFAULT and type(value) is type(default) and value == default:
             continue
-        value = getattr(event, spec.name)
-        if spec.name in hashed_defaults:
-            # Left out only when it equals the default it had when events were first
-            # hashed; the new default (absent) is hashed, so the two never collide.
-            if _was_default(hashed_defaults, spec.name, value):
-                continue
-        elif _is_default(spec, value):
-            continue
-        content[spec.name] = _canonical(value)
+        content[name] = _canonical(value)
     return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       allow_nan=False).encode("utf-8")
+
+
+_NO_DEFAULT = object()
+
+
+@cache
+def _hashed_fields(cls: type[JourneyEvent]) -> tuple[tuple[str, Any], ...]:
+    """Return each hashed field of an event type with the default that leaves it out of
+    the content (``_NO_DEFAULT`` for none); worked out once per type, as each write and
+    each check of the chain hashes an event. A default factory's value is made once
+    and only compared with, never handed out."""
+    hashed: list[tuple[str, Any]] = []
+    for spec in fields(cls):  # type: ignore[arg-type]
+        if spec.name in UNHASHED_FIELDS:
+            continue
+        if spec.name in cls.hashed_defaults:
+            default = cls.hashed_defaults[spec.name]
+        elif spec.default is not dataclasses.MISSING:
+            default = spec.default
+        elif spec.default_factory is not dataclasses.MISSING:
+            default = spec.default_factory()
+        else:
+            default = _NO_DEFAULT
+        hashed.append((spec.name, default))
+    return tuple(hashed)
 
 
 def event_hash(event: JourneyEvent) -> str:
@@ -117,23 +138,6 @@ def verify_chain(events: Iterable[JourneyEvent]) -> int | None:
         return None
     broken = first_break(ordered[0].originator_id, ordered)
     return broken.version if broken is not None else None
-
-
-def _is_default(spec: dataclasses.Field[Any], value: Any) -> bool:
-    if spec.default is not dataclasses.MISSING:
-        default = spec.default
-    elif spec.default_factory is not dataclasses.MISSING:
-        default = spec.default_factory()
-    else:
-        return False
-    return type(value) is type(default) and bool(value == default)
-
-
-def _was_default(hashed_defaults: dict[str, Any], name: str, value: Any) -> bool:
-    if name not in hashed_defaults:
-        return False
-    default = hashed_defaults[name]
-    return type(value) is type(default) and bool(value == default)
 
 
 def _canonical(value: Any) -> Any:
