@@ -8,13 +8,10 @@ always consistent with the store.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
-from weakref import WeakKeyDictionary
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification
@@ -22,7 +19,8 @@ from eventsourcing.persistence import Notification
 from application import access
 from application.errors import ChildNotFoundError, VersionNotFoundError
 from application.inspections import InspectionSamples
-from application.personal_data import holds_sealed, revealer
+from application.kept_views import BuiltTimeline, current_view, kept_views
+from application.personal_data import revealer
 from application.views import journey_view_at, plain
 from domain.catalogue.documents import DocumentAttached
 from domain.catalogue.registration import ChildRegistered, EntryCorrected, EntryRetracted
@@ -66,99 +64,29 @@ def journey_at(
     if admitted is not None:
         admitted()
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
-    view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
-                               policy=app.policy)
+    opened = revealer(app.vault, journey.id, actor)
     if as_at is None and known_at is None and version is None:
-        # The current timeline: its entries as built for this log and day, from the cache
-        # kept with the application (building them afresh gives the same: tests/
-        # integration/test_timeline_cache.py), their clock effects from the trail kept
-        # with the journey (read once per day, then only for events recorded since).
-        built = timelines(app).built(journey.id, log, on, app.policy, lambda: timeline(
-            log, as_at=None, on=on, policy=app.policy,
-            effects=journey.clock_trail(on, app.policy).effects))
-    else:  # a page in the past: never from the cache, which holds the current ones
+        # The current answer: its state view and its timeline's entries as built for this
+        # log, day and policy (application.kept_views), the entries' clock effects from
+        # the trail kept with the journey (read once per day, then only for events
+        # recorded since).
+        on = today
+        answer = current_view(app, journey, today).revealed(opened)
+        built: BuiltTimeline = kept_views(app).built(
+            "timeline", journey.id, (len(log), on, app.policy), lambda: BuiltTimeline(
+                timeline(log, as_at=None, on=on, policy=app.policy,
+                         effects=journey.clock_trail(on, app.policy).effects), kept=True))
+    else:  # a page at a point: never kept, built afresh
+        view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
+                                   policy=app.policy)
+        answer = opened(view)
         built = BuiltTimeline(timeline(
             log, as_at=as_at, on=on, policy=app.policy,
             effects=journey.clock_trail(on, app.policy).effects
             if as_at is None and known_at is None else None))
-    opened = revealer(app.vault, journey.id, actor)
-    revealed: dict[str, Any] = opened(view)
-    revealed["timeline"] = [opened(entry) if n in built.sealed else entry
-                            for n, entry in enumerate(built.entries)]
-    revealed["events_known"] = len(log)
-    return revealed
-
-
-class KeptEntry(dict[str, Any]):
-    """A timeline entry kept in the cache: never changed once built (the cache hands the
-    same entry to every reader), so a form derived from it alone may be kept with it
-    (``derived``: the web layer keeps its dump there, web/dumping.py)."""
-
-    __slots__ = ("derived",)
-
-    def __init__(self, entry: Mapping[str, Any]) -> None:
-        super().__init__(entry)
-        self.derived: tuple[Any, Any] | None = None
-
-
-class BuiltTimeline:
-    """A timeline's entries as built, sealed text and all, and which of them ``reveal``
-    would change (the others are answered as they are)."""
-
-    __slots__ = ("entries", "sealed")
-
-    def __init__(self, entries: list[dict[str, Any]], *, kept: bool = False) -> None:
-        self.entries = tuple(KeptEntry(e) for e in entries) if kept else tuple(entries)
-        self.sealed = frozenset(n for n, entry in enumerate(entries) if holds_sealed(entry))
-
-
-class TimelineCache:
-    """The current timelines' built entries, one per journey (the latest asked), each
-    for the log length, the day its clock effects were read on and the local policy they
-    were read under: a log grown, a new day or another policy builds afresh. The entries
-    hold no clear text (they are revealed per reader), and a journey's log never changes
-    below its length, so an entry for the same length, day and policy is the entry built
-    afresh. At most ``maxsize`` journeys, the least recently read dropped first."""
-
-    def __init__(self, maxsize: int = 1000) -> None:
-        self.maxsize = maxsize
-        self._kept: OrderedDict[UUID, tuple[int, date, LocalPolicy, BuiltTimeline]] = \
-            OrderedDict()
-        self._guard = threading.Lock()
-        self.hits = self.misses = 0  # for tests and benchmarks
-
-    def built(self, journey_id: UUID, log: Sequence[JourneyEvent], on: date,
-              policy: LocalPolicy, build: Callable[[], list[dict[str, Any]]]
-              ) -> BuiltTimeline:
-        """Return the entries kept for this log's length, ``on`` and ``policy``, or those
-        ``build`` makes (kept for the next reader)."""
-        with self._guard:
-            kept = self._kept.get(journey_id)
-            if kept is not None and kept[:3] == (len(log), on, policy):
-                self._kept.move_to_end(journey_id)
-                self.hits += 1
-                return kept[3]
-        made = BuiltTimeline(build(), kept=True)
-        with self._guard:
-            self.misses += 1
-            self._kept[journey_id] = (len(log), on, policy, made)
-            self._kept.move_to_end(journey_id)
-            while len(self._kept) > self.maxsize:
-                self._kept.popitem(last=False)
-        return made
-
-
-_TIMELINES: WeakKeyDictionary[Any, TimelineCache] = WeakKeyDictionary()
-_TIMELINES_GUARD = threading.Lock()
-
-
-def timelines(app: CaseTracking) -> TimelineCache:
-    """Return the timeline cache of ``app`` (one per application: one store, one policy)."""
-    with _TIMELINES_GUARD:
-        cache = _TIMELINES.get(app)
-        if cache is None:
-            cache = _TIMELINES[app] = TimelineCache()
-        return cache
+    answer["timeline"] = built.revealed(opened)
+    answer["events_known"] = len(log)
+    return answer
 
 
 def timeline(log: list[JourneyEvent], *, as_at: date | None, on: date,

@@ -34,6 +34,7 @@ from application.idempotency import (
     scope_of,
 )
 from application.inspections import InspectionSamples
+from application.kept_views import journey_now
 from application.personal_data import (
     PersonalDataVault,
     check_recordable,
@@ -278,6 +279,8 @@ class CaseTracking(Application):
                               samples=InspectionSamples(self))
         if admitted is not None:
             admitted()
+        if as_at is None and known_at is None and version is None:  # kept per journey
+            return journey_now(self, journey, self._today(), actor)
         view, _ = journey_view_at(journey, self._today(), as_at=as_at, known_at=known_at,
                                   policy=self.policy)
         return reveal(self.vault, journey.id, view, actor)  # type: ignore[no-any-return]

@@ -19,7 +19,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, missing
 
-from application.history import KeptEntry
+from application.kept_views import KeptEntry
 
 Dump = Callable[[Mapping[str, Any]], dict[str, Any]]
 Convert = Callable[[Any], Any]

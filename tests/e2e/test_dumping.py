@@ -85,7 +85,7 @@ def test_a_field_kind_the_compiled_dump_does_not_mirror_is_refused() -> None:
 def test_kept_entries_dump_the_same_every_time() -> None:
     """Entries the timeline cache keeps (application.history.KeptEntry) keep their dump;
     the kept dump is marshmallow's, for each schema that dumps them."""
-    from application.history import KeptEntry
+    from application.kept_views import KeptEntry
     from application.tracking import CaseTracking
     from benchmarks.replay import build_journey
 

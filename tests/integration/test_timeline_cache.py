@@ -1,9 +1,9 @@
-"""The current timeline is answered from entries kept per journey (application.history
-.TimelineCache, issue 17); on both stores, after each write (by this application or by a
-second one on the same store), with sealed free text, a correction, a retraction, a
-document, a new day and an erased key, the answer equals the timeline built afresh
-from the events as stored and revealed whole; pages as at a day, as known at a moment
-or at a version are never answered from the cache and equal their own fresh build."""
+"""The current state view and timeline are answered from what was built for the journey
+(application.kept_views, issue 17); on both stores, after each write (by this application
+or by a second one on the same store), with sealed free text, a correction, a retraction,
+a new day and an erased key, the answers equal those built afresh from the events as
+stored and revealed whole; pages as at a day, as known at a moment or at a version are
+never answered from what was kept and equal their own fresh build."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from uuid import UUID
 
 import pytest
 
-from application.history import journey_at, timeline, timelines
+from application.history import journey_at, timeline
+from application.kept_views import kept_views
 from application.personal_data import reveal
 from application.tracking import CaseTracking
 from application.views import journey_view_at
@@ -74,20 +75,30 @@ def fresh(app: CaseTracking, child_id: UUID, actor: Actor, *, as_at: date | None
         cold.close()
 
 
+def state_of(answer: dict[str, Any]) -> dict[str, Any]:
+    """GET /children/{id}'s answer within GET /children/{id}/journey's."""
+    return {k: v for k, v in answer.items() if k not in ("timeline", "events_known")}
+
+
 def test_the_cached_timeline_equals_the_fresh_one_after_every_change(
         apps: list[CaseTracking]) -> None:
     reader, other = apps
-    cache = timelines(reader)
+    cache = kept_views(reader)
     child = reader.register_child(authority="LA-901", date_of_birth=date(2015, 3, 2),
                                   actor=CASEWORKER, occurred_on=date(2024, 1, 2)).child_id
     for n, (type_name, payload, on, actor) in enumerate(WRITES):
         apps[n % 2].record_event(child, type_name, payload, occurred_on=on, actor=actor)
         for viewer in (CASEWORKER, MANAGER):
-            hits = cache.hits
+            hits = cache.hits.copy()
             first = journey_at(reader, child, actor=viewer, today=DAY[0])
             again = journey_at(reader, child, actor=viewer, today=DAY[0])
-            assert cache.hits >= hits + 1  # the second read (at least) was the cache's
-            assert first == again == fresh(reader, child, viewer)
+            state = [reader.get_journey(child, actor=viewer) for _ in range(2)]
+            # the second read of each (at least) was answered from what was kept
+            assert cache.hits["timeline"] >= hits["timeline"] + 1
+            assert cache.hits["state"] >= hits["state"] + 2
+            expected = fresh(reader, child, viewer)
+            assert first == again == expected
+            assert state[0] == state[1] == state_of(expected)
     answer = journey_at(reader, child, actor=CASEWORKER, today=DAY[0])
     reasons = next(e for e in answer["timeline"] if e["type"] == "DecisionToAssessMade")
     assert reasons["data"]["reasons"] == "Her speech and language needs are unmet."
@@ -96,8 +107,10 @@ def test_the_cached_timeline_equals_the_fresh_one_after_every_change(
     assert any(e["clock_effects"] for e in answer["timeline"])
 
     DAY[0] += timedelta(days=40)  # a new day reads the clocks afresh
-    assert journey_at(reader, child, actor=CASEWORKER, today=DAY[0]) == fresh(
-        reader, child, CASEWORKER)
+    expected = fresh(reader, child, CASEWORKER)
+    assert journey_at(reader, child, actor=CASEWORKER, today=DAY[0]) == expected
+    assert reader.get_journey(child, actor=CASEWORKER) == state_of(expected)
+    assert expected["clocks"] != state_of(fresh(reader, child, CASEWORKER, as_at=on))["clocks"]
 
 
 def test_past_pages_are_never_the_caches(apps: list[CaseTracking]) -> None:
@@ -107,8 +120,8 @@ def test_past_pages_are_never_the_caches(apps: list[CaseTracking]) -> None:
     for type_name, payload, on, actor in WRITES:
         reader.record_event(child, type_name, payload, occurred_on=on, actor=actor)
     journey_at(reader, child, actor=CASEWORKER, today=DAY[0])  # the current one, kept
-    cache = timelines(reader)
-    hits = cache.hits
+    cache = kept_views(reader)
+    hits = cache.hits.copy()
     moment = reader.repository.get(child).log[4].timestamp
     points: list[dict[str, Any]] = [
         {"as_at": date(2024, 1, 15)}, {"known_at": moment},
@@ -118,6 +131,7 @@ def test_past_pages_are_never_the_caches(apps: list[CaseTracking]) -> None:
     for point in points:
         asked = journey_at(reader, child, actor=CASEWORKER, today=DAY[0], **point)
         assert asked == fresh(reader, child, CASEWORKER, **point), point
+        assert reader.get_journey(child, actor=CASEWORKER, **point) == state_of(asked)
     assert cache.hits == hits
     assert journey_at(reader, child, actor=CASEWORKER, today=DAY[0]) == fresh(
         reader, child, CASEWORKER)
@@ -129,9 +143,18 @@ def test_an_erased_key_shows_in_a_cached_timeline(apps: list[CaseTracking]) -> N
                                   actor=CASEWORKER, occurred_on=date(2024, 1, 2)).child_id
     for type_name, payload, on, actor in WRITES[:3]:
         reader.record_event(child, type_name, payload, occurred_on=on, actor=actor)
+    reader.record_event(child, "ChildViewsRecorded", {  # a sealed reference in the state
+        "document_ref": "Her drawing of her class", "method": "drawing",
+        "about": "assessment"}, occurred_on=date(2024, 2, 1), actor=CASEWORKER)
     before = journey_at(reader, child, actor=CASEWORKER, today=DAY[0])
+    state = reader.get_journey(child, actor=CASEWORKER)
+    assert state == reader.get_journey(child, actor=CASEWORKER) == state_of(before)
+    assert "Her drawing of her class" in repr(state)
     assert reader.vault is not None and reader.vault.shred(child)  # no event: same log
     after = journey_at(reader, child, actor=CASEWORKER, today=DAY[0])
     assert after == fresh(reader, child, CASEWORKER) != before
     reasons = next(e for e in after["timeline"] if e["type"] == "DecisionToAssessMade")
     assert reasons["data"]["reasons"] == "[erased]"
+    erased = reader.get_journey(child, actor=CASEWORKER)
+    assert erased == state_of(after) != state
+    assert "Her drawing" not in repr(erased) and "[erased]" in repr(erased)

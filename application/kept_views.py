@@ -1,0 +1,154 @@
+"""A journey's current answers as built, kept per journey for the next reader (issue 17):
+the state view of ``GET /children/{id}`` and the timeline's entries of
+``GET /children/{id}/journey``.
+
+Both are functions of the journey's log, the day the clocks are read on and the local
+policy, and a journey's log never changes below its length, so what was built for the
+same length, day and policy is what building afresh gives
+(tests/integration/test_timeline_cache.py holds them equal on both stores). They are
+kept as built, sealed text and all, never in clear: each answer is revealed for its
+reader, walking only the parts that hold sealed text. Pages at a point (``as_at``,
+``known_at``, ``version``) are never kept or answered from here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+from weakref import WeakKeyDictionary
+
+from application.personal_data import holds_sealed, revealer
+from application.views import journey_view_at
+from domain.clocks import LocalPolicy
+from domain.journey import ChildJourney
+
+if TYPE_CHECKING:
+    from application.tracking import CaseTracking
+
+Key = tuple[int, date, LocalPolicy]  # the log's length, the clocks' day, the policy
+
+
+class KeptEntry(dict[str, Any]):
+    """A timeline entry kept here: never changed once built (every reader gets the same
+    entry), so a form derived from it alone may be kept with it (``derived``: the web
+    layer keeps its dump there, web/dumping.py)."""
+
+    __slots__ = ("derived",)
+
+    def __init__(self, entry: Mapping[str, Any]) -> None:
+        super().__init__(entry)
+        self.derived: tuple[Any, Any] | None = None
+
+
+class BuiltTimeline:
+    """A timeline's entries as built, and which of them ``reveal`` would change (the others
+    are answered as they are)."""
+
+    __slots__ = ("entries", "sealed")
+
+    def __init__(self, entries: list[dict[str, Any]], *, kept: bool = False) -> None:
+        self.entries = tuple(KeptEntry(e) for e in entries) if kept else tuple(entries)
+        self.sealed = frozenset(n for n, entry in enumerate(entries) if holds_sealed(entry))
+
+    def revealed(self, opened: Callable[[Any], Any]) -> list[Any]:
+        return [opened(entry) if n in self.sealed else entry
+                for n, entry in enumerate(self.entries)]
+
+
+class BuiltView:
+    """A state view as built (``application.views.journey_view``), and where ``reveal``
+    would change it: by key, and within a mapping by its keys."""
+
+    __slots__ = ("view", "sealed")
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        self.view = view
+        self.sealed = {key: frozenset(k for k, v in value.items() if holds_sealed(v))
+                       if isinstance(value, dict) else None
+                       for key, value in view.items() if holds_sealed(value)}
+
+    def revealed(self, opened: Callable[[Any], Any]) -> dict[str, Any]:
+        """Return the view as ``opened`` (a ``revealer``) gives it, walking only the parts
+        holding sealed text."""
+        answer = dict(self.view)
+        for key, within in self.sealed.items():
+            value = self.view[key]
+            answer[key] = opened(value) if within is None else {
+                k: opened(v) if k in within else v for k, v in value.items()}
+        return answer
+
+
+class _Kept:
+    __slots__ = ("key", "state", "timeline")
+
+    def __init__(self, key: Key) -> None:
+        self.key = key
+        self.state: BuiltView | None = None
+        self.timeline: BuiltTimeline | None = None
+
+
+class KeptViews:
+    """The current answers of the latest journeys read, one ``Key`` per journey: a log
+    grown, a new day or another policy builds afresh. At most ``maxsize`` journeys, the
+    least recently read dropped first."""
+
+    def __init__(self, maxsize: int = 1000) -> None:
+        self.maxsize = maxsize
+        self._kept: OrderedDict[UUID, _Kept] = OrderedDict()
+        self._guard = threading.Lock()
+        self.hits: Counter[str] = Counter()  # by part, for tests and benchmarks
+        self.misses: Counter[str] = Counter()
+
+    def built(self, part: str, journey_id: UUID, key: Key, build: Callable[[], Any]) -> Any:
+        """Return ``part`` ("state" or "timeline") kept for ``key``, or what ``build``
+        makes (kept for the next reader)."""
+        with self._guard:
+            kept = self._kept.get(journey_id)
+            found = getattr(kept, part) if kept is not None and kept.key == key else None
+            if found is not None:
+                self._kept.move_to_end(journey_id)
+                self.hits[part] += 1
+                return found
+        made = build()
+        with self._guard:
+            self.misses[part] += 1
+            kept = self._kept.get(journey_id)
+            if kept is None or kept.key != key:
+                kept = self._kept[journey_id] = _Kept(key)
+            setattr(kept, part, made)
+            self._kept.move_to_end(journey_id)
+            while len(self._kept) > self.maxsize:
+                self._kept.popitem(last=False)
+        return made
+
+
+_KEPT: WeakKeyDictionary[Any, KeptViews] = WeakKeyDictionary()
+_KEPT_GUARD = threading.Lock()
+
+
+def kept_views(app: CaseTracking) -> KeptViews:
+    """Return the kept answers of ``app`` (one per application: one store, one policy)."""
+    with _KEPT_GUARD:
+        kept = _KEPT.get(app)
+        if kept is None:
+            kept = _KEPT[app] = KeptViews()
+        return kept
+
+
+def current_view(app: CaseTracking, journey: ChildJourney, today: date) -> BuiltView:
+    """Return the journey's current state view with its clocks read on ``today``
+    (``journey_view_at`` with no point), as kept or built afresh."""
+    return kept_views(app).built(  # type: ignore[no-any-return]
+        "state", journey.id, (journey.version, today, app.policy),
+        lambda: BuiltView(journey_view_at(journey, today, policy=app.policy)[0]))
+
+
+def journey_now(app: CaseTracking, journey: ChildJourney, today: date, actor: Any
+                ) -> dict[str, Any]:
+    """Return ``GET /children/{id}``'s answer for ``actor``: the current view, revealed."""
+    return current_view(app, journey, today).revealed(
+        revealer(app.vault, journey.id, actor))
