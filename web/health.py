@@ -1,9 +1,18 @@
 """Liveness and readiness: /livez answers while the process runs; /readyz when the event
 store answers, the read models are at the code's schema revision and no projection is
-further behind the log than ``CASETRACK_READY_MAX_LAG`` events (503 naming the reason)."""
+further behind the log than ``CASETRACK_READY_MAX_LAG`` events (503 naming the reason).
+
+Probes call /readyz every few seconds on every worker, so a call is kept cheap: the read
+models' revision, once it matched the code's, is re-read at most every
+``REVISION_RECHECK_SECONDS`` (Alembic's read is several statements); one that did not
+match is read again on every call, so a migration is seen at once. The log's head and the
+projections' positions are read on every call (one query each)."""
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar
@@ -19,6 +28,7 @@ from web.services import services
 
 logger = structlog.get_logger()
 T = TypeVar("T")
+REVISION_RECHECK_SECONDS = 5.0
 blp = Blueprint("health", __name__, description="Liveness and readiness probes")
 
 
@@ -66,6 +76,35 @@ def _head_revision() -> str | None:
     return head_revision()
 
 
+class _RevisionCheck:
+    """The read models' revision per engine, as last read when it matched the code's."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._matched: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    def revision(self, engine: Any, head: str | None, read: Callable[[], str | None]
+                 ) -> str | None:
+        """Return ``head`` when the revision read within the last few seconds was
+        ``head``; otherwise read it now (remembering the time when it matches)."""
+        now = self._clock()
+        with self._lock:
+            matched_at = self._matched.get(engine)
+        if matched_at is not None and now - matched_at < REVISION_RECHECK_SECONDS:
+            return head
+        revision = read()
+        with self._lock:
+            if revision == head:
+                self._matched[engine] = now
+            else:
+                self._matched.pop(engine, None)
+        return revision
+
+
+_revisions = _RevisionCheck()
+
+
 def _not_ready(reason: str) -> Problem:
     return Problem(503, "not-ready", "Service Unavailable", reason,
                    headers={"Retry-After": "5"})
@@ -97,8 +136,9 @@ def _readiness() -> dict[str, Any]:
         raise _not_ready("the event store does not answer") from None
     # An unmigrated database has no version table: its revision reads as None. A read
     # that fails (a busy or unreachable database) says so, not "run db upgrade".
-    revision = _read_models(lambda: current_revision(engine))
     head = _head_revision()
+    revision = _revisions.revision(
+        engine, head, lambda: _read_models(lambda: current_revision(engine)))
     if revision != head:
         raise _not_ready(f"the read models are at schema revision {revision or 'none'}, "
                          f"this version needs {head}: run `casetrack db upgrade`")

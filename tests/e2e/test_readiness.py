@@ -279,3 +279,39 @@ def test_the_projection_worker_retries_a_dropped_connection_and_catches_up(
     assert running, "the worker exited: " + out + err
     assert worker.returncode == 0, err
     assert "retrying in" in out, out + err
+
+
+def test_readyz_rereads_a_matching_revision_at_most_every_few_seconds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A probe every few seconds need not ask Alembic each time: a revision that matched
+    is trusted for REVISION_RECHECK_SECONDS, then read again (and a changed one seen)."""
+    import infrastructure.migrations
+    from web import health
+
+    app = create_app(settings_with(tmp_path, None))
+    reads: list[str | None] = []
+    real = infrastructure.migrations.current_revision
+    answers: list[str | None] = []
+
+    def counted(engine, *args):  # type: ignore[no-untyped-def]
+        reads.append(answers[0] if answers else real(engine, *args))
+        return reads[-1]
+
+    clock = [1000.0]
+    monkeypatch.setattr(infrastructure.migrations, "current_revision", counted)
+    monkeypatch.setattr(health, "_revisions", health._RevisionCheck(lambda: clock[0]))
+    client = app.test_client()
+    try:
+        assert [client.get("/readyz").status_code for _ in range(5)] == [200] * 5
+        assert len(reads) == 1
+        clock[0] += health.REVISION_RECHECK_SECONDS + 0.1
+        answers.append("an-older-revision")  # a downgrade while the server runs
+        answer = client.get("/readyz")
+        assert answer.status_code == 503 and "an-older-revision" in answer.json["detail"]
+        assert client.get("/readyz").status_code == 503  # not trusted: read every call
+        assert len(reads) == 3
+        answers.clear()
+        assert client.get("/readyz").status_code == 200  # migrated: seen at once
+        assert len(reads) == 4
+    finally:
+        services_of(app).close()
