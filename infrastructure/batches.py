@@ -175,15 +175,21 @@ class ReadModelProjection(Projection[ReadModelView]):
         if not items:
             return 0
         with self.view.transaction() as conn:
-            application_name = items[-1][1].application_name
-            done = self.view.tracked(conn, application_name)
-            fresh = [(e, t) for e, t in items if done is None or t.notification_id > done]
-            if not fresh:
-                return 0
-            journey_items = [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)]
-            with self.folds.batch(journey_items):
-                self.apply(conn, journey_items)
-            self.view.track(conn, fresh[-1][1])
+            done = self.view.tracked(conn, items[-1][1].application_name)
+            count = self.project(conn, items, done)
+            if count:
+                self.view.track(conn, items[-1][1])
+        return count
+
+    def project(self, conn: Connection, items: Sequence[Item], done: int | None) -> int:
+        """Apply the events after position ``done`` in ``conn``'s transaction, without
+        tracking them (the caller tracks the last item with them); return how many."""
+        fresh = [(e, t) for e, t in items if done is None or t.notification_id > done]
+        if not fresh:
+            return 0
+        journey_items = [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)]
+        with self.folds.batch(journey_items):
+            self.apply(conn, journey_items)
         return len(fresh)
 
     def apply(self, conn: Connection, items: Sequence[tuple[JourneyEvent, Tracking]]) -> None:

@@ -31,6 +31,7 @@ from domain.clocks import LocalPolicy
 from domain.events import JourneyEvent
 from infrastructure.batches import (
     IN_CHUNK,
+    Item,
     JourneyFolds,
     JourneyStore,
     ReadModelProjection,
@@ -68,7 +69,10 @@ from infrastructure.tracking import (
     ReadModelView,
     among,
     insert_rows,
+    track_all,
+    tracked_positions,
     upsert,
+    write_transaction,
 )
 from infrastructure.worktray import WorktrayProjection
 
@@ -105,12 +109,21 @@ def _is_journey_topic(topic: str) -> bool:
     return isinstance(cls, type) and issubclass(cls, JourneyEvent)
 
 
+class _Failed(Exception):
+    """A projection of a group failed (its transaction rolled back)."""
+
+    def __init__(self, name: str, error: Exception) -> None:
+        super().__init__(name)
+        self.name, self.error = name, error
+
+
 class ProjectionGroup:
     """Read-model projections fed from one thread: one poll of the log, one decoding and
-    one fold per touched journey per batch for them all (``JourneyFolds``), each
-    projection still committing its rows with its own tracking record, so each counts
-    every event exactly once from its own position. A projection that fails is dropped
-    from the group with its error (``errors``); the others go on.
+    one fold per touched journey per batch for them all (``JourneyFolds``), and one
+    transaction per batch in which each projection's rows commit with its own tracking
+    record, so each counts every event exactly once from its own position. A projection
+    that fails is dropped from the group with its error (``errors``), the batch rolled
+    back and made again without it: the others go on.
     """
 
     def __init__(self, *, application_class: type[Any],
@@ -146,26 +159,49 @@ class ProjectionGroup:
 
     def feed(self, notifications: Sequence[Notification]) -> None:
         """Decode the notifications once and give each projection those after its own
-        position, in one batch (and one transaction) per projection."""
+        position, all in one transaction with their tracking records."""
         mapper, name = self.app.mapper, self.app.name
         items = [(mapper.to_domain_event(n) if _is_journey_topic(n.topic) else None,
                   Tracking(name, n.id)) for n in notifications]
         last = items[-1][1].notification_id
         with self.folds.batch(items):
-            for projection_name, projection in list(self.projections.items()):
-                reached = self.reached[projection_name]
-                fresh = items if items[0][1].notification_id > reached else \
-                    [item for item in items if item[1].notification_id > reached]
-                if not fresh:
-                    continue
+            while True:
+                due = [n for n in self.projections if self.reached[n] < last]
+                if not due:
+                    return
                 try:
-                    self.processed += projection.process_batch(fresh)
-                except Exception as error:
-                    logger.exception("projection_failed", projection=projection_name)
-                    self.errors[projection_name] = error
-                    del self.projections[projection_name]
+                    self._commit(due, items)
+                except _Failed as failed:  # rolled back: again without the failed one
+                    logger.exception("projection_failed", projection=failed.name,
+                                     exc_info=failed.error)
+                    self.errors[failed.name] = failed.error
+                    del self.projections[failed.name]
                     continue
-                self.reached[projection_name] = last
+                for projection_name in due:
+                    self.reached[projection_name] = last
+                return
+
+    def _commit(self, due: Sequence[str], items: Sequence[Item]) -> None:
+        """Project ``items`` into each of ``due`` and track them, in one transaction."""
+        engine = self.projections[due[0]].view.engine
+        with write_transaction(engine) as conn:
+            tracked = tracked_positions(conn, self.app.name)
+            moved, counted = [], 0
+            for projection_name in due:
+                projection = self.projections[projection_name]
+                try:
+                    count = projection.project(conn, items, tracked.get(projection_name))
+                except Exception as error:
+                    raise _Failed(projection_name, error) from error
+                counted += count
+                if count:
+                    moved.append(projection_name)
+            track_all(conn, moved, items[-1][1])
+            for projection_name in due:  # tests inject faults here
+                hook = self.projections[projection_name].view.before_commit
+                if hook is not None:
+                    hook()
+        self.processed += counted
 
     def stop(self) -> None:
         self.subscription.stop()

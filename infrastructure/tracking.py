@@ -92,8 +92,7 @@ class ReadModelView(TrackingRecorder):
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """Open one write transaction (BEGIN IMMEDIATE on SQLite)."""
-        with self.engine.connect().execution_options(casetrack_write=True) as conn, \
-                conn.begin():
+        with write_transaction(self.engine) as conn:
             yield conn
             if self.before_commit is not None:
                 self.before_commit()
@@ -122,6 +121,31 @@ class ReadModelView(TrackingRecorder):
             return conn.scalar(select(ProjectionTracking.notification_id).where(
                 ProjectionTracking.projection == self.projection,
                 ProjectionTracking.application_name == application_name))
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """Open one write transaction on the read models (BEGIN IMMEDIATE on SQLite)."""
+    with engine.connect().execution_options(casetrack_write=True) as conn, conn.begin():
+        yield conn
+
+
+def tracked_positions(conn: Connection, application_name: str) -> dict[str, int]:
+    """Return every projection's tracked position (``ReadModelView.tracked`` for all of
+    them in one query, the rows locked on PostgreSQL until commit)."""
+    stmt = select(ProjectionTracking.projection, ProjectionTracking.notification_id).where(
+        ProjectionTracking.application_name == application_name)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return {row.projection: row.notification_id for row in conn.execute(stmt)}
+
+
+def track_all(conn: Connection, projections: Sequence[str], tracking: Tracking) -> None:
+    """Track ``tracking`` for each of ``projections`` (``ReadModelView.track`` for many)."""
+    upsert(conn, ProjectionTracking, [{
+        "projection": name, "application_name": tracking.application_name,
+        "notification_id": tracking.notification_id} for name in projections],
+        keys=("projection", "application_name"))
 
 
 def among(conn: Connection, column: Any, values: Sequence[str]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -305,3 +306,61 @@ def test_one_failing_projection_stops_alone_and_the_others_follow_the_log(
         assert runners.positions()["worktray"] == 0
     finally:
         runners.close()
+
+
+def test_a_fault_before_the_shared_commit_loses_and_doubles_nothing(
+        stores: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runner commits every projection's batch in one transaction: a fault before
+    that commit rolls all of them back; the next runner resumes from the tracked
+    positions and ends equal to a rebuild."""
+    from functools import partial
+
+    import infrastructure.projections
+    from infrastructure.outbox import OutboxMessage
+    from infrastructure.polling import PollingSubscription
+
+    monkeypatch.setattr(infrastructure.projections, "PollingSubscription",
+                        partial(PollingSubscription, batch_size=97))
+
+    env, database, live, reference = (stores["env"], stores["database"], stores["live"],
+                                      stores["reference"])
+    generate_cohort(stores["app"], 300)
+    head = stores["app"].max_position()
+    calls = {"n": 0}
+
+    def crash_on_third_commit() -> None:
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ProjectionFault("killed before the view commit")
+
+    runners = EmbeddedRunners(application_class=CaseTracking, event_store_env=env,
+                              database=database, today=lambda: TODAY)
+    runners.views["cohort"].before_commit = crash_on_third_commit
+    try:
+        deadline = time.monotonic() + 60
+        while not runners.errors() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert set(runners.errors()) == set(PROJECTIONS)
+        positions = runners.positions()
+    finally:
+        runners.close()
+    assert len(set(positions.values())) == 1  # committed together, rolled back together
+    assert 0 < positions["event_index"] < head
+    runners = EmbeddedRunners(application_class=CaseTracking, event_store_env=env,
+                              database=database, today=lambda: TODAY)
+    try:
+        assert runners.wait(head, tuple(PROJECTIONS), timeout=30)
+    finally:
+        runners.close()
+    for name in PROJECTIONS:
+        rebuild(name, application_class=CaseTracking, event_store_env=env, engine=reference,
+                today=lambda: TODAY)
+    assert contents(live) == contents(reference)
+
+    def messages(engine: Engine) -> list[Any]:
+        with engine.connect() as conn:
+            return sorted(conn.execute(select(OutboxMessage.message_id, OutboxMessage.kind,
+                                              OutboxMessage.position)).all())
+
+    assert messages(live) == messages(reference)
+    assert len(messages(live)) > 100
