@@ -162,8 +162,9 @@ class CaseTracking(Application):
     ) -> WriteResult:
         """Open a journey for a child; a case reference must be new to the authority.
 
-        The child's key (and ``identifiers``) go into the vault first; if the journey is
-        then not saved, that vault record is discarded (docs/decisions/0006).
+        The child's key (and ``identifiers``) go into the vault first, or on PostgreSQL in
+        the journey's own transaction; if the journey is then not saved, that vault record
+        is discarded (docs/decisions/0006).
         """
         access.check_may_register(actor, authority)
         today = self._today()
@@ -180,10 +181,12 @@ class CaseTracking(Application):
             raise
         result = self._written(journey, 0, today)
         index = [CaseReference(authority, case_ref, journey.id)] if case_ref else []
-        if self.vault is not None:
-            self.vault.create(journey.id, identifiers or None)
+        # The child's key: committed with the events where the store can (PostgreSQL).
+        key = {} if self.vault is None else self.vault.saved_with_events(
+            journey.id, identifiers or None, self.recorder)
         try:
-            recordings = self.save(journey, *index, *self._keep(actor, idempotency, result))
+            recordings = self.save(journey, *index, *self._keep(actor, idempotency, result),
+                                   **key)
         except Exception as error:
             if self.vault is not None:
                 self.vault.discard(journey.id)

@@ -31,6 +31,7 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from application.commit_groups import GroupCommit
+from infrastructure.vault import PERSONAL_DATA_KEY, KeyColumns, vault_table
 
 CONNECT_OPTIONS = "POSTGRES_CONNECT_OPTIONS"
 # Any 64-bit number of our own ("casetrk"): held while a process creates its tables.
@@ -41,10 +42,14 @@ CREATE_TABLES_LOCK = 0x6361736574726B
 # (so notification ids are issued in commit order, as the library's insert does), then
 # inserts each writer's events in a subtransaction of its own, so a writer whose version
 # is taken fails alone (its row says NULL) and the others commit. Sent outside a
-# transaction block, it is its own transaction: one round trip, one commit.
+# transaction block, it is its own transaction: one round trip, one commit. A writer
+# registering a child brings the child's new personal-data key (key_* arrays, NULL for
+# the others): it is inserted into the vault's table in the same subtransaction, so the
+# key and the journey commit together or not at all.
 INSERT_BATCH_FUNCTION = """
 CREATE OR REPLACE FUNCTION {schema}.{function}(
-    events {schema}.{event_type}[], sizes int[])
+    events {schema}.{event_type}[], sizes int[], key_children text[], key_masters text[],
+    key_wrapped bytea[], key_identifiers bytea[], key_created timestamptz[])
 RETURNS TABLE (writer int, notification_id bigint)
 LANGUAGE plpgsql AS $BODY$
 DECLARE
@@ -55,6 +60,12 @@ BEGIN
     NOTIFY {channel};
     FOR i IN 1 .. coalesce(array_length(sizes, 1), 0) LOOP
         BEGIN
+            IF key_children[i] IS NOT NULL THEN
+                INSERT INTO {schema}.{vault}
+                    (child_id, master_key_id, wrapped_key, identifiers, created_at)
+                VALUES (key_children[i], key_masters[i], key_wrapped[i],
+                        key_identifiers[i], key_created[i]);
+            END IF;
             RETURN QUERY
                 INSERT INTO {schema}.{table} AS t
                     (originator_id, originator_version, topic, state)
@@ -71,6 +82,10 @@ $BODY$
 """
 
 
+# A save's events, and the new child's vault row when it registers one.
+_Write = tuple[Sequence[StoredEvent], "KeyColumns | None"]
+
+
 class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
     """The library's recorder, inserting in one round trip and committing concurrent
     writers' inserts together (``application.commit_groups``).
@@ -81,7 +96,12 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
     in a subtransaction: a version conflict raises ``IntegrityError`` for its writer only.
     Calls carrying a tracking record (a process recorder's) and the library's
     own database-function mode keep the library's path.
+
+    A registration's new personal-data key goes in the same subtransaction as its events
+    (``saves_personal_data_keys``): no round trip and commit of its own before them.
     """
+
+    saves_personal_data_keys = True
 
     def __init__(self, datastore: postgres.PostgresDatastore, *,
                  events_table_name: str = "stored_events") -> None:
@@ -93,32 +113,47 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
             schema=schema, function=Identifier(function),
             event_type=Identifier(self.stored_event_type_name),
             table=Identifier(self.events_table_name),
-            channel=Identifier(self.channel_name),
+            channel=Identifier(self.channel_name), vault=Identifier(vault_table.name),
             lock_timeout=SQL(str(int(self.datastore.lock_timeout)))))
         self.insert_batch_statement = SQL(
             "SELECT writer, notification_id FROM {schema}.{function}("
-            "%s::{schema}.{event_type}[], %s::int[])").format(
+            "%s::{schema}.{event_type}[], %s::int[], %s::text[], %s::text[], %s::bytea[], "
+            "%s::bytea[], %s::timestamptz[])").format(
             schema=schema, function=Identifier(function),
             event_type=Identifier(self.stored_event_type_name))
-        self.group_commit: GroupCommit[Sequence[StoredEvent], list[int]] = GroupCommit(
-            self._insert_batch)
+        self.insert_key_statement = SQL(
+            "INSERT INTO {schema}.{vault} (child_id, master_key_id, wrapped_key, identifiers, "
+            "created_at) VALUES (%s, %s, %s, %s, %s)").format(
+            schema=schema, vault=Identifier(vault_table.name))
+        self.group_commit: GroupCommit[_Write, list[int]] = GroupCommit(self._insert_batch)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
                       ) -> Sequence[int] | None:
+        """Insert a save's events; ``personal_data_key`` (``NewKey.columns()``) is a new
+        child's vault row, committed with them (``SQLVault.saved_with_events``)."""
+        key: KeyColumns | None = kwargs.pop(PERSONAL_DATA_KEY, None)
         if _other_than_saves(kwargs) or not stored_events or \
                 self.datastore.enable_db_functions:
+            if key is not None:  # the key before the events, as SQLVault.create does
+                with self.datastore.get_connection() as conn:
+                    conn.execute(self.insert_key_statement, key)
             return super().insert_events(stored_events, **kwargs)
-        return self.group_commit.submit(stored_events)
+        return self.group_commit.submit((stored_events, key))
 
-    def _insert_batch(self, writes: Sequence[Sequence[StoredEvent]]
-                      ) -> list[list[int] | Exception]:
+    def _insert_batch(self, writes: Sequence[_Write]) -> list[list[int] | Exception]:
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version,
                                                  e.topic, e.state)
-                  for write in writes for e in write]
+                  for write, _ in writes for e in write]
+        keys: list[list[Any]] = [[], [], [], [], []]
+        if any(key is not None for _, key in writes):
+            for _, key in writes:
+                for column, value in zip(keys, key or (None,) * 5, strict=True):
+                    column.append(value)
         ids: list[list[int] | None] = [[] for _ in writes]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.insert_batch_statement, (events, [len(w) for w in writes]),
+            curs.execute(self.insert_batch_statement,
+                         (events, [len(w) for w, _ in writes], *(k or None for k in keys)),
                          prepare=True)
             for row in curs.fetchall():
                 kept = ids[row["writer"] - 1]

@@ -98,6 +98,11 @@ documents_table = Table(
 )
 
 VAULT_INSERT = insert(vault_table)
+# The keyword a save carries a new child's vault row under, to a recorder that inserts it
+# with the journey's events (``infrastructure.pgstore``): the row's columns, in order.
+PERSONAL_DATA_KEY = "personal_data_key"
+KEY_COLUMNS = ("child_id", "master_key_id", "wrapped_key", "identifiers", "created_at")
+KeyColumns = tuple[str, str, bytes, "bytes | None", datetime]
 
 
 class VaultError(Exception):
@@ -204,6 +209,14 @@ class SQLVault:
         from infrastructure.migrations import VAULT, ensure_current
 
         ensure_current(engine, VAULT)
+        # Where the table is (PostgreSQL), to tell whether an event store's recorder
+        # writes to the same database and schema (``saved_with_events``).
+        self._where: tuple[Any, ...] | None = None
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
+            self._where = (engine.url.host, int(engine.url.port or 5432),
+                           engine.url.database, schema)
 
     @classmethod
     def at(cls, url: str, master_key: bytes, pool: PoolSettings | None = None) -> SQLVault:
@@ -228,12 +241,7 @@ class SQLVault:
         Refused for an erased child. Creating a key that exists returns the existing one,
         with the identifiers replaced when given.
         """
-        data_key = os.urandom(DATA_KEY_BYTES)
-        cipher = ChildCipher(child_id, data_key)
-        row = {"child_id": str(child_id), "master_key_id": self._master_id,
-               "wrapped_key": self._wrap(child_id, data_key),
-               "identifiers": cipher.seal_record(identifiers) if identifiers else None,
-               "created_at": datetime.now(UTC), "shredded_at": None}
+        cipher, row = self._new_key(child_id, identifiers)
         try:
             with self._writing(single_statement=True) as connection:
                 # The statement without values, the row as parameters: compiled once
@@ -248,6 +256,34 @@ class SQLVault:
             if identifiers:
                 self.put_identifiers(child_id, identifiers)
             return existing
+
+    def _new_key(self, child_id: UUID, identifiers: dict[str, str] | None
+                 ) -> tuple[ChildCipher, dict[str, Any]]:
+        data_key = os.urandom(DATA_KEY_BYTES)
+        cipher = ChildCipher(child_id, data_key)
+        return cipher, {
+            "child_id": str(child_id), "master_key_id": self._master_id,
+            "wrapped_key": self._wrap(child_id, data_key),
+            "identifiers": cipher.seal_record(identifiers) if identifiers else None,
+            "created_at": datetime.now(UTC), "shredded_at": None}
+
+    def saved_with_events(self, child_id: UUID, identifiers: dict[str, str] | None,
+                          recorder: Any) -> dict[str, KeyColumns]:
+        """Create a new child's key to be committed with the journey's first events;
+        return the keyword arguments for the application's save.
+
+        A PostgreSQL recorder writing to this vault's database and schema inserts the row
+        in the events' transaction (no round trip or commit of its own); otherwise the key
+        is created now, as ``create`` does, and nothing is returned. Either way the cipher
+        is kept in memory for the save's own sealing; if the save fails, ``discard``.
+        """
+        if not getattr(recorder, "saves_personal_data_keys", False) or \
+                self._where is None or self._where != _recorder_location(recorder):
+            self.create(child_id, identifiers)
+            return {}
+        cipher, row = self._new_key(child_id, identifiers)
+        self._remember(child_id, cipher)
+        return {PERSONAL_DATA_KEY: tuple(row[c] for c in KEY_COLUMNS)}  # type: ignore[dict-item]
 
     def cipher(self, child_id: UUID) -> ChildCipher | None:
         """Return the child's cipher, or None when the child has no key (none yet, or erased)."""
@@ -448,6 +484,16 @@ class SQLVault:
         except InvalidTag:
             raise MasterKeyMismatchError("the child's key does not unwrap with the master key"
                                          ) from None
+
+
+def _recorder_location(recorder: Any) -> tuple[Any, ...] | None:
+    """Return (host, port, database, schema) of an eventsourcing PostgreSQL recorder."""
+    datastore = getattr(recorder, "datastore", None)
+    kwargs = getattr(getattr(datastore, "pool", None), "kwargs", None)
+    if not isinstance(kwargs, dict):
+        return None
+    return (kwargs.get("host"), int(kwargs.get("port") or 5432), kwargs.get("dbname"),
+            getattr(datastore, "schema", None))
 
 
 def _key_aad(child_id: UUID) -> bytes:

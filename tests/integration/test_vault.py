@@ -8,6 +8,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -142,3 +143,83 @@ def test_the_sqlite_vault_keeps_no_copy_of_an_erased_key_in_its_files(tmp_path: 
         assert not any(wrapped in p.read_bytes() for p in files)
     finally:
         vault.close()
+
+
+# A registration's key and its journey commit together (PostgreSQL: one transaction).
+
+
+def _registered(tmp_path: Path, store_url: str | None, url: str
+                ) -> tuple[Any, SQLVault]:
+    from application.tracking import CaseTracking
+    from infrastructure.persistence import event_store_env
+
+    app = CaseTracking(env=event_store_env(store_url, tmp_path))
+    app.vault = SQLVault.at(url, MASTER)
+    return app, app.vault
+
+
+MASTER = os.urandom(32)
+
+
+def test_a_registration_commits_its_key_with_its_journey_and_a_refused_one_keeps_none(
+        tmp_path: Path, store_url: str | None, url: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    import application.tracking
+    from application.errors import CaseReferenceTakenError
+    from domain.actors import Actor
+
+    app, vault = _registered(tmp_path, store_url, url)
+    actor = Actor("officer-1", "caseworker", "LA-901")
+    case_ref = f"KEYS-{uuid.uuid4().hex[:8]}"
+    reader = SQLVault.at(url, MASTER)  # no key in its memory: reads what is stored
+    try:
+        joint = vault.saved_with_events(uuid.uuid4(), None, app.recorder)
+        assert bool(joint) == (store_url is not None)  # PostgreSQL: the key rides the save
+        first = app.register_child(authority="LA-901", date_of_birth=date(2016, 3, 1),
+                                   actor=actor, case_ref=case_ref, identifiers=IDENTIFIERS)
+        assert reader.identifiers(first.child_id) == IDENTIFIERS
+        refused = uuid.uuid4()
+        monkeypatch.setattr(application.tracking, "uuid4", lambda: refused)
+        with pytest.raises(CaseReferenceTakenError):
+            app.register_child(authority="LA-901", date_of_birth=date(2016, 3, 1),
+                               actor=actor, case_ref=case_ref, identifiers=IDENTIFIERS)
+        assert reader.cipher(refused) is None and not reader.is_shredded(refused)
+        assert vault.cipher(refused) is None  # not kept in memory either
+        assert app.repository.get(first.child_id).version == 1
+    finally:
+        reader.close()
+        vault.close()
+        app.close()
+
+
+@pytest.mark.postgres
+def test_in_one_batch_a_writer_whose_version_is_taken_leaves_no_key_and_others_keep_theirs(
+        tmp_path: Path, postgres_url: str) -> None:
+    from eventsourcing.persistence import IntegrityError, StoredEvent
+
+    from infrastructure.vault import PERSONAL_DATA_KEY
+
+    url = sqlalchemy_url(postgres_url, tmp_path, SQLITE_FILE)
+    app, vault = _registered(tmp_path, postgres_url, url)
+    recorder: Any = app.recorder
+    reader = SQLVault.at(url, MASTER)
+    try:
+        taken, a, b = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        recorder.insert_events([StoredEvent(taken, 1, "topic", b"first")])
+        key_a = vault.saved_with_events(a, IDENTIFIERS, recorder)[PERSONAL_DATA_KEY]
+        key_b = vault.saved_with_events(b, IDENTIFIERS, recorder)[PERSONAL_DATA_KEY]
+        outcomes = recorder._insert_batch([
+            ([StoredEvent(a, 1, "topic", b"a")], key_a),
+            ([StoredEvent(taken, 1, "topic", b"again")], key_b),
+            ([StoredEvent(uuid.uuid4(), 1, "topic", b"c")], None)])
+        assert isinstance(outcomes[1], IntegrityError)
+        assert len(outcomes[0]) == 1 and len(outcomes[2]) == 1
+        assert reader.identifiers(a) == IDENTIFIERS
+        assert reader.cipher(b) is None and not reader.is_shredded(b)
+        assert [e.state for e in recorder.select_events(taken)] == [b"first"]
+    finally:
+        reader.close()
+        vault.close()
+        app.close()
