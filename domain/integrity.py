@@ -140,7 +140,17 @@ def verify_chain(events: Iterable[JourneyEvent]) -> int | None:
     return broken.version if broken is not None else None
 
 
+# Exact types taken as they are, or as ISO 8601: most of an event (tried first).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+_ISO = frozenset({date, datetime})
+
+
 def _canonical(value: Any) -> Any:
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind in _ISO:
+        return value.isoformat()
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime | date):

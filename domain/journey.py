@@ -9,6 +9,7 @@ accepted sequence leaves every invariant true and nothing is stored when a rule 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -111,14 +112,16 @@ class ChildJourney(Aggregate):
         folds, and shared by its copies (never changed in place: ``folded_onto`` copies it);
         events the cache gained since are folded onto it one by one where that equals a
         refold, so reads and commands stop refolding the whole journey. The latest clock
-        trail (``clock_trail``) is kept in a holder the cached journey and its copies share.
+        trail (``clock_trail``) is kept in a holder the cached journey and its copies share,
+        and so is the fold a copy's command checked its event with (``Ahead``): the event
+        the cache then fast-forwards is that one, already folded.
         """
         attributes = dict(self.__dict__)  # one step: a fast-forward may add attributes
         keeper = attributes.get("_trails")
         if keeper is None:
             keeper = self._trails = KeptTrail()
         log = list(attributes["_log"])
-        kept = _folded_up_to(attributes.get("_folded"), log)
+        kept = _folded_up_to(attributes.get("_folded"), log, keeper.ahead)
         if len(self._log) == len(log):  # no fast-forward since: keep it for later copies
             self._folded = kept
         clone = object.__new__(type(self))
@@ -206,9 +209,13 @@ class ChildJourney(Aggregate):
             timestamp=cls.create_timestamp(), prev_hash=self._log[-1].hash,
         )
         candidate = cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
+        base = self.__dict__.get("_folded")
         after = self._check_adds_no_violation(candidate)
         self.trigger_event(cls, hash=event_hash(candidate), **kwargs)
         self._state, self._folded = after.state, after
+        keeper = self.__dict__.get("_trails")
+        if keeper is not None and base is not None and base.length == len(self._log) - 1:
+            keeper.ahead = Ahead(base, self._log[-1], after)
         return self._log[-1]
 
     # The log and the state derived from it.
@@ -315,21 +322,41 @@ class ChildJourney(Aggregate):
 
 
 class KeptTrail:
-    """The latest clock trail of a journey, shared by the cached journey and its copies
-    (a trail is checked against the log it is asked for, so any may replace it)."""
+    """What the cached journey and its copies share: the latest clock trail of the journey
+    (a trail is checked against the log it is asked for, so any may replace it), and the
+    latest fold a copy's command made (checked against the kept fold it started from and
+    the event itself before it is taken, so any may replace it too)."""
 
-    __slots__ = ("trail",)
+    __slots__ = ("trail", "ahead")
 
     def __init__(self) -> None:
         self.trail: ClockTrail | None = None
+        self.ahead: Ahead | None = None
 
 
-def _folded_up_to(kept: Folded | None, log: Sequence[JourneyEvent]) -> Folded:
+@dataclass(frozen=True)
+class Ahead:
+    """A command's fold: ``after`` is the kept fold ``base`` with ``event`` folded on (the
+    candidate the rules were checked with, which differs from ``event`` only in its
+    ``hash``, which no fold reads). A log that has ``event`` after the prefix ``base``
+    folds to ``after``, whether or not the command's own save went through."""
+
+    base: Folded
+    event: JourneyEvent
+    after: Folded
+
+
+def _folded_up_to(kept: Folded | None, log: Sequence[JourneyEvent],
+                  ahead: Ahead | None = None) -> Folded:
     """Return the fold of ``log``: ``kept`` (a fold of a prefix of it) with the events
-    after it folded on one by one, or the whole log refolded where that would differ."""
+    after it folded on one by one (taking ``ahead``'s fold where it starts from that very
+    fold and folds that same event), or the whole log refolded where that would differ."""
     if kept is None or kept.length > len(log):
         return folded(log)
     for event in log[kept.length:]:
+        if ahead is not None and kept is ahead.base and event == ahead.event:
+            kept = ahead.after
+            continue
         onto = folded_onto(kept, event)
         if onto is None:
             return folded(log)
