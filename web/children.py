@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import g
+from flask import Response, g, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -21,7 +21,7 @@ from web.requests import (
     load,
     require_if_match,
 )
-from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema
+from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema, write_answer
 from web.security import begin_look
 from web.services import services
 
@@ -37,11 +37,12 @@ def tracking() -> CaseTracking:
     return app_tracking
 
 
-def written(result: WriteResult) -> tuple[WriteResult, int, dict[str, str]]:
+def written(result: WriteResult) -> tuple[Response, int, dict[str, str]]:
+    """Answer a write: WriteResultSchema's dump (schemas.write_answer), 201, its headers."""
     headers = {"ETag": f'"{result.version}"', "Location": f"/children/{result.child_id}"}
     if result.replayed:
         headers["Idempotency-Replayed"] = "true"
-    return result, 201, headers
+    return jsonify(write_answer(result)), 201, headers
 
 
 @blp.route("")

@@ -24,6 +24,7 @@ from werkzeug.test import TestResponse
 from application.documents import DocumentPolicy
 from tests.conftest import AUTHORITY, TEST_SECRET, settings_for
 from tests.e2e.test_bundles import post_journey
+from tests.e2e.test_created_ids import answers_as_the_schema_dumps  # noqa: F401  (autouse)
 from tests.e2e.test_partners import ASKED
 from tests.e2e.test_server import Server
 from web import create_app

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.e2e.journeys import JOURNEYS, Answers, Journey
+from tests.e2e.test_created_ids import answers_as_the_schema_dumps  # noqa: F401  (autouse)
 from web.schemas import recordable_types
 
 Auth = Callable[..., dict[str, str]]

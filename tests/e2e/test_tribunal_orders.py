@@ -10,6 +10,7 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from tests.e2e.journeys import TRIBUNAL_ORDER, Answers
+from tests.e2e.test_created_ids import answers_as_the_schema_dumps  # noqa: F401  (autouse)
 
 Auth = Callable[..., dict[str, str]]
 
