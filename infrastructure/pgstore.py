@@ -12,7 +12,8 @@ from the URL itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qsl
@@ -27,7 +28,7 @@ from eventsourcing.persistence import (
     ProcessRecorder,
     StoredEvent,
 )
-from eventsourcing.utils import retry
+from eventsourcing.utils import Environment, retry
 from psycopg.sql import SQL, Identifier
 
 from application.commit_groups import GroupCommit
@@ -108,6 +109,7 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         function = f"{self.events_table_name}_insert_batch"
         self.check_identifier_length(function)
+        self.insert_batch_function = function
         schema = Identifier(self.datastore.schema)
         self.sql_create_statements.append(SQL(INSERT_BATCH_FUNCTION).format(  # type: ignore[arg-type]
             schema=schema, function=Identifier(function),
@@ -140,6 +142,18 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
                     conn.execute(self.insert_key_statement, key)
             return super().insert_events(stored_events, **kwargs)
         return self.group_commit.submit((stored_events, key))
+
+    def insert_batch_function_exists(self) -> bool:
+        """Is the insert function this recorder calls there, with the arguments it passes?
+        (Created with the tables, or by `casetrack db upgrade` where servers run with
+        ``CREATE_TABLE`` off; /readyz asks.)"""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            call = self.insert_batch_statement.as_string(conn)
+            name = call[call.index("FROM ") + 5:call.index("(")]
+            signature = f"{name}({', '.join(re.findall(r'::([^,)]+)', call))})"
+            curs.execute("SELECT to_regprocedure(%s) IS NOT NULL AS found", (signature,))
+            row = curs.fetchone()
+        return bool(row and row["found"])
 
     def _insert_batch(self, writes: Sequence[_Write]) -> list[list[int] | Exception]:
         events = [self.construct_pg_stored_event(e.originator_id, e.originator_version,
@@ -214,6 +228,20 @@ class PostgresFactory(postgres.PostgresFactory):
     def process_recorder(self) -> ProcessRecorder:
         with self._creating_tables():
             return super().process_recorder()
+
+
+def create_event_store(name: str, env: Mapping[str, str]) -> str:
+    """Create application ``name``'s event tables if missing and create or replace its
+    insert function, as an application starting with ``CREATE_TABLE`` on does (one
+    process at a time): ``casetrack db upgrade``, for servers that run with table creation
+    off. Idempotent. Return the function's name."""
+    factory = PostgresFactory(Environment(name, {**env, "CREATE_TABLE": "y"}))
+    try:
+        recorder = factory.application_recorder()
+        assert isinstance(recorder, PostgresApplicationRecorder)
+        return recorder.insert_batch_function
+    finally:
+        factory.close()
 
 
 def _other_than_saves(kwargs: dict[str, Any]) -> bool:

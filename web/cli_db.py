@@ -2,7 +2,10 @@
 
 The read models, the vault, the access log's index and the checkpoints each have their
 own revisions (``infrastructure/migrations``); on the embedded store each is a file of
-its own, on PostgreSQL they share the database.
+its own, on PostgreSQL they share the database. On PostgreSQL ``upgrade`` also creates
+the event stores' tables if missing and creates or replaces their one-round-trip insert
+functions (``infrastructure.pgstore``, ADR 0022), so servers may run with ``CREATE_TABLE``
+off after it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from web.config import Settings
 def add_actions(db: Any) -> None:
     actions = db.add_subparsers(dest="action", required=True)
     actions.add_parser("upgrade", help="migrate every part (read models, vault, access "
-                       "index, checkpoints) to its newest revision")
+                       "index, checkpoints) to its newest revision; on PostgreSQL also "
+                       "create the event stores' tables and insert functions")
     actions.add_parser("current", help="each part's revision and the newest one (exit 1 "
                        "when any part is behind)")
     actions.add_parser("history", help="each part's revisions, oldest first")
@@ -70,4 +74,19 @@ def db_command(settings: Settings, args: argparse.Namespace) -> int:
         state = "at head" if current == head else f"behind (newest {head})"
         behind += current != head
         print(f"{part.name:<13} {current or '(none)':<16} {state}")
+    if args.action == "upgrade" and settings.store == "postgresql":
+        create_event_stores(settings)
     return 1 if behind else 0
+
+
+def create_event_stores(settings: Settings) -> None:
+    """Create the event store's and the access log's tables if missing, and create or
+    replace their insert functions (what a server starting with CREATE_TABLE on does)."""
+    from application.access_log import AccessLog
+    from application.tracking import CaseTracking
+    from infrastructure.pgstore import create_event_store
+
+    for name, env in ((CaseTracking.name, settings.event_store_env()),
+                      (AccessLog.name, settings.access_log_env())):
+        function = create_event_store(name, env)
+        print(f"{'events':<13} {function} created or replaced")

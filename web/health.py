@@ -76,33 +76,33 @@ def _head_revision() -> str | None:
     return head_revision()
 
 
-class _RevisionCheck:
-    """The read models' revision per engine, as last read when it matched the code's."""
+class _Recheck:
+    """A fact per object (the read models' revision per engine, an insert function per
+    recorder) as last read when it was the expected one: trusted for a few seconds."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._matched: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
 
-    def revision(self, engine: Any, head: str | None, read: Callable[[], str | None]
-                 ) -> str | None:
-        """Return ``head`` when the revision read within the last few seconds was
-        ``head``; otherwise read it now (remembering the time when it matches)."""
+    def read(self, key: Any, expected: T, read: Callable[[], T]) -> T:
+        """Return ``expected`` when it was read within the last few seconds; otherwise
+        read it now (remembering the time when it is the expected value)."""
         now = self._clock()
         with self._lock:
-            matched_at = self._matched.get(engine)
+            matched_at = self._matched.get(key)
         if matched_at is not None and now - matched_at < REVISION_RECHECK_SECONDS:
-            return head
-        revision = read()
+            return expected
+        value = read()
         with self._lock:
-            if revision == head:
-                self._matched[engine] = now
+            if value == expected:
+                self._matched[key] = now
             else:
-                self._matched.pop(engine, None)
-        return revision
+                self._matched.pop(key, None)
+        return value
 
 
-_revisions = _RevisionCheck()
+_revisions = _Recheck()
 
 
 def _not_ready(reason: str) -> Problem:
@@ -134,10 +134,11 @@ def _readiness() -> dict[str, Any]:
     except Exception as error:  # any store failure means "not ready"
         logger.warning("store_not_ready", error_type=type(error).__name__)
         raise _not_ready("the event store does not answer") from None
+    _insert_functions_exist()
     # An unmigrated database has no version table: its revision reads as None. A read
     # that fails (a busy or unreachable database) says so, not "run db upgrade".
     head = _head_revision()
-    revision = _revisions.revision(
+    revision = _revisions.read(
         engine, head, lambda: _read_models(lambda: current_revision(engine)))
     if revision != head:
         raise _not_ready(f"the read models are at schema revision {revision or 'none'}, "
@@ -154,6 +155,26 @@ def _readiness() -> dict[str, Any]:
     return {"status": "ready", "store": settings.store, "position": position,
             "read_models_revision": revision, "projections": behind,
             "max_lag": settings.ready_max_lag}
+
+
+def _insert_functions_exist() -> None:
+    """On PostgreSQL, the event stores' insert functions must be there (ADR 0022): a
+    server started with CREATE_TABLE off before `casetrack db upgrade` made them would
+    fail every write."""
+    for recorder in (services().tracking.recorder, services().access_log.recorder):
+        exists = getattr(recorder, "insert_batch_function_exists", None)
+        if exists is None:  # the embedded store's recorder has no such function
+            continue
+        try:
+            found = _revisions.read(recorder, True, exists)
+        except Exception as error:
+            logger.warning("store_not_ready", error_type=type(error).__name__)
+            raise _not_ready("the event store does not answer") from None
+        if not found:
+            function = getattr(recorder, "insert_batch_function", "")
+            raise _not_ready(f"the event store's insert function {function} is missing"
+                             " (servers started with CREATE_TABLE off): run "
+                             "`casetrack db upgrade`")
 
 
 def _read_models(read: Callable[[], T]) -> T:

@@ -299,7 +299,7 @@ def test_readyz_rereads_a_matching_revision_at_most_every_few_seconds(
 
     clock = [1000.0]
     monkeypatch.setattr(infrastructure.migrations, "current_revision", counted)
-    monkeypatch.setattr(health, "_revisions", health._RevisionCheck(lambda: clock[0]))
+    monkeypatch.setattr(health, "_revisions", health._Recheck(lambda: clock[0]))
     client = app.test_client()
     try:
         assert [client.get("/readyz").status_code for _ in range(5)] == [200] * 5
@@ -315,3 +315,47 @@ def test_readyz_rereads_a_matching_revision_at_most_every_few_seconds(
         assert len(reads) == 4
     finally:
         services_of(app).close()
+
+
+@pytest.mark.postgres
+def test_db_upgrade_makes_the_insert_functions_servers_without_table_creation_need(
+        tmp_path: Path, postgres_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With CREATE_TABLE=n (an operator's migration made the tables) a server that finds
+    the one-round-trip insert function missing is not ready, naming it and the command;
+    `casetrack db upgrade` creates or replaces it (twice is fine) and writes then work."""
+    import psycopg
+    from psycopg.sql import SQL, Identifier
+
+    env = {**cli_env(tmp_path, postgres_schema_url), "CREATE_TABLE": "n"}
+    schema = postgres_schema_url.split("schema=", 1)[1]
+    functions = ["casetrack_events_insert_batch", "casetrack_access_events_insert_batch"]
+    with psycopg.connect(postgres_schema_url.split("?")[0], autocommit=True) as admin:
+        # The operator's migration: tables and types, no functions.
+        assert run_cli(["db", "upgrade"], env).returncode == 0
+        for function in functions:
+            admin.execute(SQL("DROP FUNCTION {}.{}").format(Identifier(schema),
+                                                            Identifier(function)))
+        monkeypatch.setenv("CREATE_TABLE", "n")
+        app = create_app(settings_with(tmp_path, postgres_schema_url))
+        client = app.test_client()
+        try:
+            answer = client.get("/readyz")
+            assert answer.status_code == 503, answer.json
+            assert "insert function casetrack_events_insert_batch is missing" in \
+                answer.json["detail"]
+            assert "casetrack db upgrade" in answer.json["detail"]
+            for _ in range(2):
+                done = run_cli(["db", "upgrade"], env)
+                assert done.returncode == 0, done.stderr
+                for function in functions:
+                    assert f"{function} created or replaced" in done.stdout
+            found = admin.execute(
+                "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = "
+                "p.pronamespace WHERE n.nspname = %s AND p.proname = ANY(%s)",
+                (schema, functions)).fetchone()
+            assert found == (2,)
+            assert client.get("/readyz").status_code == 200
+            register(services_of(app).tracking)
+            assert services_of(app).tracking.max_position() == 1
+        finally:
+            services_of(app).close()
