@@ -17,11 +17,12 @@ import hashlib
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID, uuid4
 
-from application import access
+from application import access, personal_data
+from application.errors import ChildNotFoundError, JourneyDamagedError
 from application.inspections import InspectionSamples
 from application.personal_data import PersonalDataErasedError, child_key
 from domain.actors import Actor
@@ -108,7 +109,11 @@ class DocumentStore(Protocol):
 
     def document(self, child_id: UUID, sha256: str) -> bytes | None: ...
 
-    def discard_document(self, child_id: UUID, sha256: str) -> None: ...
+    def discard_document(self, child_id: UUID, sha256: str,
+                         kept_before: datetime | None = None) -> bool: ...
+
+    def documents_kept_between(self, after: datetime | None, before: datetime
+                               ) -> list[tuple[UUID, str]]: ...
 
     def is_shredded(self, child_id: UUID) -> bool: ...
 
@@ -244,3 +249,27 @@ def _store(tracking: CaseTracking, child_id: UUID) -> DocumentStore:
 def _named(tracking: CaseTracking, child_id: UUID, sha256: str) -> bool:
     journey = tracking.journey_for_update(child_id)
     return any(isinstance(e, DocumentAttached) and e.sha256 == sha256 for e in journey.log)
+
+
+def sweep_orphan_documents(tracking: CaseTracking, store: DocumentStore, *,
+                           since: datetime | None, now: datetime | None = None) -> int:
+    """Remove the documents' bytes no recorded ``DocumentAttached`` names (an upload cut
+    off between keeping the bytes and recording the event), kept after ``since`` (None:
+    ever) and before the grace (younger ones may belong to an upload in flight); return
+    how many went. A journey that cannot be read keeps its bytes."""
+    before = (now or datetime.now(UTC)) - personal_data.SWEEP_GRACE
+    by_child: dict[UUID, list[str]] = {}
+    for child_id, sha256 in store.documents_kept_between(since, before):
+        by_child.setdefault(child_id, []).append(sha256)
+    removed = 0
+    for child_id, hashes in by_child.items():
+        try:
+            named = {e.sha256 for e in tracking.journey_for_update(child_id).log
+                     if isinstance(e, DocumentAttached)}
+        except ChildNotFoundError:
+            named = set()  # the journey was never saved
+        except JourneyDamagedError:
+            continue  # what it names cannot be told: its bytes stay
+        removed += sum(store.discard_document(child_id, sha256, kept_before=before)
+                       for sha256 in hashes if sha256 not in named)
+    return removed

@@ -27,7 +27,10 @@ Documents attached to a journey's events (issue 16) are kept beside it, in
 ``casetrack_personal_data_documents``: one row per child and SHA-256 of the clear bytes
 (the same content is stored once per child), the bytes sealed with AES-GCM under a key
 derived from the child's key, the child id and hash as associated data. Erasure deletes
-the child's rows in the same transaction as it destroys the key.
+the child's rows in the same transaction as it destroys the key. ``created_at`` is when
+the bytes were last put (putting them again refreshes it), so the sweep of bytes no event
+names (``application.documents.sweep_orphan_documents``) never takes bytes an upload in
+flight is about to name.
 """
 
 from __future__ import annotations
@@ -404,8 +407,8 @@ class SQLVault:
         cipher = self.cipher(child_id)
         if cipher is None:
             raise ChildKeyShreddedError("the child has no key")
-        if self._has_document(child_id, sha256):
-            return False
+        if self._touch_document(child_id, sha256):
+            return False  # kept already, and now young again: the sweep leaves it
         try:
             with self._writing(single_statement=True) as connection:
                 connection.execute(insert(documents_table).values(
@@ -427,12 +430,26 @@ class SQLVault:
                 documents_table.c.sha256 == sha256)).scalar()
         return None if sealed is None else cipher.open_document(sealed, sha256)
 
-    def discard_document(self, child_id: UUID, sha256: str) -> None:
-        """Remove bytes no attachment names (an upload whose event was refused)."""
+    def discard_document(self, child_id: UUID, sha256: str,
+                         kept_before: datetime | None = None) -> bool:
+        """Remove bytes no attachment names (an upload whose event was refused; with
+        ``kept_before``, only if kept, or last put, before then: the sweep)."""
+        query = delete(documents_table).where(documents_table.c.child_id == str(child_id),
+                                              documents_table.c.sha256 == sha256)
+        if kept_before is not None:
+            query = query.where(documents_table.c.created_at < kept_before)
         with self._writing(single_statement=True) as connection:
-            connection.execute(delete(documents_table).where(
-                documents_table.c.child_id == str(child_id),
-                documents_table.c.sha256 == sha256))
+            return bool(connection.execute(query).rowcount)
+
+    def documents_kept_between(self, after: datetime | None, before: datetime
+                               ) -> list[tuple[UUID, str]]:
+        """Return (child, SHA-256) of the bytes kept, or last put, in the period."""
+        query = select(documents_table.c.child_id, documents_table.c.sha256).where(
+            documents_table.c.created_at < before)
+        if after is not None:
+            query = query.where(documents_table.c.created_at >= after)
+        with self._engine.connect() as connection:
+            return [(UUID(row[0]), row[1]) for row in connection.execute(query)]
 
     def raw_documents(self, child_id: UUID) -> list[bytes]:
         """Return the stored (sealed) documents of a child, for checks."""
@@ -440,11 +457,12 @@ class SQLVault:
             return [row[0] for row in connection.execute(select(documents_table.c.sealed)
                     .where(documents_table.c.child_id == str(child_id)))]
 
-    def _has_document(self, child_id: UUID, sha256: str) -> bool:
-        with self._engine.connect() as connection:
-            return connection.execute(select(documents_table.c.sha256).where(
+    def _touch_document(self, child_id: UUID, sha256: str) -> bool:
+        with self._writing(single_statement=True) as connection:
+            return bool(connection.execute(update(documents_table).where(
                 documents_table.c.child_id == str(child_id),
-                documents_table.c.sha256 == sha256)).first() is not None
+                documents_table.c.sha256 == sha256).values(
+                created_at=datetime.now(UTC))).rowcount)
 
     # Helpers.
 

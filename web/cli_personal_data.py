@@ -42,6 +42,7 @@ def add_commands(commands: Any) -> dict[str, Any]:
     vault_commands = vault.add_subparsers(dest="vault_command", required=True)
     sweep = vault_commands.add_parser(
         "sweep", help="remove identifiers whose journey was never saved (a registration "
+                      "cut off mid-way) and documents' bytes no event names (an upload "
                       "cut off mid-way); the server sweeps the last week at start-up")
     sweep.add_argument("--all", action="store_true",
                        help="look at every key, not only the last week's")
@@ -49,9 +50,11 @@ def add_commands(commands: Any) -> dict[str, Any]:
 
 
 def _vault(settings: Settings, args: argparse.Namespace) -> int:
-    """``casetrack vault sweep``: print the children whose orphan identifiers went."""
+    """``casetrack vault sweep``: print the children whose orphan identifiers went, and
+    how many documents' orphan bytes."""
     from datetime import UTC, datetime
 
+    from application.documents import sweep_orphan_documents
     from application.personal_data import STARTUP_SWEEP_WINDOW, sweep_orphans
     from application.tracking import CaseTracking
     from web.personal_data import attach_vault
@@ -61,9 +64,11 @@ def _vault(settings: Settings, args: argparse.Namespace) -> int:
     try:
         since = None if args.all else datetime.now(UTC) - STARTUP_SWEEP_WINDOW
         removed = sweep_orphans(tracking, vault, since=since)
+        documents = sweep_orphan_documents(tracking, vault, since=since)
     finally:
         tracking.close()
-    print(json.dumps({"removed": len(removed), "child_ids": [str(c) for c in removed]}))
+    print(json.dumps({"removed": len(removed), "child_ids": [str(c) for c in removed],
+                      "documents_removed": documents}))
     return 0
 
 

@@ -188,12 +188,17 @@ def services() -> Services:
 
 def _sweep_vault(tracking: CaseTracking, vault: Any) -> None:
     """Remove identifiers left by registrations cut off mid-way in the last week (issue
-    12.5); ``casetrack vault sweep --all`` looks further back."""
+    12.5), and documents' bytes left by uploads cut off before their event;
+    ``casetrack vault sweep --all`` looks further back."""
     from datetime import UTC, datetime
 
+    from application.documents import sweep_orphan_documents
     from application.personal_data import STARTUP_SWEEP_WINDOW, sweep_orphans
 
-    removed = sweep_orphans(tracking, vault,
-                            since=datetime.now(UTC) - STARTUP_SWEEP_WINDOW)
+    since = datetime.now(UTC) - STARTUP_SWEEP_WINDOW
+    removed = sweep_orphans(tracking, vault, since=since)
     if removed:
         structlog.get_logger().warning("vault_orphans_removed", count=len(removed))
+    documents = sweep_orphan_documents(tracking, vault, since=since)
+    if documents:
+        structlog.get_logger().warning("vault_orphan_documents_removed", count=documents)

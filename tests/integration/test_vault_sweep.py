@@ -90,3 +90,55 @@ def test_the_data_directory_is_0700_and_every_file_in_it_0600(
     assert any(p.name.endswith(".sqlite") for p in files)
     assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files
             if stat.S_IMODE(p.stat().st_mode) != 0o600} == {}
+
+
+def _age(app: Flask, *children: uuid.UUID, by: timedelta = timedelta(hours=1)) -> None:
+    """Make the documents' bytes of ``children`` look kept ``by`` ago (a crash long past)."""
+    from sqlalchemy import update
+
+    from infrastructure.vault import documents_table
+
+    with services_of(app).vault._engine.begin() as connection:  # noqa: SLF001
+        connection.execute(update(documents_table).where(
+            documents_table.c.child_id.in_([str(c) for c in children])).values(
+            created_at=datetime.now(UTC) - by))
+
+
+def test_the_sweep_removes_document_bytes_no_event_names_and_keeps_the_rest(
+        app: Flask, client: FlaskClient, auth: object) -> None:
+    """Bytes kept by an upload cut off before its DocumentAttached was recorded are swept
+    once older than the grace; bytes an event names, and young bytes, stay."""
+    import hashlib
+
+    from application.documents import sweep_orphan_documents
+    from tests.e2e.test_documents import PDF, PNG, register, upload
+
+    def sha(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()
+
+    child_id = uuid.UUID(register(client, auth))  # type: ignore[arg-type]
+    attached = upload(client, str(child_id), auth())  # type: ignore[operator]
+    assert attached.status_code == 201, attached.json
+    document_id = attached.json["event"]["data"]["document_id"]
+    vault, tracking = services_of(app).vault, services_of(app).tracking
+    cut_off, retried, young = PNG + b"cut off", PNG + b"retried", PNG + b"in flight"
+    for content in (cut_off, retried):
+        assert vault.put_document(child_id, sha(content), "image/png", content)
+    never_saved = _orphan(app)  # a journey never saved: nothing names its document
+    assert vault.put_document(never_saved, sha(PDF), "application/pdf", PDF)
+    _age(app, child_id, never_saved)
+    # Old bytes put again by a retried upload are young again: its event is on the way.
+    assert not vault.put_document(child_id, sha(retried), "image/png", retried)
+    assert vault.put_document(child_id, sha(young), "image/png", young)
+    assert sweep_orphan_documents(tracking, vault, since=None) == 2
+    assert vault.document(child_id, sha(cut_off)) is None
+    assert vault.document(never_saved, sha(PDF)) is None
+    assert vault.document(child_id, sha(PDF)) == PDF  # named by DocumentAttached
+    for content in (retried, young):  # within the grace
+        assert vault.document(child_id, sha(content)) == content
+    assert client.get(f"/children/{child_id}/documents/{document_id}",
+                      headers=auth()).data == PDF  # type: ignore[operator]
+    assert sweep_orphan_documents(tracking, vault, since=None) == 0
+    later = datetime.now(UTC) + SWEEP_GRACE + timedelta(minutes=1)
+    assert sweep_orphan_documents(tracking, vault, since=None, now=later) == 2
+    assert vault.document(child_id, sha(PDF)) == PDF
