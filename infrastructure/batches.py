@@ -31,9 +31,10 @@ from sqlalchemy import (
     delete,
 )
 
-from domain.clocks import DEFAULT_POLICY, LocalPolicy
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
+from domain.state import JourneyState
 from infrastructure.readmodels import (
     Base,
     ProjectionTracking,
@@ -70,6 +71,13 @@ class JourneyFolds:
         self._folded: dict[UUID, ChildJourney] | None = None
         self._held = False
         self._recent: OrderedDict[UUID, ChildJourney] = OrderedDict()
+        # Each folded journey's state before the batch (None: it starts in the batch)
+        # and after each of its events in it, by version (the outbox reads them).
+        self._states: dict[UUID, dict[int, JourneyState | None]] = {}
+        # compute_clocks of a state on a day under a policy, asked for by several
+        # projections of one batch: by the state's identity (the state kept with it).
+        self._readings: dict[tuple[int, date, LocalPolicy],
+                             tuple[JourneyState, list[ClockReading]]] = {}
 
     def set_loader(self, loader: JourneyLoader | None) -> None:
         self.loader = loader
@@ -88,6 +96,7 @@ class JourneyFolds:
             yield
         finally:
             self._batch, self._folded, self._held = (), None, False
+            self._states, self._readings = {}, {}
 
     def journey(self, child_id: UUID, version: int) -> ChildJourney:
         if self._folded is None:
@@ -97,6 +106,43 @@ class JourneyFolds:
             return journey
         assert self.loader is not None
         return self.loader(child_id, version)
+
+    def states(self, journey: ChildJourney) -> Mapping[int, JourneyState | None] | None:
+        """The journey's state before the batch and after each of its events in it, by
+        version, when this batch folded it (else None)."""
+        if self._folded is None or self._folded.get(journey.id) is not journey:
+            return None
+        return self._states.get(journey.id)
+
+    def readings(self, state: JourneyState, today: date, policy: LocalPolicy
+                 ) -> list[ClockReading]:
+        """``compute_clocks(state, today, policy=policy)``, computed once in a batch for
+        every projection that asks (a folded state is never changed)."""
+        key = (id(state), today, policy)
+        kept = self._readings.get(key)
+        if kept is None or kept[0] is not state:
+            kept = (state, compute_clocks(state, today, policy=policy))
+            if self._held:
+                self._readings[key] = kept
+        return list(kept[1])
+
+    def _fold_into(self, folded: dict[UUID, ChildJourney], child_id: UUID,
+                   journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> None:
+        """Fold ``events`` onto ``journey`` into ``folded``, keeping the state after each
+        (``states``); a journey with a version missing is left out, for the loader to
+        find damaged one child at a time."""
+        states: dict[int, JourneyState | None] = {
+            events[0].originator_version - 1: journey.state if journey else None}
+        aggregate: Any = journey
+        try:
+            for event in events:
+                aggregate = event.mutate(aggregate)
+                assert isinstance(aggregate, ChildJourney)
+                states[event.originator_version] = aggregate.state
+        except OriginatorVersionError:
+            return
+        folded[child_id] = aggregate
+        self._states[child_id] = states
 
     def fold_batch(self, items: Sequence[tuple[JourneyEvent, Tracking]]
                    ) -> dict[UUID, ChildJourney]:
@@ -115,9 +161,9 @@ class JourneyFolds:
             first, last = batch[0].originator_version, batch[-1].originator_version
             recent = self._recent.pop(child_id, None)
             if first == 1:
-                _fold_into(folded, child_id, None, batch)
+                self._fold_into(folded, child_id, None, batch)
             elif recent is not None and recent.version == first - 1:
-                _fold_into(folded, child_id, recent, batch)
+                self._fold_into(folded, child_id, recent, batch)
             elif recent is not None and recent.version == last:
                 folded[child_id] = recent  # folded already (a batch that did not commit)
             else:
@@ -127,8 +173,13 @@ class JourneyFolds:
             stored = events_before(wanted)
             for child_id, first in wanted.items():
                 earlier = stored.get(child_id, [])
-                if len(earlier) == first - 1:
-                    _fold_into(folded, child_id, None, [*earlier, *events[child_id]])
+                if len(earlier) != first - 1:
+                    continue
+                try:
+                    journey = _fold(None, earlier)
+                except OriginatorVersionError:
+                    continue
+                self._fold_into(folded, child_id, journey, events[child_id])
         for child_id, journey in folded.items():
             self._recent[child_id] = journey
         while len(self._recent) > RECENT_JOURNEYS:
@@ -255,16 +306,6 @@ class ReadModelProjection(Projection[ReadModelView]):
 
 
 # Loading journeys for projections.
-
-
-def _fold_into(folded: dict[UUID, ChildJourney], child_id: UUID,
-               journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> None:
-    """Fold ``events`` onto ``journey`` into ``folded``; a journey with a version missing
-    is left out, for the loader to find damaged one child at a time."""
-    try:
-        folded[child_id] = _fold(journey, events)
-    except OriginatorVersionError:
-        return
 
 
 def _fold(journey: ChildJourney | None, events: Sequence[JourneyEvent]) -> ChildJourney:

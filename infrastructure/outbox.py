@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 from uuid import UUID
@@ -41,7 +41,7 @@ from application.notifications import message, stopped_message
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
-from domain.state import Folded, folded, folded_onto
+from domain.state import Folded, JourneyState, folded, folded_onto
 from infrastructure.batches import ReadModelProjection
 from infrastructure.readmodels import Base, ProjectionTracking
 
@@ -70,10 +70,13 @@ class OutboxMessage(Base):
 Key = tuple[str, str]
 
 
-def _open_readings(state: Any, today: date, policy: LocalPolicy
+Readings = Callable[[JourneyState], list[ClockReading]]
+
+
+def _open_readings(readings: Sequence[ClockReading]
                    ) -> tuple[dict[Key, ClockReading], dict[Key, ClockReading]]:
     """Return the open episodes with a due date, and every episode, by (clock, episode)."""
-    every = {(r.clock, r.episode): r for r in compute_clocks(state, today, policy=policy)}
+    every = {(r.clock, r.episode): r for r in readings}
     return {k: r for k, r in every.items() if r.is_open and r.due_on is not None}, every
 
 
@@ -119,24 +122,45 @@ def message_body(kind: str, reading: ClockReading, *, state: Any, child_id: str,
     }
 
 
-def journey_messages(journey: ChildJourney, entries: Sequence[tuple[JourneyEvent, Tracking]],
-                     today: date, policy: LocalPolicy = DEFAULT_POLICY,
-                     produced_at: float | None = None) -> list[dict[str, Any]]:
-    """Return the outbox rows of one journey's events (in version order, the journey
-    folded at least to the last of them)."""
-    log = journey.log
-    produced_at = time.time() if produced_at is None else produced_at
-    first = entries[0][0].originator_version
+def fold_states(log: Sequence[JourneyEvent], first: int, last: int
+                ) -> dict[int, JourneyState | None]:
+    """Return the state of ``log`` before version ``first`` (None before version 1) and
+    after each version to ``last``, by version."""
     kept: Folded | None = folded(log[:first - 1]) if first > 1 else None
-    before = _open_readings(kept.state, today, policy)[0] if kept is not None else {}
-    rows = []
-    for event, tracking in entries:
-        version = event.originator_version
+    states: dict[int, JourneyState | None] = {first - 1: kept.state if kept else None}
+    for version in range(first, last + 1):
         onto = folded_onto(kept, log[version - 1]) if kept is not None else None
         kept = onto if onto is not None else folded(log[:version])
-        after, every = _open_readings(kept.state, today, policy)
+        states[version] = kept.state
+    return states
+
+
+def journey_messages(journey: ChildJourney, entries: Sequence[tuple[JourneyEvent, Tracking]],
+                     today: date, policy: LocalPolicy = DEFAULT_POLICY,
+                     produced_at: float | None = None, *,
+                     states: Mapping[int, JourneyState | None] | None = None,
+                     readings: Readings | None = None) -> list[dict[str, Any]]:
+    """Return the outbox rows of one journey's events (in version order, the journey
+    folded at least to the last of them). ``states``: the journey's states by version
+    from before the first entry to the last (``fold_states``; folded here if not given
+    whole); ``readings``: ``compute_clocks`` of a state on ``today`` under ``policy``."""
+    produced_at = time.time() if produced_at is None else produced_at
+    first = entries[0][0].originator_version
+    last = entries[-1][0].originator_version
+    if states is None or any(v not in states for v in range(first - 1, last + 1)):
+        states = fold_states(journey.log, first, last)
+    if readings is None:
+        def readings(state: JourneyState) -> list[ClockReading]:
+            return compute_clocks(state, today, policy=policy)
+    start = states[first - 1]
+    before = _open_readings(readings(start))[0] if start is not None else {}
+    rows = []
+    for event, tracking in entries:
+        state = states[event.originator_version]
+        assert state is not None
+        after, every = _open_readings(readings(state))
         for kind, reading in clock_changes(before, after, every):
-            body = message_body(kind, reading, state=kept.state, child_id=str(journey.id),
+            body = message_body(kind, reading, state=state, child_id=str(journey.id),
                                 tracking=tracking, produced_at=produced_at)
             rows.append({"message_id": body["id"], "position": tracking.notification_id,
                          "authority": body["authority"], "kind": kind,
@@ -175,7 +199,10 @@ class OutboxProjection(ReadModelProjection):
             except OriginatorVersionError as gap:
                 self.record_damage(child_id, entries[-1][0].originator_version, gap)
                 continue
-            rows.extend(journey_messages(journey, entries, today, self.policy, produced_at))
+            rows.extend(journey_messages(
+                journey, entries, today, self.policy, produced_at,
+                states=self.folds.states(journey),
+                readings=lambda state: self.folds.readings(state, today, self.policy)))
         rows.sort(key=lambda row: row["position"])  # log order (stable within an event)
         add_messages(conn, rows)
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Date, Index, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from infrastructure.batches import ReadModelProjection
@@ -51,13 +51,16 @@ class PartnerRequest(Base):
                             "answered_on"),)
 
 
-def request_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_POLICY
-                 ) -> list[dict[str, Any]]:
+def request_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_POLICY,
+                 every: Sequence[ClockReading] | None = None) -> list[dict[str, Any]]:
     """Return the rows of one journey: each advice request and consultation, with the
-    reading of its clock (K2, K6) as the journey's own clocks read it."""
+    reading of its clock (K2, K6) as the journey's own clocks read it (``every``: its
+    state's ``compute_clocks`` on ``today``, when the caller has them)."""
     state = journey.state
     assert state.child is not None
-    readings = {(r.clock, r.episode): r for r in compute_clocks(state, today, policy=policy)}
+    if every is None:
+        every = compute_clocks(state, today, policy=policy)
+    readings = {(r.clock, r.episode): r for r in every}
     common = {"child_id": str(journey.id), "authority": state.child.authority,
               "case_ref": state.child.case_ref}
     rows = []
@@ -92,7 +95,9 @@ class PartnerRequestsProjection(ReadModelProjection):
 
     def child_rows(self, journey: ChildJourney, position: int, today: date
                    ) -> Mapping[type[Base], list[dict[str, Any]]]:
-        return {PartnerRequest: request_rows(journey, today, self.policy)}
+        return {PartnerRequest: request_rows(
+            journey, today, self.policy,
+            self.folds.readings(journey.state, today, self.policy))}
 
 
 def addressed_to(engine: Engine, organisation: str) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
-from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.personal_data import STRUCTURED_CODES
@@ -94,7 +94,8 @@ class CaseSummaryProjection(ReadModelProjection):
 
     def child_rows(self, journey: ChildJourney, position: int, today: date
                    ) -> Mapping[type[Base], list[dict[str, Any]]]:
-        rows = case_rows(journey, position, today, self.policy)
+        rows = case_rows(journey, position, today, self.policy,
+                         self.folds.readings(journey.state, today, self.policy))
         return {CaseSummary: [rows.summary], CaseClock: rows.clocks,
                 ServiceRecord: rows.services, HealthWait: rows.health_waits}
 
@@ -133,8 +134,10 @@ class CaseRows:
 
 
 def case_rows(journey: ChildJourney, position: int, today: date,
-              policy: LocalPolicy = DEFAULT_POLICY) -> CaseRows:
-    """Return the read-model rows of one journey as it now stands."""
+              policy: LocalPolicy = DEFAULT_POLICY,
+              readings: Sequence[ClockReading] | None = None) -> CaseRows:
+    """Return the read-model rows of one journey as it now stands (``readings``: its
+    state's ``compute_clocks`` on ``today``, when the caller has them)."""
     from application.views import plain
 
     state = journey.state
@@ -144,7 +147,8 @@ def case_rows(journey: ChildJourney, position: int, today: date,
     for event in effective_events(journey.log):  # as corrected, by occurrence
         steps.setdefault(event.type_name, event.occurred_on.isoformat())
     last = journey.log[-1]
-    readings = compute_clocks(state, today, policy=policy)
+    if readings is None:
+        readings = compute_clocks(state, today, policy=policy)
     current = _current_placement(state)
     plan = state.plan.current
     needs = _need_codes(plain(state.plan.needs)

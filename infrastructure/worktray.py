@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Date, Index, Integer, String, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
-from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from infrastructure.batches import IN_CHUNK, ReadModelProjection
@@ -69,10 +69,12 @@ class TrayClock(Base):
 TRAY_TABLES: tuple[type[Base], ...] = (TrayCase, TrayClock)
 
 
-def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_POLICY
+def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_POLICY,
+              readings: Sequence[ClockReading] | None = None
               ) -> dict[type[Base], list[dict[str, Any]]]:
     """Return the tray rows of one journey: its holder, and its readings still open
-    (under the authority's local policy, as the journey's own clocks read them)."""
+    (under the authority's local policy, as the journey's own clocks read them;
+    ``readings``: its state's ``compute_clocks`` on ``today``, when the caller has them)."""
     state = journey.state
     assert state.child is not None
     child_id, authority = str(journey.id), state.child.authority
@@ -82,11 +84,13 @@ def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_
             "assigned_organisation": assigned.assigned_organisation if assigned
             else authority, "case_ref": state.child.case_ref, "stage": state.stage,
             "version": journey.version}
-    readings = {(r.clock, r.episode): r for r in compute_clocks(state, today, policy=policy)
-                if r.is_open and r.due_on is not None}
+    if readings is None:
+        readings = compute_clocks(state, today, policy=policy)
+    still_open = {(r.clock, r.episode): r for r in readings
+                  if r.is_open and r.due_on is not None}
     clocks = [{"child_id": child_id, "clock": r.clock, "episode": r.episode,
                "due_on": r.due_on, "responsible": r.responsible.value,
-               "reading": iso_dates(r.as_dict())} for r in readings.values()]
+               "reading": iso_dates(r.as_dict())} for r in still_open.values()]
     return {TrayCase: [case], TrayClock: clocks}
 
 
@@ -105,7 +109,8 @@ class WorktrayProjection(ReadModelProjection):
 
     def child_rows(self, journey: ChildJourney, position: int, today: date
                    ) -> Mapping[type[Base], list[dict[str, Any]]]:
-        return tray_rows(journey, today, self.policy)
+        return tray_rows(journey, today, self.policy,
+                         self.folds.readings(journey.state, today, self.policy))
 
 
 # Queries.

@@ -38,7 +38,8 @@ class CohortProjection(ReadModelProjection):
 
     def child_rows(self, journey: ChildJourney, position: int, today: date
                    ) -> Mapping[type[Base], list[dict[str, Any]]]:
-        rows = cohort_rows(journey, position, today, self.policy)
+        rows = cohort_rows(journey, position, today, self.policy,
+                           self.folds.readings(journey.state, today, self.policy))
         return {CohortChild: [rows.child], CohortRequest: rows.requests,
                 CohortDispute: rows.disputes, CohortFact: rows.facts}
 

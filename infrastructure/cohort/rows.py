@@ -4,13 +4,14 @@ events decided, stored as dates, due dates, statuses and verdicts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from domain.catalogue.exceptions import CLAIM_EVENTS, EXCEPTION_CLAIM, claim_verdict
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
-from domain.clocks import DEFAULT_POLICY, LocalPolicy, compute_clocks
+from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.journey import ChildJourney
 from domain.state import replay
 from infrastructure.cohort.question_facts import question_facts
@@ -34,13 +35,16 @@ class CohortRows:
 
 
 def cohort_rows(journey: ChildJourney, position: int, today: date,
-                policy: LocalPolicy = DEFAULT_POLICY) -> CohortRows:
-    """Return the cohort rows of one journey as it now stands."""
+                policy: LocalPolicy = DEFAULT_POLICY,
+                every: Sequence[ClockReading] | None = None) -> CohortRows:
+    """Return the cohort rows of one journey as it now stands (``every``: its state's
+    ``compute_clocks`` on ``today``, when the caller has them)."""
     state = journey.state
     assert state.child is not None
     child_id, authority = str(journey.id), state.child.authority
-    readings = compute_clocks(state, today, policy=policy)
-    readings = list({(r.clock, r.episode): r for r in readings}.values())
+    if every is None:
+        every = compute_clocks(state, today, policy=policy)
+    readings = list({(r.clock, r.episode): r for r in every}.values())
     facts = _clock_facts(state, readings, child_id, authority)
     facts += _other_facts(state, child_id, authority)
     facts += _claim_facts(journey, child_id, authority)

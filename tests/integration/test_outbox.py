@@ -166,3 +166,52 @@ def _clean_run(store: dict[str, Any]) -> list[str]:
         return [m["message_id"] for m in messages(other)]
     finally:
         other.dispose()
+
+
+def test_the_batch_folds_give_the_outbox_the_states_it_would_fold_itself(
+        tmp_path: Path) -> None:
+    """One definition: the states the runner's folds keep per version (each journey
+    folded once per batch for every projection), and the readings they keep per state,
+    give the outbox the messages it makes when it folds each journey's log itself
+    (``fold_states``), across batches, corrections and retractions included."""
+    from eventsourcing.persistence import Tracking
+
+    from benchmarks.read_path import TODAY, generate_cohort
+    from domain.clocks import DEFAULT_POLICY, compute_clocks
+    from domain.events import JourneyEvent
+    from infrastructure.batches import JourneyFolds, JourneyStore
+    from infrastructure.outbox import fold_states, journey_messages
+
+    app = CaseTracking(env=settings_for(tmp_path, None).event_store_env())
+    try:
+        generate_cohort(app, 60, long_journey_events=30)
+        items = [(app.mapper.to_domain_event(n), Tracking(app.name, n.id))
+                 for n in app.recorder.select_notifications(start=1, limit=100_000)]
+        items = [(e, t) for e, t in items if isinstance(e, JourneyEvent)]
+        folds = JourneyFolds()
+        folds.set_loader(JourneyStore(app))
+        compared = corrected = 0
+        for start in range(0, len(items), 53):  # batches that split journeys
+            batch = items[start:start + 53]
+            by_child: dict[Any, list[Any]] = {}
+            for event, tracking in batch:
+                by_child.setdefault(event.originator_id, []).append((event, tracking))
+            with folds.batch(batch):
+                for child_id, entries in by_child.items():
+                    journey = folds.journey(child_id, entries[-1][0].originator_version)
+                    states = folds.states(journey)
+                    assert states is not None
+                    first = entries[0][0].originator_version
+                    assert states == fold_states(journey.log, first, len(journey.log))
+                    kept = journey_messages(
+                        journey, entries, TODAY, produced_at=1.0, states=states,
+                        readings=lambda s: folds.readings(s, TODAY, DEFAULT_POLICY))
+                    assert kept == journey_messages(journey, entries, TODAY, produced_at=1.0)
+                    assert folds.readings(journey.state, TODAY, DEFAULT_POLICY) == \
+                        compute_clocks(journey.state, TODAY)
+                    compared += len(entries)
+                    corrected += sum(e.type_name in ("EntryCorrected", "EntryRetracted")
+                                     for e, _ in entries)
+        assert compared == len(items) and corrected > 0
+    finally:
+        app.close()
