@@ -91,13 +91,21 @@ class _Kept:
         self.timeline: BuiltTimeline | None = None
 
 
+# What is kept is bounded by the events it answers for (a 200-event journey's state view
+# and timeline, their dumps with them, took about 480 KB: about 2.4 KB an event), so a
+# few long journeys cannot fill the memory that many short ones share.
+MAX_EVENTS = 20_000
+
+
 class KeptViews:
     """The current answers of the latest journeys read, one ``Key`` per journey: a log
-    grown, a new day or another policy builds afresh. At most ``maxsize`` journeys, the
-    least recently read dropped first."""
+    grown, a new day or another policy builds afresh. At most ``maxsize`` journeys and
+    ``max_events`` events over them, the least recently read dropped first."""
 
-    def __init__(self, maxsize: int = 1000) -> None:
+    def __init__(self, maxsize: int = 1000, max_events: int = MAX_EVENTS) -> None:
         self.maxsize = maxsize
+        self.max_events = max_events
+        self._events = 0  # the log lengths of the journeys kept, summed
         self._kept: OrderedDict[UUID, _Kept] = OrderedDict()
         self._guard = threading.Lock()
         self.hits: Counter[str] = Counter()  # by part, for tests and benchmarks
@@ -118,11 +126,14 @@ class KeptViews:
             self.misses[part] += 1
             kept = self._kept.get(journey_id)
             if kept is None or kept.key != key:
+                self._events += key[0] - (kept.key[0] if kept is not None else 0)
                 kept = self._kept[journey_id] = _Kept(key)
             setattr(kept, part, made)
             self._kept.move_to_end(journey_id)
-            while len(self._kept) > self.maxsize:
-                self._kept.popitem(last=False)
+            while len(self._kept) > 1 and (len(self._kept) > self.maxsize
+                                           or self._events > self.max_events):
+                _, dropped = self._kept.popitem(last=False)
+                self._events -= dropped.key[0]
         return made
 
 

@@ -21,6 +21,7 @@ from application.personal_data import reveal
 from application.tracking import CaseTracking
 from application.views import journey_view_at
 from domain.actors import Actor
+from domain.clocks import LocalPolicy
 from infrastructure.persistence import event_store_env
 from tests.conftest import settings_for
 from web.personal_data import vault_for
@@ -158,3 +159,19 @@ def test_an_erased_key_shows_in_a_cached_timeline(apps: list[CaseTracking]) -> N
     erased = reader.get_journey(child, actor=CASEWORKER)
     assert erased == state_of(after) != state
     assert "Her drawing" not in repr(erased) and "[erased]" in repr(erased)
+
+
+def test_what_is_kept_is_bounded_by_journeys_and_events() -> None:
+    from application.kept_views import KeptViews
+
+    views = KeptViews(maxsize=3, max_events=100)
+    day, policy = date(2024, 9, 2), LocalPolicy()
+    ids = [UUID(int=n) for n in range(1, 6)]
+    for n, journey_id in enumerate(ids[:4]):  # a fourth journey drops the first
+        assert views.built("state", journey_id, (10 + n, day, policy), lambda n=n: n) == n
+    assert views.built("state", ids[0], (10, day, policy), lambda: "again") == "again"
+    assert views.built("state", ids[3], (13, day, policy), lambda: "not built") == 3
+    views.built("state", ids[4], (95, day, policy), lambda: "long")  # over 100 events
+    assert views.built("state", ids[3], (13, day, policy), lambda: "rebuilt") == "rebuilt"
+    assert views._events <= 100 or len(views._kept) == 1  # noqa: SLF001
+    assert views.built("state", ids[4], (96, day, policy), lambda: "grown") == "grown"
