@@ -39,7 +39,7 @@ from infrastructure.readmodels import (
     Base,
     ProjectionTracking,
 )
-from infrastructure.tracking import ReadModelView, among, insert_rows
+from infrastructure.tracking import ReadModelView, delete_children, insert_rows
 
 logger = structlog.get_logger()
 
@@ -276,8 +276,7 @@ class ReadModelProjection(Projection[ReadModelView]):
         for start in range(0, len(keys), IN_CHUNK):
             chunk = keys[start:start + IN_CHUNK]
             for table in self.tables:
-                conn.execute(delete(table).where(among(
-                    conn, table.child_id, chunk)))  # type: ignore[attr-defined]
+                delete_children(conn, table, chunk)
         for table in self.tables:
             insert_rows(conn, table, rows[table])
 
