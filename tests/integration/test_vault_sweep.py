@@ -22,6 +22,17 @@ from web.services import services_of
 Auth = object
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    """As tests/conftest.py's, but on PostgreSQL a schema of this test's own: a sweep takes
+    every orphan in its store, so in the run's shared database it would count, and remove,
+    what tests running beside it keep there."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_schema_url")
+    return url
+
+
 def _orphan(app: Flask) -> uuid.UUID:
     """A registration cut off after the vault's write, before the journey's."""
     orphan = uuid.uuid4()
