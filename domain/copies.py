@@ -99,6 +99,11 @@ def _dataclass(value: Any, memo: Memo) -> Any:
 def _frozen_dataclass(value: Any, memo: Memo) -> Any:
     members = value.__dict__
     shared = _SHARED
+    for member in members.values():
+        if member.__class__ not in shared:
+            break
+    else:  # nothing in it can change: itself (the commonest case, so tried first)
+        return value
     copied = {k: v if v.__class__ in shared else _copy(v, memo) for k, v in members.items()}
     if all(copied[k] is v for k, v in members.items()):
         memo[id(value)] = value

@@ -38,9 +38,11 @@ SUBJECT_ACCESS_REQUEST = record_kind(
     "subject_access_request_id", "sar", "a subject access request")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ViewsRecord:
-    """The child's or family's own words, held as a document reference."""
+    """The child's or family's own words, held as a document reference. Frozen: never
+    changed once recorded, so a fold that adds one copies ``views`` without copying the
+    records already in it (``domain.copies`` shares an unchanged frozen value)."""
 
     id: str
     kind: str  # child_views | family_feedback
