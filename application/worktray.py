@@ -25,6 +25,8 @@ from domain.responsibility import Body
 WORKTRAY = "worktray"
 TRAY_ROLES = frozenset({"caseworker", "manager"})
 DEFAULT_WINDOW_DAYS = 14
+DEFAULT_TEAM_PAGE = 100
+MAX_LIMIT = 500
 MAX_WINDOW_DAYS = 366
 _WINDOW = re.compile(r"^([0-9]{1,3})d$")
 DUE_STATUSES = frozenset({ClockStatus.RUNNING, ClockStatus.LATE,
@@ -125,9 +127,11 @@ def ordered(cases: list[dict[str, Any]], where: TrayFilter, today: date
 
 def team_tray(store: TrayStore, *, actor: Actor, where: TrayFilter, today: date,
               consistent_after: int | None = None,
-              head: Callable[[], int] | None = None) -> dict[str, Any]:
-    """Return a manager's view of the authority: cases per holder, and the cases no one
-    holds ordered as a tray."""
+              head: Callable[[], int] | None = None, after: int = 0,
+              limit: int = DEFAULT_TEAM_PAGE) -> dict[str, Any]:
+    """Return a manager's view of the authority: cases per holder, and a page of the
+    cases no one holds, ordered as a tray (``after`` of them skipped, at most ``limit``;
+    ``next_after`` starts the next page, None on the last)."""
     if actor.role != "manager":
         raise ForbiddenError(f"role {actor.role!r} may not see the team's trays")
     position = ensure_reached(store, consistent_after, (WORKTRAY,), head)
@@ -135,7 +139,10 @@ def team_tray(store: TrayStore, *, actor: Actor, where: TrayFilter, today: date,
     holders.sort(key=lambda c: (-c["cases"], c["assigned_organisation"], c["assigned_to"]))
     unassigned = ordered(store.unassigned_cases(authority=actor.organisation,
                                                 stage=where.stage), where, today)
-    return {"caseworkers": holders, "unassigned": unassigned, "as_at": today,
+    limit = max(1, min(limit, MAX_LIMIT))
+    more = len(unassigned) > after + limit
+    return {"caseworkers": holders, "unassigned": unassigned[after:after + limit],
+            "next_after": after + limit if more else None, "as_at": today,
             "due_within_days": where.due_within_days, "position": position}
 
 

@@ -9,7 +9,14 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 
 from application.notifications import notifications
-from application.worktray import TrayFilter, team_tray, window_days, work_tray
+from application.worktray import (
+    DEFAULT_TEAM_PAGE,
+    MAX_LIMIT,
+    TrayFilter,
+    team_tray,
+    window_days,
+    work_tray,
+)
 from domain.clocks import CLOCK_SPECS
 from domain.responsibility import Body
 from domain.state import STAGES
@@ -105,6 +112,13 @@ class TeamQuerySchema(TrayQuerySchema):
         unknown = RAISE
         exclude = ("clock", "responsible")
 
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INTEGER),
+                           metadata={"description": "the next_after of the previous page "
+                                                    "of unassigned cases"})
+    limit = fields.Integer(load_default=DEFAULT_TEAM_PAGE,
+                           validate=validate.Range(min=1, max=MAX_LIMIT), metadata={
+                               "description": "at most this many unassigned cases"})
+
 
 class HolderSchema(Schema):
     assigned_to = fields.String(required=True, metadata={"description": "staff user id"})
@@ -116,7 +130,10 @@ class TeamSchema(Schema):
     caseworkers = fields.List(fields.Nested(HolderSchema), required=True, metadata={
         "description": "everyone holding cases of the authority, most cases first"})
     unassigned = fields.List(fields.Nested(TrayItemSchema), required=True, metadata={
-        "description": "the cases no one holds, by next due date"})
+        "description": "a page of the cases no one holds, by next due date"})
+    next_after = fields.Integer(allow_none=True, metadata={
+        "description": "pass as after for the next page of unassigned cases; null on "
+                       "the last"})
     as_at = fields.Date(required=True)
     due_within_days = fields.Integer(required=True)
     position = fields.Integer(required=True)
@@ -128,12 +145,15 @@ class TeamTray(MethodView):
     @blp.response(200, TeamSchema)
     @problems(blp, 401, 403, 422, 500, 503)
     def get(self, query: dict[str, Any]) -> Any:
-        """A manager's team: cases per caseworker, and the unassigned cases by due date."""
+        """A manager's team: cases per caseworker, and the unassigned cases by due date
+        (paged: ``after``/``limit``, ``next_after``)."""
         consistent_after = query.pop("consistent_after", None)
+        after, limit = query.pop("after"), query.pop("limit")
         tracking = services().tracking
         result = team_tray(services().read_models, actor=current_actor(),
                            where=TrayFilter(**query), today=tracking.today(),
-                           consistent_after=consistent_after, head=tracking.max_position)
+                           consistent_after=consistent_after, head=tracking.max_position,
+                           after=after, limit=limit)
         return read_model_answer(result)
 
 

@@ -185,6 +185,21 @@ def test_the_spec_declares_the_idempotency_key_on_bulk_reassignment(
     assert "Idempotency-Key" in {p["name"] for p in operation["parameters"]}
 
 
+def all_unassigned(client: FlaskClient, auth: Auth, position: int, org: str = "LA-901",
+                   limit: int = 500) -> list[str]:
+    """Every unassigned case of ``org``, page after page (``next_after``)."""
+    found: list[str] = []
+    after: int | None = 0
+    while after is not None:
+        page = client.get(f"/worktray/team?consistent_after={position}&after={after}"
+                          f"&limit={limit}", headers=auth(role="manager", org=org))
+        assert page.status_code == 200, page.json
+        assert len(page.json["unassigned"]) <= limit
+        found += [i["child_id"] for i in page.json["unassigned"]]
+        after = page.json["next_after"]
+    return found
+
+
 @pytest.mark.usefixtures("read_side")
 def test_the_team_tray_counts_cases_per_holder_and_lists_the_unassigned(
         client: FlaskClient, auth: Auth, worker: str) -> None:
@@ -198,7 +213,7 @@ def test_the_team_tray_counts_cases_per_holder_and_lists_the_unassigned(
     counts = {(c["assigned_organisation"], c["assigned_to"]): c["cases"]
               for c in team.json["caseworkers"]}
     assert counts[("LA-901", worker)] == 3
-    unassigned = [i["child_id"] for i in team.json["unassigned"]]
+    unassigned = all_unassigned(client, auth, position)
     assert loose in unassigned
     assert not set(held) & set(unassigned)
     mine = client.get(f"/worktray?consistent_after={position}", headers=auth(sub=worker))
@@ -214,3 +229,47 @@ def test_the_team_tray_takes_no_clock_or_body_filter(client: FlaskClient, auth: 
     answer = client.get("/worktray/team?clock=K1", headers=auth(role="manager"))
     assert answer.status_code == 422
     assert "clock" in str(answer.json)
+
+
+@pytest.mark.usefixtures("read_side")
+def test_the_unassigned_cases_come_in_pages_that_together_are_the_whole_list(
+        client: FlaskClient, auth: Auth) -> None:
+    """after/limit/next_after as the other lists: pages in the list's order, none lost or
+    repeated, null after the last (an authority of this test's own: the database is the
+    run's)."""
+    org = f"LA-P{uuid.uuid4().hex[:6]}"
+    children = [register(client, auth, org=org) for _ in range(5)]
+    position = client.get("/readyz").json["position"]
+    whole = client.get(f"/worktray/team?consistent_after={position}&limit=500",
+                       headers=auth(role="manager", org=org))
+    assert whole.status_code == 200, whole.json
+    assert whole.json["next_after"] is None
+    order = [i["child_id"] for i in whole.json["unassigned"]]
+    assert sorted(order) == sorted(children)
+    first = client.get("/worktray/team?limit=2", headers=auth(role="manager", org=org)).json
+    assert [i["child_id"] for i in first["unassigned"]] == order[:2]
+    assert first["next_after"] == 2
+    assert all_unassigned(client, auth, position, org=org, limit=2) == order
+    last = client.get("/worktray/team?after=4&limit=2", headers=auth(role="manager", org=org))
+    assert [i["child_id"] for i in last.json["unassigned"]] == order[4:]
+    assert last.json["next_after"] is None
+    beyond = client.get("/worktray/team?after=9", headers=auth(role="manager", org=org))
+    assert beyond.json["unassigned"] == [] and beyond.json["next_after"] is None
+
+
+@pytest.mark.parametrize(("query", "named"), [
+    ("limit=0", "limit"), ("limit=501", "limit"), ("limit=many", "limit"),
+    ("after=-1", "after"), ("after=x", "after"), ("page=2", "page"), ("cursor=abc", "cursor"),
+])
+def test_bad_paging_of_the_team_tray_names_the_parameter(
+        client: FlaskClient, auth: Auth, query: str, named: str) -> None:
+    answer = client.get(f"/worktray/team?{query}", headers=auth(role="manager"))
+    assert answer.status_code in (400, 422), answer.json
+    assert named in str(answer.json)
+
+
+def test_the_spec_pages_the_unassigned_cases(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").json
+    operation = spec["paths"]["/worktray/team"]["get"]
+    assert {"after", "limit"} <= {p["name"] for p in operation["parameters"]}
+    assert "next_after" in spec["components"]["schemas"]["Team"]["properties"]
