@@ -11,11 +11,15 @@ from typing import Any
 
 class LazyChoices:
     """An argparse ``choices`` whose values come from ``load`` the first time they are
-    checked or listed."""
+    checked or listed; ``shown``, when given, is what ``--help`` lists instead, so it
+    need not load them (a copy of the definition, tested equal to it:
+    tests/e2e/test_command_line.py)."""
 
-    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+    def __init__(self, load: Callable[[], Iterable[str]],
+                 shown: Iterable[str] | None = None) -> None:
         self._load = load
         self._values: list[str] | None = None
+        self.shown = sorted(shown) if shown is not None else None
 
     def _all(self) -> list[str]:
         if self._values is None:
@@ -32,13 +36,17 @@ class LazyChoices:
         return len(self._all())
 
 
+# What `casetrack token --help` lists; a token is checked against application.access.ROLES.
+ROLES_SHOWN = ("admin", "auditor", "caseworker", "family", "inspector", "manager", "partner")
+
+
 def roles() -> LazyChoices:
     def load() -> Iterable[str]:
         from application.access import ROLES
 
         return ROLES
 
-    return LazyChoices(load)
+    return LazyChoices(load, shown=ROLES_SHOWN)
 
 
 class _HelpFormatter(argparse.HelpFormatter):
@@ -49,6 +57,9 @@ class _HelpFormatter(argparse.HelpFormatter):
         if "%(choices)" not in (action.help or "") and action.choices is not None:
             action = copy.copy(action)
             action.choices = None
+        elif isinstance(choices := action.choices, LazyChoices) and choices.shown is not None:
+            action = copy.copy(action)
+            action.choices = choices.shown
         return super()._expand_help(action)
 
 

@@ -17,6 +17,9 @@ from uuid import UUID
 from web.cli_choices import LazyChoices
 from web.config import Settings
 
+# What `casetrack erase --help` lists; --basis is checked against the domain's ErasureBasis.
+ERASURE_BASES_SHOWN = ("erasure_request", "other", "retention_period_ended")
+
 
 def _erasure_bases() -> tuple[str, ...]:
     from domain.catalogue.governance import ErasureBasis
@@ -29,7 +32,8 @@ def add_commands(commands: Any) -> dict[str, Any]:
     erase = commands.add_parser("erase", help="erase a child's personal data (destroys the "
                                               "child's key unless a legal hold stands)")
     erase.add_argument("child", type=UUID, help="the child id")
-    erase.add_argument("--basis", choices=LazyChoices(_erasure_bases), metavar="BASIS",
+    erase.add_argument("--basis", choices=LazyChoices(_erasure_bases, shown=ERASURE_BASES_SHOWN),
+                       metavar="BASIS",
                        default="erasure_request",
                        help="the lawful basis recorded (%(choices)s; default %(default)s)")
     erase.add_argument("--user", default="operator", help="recorded as the admin actor")

@@ -42,9 +42,6 @@ HEAVY = ("flask", "flask_smorest", "flask_limiter", "werkzeug", "jinja2", "marsh
          "sqlalchemy", "eventsourcing", "psycopg", "alembic", "prometheus_client",
          "gunicorn", "waitress", "structlog", "rich", "redis", "jwt", "cryptography",
          "domain")
-# Two helps list their choices, read from the one definition of each: the roles
-# (application.access) and the erasure bases (domain.catalogue.governance).
-LISTS_DOMAIN_CHOICES = {("token",), ("erase",)}
 
 
 def _command_paths(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
@@ -61,16 +58,37 @@ def _command_paths(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
                          ids=lambda command: " ".join(command) or "casetrack")
 def test_help_imports_no_framework_store_or_domain(command: tuple[str, ...]) -> None:
     """``casetrack --help`` and every (sub)command's --help import only the parser."""
-    heavy = HEAVY
-    if command in LISTS_DOMAIN_CHOICES:
-        heavy = tuple(name for name in HEAVY if name not in ("domain", "eventsourcing"))
     argv = [*command, "--help"]
-    result = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=heavy)],
+    result = subprocess.run([sys.executable, "-c", PROBE.format(argv=argv, heavy=HEAVY)],
                             cwd=ROOT, capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert "usage: casetrack" in result.stdout
+
+
+def test_the_choices_helps_list_are_the_definitions_and_still_checked(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`token --help` and `erase --help` list copies (so they import no domain): equal to
+    application.access.ROLES and the domain's ErasureBasis, which still check the
+    values given."""
+    from typing import get_args
+
+    from application.access import ROLES
+    from domain.catalogue.governance import ErasureBasis
+    from web.cli_choices import ROLES_SHOWN
+    from web.cli_personal_data import ERASURE_BASES_SHOWN
+
+    assert set(ROLES_SHOWN) == ROLES and len(ROLES_SHOWN) == len(ROLES)
+    assert sorted(ERASURE_BASES_SHOWN) == sorted(get_args(ErasureBasis))
+    parser = build_parser()[0]
+    for command, shown in ((["token"], ROLES_SHOWN), (["erase"], ERASURE_BASES_SHOWN)):
+        with pytest.raises(SystemExit):
+            parser.parse_args([*command, "--help"])
+        assert ", ".join(sorted(shown)) in " ".join(capsys.readouterr().out.split())
+    with pytest.raises(SystemExit):
+        parser.parse_args(["token", "--role", "nobody", "--org", "LA-901", "--sub", "u"])
+    assert "invalid choice: 'nobody'" in capsys.readouterr().err
 
 
 def _actions(parser: argparse.ArgumentParser, path: str) -> list[tuple[str, argparse.Action]]:
