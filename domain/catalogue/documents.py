@@ -51,9 +51,10 @@ MediaType = Literal[
 ]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AttachedDocument:
-    """A document attached to an event: what the store holds under its hash."""
+    """A document attached to an event: what the store holds under its hash. Frozen: never
+    changed once attached, so a fold that attaches one shares the others (domain.copies)."""
 
     document_id: str
     event_version: int
