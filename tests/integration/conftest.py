@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from application.tracking import CaseTracking
 from infrastructure.migrations import upgrade
+from infrastructure.persistence import event_store_env
 from infrastructure.readmodels import make_engine
 from tests.postgres import fresh_schema
 
@@ -30,3 +34,17 @@ def read_model_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterato
         upgrade(made)
         yield made
         made.dispose()
+
+
+@contextmanager
+def applications(store_url: str | None, tmp_path: Path, today: date, count: int = 2
+                 ) -> Iterator[list[CaseTracking]]:
+    """``count`` applications on one store (``store_url``, or SQLite in ``tmp_path``), as
+    that many server processes would be, each on the day ``today``; closed afterwards."""
+    env = event_store_env(store_url, tmp_path)
+    made = [CaseTracking(env=env, today=lambda: today) for _ in range(count)]
+    try:
+        yield made
+    finally:
+        for app in made:
+            app.close()

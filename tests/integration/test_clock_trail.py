@@ -19,7 +19,7 @@ from application.history import clock_effects, journey_at, timeline
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.state import effective_events
-from infrastructure.persistence import event_store_env
+from tests.integration.conftest import applications
 
 TODAY = date(2024, 9, 2)
 CASEWORKER = Actor("officer-1", "caseworker", "LA-901")
@@ -41,11 +41,8 @@ WRITES: list[tuple[str, dict[str, Any], date]] = [
 @pytest.fixture
 def apps(tmp_path: Path, store_url: str | None) -> Iterator[list[CaseTracking]]:
     """Two applications on one store, as two server processes would be."""
-    env = event_store_env(store_url, tmp_path)
-    made = [CaseTracking(env=env, today=lambda: TODAY) for _ in range(2)]
-    yield made
-    for app in made:
-        app.close()
+    with applications(store_url, tmp_path, TODAY) as made:
+        yield made
 
 
 def effects_of(view: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:

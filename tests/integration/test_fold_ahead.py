@@ -18,7 +18,7 @@ import domain.journey
 from application.tracking import CaseTracking
 from domain.actors import Actor
 from domain.state import replay
-from infrastructure.persistence import event_store_env
+from tests.integration.conftest import applications
 
 TODAY = date(2024, 6, 3)
 CASEWORKER = Actor("officer-1", "caseworker", "LA-901")
@@ -26,17 +26,10 @@ REQUEST = {"requester_role": "Parent", "request_source": "1"}
 
 
 @pytest.fixture
-def store_env(tmp_path: Path, store_url: str | None) -> dict[str, str]:
-    return event_store_env(store_url, tmp_path)
-
-
-@pytest.fixture
-def apps(store_env: dict[str, str]) -> Iterator[list[CaseTracking]]:
+def apps(tmp_path: Path, store_url: str | None) -> Iterator[list[CaseTracking]]:
     """Two applications on one store, as two server processes would be."""
-    made = [CaseTracking(env=store_env, today=lambda: TODAY) for _ in range(2)]
-    yield made
-    for app in made:
-        app.close()
+    with applications(store_url, tmp_path, TODAY) as made:
+        yield made
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from application.errors import ConcurrentWriteError
 from application.idempotency import fingerprint, key_hash
 from application.tracking import CaseTracking, Idempotency
 from domain.actors import Actor
-from infrastructure.persistence import event_store_env
+from tests.integration.conftest import applications
 
 TODAY = date(2024, 6, 3)
 CASEWORKER = Actor("officer-1", "caseworker", "LA-901")
@@ -27,17 +27,10 @@ WRITES_PER_THREAD = 4
 
 
 @pytest.fixture
-def store_env(tmp_path: Path, store_url: str | None) -> dict[str, str]:
-    return event_store_env(store_url, tmp_path)
-
-
-@pytest.fixture
-def apps(store_env: dict[str, str]) -> Iterator[list[CaseTracking]]:
+def apps(tmp_path: Path, store_url: str | None) -> Iterator[list[CaseTracking]]:
     """Two applications on one store, as two server processes would be."""
-    made = [CaseTracking(env=store_env, today=lambda: TODAY) for _ in range(2)]
-    yield made
-    for app in made:
-        app.close()
+    with applications(store_url, tmp_path, TODAY) as made:
+        yield made
 
 
 def opened(app: CaseTracking) -> UUID:
