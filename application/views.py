@@ -47,7 +47,15 @@ def event_view(event: JourneyEvent) -> dict[str, Any]:
 
 
 def clock_view(reading: ClockReading) -> dict[str, Any]:
-    return plain(reading.as_dict())
+    """Return ``plain(reading.as_dict())``: ``as_dict`` is plain already (strings, dates,
+    numbers, None under string keys), so it is given as it is, and walked by ``plain``
+    only where a value is not (every write answers its journey's clocks; issue 17).
+    tests/e2e/test_clock_views.py holds the two equal on both stores."""
+    view = reading.as_dict()
+    for value in view.values():
+        if type(value) not in _SCALARS:
+            return plain(view)
+    return view
 
 
 def next_due(clocks: list[ClockReading]) -> dict[str, Any] | None:
