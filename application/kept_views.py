@@ -22,7 +22,7 @@ from uuid import UUID
 from weakref import WeakKeyDictionary
 
 from application.personal_data import holds_sealed, revealer
-from application.views import journey_view_at
+from application.views import journey_view_at, plain
 from domain.clocks import LocalPolicy
 from domain.journey import ChildJourney
 
@@ -61,15 +61,25 @@ class BuiltTimeline:
 
 class BuiltView:
     """A state view as built (``application.views.journey_view``), and where ``reveal``
-    would change it: by key, and within a mapping by its keys."""
+    would change it: by key, and within a mapping by its keys (``sealed_of``: what
+    ``holds_sealed`` gives for a value, as a caller kept it)."""
 
     __slots__ = ("view", "sealed")
 
-    def __init__(self, view: dict[str, Any]) -> None:
+    def __init__(self, view: dict[str, Any],
+                 sealed_of: Callable[[Any], bool] = holds_sealed) -> None:
         self.view = view
-        self.sealed = {key: frozenset(k for k, v in value.items() if holds_sealed(v))
-                       if isinstance(value, dict) else None
-                       for key, value in view.items() if holds_sealed(value)}
+        self.sealed: dict[str, frozenset[str] | None] = {}
+        for key, value in view.items():
+            if isinstance(value, dict):
+                within = frozenset(k for k, v in value.items() if sealed_of(v))
+                # A dict of dicts and lists holds sealed text (or a tuple) exactly where
+                # one of its values does: the same answer as walking it whole.
+                if within or not all(type(v) in (dict, list) for v in value.values()) \
+                        and holds_sealed(value):
+                    self.sealed[key] = within
+            elif holds_sealed(value):
+                self.sealed[key] = None
 
     def revealed(self, opened: Callable[[Any], Any]) -> dict[str, Any]:
         """Return the view as ``opened`` (a ``revealer``) gives it, walking only the parts
@@ -80,6 +90,54 @@ class BuiltView:
             answer[key] = opened(value) if within is None else {
                 k: opened(v) if k in within else v for k, v in value.items()}
         return answer
+
+
+class PartViews:
+    """``plain`` of a state's part and ``holds_sealed`` of that, kept by the part itself
+    for the next view that has it: successive states of a journey share the parts their
+    folds never read (``domain.state._FoldingState``), and a state's parts are never
+    changed once it is folded, so a part is viewed as it was the first time. Each part is
+    held (its id is not another's while kept), at most ``maxsize`` of them, the least
+    recently viewed dropped first (about the parts of the 1000 journeys ``KeptViews``
+    keeps, their views mostly the very objects those keep). Only current views use it:
+    a past page's state is folded afresh, seen once."""
+
+    def __init__(self, maxsize: int = 16_384) -> None:
+        self.maxsize = maxsize
+        self._kept: OrderedDict[int, tuple[Any, Any, bool]] = OrderedDict()
+        self._sealed: dict[int, bool] = {}  # by the id of a view kept above
+        self._guard = threading.Lock()
+        self.hits = 0  # for tests and benchmarks
+        self.misses = 0
+
+    def view(self, part: Any) -> Any:
+        """Return ``plain(part)``, as first made for this very part."""
+        with self._guard:
+            found = self._kept.get(id(part))
+            if found is not None and found[0] is part:
+                self._kept.move_to_end(id(part))
+                self.hits += 1
+                return found[1]
+        made = plain(part)
+        sealed = holds_sealed(made)
+        with self._guard:
+            self.misses += 1
+            dropped = self._kept.pop(id(part), None)
+            if dropped is not None:
+                self._sealed.pop(id(dropped[1]), None)
+            self._kept[id(part)] = (part, made, sealed)
+            self._sealed[id(made)] = sealed
+            while len(self._kept) > self.maxsize:
+                _, (_, old, _) = self._kept.popitem(last=False)
+                self._sealed.pop(id(old), None)
+        return made
+
+    def sealed_of(self, value: Any) -> bool:
+        """Return ``holds_sealed(value)``, as kept for a view made here."""
+        # An id here is of a view still kept (held above), so of ``value`` itself.
+        with self._guard:
+            found = self._sealed.get(id(value))
+        return holds_sealed(value) if found is None else found
 
 
 class _Kept:
@@ -150,12 +208,30 @@ def kept_views(app: CaseTracking) -> KeptViews:
         return kept
 
 
+_PARTS: WeakKeyDictionary[Any, PartViews] = WeakKeyDictionary()
+
+
+def part_views(app: CaseTracking) -> PartViews:
+    """Return the kept part views of ``app``."""
+    with _KEPT_GUARD:
+        parts = _PARTS.get(app)
+        if parts is None:
+            parts = _PARTS[app] = PartViews()
+        return parts
+
+
 def current_view(app: CaseTracking, journey: ChildJourney, today: date) -> BuiltView:
     """Return the journey's current state view with its clocks read on ``today``
     (``journey_view_at`` with no point), as kept or built afresh."""
     return kept_views(app).built(  # type: ignore[no-any-return]
-        "state", journey.id, (journey.version, today, app.policy),
-        lambda: BuiltView(journey_view_at(journey, today, policy=app.policy)[0]))
+        "state", journey.id, (journey.version, today, app.policy), lambda: _built_view(
+            app, journey, today))
+
+
+def _built_view(app: CaseTracking, journey: ChildJourney, today: date) -> BuiltView:
+    parts = part_views(app)
+    return BuiltView(journey_view_at(journey, today, policy=app.policy,
+                                     part_view=parts.view)[0], parts.sealed_of)
 
 
 def journey_now(app: CaseTracking, journey: ChildJourney, today: date, actor: Any

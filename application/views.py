@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
@@ -68,17 +69,22 @@ def next_due(clocks: list[ClockReading]) -> dict[str, Any] | None:
     return clock_view(min(open_clocks, key=lambda c: c.due_on or date.max))
 
 
+# The state's parts a view answers under "episodes", in the state's field order.
+EPISODE_PARTS = tuple(f.name for f in dataclasses.fields(JourneyState) if f.name not in (
+    "child", "status", "stage", "last_event_on", "anomalies"))
+
+
 def journey_view(
     child_id: object, version: int, state: JourneyState, clocks: list[ClockReading],
     *, as_at: date | None = None, known_at: datetime | None = None,
+    part_view: Callable[[Any], Any] = plain,
 ) -> dict[str, Any]:
-    """Return the journey's current (or replayed) state with its clocks."""
+    """Return the journey's current (or replayed) state with its clocks.
+
+    ``part_view`` gives ``plain`` of one part of the state (a caller may give what it
+    kept for that very part: ``application.kept_views.PartViews``)."""
     assert state.child is not None
-    parts = {
-        name: plain(getattr(state, name)) for name in (
-            f.name for f in dataclasses.fields(state))
-        if name not in ("child", "status", "stage", "last_event_on", "anomalies")
-    }
+    parts = {name: part_view(getattr(state, name)) for name in EPISODE_PARTS}
     return {
         "child_id": str(child_id),
         "version": version,
@@ -99,11 +105,12 @@ def journey_view(
 def journey_view_at(
     journey: ChildJourney, today: date, *, as_at: date | None = None,
     known_at: datetime | None = None, policy: LocalPolicy = DEFAULT_POLICY,
+    part_view: Callable[[Any], Any] = plain,
 ) -> tuple[dict[str, Any], date]:
     """Return the journey's view at a point, with its clocks as they stood then, and the
-    day those clocks were read on."""
+    day those clocks were read on (``part_view``: as ``journey_view``'s)."""
     state = journey.state_at(as_at=as_at, known_at=known_at)
     on = as_at or (known_at.date() if known_at else today)
     readings = compute_clocks(state, on, policy=policy)
     return journey_view(journey.id, journey.version, state, readings,
-                        as_at=as_at, known_at=known_at), on
+                        as_at=as_at, known_at=known_at, part_view=part_view), on
