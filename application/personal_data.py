@@ -299,15 +299,36 @@ def revealer(vault: PersonalDataVault | None, child_id: UUID, actor: Actor | Non
 def holds_sealed(value: Any) -> bool:
     """Would ``reveal`` change ``value``: does it hold sealed text (or a tuple, given back
     as a list)? False: ``reveal`` gives back an equal value, so a caller may pass the value
-    on as it is, without the walk."""
-    found = [False]
+    on as it is, without the walk.
 
-    def note(text: str) -> str:
-        found[0] = True
-        return text
+    That is: would ``_walk`` find sealed text in it, or give back a value unequal to it
+    (``_walk(value, note) != value``). Answered without building the walked copy
+    (tests/unit/test_holds_sealed.py holds the two equal): within a dict or list a value
+    the walk gives back as it is compares equal (the same object), a dict or list is
+    equal where its values are, a tuple never (a list comes back); only the value itself,
+    given back as it is, is compared with itself (a NaN is not equal to itself)."""
+    if _changed(value):
+        return True
+    return not isinstance(value, dict | list | tuple) and not value == value  # noqa: PLR0124
 
-    unchanged = _walk(value, note) == value
-    return found[0] or not unchanged
+
+def _changed(value: Any) -> bool:
+    """Would ``_walk`` meet sealed text in ``value``, or give back, in place of a value
+    within a dict or list, one unequal to it?"""
+    kind = type(value)
+    if kind in _OPEN:
+        return False
+    if kind is str:
+        return value.startswith(SEALED_PREFIX) and is_sealed(value)
+    if isinstance(value, str):
+        return is_sealed(value)
+    if isinstance(value, dict):
+        return any(_changed(v) for v in value.values())
+    if isinstance(value, tuple):
+        return True
+    if isinstance(value, list):
+        return any(_changed(v) for v in value)
+    return False
 
 
 def _opener(vault: PersonalDataVault, child_id: UUID, actor: Actor | None
