@@ -18,12 +18,23 @@ from domain.state import JourneyState
 _SCALARS = frozenset({str, int, float, bool, type(None), date, datetime})
 
 
+# The field names of each dataclass met (None: a type whose values are no dataclass
+# instances): ``dataclasses.fields`` would build them again for every value.
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
 def plain(value: Any) -> Any:
     """Return ``value`` as JSON-friendly data (dates stay dates for the schemas)."""
-    if type(value) in _SCALARS:
+    kind = type(value)
+    if kind in _SCALARS:
         return value
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    try:
+        names = _FIELD_NAMES[kind]
+    except KeyError:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(value)) \
+            if dataclasses.is_dataclass(value) and not isinstance(value, type) else None
+    if names is not None:
+        return {name: plain(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, dict):
