@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
-from application.personal_data import holds_sealed, revealer
+from application.personal_data import holds_sealed, revealer_as
 from application.views import journey_view_at, plain
 from domain.clocks import LocalPolicy
 from domain.journey import ChildJourney
@@ -62,13 +62,17 @@ class BuiltTimeline:
 class BuiltView:
     """A state view as built (``application.views.journey_view``), and where ``reveal``
     would change it: by key, and within a mapping by its keys (``sealed_of``: what
-    ``holds_sealed`` gives for a value, as a caller kept it)."""
+    ``holds_sealed`` gives for a value, as a caller kept it). Every reader whose reveal
+    opens sealed text the same way (``revealer_as``) is given the same answer, so a form
+    derived from that answer alone may be kept with the view, by that way (``derived``:
+    the web layer keeps the answer's encoded JSON there, web/dumping.py)."""
 
-    __slots__ = ("view", "sealed")
+    __slots__ = ("view", "sealed", "derived")
 
     def __init__(self, view: dict[str, Any],
                  sealed_of: Callable[[Any], bool] = holds_sealed) -> None:
         self.view = view
+        self.derived: dict[str, tuple[Any, ...]] = {}
         self.sealed: dict[str, frozenset[str] | None] = {}
         for key, value in view.items():
             if isinstance(value, dict):
@@ -234,8 +238,24 @@ def _built_view(app: CaseTracking, journey: ChildJourney, today: date) -> BuiltV
                                      part_view=parts.view)[0], parts.sealed_of)
 
 
+class KeptAnswer(dict[str, Any]):
+    """A current view revealed for a reader (``journey_now``), with the view it was built
+    from (``built``) and the way its sealed text was opened (``way``: "" when it holds
+    none): every answer of one view and one way is the same."""
+
+    __slots__ = ("built", "way")
+
+    def __init__(self, answer: Mapping[str, Any], built: BuiltView, way: str) -> None:
+        super().__init__(answer)
+        self.built = built
+        self.way = way
+
+
 def journey_now(app: CaseTracking, journey: ChildJourney, today: date, actor: Any
-                ) -> dict[str, Any]:
+                ) -> KeptAnswer:
     """Return ``GET /children/{id}``'s answer for ``actor``: the current view, revealed."""
-    return current_view(app, journey, today).revealed(
-        revealer(app.vault, journey.id, actor))
+    built = current_view(app, journey, today)
+    if not built.sealed or app.vault is None:  # revealed as it is, for every reader
+        return KeptAnswer(built.view, built, "")
+    way, opened = revealer_as(app.vault, journey.id, actor)
+    return KeptAnswer(built.revealed(opened), built, way)

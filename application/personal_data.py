@@ -290,7 +290,7 @@ def revealer(vault: PersonalDataVault | None, child_id: UUID, actor: Actor | Non
 
     def open_text(value: str) -> str:
         if not opener:
-            opener.append(_opener(vault, child_id, actor))
+            opener.append(_opener(vault, child_id, actor)[1])
         return opener[0](value)
 
     return lambda data: _walk(data, open_text)
@@ -331,15 +331,24 @@ def _changed(value: Any) -> bool:
     return False
 
 
+def revealer_as(vault: PersonalDataVault, child_id: UUID, actor: Actor | None
+                ) -> tuple[str, Callable[[Any], Any]]:
+    """Return ``revealer``'s reveal (the key looked up now) and its way: "withheld", "erased",
+    "unavailable" (a marker) or "open" (clear text); one way gives any reader the same."""
+    way, open_text = _opener(vault, child_id, actor)
+    return way, lambda data: _walk(data, open_text)
+
+
 def _opener(vault: PersonalDataVault, child_id: UUID, actor: Actor | None
-            ) -> Callable[[str], str]:
+            ) -> tuple[str, Callable[[str], str]]:
     if actor is not None and actor.role not in REVEAL_ROLES:
-        return lambda _: WITHHELD
+        return "withheld", lambda _: WITHHELD
     key = vault.cipher(child_id)
     if key is not None:
-        return key.open
-    marker = ERASED if vault.is_shredded(child_id) else UNAVAILABLE
-    return lambda _: marker
+        return "open", key.open
+    way, marker = ("erased", ERASED) if vault.is_shredded(child_id) else (
+        "unavailable", UNAVAILABLE)
+    return way, lambda _: marker
 
 
 # Values with nothing sealed in them, passed back as they are: most of a timeline's

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from flask import Response, current_app, jsonify
 from marshmallow import Schema, fields, missing
 
-from application.kept_views import KeptEntry
+from application.kept_views import KeptAnswer, KeptEntry
 
 Dump = Callable[[Mapping[str, Any]], dict[str, Any]]
 Convert = Callable[[Any], Any]
@@ -87,3 +88,17 @@ def _kept_dump(item: KeptEntry, dump: Convert) -> Any:
     dumped = dump(item)
     item.derived = (dump, dumped)
     return dumped
+
+
+def kept_json(answer: KeptAnswer, schema: Schema) -> Response:
+    """Return the response flask-smorest's ``response(schema)`` gives for ``answer``
+    (``jsonify(schema.dump(answer))``), dumped and encoded once per kept view and way of
+    revealing it: every such answer is the same, so its bytes are too (kept in the view's
+    ``derived`` by way, for this schema and this application's JSON provider)."""
+    derived = answer.built.derived.get(answer.way)
+    provider = current_app.json
+    if derived is None or derived[0] is not schema or derived[1] is not provider:
+        encoded = jsonify(schema.dump(answer))
+        derived = (schema, provider, encoded.get_data(), encoded.content_type)
+        answer.built.derived[answer.way] = derived
+    return current_app.response_class(derived[2], content_type=derived[3])
