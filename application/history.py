@@ -19,7 +19,13 @@ from eventsourcing.persistence import Notification
 from application import access
 from application.errors import ChildNotFoundError, VersionNotFoundError
 from application.inspections import InspectionSamples
-from application.kept_views import BuiltTimeline, current_view, kept_views
+from application.kept_views import (
+    BuiltTimeline,
+    KeptAnswer,
+    current_view,
+    kept_views,
+    reveal_way,
+)
 from application.personal_data import revealer
 from application.views import journey_view_at, plain
 from domain.catalogue.documents import DocumentAttached
@@ -64,26 +70,30 @@ def journey_at(
     if admitted is not None:
         admitted()
     log = [e for e in journey.log if known_at is None or e.timestamp <= known_at]
-    opened = revealer(app.vault, journey.id, actor)
     if as_at is None and known_at is None and version is None:
         # The current answer: its state view and its timeline's entries as built for this
         # log, day and policy (application.kept_views), the entries' clock effects from
         # the trail kept with the journey (read once per day, then only for events
-        # recorded since).
-        on = today
-        answer = current_view(app, journey, today).revealed(opened)
+        # recorded since); the same for every reader who reveals it the same way.
+        state = current_view(app, journey, today)
         built: BuiltTimeline = kept_views(app).built(
-            "timeline", journey.id, (len(log), on, app.policy), lambda: BuiltTimeline(
-                timeline(log, as_at=None, on=on, policy=app.policy,
-                         effects=journey.clock_trail(on, app.policy).effects), kept=True))
-    else:  # a page at a point: never kept, built afresh
-        view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
-                                   policy=app.policy)
-        answer = opened(view)
-        built = BuiltTimeline(timeline(
-            log, as_at=as_at, on=on, policy=app.policy,
-            effects=journey.clock_trail(on, app.policy).effects
-            if as_at is None and known_at is None else None))
+            "timeline", journey.id, (len(log), today, app.policy), lambda: BuiltTimeline(
+                timeline(log, as_at=None, on=today, policy=app.policy,
+                         effects=journey.clock_trail(today, app.policy).effects), kept=True))
+        way, opened = reveal_way(app, journey.id, actor, state, built)
+        answer = state.revealed(opened)
+        answer["timeline"] = built.revealed(opened)
+        answer["events_known"] = len(log)
+        return KeptAnswer(answer, built, (way, state))
+    # A page at a point: never kept, built afresh.
+    opened = revealer(app.vault, journey.id, actor)
+    view, on = journey_view_at(journey, today, as_at=as_at, known_at=known_at,
+                               policy=app.policy)
+    answer = opened(view)
+    built = BuiltTimeline(timeline(
+        log, as_at=as_at, on=on, policy=app.policy,
+        effects=journey.clock_trail(on, app.policy).effects
+        if as_at is None and known_at is None else None))
     answer["timeline"] = built.revealed(opened)
     answer["events_known"] = len(log)
     return answer

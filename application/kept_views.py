@@ -46,11 +46,13 @@ class KeptEntry(dict[str, Any]):
 
 class BuiltTimeline:
     """A timeline's entries as built, and which of them ``reveal`` would change (the others
-    are answered as they are)."""
+    are answered as they are); ``derived`` as ``BuiltView``'s, for the current timeline
+    answer (``application.history.journey_at``), by way and the state view answered."""
 
-    __slots__ = ("entries", "sealed")
+    __slots__ = ("entries", "sealed", "derived")
 
     def __init__(self, entries: list[dict[str, Any]], *, kept: bool = False) -> None:
+        self.derived: dict[Any, tuple[Any, ...]] = {}
         self.entries = tuple(KeptEntry(e) for e in entries) if kept else tuple(entries)
         self.sealed = frozenset(n for n, entry in enumerate(entries) if holds_sealed(entry))
 
@@ -72,7 +74,7 @@ class BuiltView:
     def __init__(self, view: dict[str, Any],
                  sealed_of: Callable[[Any], bool] = holds_sealed) -> None:
         self.view = view
-        self.derived: dict[str, tuple[Any, ...]] = {}
+        self.derived: dict[Any, tuple[Any, ...]] = {}
         self.sealed: dict[str, frozenset[str] | None] = {}
         for key, value in view.items():
             if isinstance(value, dict):
@@ -239,23 +241,34 @@ def _built_view(app: CaseTracking, journey: ChildJourney, today: date) -> BuiltV
 
 
 class KeptAnswer(dict[str, Any]):
-    """A current view revealed for a reader (``journey_now``), with the view it was built
-    from (``built``) and the way its sealed text was opened (``way``: "" when it holds
-    none): every answer of one view and one way is the same."""
+    """A current answer revealed for a reader (``journey_now``, ``history.journey_at``),
+    with what it was built from that keeps derived forms (``built``: a ``BuiltView`` or
+    ``BuiltTimeline``) and ``way``: how its sealed text was opened ("" when it holds none;
+    with the timeline, the state view answered too). Answers of one ``built`` and one
+    ``way`` are all the same."""
 
     __slots__ = ("built", "way")
 
-    def __init__(self, answer: Mapping[str, Any], built: BuiltView, way: str) -> None:
+    def __init__(self, answer: Mapping[str, Any], built: BuiltView | BuiltTimeline,
+                 way: Any) -> None:
         super().__init__(answer)
         self.built = built
         self.way = way
+
+
+def reveal_way(app: CaseTracking, journey_id: UUID, actor: Any,
+               *built: BuiltView | BuiltTimeline) -> tuple[str, Callable[[Any], Any]]:
+    """Return how ``built`` are revealed for ``actor`` (``revealer_as``), and the reveal;
+    "" (and no look-up of the child's key) when none holds sealed text or there is no
+    vault: then the reveal gives every value as it is."""
+    if app.vault is None or not any(b.sealed for b in built):
+        return "", lambda data: data
+    return revealer_as(app.vault, journey_id, actor)
 
 
 def journey_now(app: CaseTracking, journey: ChildJourney, today: date, actor: Any
                 ) -> KeptAnswer:
     """Return ``GET /children/{id}``'s answer for ``actor``: the current view, revealed."""
     built = current_view(app, journey, today)
-    if not built.sealed or app.vault is None:  # revealed as it is, for every reader
-        return KeptAnswer(built.view, built, "")
-    way, opened = revealer_as(app.vault, journey.id, actor)
+    way, opened = reveal_way(app, journey.id, actor, built)
     return KeptAnswer(built.revealed(opened), built, way)

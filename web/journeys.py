@@ -12,9 +12,10 @@ from marshmallow import RAISE, Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from application.history import journey_at, journey_history
+from application.kept_views import KeptAnswer
 from application.pseudonyms import named_history
 from infrastructure.projections import journey_notifications
-from web.dumping import DumpedList
+from web.dumping import DumpedList, kept_json
 from web.openapi import parameters, problems
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER, JourneySchema
@@ -91,6 +92,9 @@ class JourneyAtSchema(JourneySchema):
     # Hundreds of entries: dumped by web.dumping (the same output as List(Nested), faster).
     timeline = DumpedList(fields.Nested(TimelineEntrySchema), required=True)
     events_known = fields.Integer(required=True)
+
+
+JOURNEY_AT = JourneyAtSchema()  # the current timeline's, encoded once per kept answer
 
 
 class JourneyPointSchema(Schema):
@@ -180,6 +184,8 @@ class Journey(MethodView):
                           actor=current_actor(), today=_today(), as_at=point.get("as_at"),
                           known_at=known_at, version=point.get("version"),
                           admitted=begin_look)
+        if type(view) is KeptAnswer:  # every such reader's same answer: encoded once, kept
+            return kept_json(view, JOURNEY_AT), 200, {"Cache-Control": "no-store"}
         return view, 200, {"Cache-Control": "no-store"}
 
 

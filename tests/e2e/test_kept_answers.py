@@ -1,15 +1,16 @@
-"""``GET /children/{id}`` answers a kept state view with the bytes encoded for the first
-reader whose reveal opened its sealed text the same way (web.dumping.kept_json): the same
-status, headers and body, byte for byte, as flask-smorest's dump and jsonify of the same
-answer, for every journey of the e2e suite, for each role that reads them, after a
-further write and once the child's key is erased (the same log, another way), on SQLite
-and PostgreSQL."""
+"""``GET /children/{id}`` and ``GET /children/{id}/journey`` answer a kept state view (and
+timeline) with the bytes encoded for the first reader whose reveal opened its sealed text
+the same way (web.dumping.kept_json): the same status, headers and body, byte for byte,
+as flask-smorest's dump and jsonify of the same answer, for every journey of the e2e
+suite, for each role that reads them, after a further write and once the child's key is
+erased (the same log, another way), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import base64
 import uuid
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 import web.children
+import web.journeys
 from application.kept_views import BuiltView, KeptAnswer
 from application.personal_data import reveal, revealer_as
 from domain.actors import Actor
@@ -43,28 +45,35 @@ def _same(kept: TestResponse, first: TestResponse) -> None:
         == [h for h in first.headers.items() if h[0] not in PER_REQUEST]
 
 
-def _check(client: FlaskClient, auth: Auth, child_id: str, monkeypatch: pytest.MonkeyPatch
-           ) -> None:
+def _check(client: FlaskClient, auth: Auth, path: str, module: ModuleType,
+           monkeypatch: pytest.MonkeyPatch) -> None:
     for role in READERS:
-        kept = [client.get(f"/children/{child_id}", headers=auth(role=role))
+        kept = [client.get(path, headers=auth(role=role))
                 for _ in range(2)]  # the first reader encodes, the second is answered so
         with monkeypatch.context() as patched:
-            patched.setattr(web.children, "KeptAnswer", _NeverKept)
-            first = client.get(f"/children/{child_id}", headers=auth(role=role))
+            patched.setattr(module, "KeptAnswer", _NeverKept)
+            first = client.get(path, headers=auth(role=role))
         for answer in kept:
             _same(answer, first)
 
 
-def test_kept_state_answers_are_the_bytes_dumped_afresh(
-        client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+# The current answers kept: the state and the timeline, by the module answering each.
+PARTS = {"state": (web.children, ""), "timeline": (web.journeys, "/journey")}
+
+
+@pytest.mark.parametrize("part", PARTS)
+def test_kept_answers_are_the_bytes_dumped_afresh(
+        part: str, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    module, suffix = PARTS[part]
     encoded: list[tuple[str, bool]] = []
-    real = web.children.kept_json
+    real = module.kept_json
 
     def counting(answer: KeptAnswer, schema: Any) -> Any:
-        encoded.append((answer.way, answer.way in answer.built.derived))
+        way = answer.way[0] if isinstance(answer.way, tuple) else answer.way
+        encoded.append((way, answer.way in answer.built.derived))
         return real(answer, schema)
 
-    monkeypatch.setattr(web.children, "kept_json", counting)
+    monkeypatch.setattr(module, "kept_json", counting)
     ids: list[str] = []
     post = client.post
 
@@ -76,31 +85,35 @@ def test_kept_state_answers_are_the_bytes_dumped_afresh(
 
     monkeypatch.setattr(client, "post", registering)
     for name, journey in JOURNEYS.items():
-        record_journey(client, auth, name, journey)
+        record_journey(client, auth, name, journey)  # reads each child's state once
     assert len(ids) == len(JOURNEYS)
-    # record_journey read each once (its first reader: encoded then); all read as kept now.
-    assert [kept for _, kept in encoded] == [False] * len(JOURNEYS)
     del encoded[:]
     for child_id in ids:
-        _check(client, auth, child_id, monkeypatch)
-    assert encoded == [("open", True)] * (2 * len(READERS) * len(JOURNEYS))
+        _check(client, auth, f"/children/{child_id}{suffix}", module, monkeypatch)
+    # The kept bytes were used: encoded for the first reader (the state's was read by
+    # record_journey), the other readers answered with them.
+    assert len(encoded) == 2 * len(READERS) * len(JOURNEYS)
     assert {way for way, _ in encoded} == {"open"}  # the e2e journeys hold sealed text
+    assert sum(not kept for _, kept in encoded) == (len(JOURNEYS) if part == "timeline"
+                                                    else 0)
     # A write makes a new view: answered afresh, then kept again, the same as before.
     child_id = ids[0]
+    path = f"/children/{child_id}{suffix}"
     written = client.post(f"/children/{child_id}/events", headers=auth(), json={
         "type": "ChildViewsRecorded", "occurred_on": "2025-06-02", "document_ref": "d9",
         "method": "drawing", "about": "plan", "summary": "new words"})
     assert written.status_code == 201, written.json
-    _check(client, auth, child_id, monkeypatch)
-    assert client.get(f"/children/{child_id}", headers=auth()).json["version"] \
-        == written.json["version"]
+    del encoded[:]
+    _check(client, auth, path, module, monkeypatch)
+    assert encoded[0] == ("open", False) and encoded[1] == ("open", True)
+    assert client.get(path, headers=auth()).json["version"] == written.json["version"]
     # The key erased, with no event (the same log, so the same kept view): another way.
-    before = client.get(f"/children/{child_id}", headers=auth()).get_data()
+    before = client.get(path, headers=auth()).get_data()
     assert services_of(client.application).vault.shred(uuid.UUID(child_id))
     del encoded[:]
-    _check(client, auth, child_id, monkeypatch)
+    _check(client, auth, path, module, monkeypatch)
     assert encoded[0] == ("erased", False) and encoded[1] == ("erased", True)
-    after = client.get(f"/children/{child_id}", headers=auth()).get_data()
+    after = client.get(path, headers=auth()).get_data()
     assert after != before and b"[erased]" in after and b"[erased]" not in before
 
 
