@@ -17,7 +17,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
@@ -201,29 +201,31 @@ class KeptViews:
         return made
 
 
+_T = TypeVar("_T")
 _KEPT: WeakKeyDictionary[Any, KeptViews] = WeakKeyDictionary()
+_PARTS: WeakKeyDictionary[Any, PartViews] = WeakKeyDictionary()
 _KEPT_GUARD = threading.Lock()
 
 
-def kept_views(app: CaseTracking) -> KeptViews:
-    """Return the kept answers of ``app`` (one per application: one store, one policy)."""
+def _of_app(table: WeakKeyDictionary[Any, _T], app: CaseTracking,
+            make: Callable[[], _T]) -> _T:
+    """Return ``app``'s entry of ``table``, made the first time (one per application:
+    one store, one policy)."""
     with _KEPT_GUARD:
-        kept = _KEPT.get(app)
+        kept = table.get(app)
         if kept is None:
-            kept = _KEPT[app] = KeptViews()
+            kept = table[app] = make()
         return kept
 
 
-_PARTS: WeakKeyDictionary[Any, PartViews] = WeakKeyDictionary()
+def kept_views(app: CaseTracking) -> KeptViews:
+    """Return the kept answers of ``app``."""
+    return _of_app(_KEPT, app, KeptViews)
 
 
 def part_views(app: CaseTracking) -> PartViews:
     """Return the kept part views of ``app``."""
-    with _KEPT_GUARD:
-        parts = _PARTS.get(app)
-        if parts is None:
-            parts = _PARTS[app] = PartViews()
-        return parts
+    return _of_app(_PARTS, app, PartViews)
 
 
 def current_view(app: CaseTracking, journey: ChildJourney, today: date) -> BuiltView:
