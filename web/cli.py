@@ -253,6 +253,7 @@ def _serve_one_process(settings: Settings, host: str, port: int,
     if embedded and supervisor is not None and not supervisor.ready.wait(PROJECTIONS_START):
         print(f"casetrack: the projection process did not start in {PROJECTIONS_START:.0f}s; "
               "serving, the read models behind until it does (/readyz)", file=sys.stderr)
+    serving.freeze_start_up_heap()
     _announce(settings, host, port, 1)
     try:
         server.run()

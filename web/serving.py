@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import socket
 import subprocess
@@ -50,6 +51,18 @@ def bind_waitress(app: Any, host: str, port: int, threads: int) -> Any:
         if error.errno == errno.EADDRINUSE:
             raise port_taken(host, port) from None
         raise
+
+
+def freeze_start_up_heap() -> None:
+    """Collect once, then move every object alive after start-up (modules, the app, its
+    schemas and caches) out of the collector's reach (``gc.freeze``), before serving.
+
+    Every full collection walked the ~225k start-up objects again, holding the GIL
+    (issue 17, SQLite server, 8 HTTP writers, 4,500 events: the full collections while
+    serving took 133 + 193 ms, after the freeze 22 + 44 + 72 ms). Nothing else changes:
+    later objects are collected as before; the frozen ones are those start-up made."""
+    gc.collect()
+    gc.freeze()
 
 
 def check_port(host: str, port: int) -> None:
