@@ -43,6 +43,23 @@ def store_url(request: pytest.FixtureRequest) -> str | None:
     return url
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def own_store_url(request: pytest.FixtureRequest) -> str | None:
+    """As ``store_url``, but on PostgreSQL a schema of this test's own: for a test that reads
+    or changes its whole store (every journey, every orphan), which in the run's shared
+    database would meet what the tests running beside it keep there. A module takes it with
+    ``store_url = own_store`` (below)."""
+    if request.param == "sqlite":
+        return None
+    url: str = request.getfixturevalue("postgres_schema_url")
+    return url
+
+
+def own_store(own_store_url: str | None) -> str | None:
+    """A module's ``store_url`` fixture that gives each test a store of its own."""
+    return own_store_url
+
+
 @pytest.fixture
 def app(tmp_path: Path, store_url: str | None) -> Iterator[Flask]:
     if store_url:  # as an operator would: `casetrack db upgrade` before serving

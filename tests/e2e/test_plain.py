@@ -20,11 +20,14 @@ from flask.testing import FlaskClient
 
 from application.views import _SCALARS, plain
 from domain.state import replay
+from tests.conftest import own_store
 from tests.e2e.journeys import JOURNEYS
 from tests.e2e.test_every_event_type import record_journey
 from web.services import services
 
 Auth = Callable[..., dict[str, str]]
+# The journeys test reads every journey in its store: its own, not the run's shared one.
+store_url = pytest.fixture(own_store)
 
 
 def first_plain(value: Any) -> Any:

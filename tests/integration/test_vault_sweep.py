@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from application.personal_data import SWEEP_GRACE, sweep_orphans
-from tests.conftest import settings_for
+from tests.conftest import own_store, settings_for
 from web import create_app
 from web.cli import main
 from web.services import services_of
@@ -22,15 +22,9 @@ from web.services import services_of
 Auth = object
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest) -> str | None:
-    """As tests/conftest.py's, but on PostgreSQL a schema of this test's own: a sweep takes
-    every orphan in its store, so in the run's shared database it would count, and remove,
-    what tests running beside it keep there."""
-    if request.param == "sqlite":
-        return None
-    url: str = request.getfixturevalue("postgres_schema_url")
-    return url
+# A sweep takes every orphan in its store: in the run's shared PostgreSQL database it
+# would count, and remove, what other tests keep there.
+store_url = pytest.fixture(own_store)
 
 
 def _orphan(app: Flask) -> uuid.UUID:
