@@ -7,12 +7,14 @@ Wire into ``web.cli.main`` with ``add_commands(commands)`` before parsing, and d
 from __future__ import annotations
 
 import argparse
+import gc
 import signal
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
+from web import serving
 from web.config import Settings
 from web.progress import add_options as add_progress_options
 from web.progress import progress_for
@@ -157,6 +159,8 @@ def _follow(settings: Settings, database: Any, stopping: threading.Event,
                               event_store_env=settings.event_store_env(), database=database)
     from web.cli_delivery import Deliverer, Digester
 
+    if gc.get_freeze_count() == 0:  # once, not again on a restart after a database error
+        serving.freeze_start_up_heap()  # as the server does (issue 17)
     print(f"projections running: {', '.join(runners.names)}", flush=True)
     deliverer = Deliverer(settings, runners.engine)  # webhooks from the outbox (issue 16)
     digester = Digester(settings, runners.engine)  # the daily digest by mail (issue 16)
