@@ -43,10 +43,10 @@ class ChildCipher:
 
     def __init__(self, child_id: UUID, data_key: bytes) -> None:
         self._aad = str(child_id).encode()
-        self._siv = AESSIV(_derive(data_key, b"casetrack free text", 64))
-        self._gcm = AESGCM(_derive(data_key, b"casetrack identifiers", 32))
-        self._mac_key = _derive(data_key, b"casetrack request fingerprints", 32)
-        self._documents = AESGCM(_derive(data_key, b"casetrack documents", 32))
+        self._siv = AESSIV(derive_key(data_key, b"casetrack free text", 64))
+        self._gcm = AESGCM(derive_key(data_key, b"casetrack identifiers", 32))
+        self._mac_key = derive_key(data_key, b"casetrack request fingerprints", 32)
+        self._documents = AESGCM(derive_key(data_key, b"casetrack documents", 32))
 
     def seal(self, text: str) -> str:
         """Return ``text`` sealed; blank text stays as it is."""
@@ -100,6 +100,8 @@ class ChildCipher:
         return record
 
 
-def _derive(data_key: bytes, info: bytes, length: int) -> bytes:
+def derive_key(data_key: bytes, info: bytes, length: int) -> bytes:
+    """Return ``length`` bytes derived from ``data_key`` for the use ``info`` names
+    (HKDF-SHA256, no salt: the key is already random)."""
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=info).derive(
         data_key)

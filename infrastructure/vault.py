@@ -65,7 +65,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from infrastructure.ciphers import (  # noqa: F401  (re-exported: the vault's errors)
+from infrastructure.ciphers import (
     ChildCipher,
     ChildKeyShreddedError,
     MasterKeyMismatchError,

@@ -25,9 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Float,
     Index,
@@ -46,9 +44,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from application.webhooks import Answer
+from infrastructure.ciphers import derive_key, master_key_id
 from infrastructure.outbox import OutboxMessage
 from infrastructure.readmodels import Base
-from infrastructure.vault import master_key_id
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 
@@ -99,8 +97,7 @@ class SecretBox:
 
     def __init__(self, master_key: bytes) -> None:
         self.key_id = master_key_id(master_key)
-        self._gcm = AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-                                info=b"casetrack webhook secrets").derive(master_key))
+        self._gcm = AESGCM(derive_key(master_key, b"casetrack webhook secrets", 32))
 
     def seal(self, subscription_id: str, secret: str) -> bytes:
         nonce = os.urandom(12)
