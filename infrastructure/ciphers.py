@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 import os
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -43,10 +44,26 @@ class ChildCipher:
 
     def __init__(self, child_id: UUID, data_key: bytes) -> None:
         self._aad = str(child_id).encode()
-        self._siv = AESSIV(derive_key(data_key, b"casetrack free text", 64))
-        self._gcm = AESGCM(derive_key(data_key, b"casetrack identifiers", 32))
-        self._mac_key = derive_key(data_key, b"casetrack request fingerprints", 32)
-        self._documents = AESGCM(derive_key(data_key, b"casetrack documents", 32))
+        self._data_key = data_key
+
+    # Each use's key is derived at its first use: a registration needs only the request
+    # fingerprints' (and the identifiers' when it has some), not all four (issue 17).
+
+    @cached_property
+    def _siv(self) -> AESSIV:
+        return AESSIV(derive_key(self._data_key, b"casetrack free text", 64))
+
+    @cached_property
+    def _gcm(self) -> AESGCM:
+        return AESGCM(derive_key(self._data_key, b"casetrack identifiers", 32))
+
+    @cached_property
+    def _mac_key(self) -> bytes:
+        return derive_key(self._data_key, b"casetrack request fingerprints", 32)
+
+    @cached_property
+    def _documents(self) -> AESGCM:
+        return AESGCM(derive_key(self._data_key, b"casetrack documents", 32))
 
     def seal(self, text: str) -> str:
         """Return ``text`` sealed; blank text stays as it is."""
