@@ -21,6 +21,7 @@ default the same exception; the access log gives each its own
 from __future__ import annotations
 
 import threading
+from _thread import allocate_lock as _allocate_lock
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -34,11 +35,17 @@ MAX_BATCH = 64
 
 
 class _Waiting(Generic[Write, Result]):
+    """A write and its outcome. ``done`` is a lock taken at creation: the writer waits by
+    taking it again, and is woken (answered, or to lead) by its release, which happens at
+    most once while the writer waits (a plain lock is cheaper than an ``Event``, whose
+    every wait makes a lock and a condition of its own)."""
+
     __slots__ = ("write", "done", "leads", "result", "error")
 
     def __init__(self, write: Write) -> None:
         self.write = write
-        self.done = threading.Event()
+        self.done = _allocate_lock()
+        self.done.acquire()
         self.leads = False
         self.result: Result | None = None
         self.error: BaseException | None = None
@@ -78,7 +85,7 @@ class GroupCommit(Generic[Write, Result]):
             leads = waiting.leads = not self._leading
             self._leading = True
         if not leads:
-            waiting.done.wait()  # answered, or woken to lead the next batch
+            waiting.done.acquire()  # answered, or woken to lead the next batch
         if waiting.leads:
             self._lead()  # its own write is the first waiting, so in this batch
         if waiting.error is not None:
@@ -115,9 +122,9 @@ class GroupCommit(Generic[Write, Result]):
             else:
                 following.leads = True
         for waiting in batch:
-            waiting.done.set()
+            waiting.done.release()
         if following is not None:
-            following.done.set()
+            following.done.release()
 
 
 def _not_committed(error: BaseException) -> BaseException:

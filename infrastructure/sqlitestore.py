@@ -3,8 +3,16 @@ together (``application.commit_groups``).
 
 SQLite has one writer at a time: the library's recorder gives each save a transaction of
 its own, so writers queue for the writer lock and pay a commit (a sync of the WAL) each.
-Here the writers waiting while a commit runs go in the next transaction together, each in
-a savepoint of its own, so a writer whose version is taken fails alone.
+Here the writers waiting while a commit runs go in the next transaction together. Each
+writer's inserts are first tried one after another in the batch's transaction; if one of
+them finds its version taken, the transaction is rolled back and the batch written again
+with a savepoint per writer, so that writer fails alone and the others commit. A batch of
+one writer needs no savepoint: its error is its own.
+
+A journey's events are read (``select_events``: the cached journey brought up to date
+before a write, or a journey loaded) with one SELECT in autocommit mode, which SQLite runs
+in a read transaction of its own: the same snapshot as the library's BEGIN, SELECT and
+ROLLBACK, in one statement instead of three.
 ``infrastructure.persistence.event_store_env`` names this class in
 ``APPLICATION_RECORDER_TOPIC``.
 """
@@ -12,13 +20,40 @@ a savepoint of its own, so a writer whose version is taken fails alone.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
-from eventsourcing import sqlite
+from eventsourcing import persistence, sqlite
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from application.commit_groups import GroupCommit
+
+# sqlite3's errors as the library's transactions raise them (``SQLiteTransaction``), most
+# specific first: the application's retry on operational errors depends on it.
+_ERRORS: tuple[tuple[type[sqlite3.Error], type[persistence.PersistenceError]], ...] = (
+    (sqlite3.InterfaceError, persistence.InterfaceError),
+    (sqlite3.DataError, persistence.DataError),
+    (sqlite3.OperationalError, persistence.OperationalError),
+    (sqlite3.IntegrityError, persistence.IntegrityError),
+    (sqlite3.InternalError, persistence.InternalError),
+    (sqlite3.ProgrammingError, persistence.ProgrammingError),
+    (sqlite3.NotSupportedError, persistence.NotSupportedError),
+    (sqlite3.DatabaseError, persistence.DatabaseError),
+    (sqlite3.Error, persistence.PersistenceError),
+)
+
+
+@contextmanager
+def _translated() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as error:
+        for sqlite_error, ours in _ERRORS:
+            if isinstance(error, sqlite_error):
+                raise ours(error) from error
+        raise  # pragma: no cover - every sqlite3.Error is a sqlite3.Error
 
 
 class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
@@ -30,6 +65,9 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.group_commit: GroupCommit[Sequence[StoredEvent], Sequence[int]] = GroupCommit(
             self._insert_batch)
+        self._select_columns = (
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE originator_id=? ")
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
                       ) -> Sequence[int] | None:
@@ -39,6 +77,17 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
 
     def _insert_batch(self, writes: Sequence[Sequence[StoredEvent]]
                       ) -> list[Sequence[int] | Exception]:
+        try:
+            with self.datastore.transaction(commit=True) as cursor:
+                return [self._insert_events(cursor, write) or [] for write in writes]
+        except IntegrityError as error:
+            if len(writes) == 1:
+                return [error]
+        # A writer's version is taken (rolled back): again, each writer on its own.
+        return self._insert_each(writes)
+
+    def _insert_each(self, writes: Sequence[Sequence[StoredEvent]]
+                     ) -> list[Sequence[int] | Exception]:
         outcomes: list[Sequence[int] | Exception] = []
         with self.datastore.transaction(commit=True) as cursor:
             for write in writes:
@@ -52,6 +101,29 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
                     outcomes.append(ids or [])
                 cursor.execute("RELEASE writer")
         return outcomes
+
+    def select_events(self, originator_id: UUID | str, *, gt: int | None = None,
+                      lte: int | None = None, desc: bool = False, limit: int | None = None
+                      ) -> Sequence[StoredEvent]:
+        statement = self._select_columns
+        params: list[Any] = [
+            originator_id.hex if isinstance(originator_id, UUID) else originator_id]
+        if gt is not None:
+            statement += "AND originator_version>? "
+            params.append(gt)
+        if lte is not None:
+            statement += "AND originator_version<=? "
+            params.append(lte)
+        statement += "ORDER BY originator_version " + ("DESC " if desc else "ASC ")
+        if limit is not None:
+            statement += "LIMIT ? "
+            params.append(limit)
+        with self.datastore.get_connection(commit=False) as connection, _translated(), \
+                connection.cursor() as cursor:
+            rows = cursor.execute(statement, params).fetchall()
+        convert = self.convert_originator_id
+        return [StoredEvent(originator_id=convert(row[0]), originator_version=row[1],
+                            topic=row[2], state=row[3]) for row in rows]
 
 
 def _other_than_saves(kwargs: dict[str, Any]) -> bool:

@@ -74,6 +74,7 @@ from infrastructure.ciphers import (
 )
 from infrastructure.persistence import split_schema
 from infrastructure.pools import PoolSettings
+from infrastructure.vault_sqlite import SQLiteKeyWriter
 
 SQLITE_FILE = "casetrack-personal-data.sqlite"
 MASTER_KEY_BYTES = 32
@@ -126,6 +127,9 @@ class SQLVault:
         # SQLite has one writer at a time: this process's writers queue here.
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
+        # On SQLite the key's INSERT skips SQLAlchemy's per-statement work (vault_sqlite).
+        self._key_writer = SQLiteKeyWriter(engine, vault_table, KEY_COLUMNS) \
+            if self._sqlite else None
         from infrastructure.migrations import VAULT, ensure_current
 
         ensure_current(engine, VAULT)
@@ -143,7 +147,8 @@ class SQLVault:
         """Return the vault at a SQLAlchemy URL (on PostgreSQL, ``?schema=`` puts the table
         in the event store's schema)."""
         url, connect_args = split_schema(url)
-        engine = create_engine(url, **{"pool_pre_ping": True, "connect_args": connect_args,
+        # PostgreSQL's options ping a pooled connection before use; a SQLite file needs none.
+        engine = create_engine(url, **{"connect_args": connect_args,
                                        **(pool or PoolSettings()).engine_options(
                                            url, connect_args)})
         if engine.dialect.name == "sqlite":
@@ -151,6 +156,9 @@ class SQLVault:
         return cls(engine, master_key)
 
     def close(self) -> None:
+        if self._key_writer is not None:
+            with self._write_lock:
+                self._key_writer.close()
         self._engine.dispose()
 
     # Keys.
@@ -163,10 +171,14 @@ class SQLVault:
         """
         cipher, row = self._new_key(child_id, identifiers)
         try:
-            with self._writing(single_statement=True) as connection:
-                # The statement without values, the row as parameters: compiled once
-                # (SQLAlchemy's cache) rather than a new statement built per key.
-                connection.execute(VAULT_INSERT, row)
+            if self._key_writer is not None:
+                with self._write_lock:
+                    self._key_writer.insert(row)
+            else:
+                with self._writing(single_statement=True) as connection:
+                    # The statement without values, the row as parameters: compiled once
+                    # (SQLAlchemy's cache) rather than a new statement built per key.
+                    connection.execute(VAULT_INSERT, row)
             self._remember(child_id, cipher)
             return cipher
         except IntegrityError:

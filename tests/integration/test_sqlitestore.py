@@ -1,0 +1,136 @@
+"""The SQLite recorder's own paths (infrastructure/sqlitestore.py) held equal to the
+library's: a journey's events read with one SELECT answer what the library's BEGIN,
+SELECT and ROLLBACK answer; a batch written without savepoints stores and answers what
+the savepoint path does, and a writer whose version is taken fails alone either way;
+the vault's key INSERT on SQLite stores the row SQLAlchemy stores (infrastructure/
+vault_sqlite.py). PostgreSQL keeps its own recorder (tests/integration/test_recorders.py,
+test_group_commit.py)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from eventsourcing import sqlite
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+
+from infrastructure.sqlitestore import SQLiteApplicationRecorder
+from infrastructure.vault import VAULT_INSERT, SQLVault
+
+
+@pytest.fixture
+def recorder(tmp_path: Path) -> Iterator[SQLiteApplicationRecorder]:
+    datastore = sqlite.SQLiteDatastore(str(tmp_path / "events.sqlite"))
+    made = SQLiteApplicationRecorder(datastore)
+    made.create_table()
+    yield made
+    datastore.close()
+
+
+def _library(recorder: SQLiteApplicationRecorder) -> sqlite.SQLiteApplicationRecorder:
+    return sqlite.SQLiteApplicationRecorder(recorder.datastore, recorder.events_table_name)
+
+
+def test_select_events_answers_what_the_librarys_read_answers(
+        recorder: SQLiteApplicationRecorder) -> None:
+    journey, other = uuid4(), uuid4()
+    recorder.insert_events([StoredEvent(journey, v, f"topic-{v}", bytes([v]) * v)
+                            for v in range(1, 8)])
+    recorder.insert_events([StoredEvent(other, 1, "topic", b"other")])
+    library = _library(recorder)
+    asked: list[dict[str, Any]] = [
+        {}, {"gt": 3}, {"lte": 5}, {"gt": 2, "lte": 6}, {"desc": True}, {"limit": 2},
+        {"gt": 1, "desc": True, "limit": 3}, {"lte": 4, "desc": True}, {"gt": 7},
+        {"gt": 0, "lte": 0}]
+    for kwargs in asked:
+        ours = recorder.select_events(journey, **kwargs)
+        assert ours == library.select_events(journey, **kwargs), kwargs
+        assert ours and all(e.originator_id == journey for e in ours) or \
+            kwargs in ({"gt": 7}, {"gt": 0, "lte": 0})
+    assert recorder.select_events(journey, gt=2, lte=4) == [
+        StoredEvent(journey, 3, "topic-3", b"\x03" * 3),
+        StoredEvent(journey, 4, "topic-4", b"\x04" * 4)]
+    assert recorder.select_events(uuid4()) == []
+    assert recorder.select_events(journey.hex) == library.select_events(journey.hex)
+
+
+def test_select_events_raises_the_librarys_errors(tmp_path: Path) -> None:
+    datastore = sqlite.SQLiteDatastore(str(tmp_path / "events.sqlite"))
+    try:
+        no_table = SQLiteApplicationRecorder(datastore)  # its table never created
+        with pytest.raises(OperationalError) as raised:
+            no_table.select_events(uuid4())
+        assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+    finally:
+        datastore.close()
+
+
+def _writes(taken: Any = None) -> list[list[StoredEvent]]:
+    free = uuid4()
+    writes = [[StoredEvent(free, 1, "topic", b"a"), StoredEvent(free, 2, "topic", b"b")],
+              [StoredEvent(uuid4(), 1, "topic", b"c")]]
+    if taken is not None:
+        writes.insert(1, [StoredEvent(taken, 1, "topic", b"again")])
+    return writes
+
+
+def test_a_batch_without_savepoints_stores_and_answers_as_the_savepoint_path(
+        recorder: SQLiteApplicationRecorder) -> None:
+    plain, each = _writes(), _writes()
+    plain_ids = recorder._insert_batch(plain)
+    each_ids = recorder._insert_each(each)
+    for writes, ids in ((plain, plain_ids), (each, each_ids)):
+        assert [len(i) for i in ids] == [2, 1]  # type: ignore[arg-type]
+        assert ids[0][0] < ids[0][1] < ids[1][0]  # type: ignore[index]  # batch order
+        for write in writes:
+            assert recorder.select_events(write[0].originator_id) == write
+    assert plain_ids[1][0] + 1 == each_ids[0][0]  # type: ignore[index]  # no ids skipped
+    notifications = recorder.select_notifications(start=1, limit=10)
+    assert [n.id for n in notifications] == list(range(1, 7))
+
+
+def test_a_taken_version_fails_its_writer_alone_in_a_batch_and_alone(
+        recorder: SQLiteApplicationRecorder) -> None:
+    taken = uuid4()
+    recorder.insert_events([StoredEvent(taken, 1, "topic", b"first")])
+    writes = _writes(taken)
+    outcomes = recorder._insert_batch(writes)
+    assert isinstance(outcomes[1], IntegrityError)
+    assert [len(o) for o in (outcomes[0], outcomes[2])] == [2, 1]  # type: ignore[arg-type]
+    for write in (writes[0], writes[2]):
+        assert recorder.select_events(write[0].originator_id) == write
+    lone = recorder._insert_batch([[StoredEvent(taken, 1, "topic", b"lone"),
+                                    StoredEvent(taken, 2, "topic", b"lone")]])
+    assert len(lone) == 1 and isinstance(lone[0], IntegrityError)
+    assert [e.state for e in recorder.select_events(taken)] == [b"first"]
+    with pytest.raises(IntegrityError):
+        recorder.insert_events([StoredEvent(taken, 1, "topic", b"once more")])
+    assert recorder.max_notification_id() == 4  # 1 + the batch's 3: nothing else
+
+
+def test_the_sqlite_vault_writes_a_key_as_sqlalchemy_does(tmp_path: Path) -> None:
+    vault = SQLVault.at(f"sqlite:///{tmp_path / 'vault.sqlite'}", os.urandom(32))
+    try:
+        ours, theirs = uuid4(), uuid4()
+        vault.create(ours, {"name": "A"})
+        _cipher, row = vault._new_key(theirs, {"name": "A"})
+        with vault._engine.begin() as connection:
+            connection.execute(VAULT_INSERT, row)
+        with sqlite3.connect(tmp_path / "vault.sqlite") as check:
+            stored = {r[0]: r[1:] for r in check.execute(
+                "SELECT child_id, master_key_id, typeof(wrapped_key), length(wrapped_key),"
+                " typeof(identifiers), length(identifiers), typeof(created_at),"
+                " length(created_at), shredded_at FROM casetrack_personal_data")}
+        assert stored[str(ours)] == stored[str(theirs)]
+        assert vault.identifiers(ours) == {"name": "A"}
+        assert vault.create(ours) is not None  # taken: the existing key, as before
+        assert vault.shred(ours)
+        with pytest.raises(Exception, match="erased"):
+            vault.create(ours)
+    finally:
+        vault.close()
