@@ -78,7 +78,8 @@ def init_app(app: Flask) -> None:
         if found is not None:
             raise validation_problem([{"pointer": f"/query/{found[0][:40]}",
                                        "detail": found[1]}], f"{found[0][:40]} {found[1]}")
-        if request.mimetype in JSON_TYPES and request.content_length != 0:
+        if request.environ.get("CONTENT_TYPE") and request.mimetype in JSON_TYPES \
+                and request.content_length != 0:  # (no type, as a GET's: no JSON body)
             why = body_problem(request.get_data(cache=True))
             if why is not None:
                 raise validation_problem([{"pointer": "/", "detail": why}], why)

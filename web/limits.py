@@ -63,22 +63,40 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
 
 
 def _check_only_where_limited(app: Flask, limiter: Limiter) -> None:
-    """Run flask-limiter's check (its before-request hook) only for limited endpoints."""
+    """Run flask-limiter's hooks (its check before the request, its deductions and headers
+    after it, the release of its per-request state) only for limited endpoints: for any
+    other its check finds no limit, so the rest has nothing to do."""
     if limiter._in_memory_fallback_enabled:
         return  # with a fallback the limits of a request depend on the storage's health
     check = limiter._check_request_limit
-    hooks = app.before_request_funcs[None]
+    before, after, teardown = (app.before_request_funcs[None], app.after_request_funcs[None],
+                               app.teardown_request_funcs[None])
+    # flask-limiter's own after and teardown hooks, added by its init_app
+    (inject,) = [f for f in after if getattr(f, "args", ())[:1] == (limiter,)]
+    (release,) = [f for f in teardown if getattr(f, "__self__", None) is limiter]
     limited: dict[str | None, bool] = {}
 
-    def check_where_limited() -> None:
+    def where_limited() -> bool:
         endpoint = request.endpoint
         known = limited.get(endpoint)
         if known is None:
             known = limited[endpoint] = has_limits(app, limiter, endpoint)
-        if known:
+        return known
+
+    def check_where_limited() -> None:
+        if where_limited():
             check()
 
-    hooks[hooks.index(check)] = check_where_limited
+    def inject_where_limited(response: Response) -> Response:
+        return inject(response) if where_limited() else response  # type: ignore[return-value]
+
+    def release_where_limited(error: BaseException | None = None) -> None:
+        if where_limited():
+            release(error)
+
+    before[before.index(check)] = check_where_limited
+    after[after.index(inject)] = inject_where_limited
+    teardown[teardown.index(release)] = release_where_limited
 
 
 def has_limits(app: Flask, limiter: Limiter, endpoint: str | None) -> bool:

@@ -13,6 +13,7 @@ import random
 import re
 import sys
 import time
+from typing import Any
 
 import structlog
 from flask import Flask, Response, g, request
@@ -45,7 +46,9 @@ def configure_logging(log_format: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        # WriteLogger: the line and its newline in one write, then a flush (PrintLogger's
+        # print writes them apart); the same bytes on stderr.
+        logger_factory=structlog.WriteLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
 
@@ -56,12 +59,34 @@ def _has_rich() -> bool:
     return importlib.util.find_spec("rich") is not None
 
 
+class _BoundOnce:
+    """The summary line's logger, assembled from structlog's configuration once and again
+    only when that changes (``structlog.testing.capture_logs`` reconfigures it): the
+    module's lazy logger assembles a new one on every call."""
+
+    def __init__(self) -> None:
+        self._made_from: tuple[Any, ...] = ()
+        self._logger: Any = None
+
+    def logger(self) -> Any:
+        config = structlog.get_config()
+        made_from = (config["processors"], config["logger_factory"],
+                     config["wrapper_class"], config["context_class"])
+        if not (len(made_from) == len(self._made_from)
+                and all(a is b for a, b in zip(made_from, self._made_from, strict=True))):
+            self._logger, self._made_from = structlog.get_logger().bind(), made_from
+        return self._logger
+
+
+_summary = _BoundOnce()
+
+
 def init_app(app: Flask) -> None:
     """Bind a request id per request and log one summary line when it ends."""
 
     @app.before_request
     def bind_request_id() -> None:
-        given = request.headers.get("X-Request-ID", "")
+        given = request.environ.get("HTTP_X_REQUEST_ID", "")  # the X-Request-ID header
         # 128 random bits as 32 hex digits, like uuid4().hex, from the random module (seeded
         # from the OS, and again in each forked worker) rather than a read of os.urandom per
         # request: an id to find a request by, never a secret (a caller may send its own).
@@ -74,7 +99,7 @@ def init_app(app: Flask) -> None:
     def summarise(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         actor = g.get("actor")
-        logger.info(
+        _summary.logger().info(
             "request", method=request.method,
             route=request.url_rule.rule if request.url_rule else None,
             status=response.status_code,

@@ -140,7 +140,7 @@ def init_app(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
     # First of the before hooks and last of the after hooks (Flask runs those in reverse),
     # so a request another hook refuses is timed, and the status counted is the final one.
     app.before_request_funcs.setdefault(None, []).insert(0, _start_clock)
-    app.after_request_funcs.setdefault(None, []).insert(0, _count_request)
+    app.after_request_funcs.setdefault(None, []).insert(0, _request_counter(metrics))
     app.add_url_rule("/metrics", ENDPOINT, _view(settings, verifier), methods=["GET"])
 
 
@@ -148,17 +148,34 @@ def _start_clock() -> None:
     g.metrics_started = time.perf_counter()
 
 
-def _count_request(response: Response) -> Response:
-    metrics: Metrics = services().extras["metrics"]
-    route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
-    metrics.requests.labels(route, request.method, str(response.status_code)).inc()
-    started = g.get("metrics_started")
-    if started is not None:
-        metrics.latency.labels(route, request.method).observe(time.perf_counter() - started)
-    code = g.get("problem_code")
-    if code:
-        metrics.refusals.labels(str(code)).inc()
-    return response
+def _request_counter(metrics: Metrics) -> Callable[[Response], Response]:
+    """The after-request hook counting and timing each answer, with each label set's child
+    counter looked up once (prometheus-client checks and locks on every ``labels``)."""
+    counts: dict[tuple[str, str, int], Any] = {}
+    timings: dict[tuple[str, str], Any] = {}
+
+    def count_request(response: Response) -> Response:
+        rule = request.url_rule
+        route = rule.rule if rule is not None else UNMATCHED
+        method, status = request.method, response.status_code
+        counter = counts.get((route, method, status))
+        if counter is None:
+            counter = counts.setdefault((route, method, status),
+                                        metrics.requests.labels(route, method, str(status)))
+        counter.inc()
+        started = g.get("metrics_started")
+        if started is not None:
+            timing = timings.get((route, method))
+            if timing is None:
+                timing = timings.setdefault((route, method),
+                                            metrics.latency.labels(route, method))
+            timing.observe(time.perf_counter() - started)
+        code = g.get("problem_code")
+        if code:
+            metrics.refusals.labels(str(code)).inc()
+        return response
+
+    return count_request
 
 
 def _count_events(tracking: Any, metrics: Metrics) -> None:

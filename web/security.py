@@ -38,6 +38,7 @@ logger = structlog.get_logger()
 
 PURPOSE_HEADER = "X-Access-Purpose"
 PURPOSE_PARAMETER = "purpose"
+_PURPOSE_ENVIRON = "HTTP_" + PURPOSE_HEADER.upper().replace("-", "_")
 
 # Endpoints that show one child's record, and the kind of look each is. A new read of a
 # child's record joins this map (tests/e2e/test_access_log.py fails until it does).
@@ -185,21 +186,34 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
         return None
 
     app.before_request(_take_purpose)
-    app.after_request(_record_read)
+
+    @app.after_request
+    def record_read(response: Response) -> Response:
+        # Only where a look can be recorded: a read of READ_ENDPOINTS, an inspector's
+        # report, or a look a view began; _record_read answers every other as it is.
+        if "look" in g or request.endpoint in READ_ENDPOINTS \
+                or request.endpoint in INSPECTED_REPORT_ENDPOINTS:
+            return _record_read(response)
+        return response
+
+    # The headers every answer has unless its view set its own (what ``setdefault`` did,
+    # without its raising and catching a KeyError per missing header).
+    defaults = [("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+                ("Referrer-Policy", "no-referrer"), ("Cross-Origin-Resource-Policy", "same-origin")]
 
     @app.after_request
     def secure(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "no-referrer")
-        headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - a generator
+        for name, value in defaults:
+            if name.lower() not in present:
+                headers.add(name, value)
         headers["Content-Security-Policy"] = _csp(response)
         if request.endpoint not in public_endpoints:
             headers["Cache-Control"] = "no-store"
         if settings.is_production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        origin = request.headers.get("Origin")
+        origin = request.environ.get("HTTP_ORIGIN")  # as request.headers.get("Origin")
         if origin and origin in origins:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
@@ -214,13 +228,16 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
 
 def _take_purpose() -> None:
     """Keep the purpose the caller stated, and take it out of the query string."""
-    purpose = request.headers.get(PURPOSE_HEADER) or request.args.get(PURPOSE_PARAMETER)
+    args = request.args
+    # As request.headers.get(PURPOSE_HEADER), without a KeyError raised when it is absent.
+    purpose = request.environ.get(_PURPOSE_ENVIRON) or (
+        args.get(PURPOSE_PARAMETER) if args else None)
     # Checked against the lawful purposes once the caller is known (settle_purpose).
     g.purpose_stated = purpose.strip() if purpose and purpose.strip() else None
     g.purpose = None
-    if PURPOSE_PARAMETER in request.args:
+    if args and PURPOSE_PARAMETER in args:
         request.args = ImmutableMultiDict(  # type: ignore[misc]
-            [(k, v) for k, v in request.args.items(multi=True) if k != PURPOSE_PARAMETER])
+            [(k, v) for k, v in args.items(multi=True) if k != PURPOSE_PARAMETER])
 
 
 def _record_read(response: Response) -> Response:
