@@ -20,7 +20,7 @@ from eventsourcing.application import (
     ProcessingEvent,
     Recording,
 )
-from eventsourcing.domain import Aggregate, OriginatorVersionError
+from eventsourcing.domain import Aggregate, DomainEvent, OriginatorVersionError
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from application import access
@@ -159,14 +159,17 @@ class CaseTracking(Application):
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
         """Save as the library's ``Application.save`` does, collecting an ``Aggregate``'s
-        pending events without the library's ``typing.Protocol`` isinstance checks (slow
-        on Python 3.11: about a tenth of a write's save); anything else is collected by
-        the library itself (tests/application/test_typed_save.py holds the two equal)."""
+        pending events, or a ``DomainEvent`` itself, without the library's
+        ``typing.Protocol`` isinstance checks (slow on Python 3.11: about a tenth of a
+        write's save); anything else is collected by the library itself
+        (tests/application/test_typed_save.py holds the two equal)."""
         processing: ProcessingEvent[Any] = ProcessingEvent()
         for obj in objs:
             if isinstance(obj, Aggregate):
                 processing.events.extend(obj.collect_events())
                 processing.aggregates[obj.id] = obj
+            elif isinstance(obj, DomainEvent):
+                processing.events.append(obj)
             else:
                 processing.collect_events(obj)
         processing.saved_kwargs.update(kwargs)
@@ -408,13 +411,16 @@ class CaseTracking(Application):
         return replace(result, **changes) if changes else result
 
     def _keep(self, actor: Actor, idempotency: Idempotency | None, result: WriteResult
-              ) -> list[IdempotencyRecord]:
+              ) -> list[DomainEvent]:
+        """Return the event that keeps the answer to an idempotency key, if one was sent."""
         if idempotency is None:
             return []
         # Keyed under the child's key: nothing a guess can be tested against survives
         # erasure (application/idempotency.py).
-        return [IdempotencyRecord(scope_of(actor), idempotency.key_hash, keyed_fingerprint(
-            self.vault, result.child_id, idempotency.fingerprint), result.answer())]
+        return [IdempotencyRecord.recorded(scope_of(actor), idempotency.key_hash,
+                                           keyed_fingerprint(self.vault, result.child_id,
+                                                             idempotency.fingerprint),
+                                           result.answer())]
 
     @staticmethod
     def _written(journey: ChildJourney, position: int, today: date) -> WriteResult:

@@ -50,10 +50,13 @@ def canonical_content(event: JourneyEvent) -> bytes:
         if default is not _NO_DEFAULT and type(value) is type(default) and value == default:
             continue
         content[name] = _canonical(value)
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      allow_nan=False).encode("utf-8")
+    return _CANONICAL_JSON.encode(content).encode("utf-8")
 
 
+# ``json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+# allow_nan=False)``, the encoder built once rather than for every hash.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                                   allow_nan=False)
 _NO_DEFAULT = object()
 
 
