@@ -42,6 +42,7 @@ from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clo
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import Folded, JourneyState, folded, folded_onto
+from infrastructure import sqlite_rows
 from infrastructure.batches import ReadModelProjection
 from infrastructure.readmodels import Base, ProjectionTracking
 
@@ -173,6 +174,10 @@ def journey_messages(journey: ChildJourney, entries: Sequence[tuple[JourneyEvent
 def add_messages(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Insert messages, leaving any already there (same id) as they were."""
     if not rows:
+        return
+    if sqlite_rows.is_sqlite(conn) and sqlite_rows.insert(
+            conn, OutboxMessage.__table__, rows,  # type: ignore[arg-type]
+            conflict=" ON CONFLICT (message_id) DO NOTHING"):
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     conn.execute(dialect.insert(OutboxMessage).on_conflict_do_nothing(

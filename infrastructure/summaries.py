@@ -27,6 +27,7 @@ from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.personal_data import STRUCTURED_CODES
 from domain.state import JourneyState, effective_events
+from infrastructure import sqlite_rows
 from infrastructure.batches import IN_CHUNK, ReadModelProjection
 from infrastructure.readmodels import (
     Base,
@@ -55,10 +56,7 @@ class EventIndexProjection(ReadModelProjection):
         if missing:
             ids = sorted(missing)
             for start in range(0, len(ids), IN_CHUNK):
-                authorities.update(conn.execute(select(
-                    EventIndexRow.child_id, EventIndexRow.authority).where(
-                    among(conn, EventIndexRow.child_id, ids[start:start + IN_CHUNK]),
-                    EventIndexRow.version == 1)).all())
+                authorities.update(_authorities(conn, ids[start:start + IN_CHUNK]))
         rows = [event_index_row(e, t.notification_id, authorities.get(str(e.originator_id), ""))
                 for e, t in items]
         # A correction marks what it corrects: in the batch's own rows when the target is
@@ -70,8 +68,11 @@ class EventIndexProjection(ReadModelProjection):
                     event.originator_version
         for row in rows:
             row["corrected_by_version"] = corrected.get((row["child_id"], row["version"]))
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(dialect.insert(EventIndexRow).on_conflict_do_nothing(), rows)
+        if not sqlite_rows.is_sqlite(conn) or not sqlite_rows.insert(
+                conn, EventIndexRow.__table__, rows,  # type: ignore[arg-type]
+                conflict=" ON CONFLICT DO NOTHING"):
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            conn.execute(dialect.insert(EventIndexRow).on_conflict_do_nothing(), rows)
         in_batch = {(row["child_id"], row["version"]) for row in rows}
         earlier = [{"c": child, "v": version, "by": by}
                    for (child, version), by in corrected.items()
@@ -81,6 +82,16 @@ class EventIndexProjection(ReadModelProjection):
                 EventIndexRow.child_id == bindparam("c"),
                 EventIndexRow.version == bindparam("v"),
             ).values(corrected_by_version=bindparam("by")), earlier)
+
+
+def _authorities(conn: Connection, child_ids: list[str]) -> list[Any]:
+    """Each of the children's authority, from its first event's row."""
+    if sqlite_rows.is_sqlite(conn):
+        return sqlite_rows.select_rows(
+            conn, "SELECT child_id, authority FROM rm_event_index WHERE version = 1 "
+            "AND child_id IN ({})".format(", ".join("?" * len(child_ids))), child_ids)
+    return list(conn.execute(select(EventIndexRow.child_id, EventIndexRow.authority).where(
+        among(conn, EventIndexRow.child_id, child_ids), EventIndexRow.version == 1)).all())
 
 
 class CaseSummaryProjection(ReadModelProjection):

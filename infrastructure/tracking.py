@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from infrastructure import sqlite_rows
 from infrastructure.pools import PoolSettings
 from infrastructure.readmodels import (
     READ_MODEL_FILE,
@@ -137,11 +138,17 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 def tracked_positions(conn: Connection, application_name: str) -> dict[str, int]:
     """Return every projection's tracked position (``ReadModelView.tracked`` for all of
     them in one query, the rows locked on PostgreSQL until commit)."""
+    if sqlite_rows.is_sqlite(conn):  # once a batch: past SQLAlchemy's per-statement work
+        return dict(sqlite_rows.select_rows(conn, _TRACKED, [application_name]))
     stmt = select(ProjectionTracking.projection, ProjectionTracking.notification_id).where(
         ProjectionTracking.application_name == application_name)
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return {row.projection: row.notification_id for row in conn.execute(stmt)}
+
+
+_TRACKED = ("SELECT projection, notification_id FROM rm_tracking "
+            "WHERE application_name = ?")
 
 
 def track_all(conn: Connection, projections: Sequence[str], tracking: Tracking) -> None:
@@ -163,7 +170,12 @@ def among(conn: Connection, column: Any, values: Sequence[str]) -> Any:
 
 def delete_children(conn: Connection, model: type[Base], child_ids: Sequence[str]) -> None:
     """Delete ``model``'s rows of the children ``child_ids`` (``among`` them), by a
-    statement built once per table and dialect (a batch deletes from every table)."""
+    statement built once per table and dialect (a batch deletes from every table); on
+    SQLite through the driver's cursor (``infrastructure.sqlite_rows``)."""
+    if sqlite_rows.is_sqlite(conn):
+        sqlite_rows.delete_among(conn, model.__table__, "child_id",  # type: ignore[arg-type]
+                                 child_ids)
+        return
     conn.execute(_children_delete(model.__table__, conn.dialect.name),  # type: ignore[arg-type]
                  {"among": list(child_ids)})
 
@@ -178,13 +190,17 @@ def _children_delete(table: Table, dialect_name: str) -> Delete:
 
 
 def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL, executemany else.
+    """Insert ``rows`` (dicts with the same keys): COPY on PostgreSQL, the driver's
+    executemany on SQLite (``infrastructure.sqlite_rows``), SQLAlchemy's else.
 
     COPY writes in the connection's transaction, so the rows still commit with the
     tracking record. JSON values are serialised as SQLAlchemy's JSON type would (None
     as JSON null).
     """
     if not rows:
+        return
+    if sqlite_rows.is_sqlite(conn) and sqlite_rows.insert(
+            conn, model.__table__, rows):  # type: ignore[arg-type]
         return
     if conn.dialect.name != "postgresql":
         conn.execute(insert(model), rows)
@@ -206,6 +222,9 @@ def upsert(conn: Connection, model: type[Base], rows: list[dict[str, Any]],
            keys: Sequence[str]) -> None:
     """Insert ``rows``, replacing any with the same ``keys`` (PostgreSQL and SQLite)."""
     if not rows:
+        return
+    if sqlite_rows.is_sqlite(conn) and sqlite_rows.upsert(
+            conn, model.__table__, rows, keys):  # type: ignore[arg-type]
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(model)

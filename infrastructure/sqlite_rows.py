@@ -1,0 +1,118 @@
+"""Read-model rows written on SQLite through the driver's own cursor (issue 17).
+
+A projection batch runs a score of small statements (a DELETE and an INSERT per table,
+the tracking records); through SQLAlchemy each costs ~0.1 ms of Python before SQLite
+sees it, more than SQLite's own work. These write the same statements' text through the
+``sqlite3`` cursor of the connection's transaction, each value converted by the
+column type's own SQLAlchemy bind processor, so SQLite stores exactly what
+``conn.execute(insert(table), rows)`` would (tests/integration/test_sqlite_rows.py).
+Only for SQLite connections: PostgreSQL has COPY (``infrastructure.tracking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy import Connection, Table
+from sqlalchemy.engine import Dialect
+
+Processor = Callable[[Any], Any]
+
+
+def is_sqlite(conn: Connection) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def _cursor(conn: Connection) -> Any:
+    return conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def _name(dialect: Dialect, name: str) -> str:
+    return dialect.identifier_preparer.quote(name)
+
+
+@lru_cache(maxsize=256)
+def _insert(table: Table, columns: tuple[str, ...], dialect: Dialect, conflict: str
+            ) -> tuple[str, list[tuple[int, Processor]]] | None:
+    """The INSERT's text and each converted column's (index, bind processor); None when
+    a column left out has a default (SQLAlchemy's insert fills it in)."""
+    for column in table.columns:
+        if column.name not in columns and (column.default is not None
+                                           or column.server_default is not None):
+            return None
+    text = "INSERT INTO {} ({}) VALUES ({}){}".format(
+        dialect.identifier_preparer.format_table(table),
+        ", ".join(_name(dialect, c) for c in columns), ", ".join("?" * len(columns)),
+        conflict)
+    processors: list[tuple[int, Processor]] = []
+    for index, name in enumerate(columns):
+        column_type = table.c[name].type
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors.append((index, processor))
+    return text, processors
+
+
+def _values(rows: Sequence[dict[str, Any]], columns: tuple[str, ...],
+            processors: list[tuple[int, Processor]]) -> list[Any]:
+    get = itemgetter(*columns)
+    if len(columns) == 1:
+        values: list[Any] = [(get(row),) for row in rows]
+    else:
+        values = [get(row) for row in rows]
+    if not processors:
+        return values
+    converted = []
+    for row_values in values:
+        row = list(row_values)
+        for index, processor in processors:
+            row[index] = processor(row[index])
+        converted.append(row)
+    return converted
+
+
+def insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
+           conflict: str = "") -> bool:
+    """Insert ``rows`` (dicts with the same keys) into ``table``; ``conflict``: the
+    statement's ON CONFLICT clause, if any. Return False, inserting nothing, when the
+    rows leave out a column that has a default (for SQLAlchemy to insert them)."""
+    if not rows:
+        return True
+    columns = tuple(rows[0])
+    statement = _insert(table, columns, conn.dialect, conflict)
+    if statement is None:
+        return False
+    text, processors = statement
+    _cursor(conn).executemany(text, _values(rows, columns, processors))
+    return True
+
+
+def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
+           keys: Sequence[str]) -> bool:
+    """Insert ``rows``, replacing the other columns of any row with the same ``keys``
+    (False, as ``insert``, when it cannot)."""
+    if not rows:
+        return True
+    quote = conn.dialect.identifier_preparer.quote
+    updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in rows[0]
+                        if c not in keys)
+    return insert(conn, table, rows, conflict=" ON CONFLICT ({}) DO UPDATE SET {}".format(
+        ", ".join(quote(k) for k in keys), updates))
+
+
+def delete_among(conn: Connection, table: Table, column: str, values: Sequence[str]) -> None:
+    """Delete ``table``'s rows whose ``column`` is one of ``values``."""
+    if not values:
+        return
+    dialect = conn.dialect
+    _cursor(conn).execute("DELETE FROM {} WHERE {} IN ({})".format(
+        dialect.identifier_preparer.format_table(table), _name(dialect, column),
+        ", ".join("?" * len(values))), list(values))
+
+
+def select_rows(conn: Connection, text: str, parameters: Sequence[Any]) -> list[Any]:
+    """Run a SELECT's text (qmark parameters) and return its rows as tuples."""
+    return _cursor(conn).execute(text, list(parameters)).fetchall()  # type: ignore[no-any-return]
