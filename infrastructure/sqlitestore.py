@@ -12,7 +12,7 @@ one writer needs no savepoint: its error is its own.
 A journey's events are read (``select_events``: the cached journey brought up to date
 before a write, or a journey loaded) with one SELECT in autocommit mode, which SQLite runs
 in a read transaction of its own: the same snapshot as the library's BEGIN, SELECT and
-ROLLBACK, in one statement instead of three.
+ROLLBACK, in one statement instead of three, on the calling thread's own connection.
 ``infrastructure.persistence.event_store_env`` names this class in
 ``APPLICATION_RECORDER_TOPIC``.
 """
@@ -20,13 +20,15 @@ ROLLBACK, in one statement instead of three.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing import persistence, sqlite
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import ConnectionPoolClosedError, IntegrityError, StoredEvent
+from eventsourcing.sqlite import SQLITE3_DEFAULT_LOCK_TIMEOUT as DEFAULT_LOCK_TIMEOUT
 
 from application.commit_groups import GroupCommit
 
@@ -65,6 +67,11 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         self.group_commit: GroupCommit[Sequence[StoredEvent], Sequence[int]] = GroupCommit(
             self._insert_batch)
+        # Each thread reads a journey's events on a connection of its own: no pool
+        # checkout (its semaphore, conditions and locks, where threads queued behind one
+        # another), and the thread's prepared statements stay with it. A thread's
+        # connection closes when the thread or this recorder goes.
+        self._readers = threading.local()
         self._select_columns = (
             "SELECT originator_id, originator_version, topic, state "
             f"FROM {self.events_table_name} WHERE originator_id=? ")
@@ -118,12 +125,35 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
         if limit is not None:
             statement += "LIMIT ? "
             params.append(limit)
-        with self.datastore.get_connection(commit=False) as connection, _translated(), \
-                connection.cursor() as cursor:
-            rows = cursor.execute(statement, params).fetchall()
+        reader = self._reader()
+        if reader is None:  # an in-memory database: the pool keeps reads from writes
+            with self.datastore.get_connection(commit=False) as connection, _translated(), \
+                    connection.cursor() as cursor:
+                rows = cursor.execute(statement, params).fetchall()
+        else:
+            with _translated():
+                rows = reader.execute(statement, params).fetchall()
         convert = self.convert_originator_id
         return [StoredEvent(originator_id=convert(row[0]), originator_version=row[1],
                             topic=row[2], state=row[3]) for row in rows]
+
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """Return this thread's connection for reading a journey's events (opened as the
+        pool opens its connections), or None for an in-memory database."""
+        pool = self.datastore.pool
+        if pool.closed:
+            raise ConnectionPoolClosedError
+        if pool.is_sqlite_memory_mode:
+            return None
+        reader: sqlite3.Connection | None = getattr(self._readers, "connection", None)
+        if reader is None:
+            with _translated():
+                reader = sqlite3.connect(pool.db_name, uri=True, isolation_level=None,
+                                         check_same_thread=False,
+                                         timeout=pool.lock_timeout or DEFAULT_LOCK_TIMEOUT)
+            self._readers.connection = reader
+        return reader
 
 
 def _other_than_saves(kwargs: dict[str, Any]) -> bool:

@@ -219,8 +219,8 @@ class SQLVault:
 
     def cipher(self, child_id: UUID) -> ChildCipher | None:
         """Return the child's cipher, or None when the child has no key (none yet, or erased)."""
-        with self._keys_lock:
-            cached = self._keys.get(child_id)
+        # A dict's get is atomic: only changes to the cache take its lock.
+        cached = self._keys.get(child_id)
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
         row = self._row(child_id)

@@ -134,3 +134,44 @@ def test_the_sqlite_vault_writes_a_key_as_sqlalchemy_does(tmp_path: Path) -> Non
             vault.create(ours)
     finally:
         vault.close()
+
+
+def test_select_events_sees_what_another_process_commits_on_every_thread(
+        recorder: SQLiteApplicationRecorder) -> None:
+    import threading
+
+    journey = uuid4()
+    recorder.insert_events([StoredEvent(journey, 1, "topic", b"ours")])
+    assert len(recorder.select_events(journey)) == 1  # this thread's connection is open
+    other = sqlite3.connect(recorder.datastore.pool.db_name, isolation_level=None)
+    try:  # as another server process writes: its own connection, its own commit
+        other.execute("INSERT INTO stored_events VALUES (?,?,?,?)",
+                      (journey.hex, 2, "topic", b"theirs"))
+    finally:
+        other.close()
+    seen: dict[str, list[bytes]] = {}
+
+    def read(name: str) -> None:
+        seen[name] = [e.state for e in recorder.select_events(journey, gt=0)]
+
+    threads = [threading.Thread(target=read, args=(f"thread-{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    read("this thread")
+    assert seen == {name: [b"ours", b"theirs"] for name in seen} and len(seen) == 4
+    assert recorder.select_events(journey, gt=1) == [
+        StoredEvent(journey, 2, "topic", b"theirs")]
+
+
+def test_select_events_after_the_store_is_closed_is_refused(tmp_path: Path) -> None:
+    from eventsourcing.persistence import ConnectionPoolClosedError
+
+    datastore = sqlite.SQLiteDatastore(str(tmp_path / "events.sqlite"))
+    recorder = SQLiteApplicationRecorder(datastore)
+    recorder.create_table()
+    assert recorder.select_events(uuid4()) == []
+    datastore.close()
+    with pytest.raises(ConnectionPoolClosedError):
+        recorder.select_events(uuid4())
