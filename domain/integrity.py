@@ -148,12 +148,21 @@ _AS_IS = frozenset({str, int, float, bool, type(None)})
 _ISO = frozenset({date, datetime})
 
 
+# The field names of each dataclass met (an actor on every event), as ``fields`` gives them.
+_DATACLASS_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _canonical(value: Any) -> Any:
     kind = type(value)
     if kind in _AS_IS:
         return value
     if kind in _ISO:
         return value.isoformat()
+    if kind is UUID:  # every event's originator_id
+        return str(value)
+    names = _DATACLASS_FIELDS.get(kind)
+    if names is not None:
+        return {name: _canonical(getattr(value, name)) for name in names}
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime | date):
@@ -163,7 +172,8 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, Enum):
         return _canonical(value.value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+        names = _DATACLASS_FIELDS[kind] = tuple(f.name for f in fields(value))
+        return {name: _canonical(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(k): _canonical(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

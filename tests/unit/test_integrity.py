@@ -214,3 +214,28 @@ def test_the_content_of_every_catalogue_event_is_as_first_defined() -> None:
         assert canonical_content(event) == _content_as_first_defined(event), event.type_name
         left_out = dataclasses.replace(event, evidence=[], request_id=None)
         assert canonical_content(left_out) == _content_as_first_defined(left_out)
+
+
+def test_canonical_content_is_the_sorted_compact_json_of_the_event_fields_as_specified(
+) -> None:
+    # The spec (module docstring): type, every hashed field not at its default, dates ISO,
+    # ids strings, actors their fields; keys sorted, no spaces, UTF-8 unescaped.
+    event = journey_of(2).log[1]
+    expected = {
+        "type": "EHCNeedsAssessmentRequested",
+        "originator_id": str(event.originator_id), "originator_version": 2,
+        "timestamp": event.timestamp.isoformat(), "occurred_on": "2024-01-08",
+        "actor": dataclasses.asdict(event.actor),  # its fields (child_id too, when None)
+        "prev_hash": event.prev_hash,
+        **{f.name: getattr(event, f.name) for f in dataclasses.fields(event)
+           if f.name not in ("originator_id", "originator_version", "timestamp",
+                             "occurred_on", "actor", "prev_hash", "hash", "originator_topic")
+           and getattr(event, f.name) != (
+               f.default_factory() if f.default_factory is not dataclasses.MISSING
+               else f.default)},
+    }
+    expected = {k: v.isoformat() if isinstance(v, date) else v for k, v in expected.items()}
+    assert canonical_content(event) == json.dumps(
+        expected, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    renamed = changed(event, actor=Actor("zoë-1", "caseworker", "LA-901"))
+    assert '"user_id":"zoë-1"'.encode() in canonical_content(renamed)
