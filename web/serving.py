@@ -220,6 +220,9 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads
     def pre_fork(server: Any, worker: Any) -> None:
         worker.slot = balance.take_slot({w.slot for w in server.WORKERS.values()})
 
+    def post_worker_init(_worker: Any) -> None:
+        freeze_start_up_heap()  # each worker, once its app is built (as one process does)
+
     def child_exit(_server: Any, worker: Any) -> None:
         multiprocess.mark_process_dead(worker.pid, metrics_dir)
         balance.free(worker.slot)
@@ -232,6 +235,7 @@ def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads
                 "threads": threads, "pre_fork": pre_fork,
                 "preload_app": False, "proc_name": "casetrack", "accesslog": None,
                 "graceful_timeout": 20, "when_ready": when_ready, "child_exit": child_exit,
+                "post_worker_init": post_worker_init,
             }.items():
                 self.cfg.set(name, value)
 
