@@ -75,7 +75,8 @@ class JourneyFolds:
         # and after each of its events in it, by version (the outbox reads them).
         self._states: dict[UUID, dict[int, JourneyState | None]] = {}
         # compute_clocks of a state on a day under a policy, asked for by several
-        # projections of one batch: by the state's identity (the state kept with it).
+        # projections of one batch (and of the next, for the states it ended with): by
+        # the state's identity (the state kept with it, so the identity is not reused).
         self._readings: dict[tuple[int, date, LocalPolicy],
                              tuple[JourneyState, list[ClockReading]]] = {}
 
@@ -96,7 +97,12 @@ class JourneyFolds:
             yield
         finally:
             self._batch, self._folded, self._held = (), None, False
-            self._states, self._readings = {}, {}
+            # The readings of each journey's state at the batch's end are kept: the next
+            # batch's outbox reads them again, as the state before its events.
+            ends = {id(states[max(states)]) for states in self._states.values()}
+            self._states = {}
+            self._readings = {key: kept for key, kept in self._readings.items()
+                              if key[0] in ends}
 
     def journey(self, child_id: UUID, version: int) -> ChildJourney:
         if self._folded is None:

@@ -31,8 +31,9 @@ POLL_INTERVAL = 0.05
 MAX_POLL_INTERVAL = 0.5
 # After a batch short of BATCH_SIZE, the next poll waits until this long after it: under
 # a stream of writes a runner projects one batch per interval (one transaction, one fold
-# per journey) instead of a batch per write or two (issue 17). Bounds the added lag.
-LINGER = 0.1
+# per journey) instead of a batch per write or two (issue 17). Bounds the added lag: no
+# more than an idle runner's poll interval (MAX_POLL_INTERVAL) adds.
+LINGER = 0.25
 
 
 class PollingSubscription(Subscription[ApplicationRecorder]):
