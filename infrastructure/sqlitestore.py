@@ -72,6 +72,7 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
         # another), and the thread's prepared statements stay with it. A thread's
         # connection closes when the thread or this recorder goes.
         self._readers = threading.local()
+        self._writer: sqlite.SQLiteConnection | None = None  # the group commit's leader's
         self._select_columns = (
             "SELECT originator_id, originator_version, topic, state "
             f"FROM {self.events_table_name} WHERE originator_id=? ")
@@ -85,7 +86,7 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
     def _insert_batch(self, writes: Sequence[Sequence[StoredEvent]]
                       ) -> list[Sequence[int] | Exception]:
         try:
-            with self.datastore.transaction(commit=True) as cursor:
+            with self._writing() as cursor:
                 return [self._insert_events(cursor, write) or [] for write in writes]
         except IntegrityError as error:
             if len(writes) == 1:
@@ -96,7 +97,7 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
     def _insert_each(self, writes: Sequence[Sequence[StoredEvent]]
                      ) -> list[Sequence[int] | Exception]:
         outcomes: list[Sequence[int] | Exception] = []
-        with self.datastore.transaction(commit=True) as cursor:
+        with self._writing() as cursor:
             for write in writes:
                 cursor.execute("SAVEPOINT writer")
                 try:
@@ -133,10 +134,48 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
         else:
             with _translated():
                 rows = reader.execute(statement, params).fetchall()
-        convert = self.convert_originator_id
-        return [StoredEvent(originator_id=convert(row[0]), originator_version=row[1],
+        if not rows:
+            return []
+        # Every row is of the one originator asked for: its id converted once.
+        originator = self.convert_originator_id(rows[0][0])
+        return [StoredEvent(originator_id=originator, originator_version=row[1],
                             topic=row[2], state=row[3]) for row in rows]
 
+
+    @contextmanager
+    def _writing(self) -> Iterator[sqlite.SQLiteCursor]:
+        """Yield a cursor in a transaction committed at the end (rolled back on an error,
+        raised as the library raises it), on the connection the group commit's leader
+        writes on: one leader at a time, so no pool checkout (its writer lock included),
+        and the connection keeps its prepared INSERT between batches (the pool's
+        connections cache one statement, so BEGIN displaced it)."""
+        pool = self.datastore.pool
+        if pool.closed:
+            raise ConnectionPoolClosedError
+        if pool.is_sqlite_memory_mode:  # the pool keeps writes from reads
+            with self.datastore.transaction(commit=True) as cursor:
+                yield cursor
+            return
+        if self._writer is None:
+            with _translated():
+                self._writer = sqlite.SQLiteConnection(self._connect(), max_age=None)
+        writer = self._writer
+        try:
+            with writer.transaction(commit=True) as cursor:
+                yield cursor
+        except IntegrityError:
+            raise  # a writer's version taken: rolled back, the connection is sound
+        except BaseException:
+            # A failed commit can leave its transaction open: the next leader connects anew.
+            self._writer = None
+            writer.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        pool = self.datastore.pool
+        return sqlite3.connect(pool.db_name, uri=True, isolation_level=None,
+                               check_same_thread=False,
+                               timeout=pool.lock_timeout or DEFAULT_LOCK_TIMEOUT)
 
     def _reader(self) -> sqlite3.Connection | None:
         """Return this thread's connection for reading a journey's events (opened as the
@@ -149,9 +188,7 @@ class SQLiteApplicationRecorder(sqlite.SQLiteApplicationRecorder):
         reader: sqlite3.Connection | None = getattr(self._readers, "connection", None)
         if reader is None:
             with _translated():
-                reader = sqlite3.connect(pool.db_name, uri=True, isolation_level=None,
-                                         check_same_thread=False,
-                                         timeout=pool.lock_timeout or DEFAULT_LOCK_TIMEOUT)
+                reader = self._connect()
             self._readers.connection = reader
         return reader
 

@@ -175,3 +175,24 @@ def test_select_events_after_the_store_is_closed_is_refused(tmp_path: Path) -> N
     datastore.close()
     with pytest.raises(ConnectionPoolClosedError):
         recorder.select_events(uuid4())
+
+
+def test_a_batch_that_fails_as_a_whole_leaves_the_next_batch_a_sound_connection(
+        recorder: SQLiteApplicationRecorder) -> None:
+    first, second = uuid4(), uuid4()
+    recorder.insert_events([StoredEvent(first, 1, "topic", b"one")])
+    writer = recorder._writer
+    assert writer is not None  # kept between batches
+    recorder.insert_events([StoredEvent(first, 2, "topic", b"two")])
+    assert recorder._writer is writer
+    with pytest.MonkeyPatch.context() as patch:
+        def full_disk(*_args: Any, **_kwargs: Any) -> Any:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        patch.setattr(recorder, "_insert_events", full_disk)
+        with pytest.raises(OperationalError):
+            recorder.insert_events([StoredEvent(second, 1, "topic", b"lost")])
+    assert recorder._writer is None and writer.closed  # not used again
+    recorder.insert_events([StoredEvent(second, 1, "topic", b"kept")])
+    assert [e.state for e in recorder.select_events(second)] == [b"kept"]
+    assert [e.state for e in recorder.select_events(first)] == [b"one", b"two"]
