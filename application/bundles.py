@@ -14,6 +14,7 @@ free text is opened for the reader as the journey read does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -34,10 +35,13 @@ LATE = (ClockStatus.LATE, ClockStatus.LATE_EXCEPTION_APPLIES)
 
 
 def case_bundle(app: CaseTracking, child_id: UUID, *, actor: Actor,
-                as_at: date | None = None) -> dict[str, Any]:
-    """Return the child's case bundle (the caller's access is checked first)."""
+                as_at: date | None = None, admitted: Callable[[], object] | None = None
+                ) -> dict[str, Any]:
+    """Return the child's case bundle (the caller's access is checked first; then
+    ``admitted`` is called, before the bundle is built)."""
     today = app.today()
-    view = journey_at(app, child_id, actor=actor, today=today, as_at=as_at)
+    view = journey_at(app, child_id, actor=actor, today=today, as_at=as_at,
+                      admitted=admitted)
     journey = load_journey(app, child_id)
     state = journey.state_at(as_at=as_at)
     on = as_at or today

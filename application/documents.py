@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -219,8 +220,9 @@ def attach_document(tracking: CaseTracking, child_id: UUID, upload: Upload, *,
 
 
 def read_document(tracking: CaseTracking, child_id: UUID, document_id: str, *,
-                  actor: Actor) -> Document:
-    """Return a document's bytes to whoever may read the event it belongs to."""
+                  actor: Actor, admitted: Callable[[], object] | None = None) -> Document:
+    """Return a document's bytes to whoever may read the event it belongs to; ``admitted``
+    is called once the reader may read it and its bytes are found, before the answer."""
     journey = tracking.journey_for_update(child_id)
     attached = next((e for e in journey.log if isinstance(e, DocumentAttached)
                      and e.document_id == document_id), None)
@@ -231,6 +233,8 @@ def read_document(tracking: CaseTracking, child_id: UUID, document_id: str, *,
     content = _store(tracking, child_id).document(child_id, attached.sha256)
     if content is None:
         raise DocumentNotFoundError("the document's bytes are not in the store")
+    if admitted is not None:
+        admitted()
     return Document(document_id=attached.document_id, event_version=attached.event_version,
                     media_type=attached.media_type, sha256=attached.sha256,
                     size=attached.size, content=content)

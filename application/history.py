@@ -208,8 +208,10 @@ class LogReader(Protocol):
 
 def journey_history(app: CaseTracking, child_id: UUID, *, actor: Any,
                     journey_notifications: LogReader, after: int = 0,
-                    limit: int = 100) -> dict[str, Any]:
-    """Return the raw log in recorded order after version ``after``, with positions."""
+                    limit: int = 100, admitted: Callable[[], object] | None = None
+                    ) -> dict[str, Any]:
+    """Return the raw log in recorded order after version ``after``, with positions.
+    ``admitted`` is called once the read's checks passed, before the page is read."""
     first = app.recorder.select_events(child_id, lte=1)
     if not first:
         raise ChildNotFoundError(child_id)
@@ -218,6 +220,8 @@ def journey_history(app: CaseTracking, child_id: UUID, *, actor: Any,
         raise ChildNotFoundError(child_id)
     access.check_may_read_history(actor, registered.authority, child_id=child_id,
                                   samples=InspectionSamples(app))
+    if admitted is not None:
+        admitted()
     limit = max(1, min(limit, MAX_HISTORY_PAGE))
     notifications = journey_notifications(app.recorder, child_id, after_version=max(after, 0),
                                           limit=limit + 1)

@@ -200,7 +200,8 @@ class History(MethodView):
         tracking = services().tracking
         result = journey_history(tracking, child_id, actor=current_actor(),
                                  after=page["after"], limit=page["limit"],
-                                 journey_notifications=journey_notifications)
+                                 journey_notifications=journey_notifications,
+                                 admitted=begin_look)
         return named_history(result, reader=current_actor(), naming=naming(),
                              identifiers=_vault_identifiers(tracking)), 200, {
             "Cache-Control": "no-store"}

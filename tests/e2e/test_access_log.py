@@ -160,10 +160,14 @@ def test_the_look_is_stored_before_the_answer_is_returned(
 
 def test_a_look_begun_once_the_read_is_admitted_is_committed_before_the_answer(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
-    """The state and the timeline begin their look once the access checks passed, on the
-    access log's own thread (its commit overlaps building the answer), and the answer
-    waits for it; a refused read begins none."""
+    """The state, the timeline, the history, the bundle (JSON and the family's page) and a
+    document's download begin their look once the access checks passed, on the access
+    log's own thread (its commit overlaps building the answer), and the answer waits for
+    it; a refused read begins none."""
+    from tests.e2e.test_documents import upload
+
     child_id = register(client, auth())
+    document = upload(client, child_id, auth()).json["event"]["data"]["document_id"]
     log: AccessLog = services_of(app).access_log
     original = log.record
     committed: list[str] = []
@@ -175,17 +179,25 @@ def test_a_look_begun_once_the_read_is_admitted_is_committed_before_the_answer(
         return position
 
     log.record = slow  # type: ignore[method-assign]
-    for path in (f"/children/{child_id}", f"/children/{child_id}/journey"):
+    paths = {"state": "", "journey": "/journey", "history": "/history", "bundle": "/bundle",
+             "bundle.html": "/bundle.html", "document": f"/documents/{document}"}
+    for path in paths.values():
         committed.clear()
-        answer = client.get(path, headers=auth())
-        assert answer.status_code == 200
-        assert len(committed) == 1 and committed[0].startswith("access-log"), committed
+        answer = client.get(f"/children/{child_id}{path}", headers=auth(role="manager"))
+        assert answer.status_code == 200, (path, answer.data[:300])
+        assert len(committed) == 1 and committed[0].startswith("access-log"), (path, committed)
     committed.clear()
-    assert client.get(f"/children/{child_id}", headers=auth(org="LA-999")).status_code == 403
-    assert client.get(f"/children/{UUID(int=7)}/journey", headers=auth()).status_code == 404
+    for path in paths.values():
+        assert client.get(f"/children/{child_id}{path}", headers=auth(
+            role="manager", org="LA-999")).status_code == 403, path
+        assert client.get(f"/children/{UUID(int=7)}{path}", headers=auth(
+            role="manager")).status_code == 404, path
+    assert client.get(f"/children/{child_id}/documents/{UUID(int=7)}", headers=auth(
+        role="manager")).status_code == 404
     assert committed == []
     found = reads(looks(client, auth, f"?child_id={child_id}")["items"])
-    assert [i["kind"] for i in found] == ["state", "journey"]
+    assert [i["kind"] for i in found] == [
+        "document-upload", "state", "journey", "history", "bundle", "bundle", "document"]
 
 
 def test_every_read_of_a_childs_record_in_the_spec_is_recorded(
