@@ -99,6 +99,8 @@ def upsert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]],
     quote = conn.dialect.identifier_preparer.quote
     updates = ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in rows[0]
                         if c not in keys)
+    if not updates:  # nothing but the keys: left to SQLAlchemy
+        return False
     return insert(conn, table, rows, conflict=" ON CONFLICT ({}) DO UPDATE SET {}".format(
         ", ".join(quote(k) for k in keys), updates))
 

@@ -149,3 +149,16 @@ def test_rows_leaving_out_a_column_with_a_default_are_left_to_sqlalchemy(
     finally:
         engine.dispose()
     assert raw(tmp_path / "driver.sqlite")["rm_service_record"][0][12:14] == ("{}", "text")
+
+
+def test_an_upsert_of_nothing_but_the_keys_is_left_to_sqlalchemy(tmp_path: Path) -> None:
+    engine = engine_at(tmp_path / "driver.sqlite")
+    try:
+        with engine.begin() as conn:
+            assert not sqlite_rows.upsert(
+                conn, ProjectionTracking.__table__,  # type: ignore[arg-type]
+                [{"projection": "a", "application_name": "CaseTracking"}],
+                keys=("projection", "application_name"))
+    finally:
+        engine.dispose()
+    assert raw(tmp_path / "driver.sqlite")["rm_tracking"] == []
