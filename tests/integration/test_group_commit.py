@@ -180,6 +180,32 @@ def test_recorder_fails_only_the_writer_whose_version_is_taken(
         recorder.insert_events([StoredEvent(taken, 1, "topic", b"once more")])
 
 
+def test_recorder_reads_a_journey_in_every_shape_as_the_library_does(
+        apps: list[CaseTracking]) -> None:
+    """Our recorders' ``select_events`` (PostgreSQL's statement composed once per shape,
+    SQLite's own) answer every ``gt``/``lte``/``desc``/``limit`` the library's does."""
+    from itertools import product
+
+    from eventsourcing.persistence import StoredEvent
+
+    recorder: Any = apps[0].recorder
+    library = next(cls for cls in type(recorder).__mro__ if cls.__module__ in (
+        "eventsourcing.postgres", "eventsourcing.sqlite") and "select_events" in vars(cls))
+    journey = uuid4()
+    recorder.insert_events([StoredEvent(journey, v, f"topic-{v}", bytes([v]) * v)
+                            for v in range(1, 7)])
+    recorder.insert_events([StoredEvent(uuid4(), 1, "topic", b"other")])
+    shapes = 0
+    for gt, lte, desc, limit in product((None, 0, 2), (None, 4, 9), (False, True), (None, 2)):
+        ours = recorder.select_events(journey, gt=gt, lte=lte, desc=desc, limit=limit)
+        assert ours == library.select_events(recorder, journey, gt=gt, lte=lte, desc=desc,
+                                             limit=limit), (gt, lte, desc, limit)
+        shapes += bool(ours)
+    assert shapes == 36  # every one found events
+    assert [e.originator_version for e in recorder.select_events(
+        journey, gt=2, lte=5, desc=True, limit=2)] == [5, 4]
+
+
 class Outcomes:
     """What each caller was told, gathered from every thread."""
 
