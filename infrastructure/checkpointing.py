@@ -75,6 +75,8 @@ class AutoCheckpointer:
             logger.warning("integrity_checkpoint_failed", error_type=type(error).__name__)
             return None
         self.refused = None
+        if self.log.recent is not None:  # anchored: the held entries up to it are done
+            self.log.recent.forget(checkpoint.position)
         logger.info("integrity_checkpoint", seq=checkpoint.seq, position=checkpoint.position,
                     tree_size=checkpoint.tree_size)
         return checkpoint

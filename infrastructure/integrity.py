@@ -51,6 +51,7 @@ from infrastructure.integrity_reports import (
     unreadable,
 )
 from infrastructure.merkle import Frontier, Tree, verify_consistency
+from infrastructure.recent_log import RecentLog, Row
 from infrastructure.witness import WitnessError, Witnesses
 
 __all__ = ["CHECKPOINTS", "INTEGRITY_FILE", "KEY_FILE", "LEAVES", "Checkpoint",
@@ -89,6 +90,8 @@ class LogIntegrity:
         self.public_key = key.public_key()
         self.key_id = key_id(self.public_key)
         self.public_key_hex = public_key_hex(self.public_key)
+        # The entries the projection group read, for the cheap path (``recent_log``).
+        self.recent: RecentLog | None = None
 
     # One journey.
 
@@ -263,7 +266,9 @@ class LogIntegrity:
         findings = self._check_checkpoints(checkpoints[-1:])
         findings += self._check_witness(checkpoints, StoreReport(0, 0, 0, 0, 0))
         findings += self._check_anchored_tail()
-        new = list(self._entries(latest.position if latest else 0, stop))
+        after = latest.position if latest else 0
+        new = list(self._entries(after, stop) if self.recent is None else
+                   self.recent.entries(after, stop, self._entries, self._held_entry))
         # Each journey's anchored head (its last leaf), for all of them in one query.
         anchored = self.store.last_leaves_of(
             entry.leaf.originator_id for entry in new if entry.event is not None)
@@ -457,6 +462,14 @@ class LogIntegrity:
         leaf = Leaf(notification.id, str(notification.originator_id),
                     notification.originator_version, digest)
         return _Entry(leaf, event if isinstance(event, JourneyEvent) else None, error)
+
+    def _held_entry(self, row: Row) -> _Entry:
+        """The entry of a row the projection group read and decoded: ``_entry`` of it."""
+        notification, event = row
+        if not isinstance(event, JourneyEvent):
+            return self._entry(notification)
+        return _Entry(Leaf(notification.id, str(notification.originator_id),
+                           notification.originator_version, event.hash), event, None)
 
     def _decode(self, stored: StoredEvent) -> tuple[JourneyEvent | None, str | None]:
         try:

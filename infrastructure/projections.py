@@ -99,6 +99,9 @@ PROJECTIONS: dict[str, type[ReadModelProjection]] = {
 
 # Running projections.
 
+# Told of each batch the group read: (position before it, its rows, their decoded events).
+OnBatch = Callable[[int, Sequence[Notification], Sequence[JourneyEvent | None]], None]
+
 
 @cache
 def _is_journey_topic(topic: str) -> bool:
@@ -128,8 +131,9 @@ class ProjectionGroup:
 
     def __init__(self, *, application_class: type[Any],
                  projections: Mapping[str, ReadModelProjection],
-                 env: Mapping[str, str]) -> None:
+                 env: Mapping[str, str], on_batch: OnBatch | None = None) -> None:
         self.app = application_class(env=runner_env(env))
+        self.on_batch = on_batch  # each batch read: the automatic checkpoint's (recent_log)
         self.projections = dict(projections)
         self.folds = JourneyFolds()
         self.folds.set_loader(JourneyStore(self.app))
@@ -140,8 +144,8 @@ class ProjectionGroup:
                         for name, p in self.projections.items()}
         self.errors: dict[str, BaseException] = {}
         self.processed = 0
-        self.subscription = PollingSubscription(
-            self.app.recorder, gt=min(self.reached.values(), default=0))
+        self._polled = min(self.reached.values(), default=0)
+        self.subscription = PollingSubscription(self.app.recorder, gt=self._polled)
         self._thread = threading.Thread(target=self._run, name="projections")
         self._thread.start()
 
@@ -151,18 +155,22 @@ class ProjectionGroup:
                 notifications = self.subscription.next_batch()
                 if not notifications:
                     return
-                self.feed(notifications)
+                after, self._polled = self._polled, notifications[-1].id
+                self.feed(notifications, after)
         except BaseException as error:  # reading the log: every projection stops
             logger.exception("projection_failed", projection=", ".join(self.projections))
             self.errors.update(dict.fromkeys(self.projections, error))
             self.projections.clear()
 
-    def feed(self, notifications: Sequence[Notification]) -> None:
+    def feed(self, notifications: Sequence[Notification], after: int | None = None) -> None:
         """Decode the notifications once and give each projection those after its own
-        position, all in one transaction with their tracking records."""
+        position, all in one transaction with their tracking records; ``on_batch`` has
+        them with their events, if they are the log's every entry after ``after``."""
         mapper, name = self.app.mapper, self.app.name
         items = [(mapper.to_domain_event(n) if _is_journey_topic(n.topic) else None,
                   Tracking(name, n.id)) for n in notifications]
+        if self.on_batch is not None and after is not None:
+            self.on_batch(after, notifications, [event for event, _ in items])
         last = items[-1][1].notification_id
         with self.folds.batch(items):
             while True:
@@ -220,7 +228,8 @@ class EmbeddedRunners:
     def __init__(self, *, application_class: type[Any], event_store_env: Mapping[str, str],
                  database: ReadModelDatabase, upgrade: bool = True,
                  today: Callable[[], date] = date.today,
-                 names: Sequence[str] = tuple(PROJECTIONS)) -> None:
+                 names: Sequence[str] = tuple(PROJECTIONS),
+                 on_batch: OnBatch | None = None) -> None:
         self.engine = database.engine()
         if upgrade:
             from infrastructure.migrations import upgrade as migrate
@@ -234,7 +243,8 @@ class EmbeddedRunners:
             projection = projections[name] = PROJECTIONS[name](self.views[name])
             projection.today, projection.policy = today, policy
         self.group = ProjectionGroup(application_class=application_class,
-                                     projections=projections, env=event_store_env)
+                                     projections=projections, env=event_store_env,
+                                     on_batch=on_batch)
         self.app_name: str = self.group.app.name
         self._errors: dict[str, BaseException] = self.group.errors
         self._closed = False

@@ -103,6 +103,7 @@ def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BA
     import structlog
 
     from infrastructure.pools import database_trouble, first_line
+    from infrastructure.recent_log import RecentLog
 
     logger = structlog.get_logger()
     stopping = threading.Event()
@@ -118,6 +119,8 @@ def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BA
             try:
                 if checkpointer is None:
                     checkpointer = start_checkpointer(settings, thread=False)
+                    if checkpointer is not None:
+                        checkpointer.log.recent = RecentLog()
                 error = _follow(settings, database, stopping, checkpointer)
             except Exception as raised:  # starting the runners: the database may be down
                 error = raised
@@ -155,8 +158,12 @@ def _follow(settings: Settings, database: Any, stopping: threading.Event,
     from application.tracking import CaseTracking
     from infrastructure.projections import EmbeddedRunners
 
+    # The automatic checkpoint takes the entries the projections read and decoded from
+    # the store rather than reading and decoding them again (infrastructure.recent_log).
+    recent = checkpointer.log.recent if checkpointer is not None else None
     runners = EmbeddedRunners(application_class=CaseTracking,
-                              event_store_env=settings.event_store_env(), database=database)
+                              event_store_env=settings.event_store_env(), database=database,
+                              on_batch=recent.offer if recent is not None else None)
     from web.cli_delivery import Deliverer, Digester
 
     if gc.get_freeze_count() == 0:  # once, not again on a restart after a database error
