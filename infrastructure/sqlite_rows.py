@@ -11,7 +11,7 @@ Only for SQLite connections: PostgreSQL has COPY (``infrastructure.tracking``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
@@ -35,8 +35,8 @@ def _name(dialect: Dialect, name: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _insert(table: Table, columns: tuple[str, ...], dialect: Dialect, conflict: str
-            ) -> tuple[str, list[tuple[int, Processor]]] | None:
+def prepared_insert(table: Table, columns: tuple[str, ...], dialect: Dialect,
+                    conflict: str = "") -> tuple[str, list[tuple[int, Processor]]] | None:
     """The INSERT's text and each converted column's (index, bind processor); None when
     a column left out has a default (SQLAlchemy's insert fills it in)."""
     for column in table.columns:
@@ -56,8 +56,9 @@ def _insert(table: Table, columns: tuple[str, ...], dialect: Dialect, conflict: 
     return text, processors
 
 
-def _values(rows: Sequence[dict[str, Any]], columns: tuple[str, ...],
-            processors: list[tuple[int, Processor]]) -> list[Any]:
+def converted(rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...],
+              processors: list[tuple[int, Processor]]) -> list[Any]:
+    """Each row's values of ``columns``, in order, converted by ``processors``."""
     get = itemgetter(*columns)
     if len(columns) == 1:
         values: list[Any] = [(get(row),) for row in rows]
@@ -82,11 +83,11 @@ def insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
     if not rows:
         return True
     columns = tuple(rows[0])
-    statement = _insert(table, columns, conn.dialect, conflict)
+    statement = prepared_insert(table, columns, conn.dialect, conflict)
     if statement is None:
         return False
     text, processors = statement
-    _cursor(conn).executemany(text, _values(rows, columns, processors))
+    _cursor(conn).executemany(text, converted(rows, columns, processors))
     return True
 
 
