@@ -70,6 +70,17 @@ from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 WRITE_ATTEMPTS = 12
 
 
+def project_journey(journey: ChildJourney | None, events: Iterable[DomainEvent]
+                    ) -> ChildJourney | None:
+    """Project as the library's ``project_aggregate`` does, mutating by each event in
+    turn, without its ``typing.Protocol`` assertion on every event (about 18 µs each on
+    Python 3.11, as much as the rest of fast-forwarding a cached journey by one event;
+    tests/application/test_typed_save.py holds the two equal)."""
+    for event in events:
+        journey = event.mutate(journey)  # type: ignore[attr-defined]
+    return journey
+
+
 class JourneyLocks:
     """One lock per journey being written in this process, dropped when no writer holds or
     waits for it (so the table stays as small as the number of journeys being written)."""
@@ -137,6 +148,7 @@ class CaseTracking(Application):
 
     name = "casetrack"
     snapshotting_intervals = {ChildJourney: SNAPSHOT_INTERVAL}
+    snapshotting_projectors = {ChildJourney: project_journey}
 
     def __init__(self, env: Mapping[str, str] | None = None, *,
                  today: Callable[[], date] = date.today,
@@ -343,7 +355,8 @@ class CaseTracking(Application):
 
     def _journey(self, child_id: UUID, version: int | None = None) -> ChildJourney:
         try:
-            journey: ChildJourney = self.repository.get(child_id, version=version)
+            journey: ChildJourney = self.repository.get(child_id, version=version,
+                                                        projector_func=project_journey)
         except AggregateNotFoundError:
             raise ChildNotFoundError(child_id) from None
         except OriginatorVersionError as gap:

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.application import Application
+from eventsourcing.application import Application, project_aggregate
 
 from application.idempotency import IdempotencyRecord
-from application.tracking import CaseTracking
+from application.tracking import CaseTracking, project_journey
 from domain.actors import Actor
 from domain.case_reference import CaseReference
 from domain.journey import ChildJourney
@@ -101,5 +101,32 @@ def test_the_typed_save_collects_each_aggregate_once_and_leaves_it_with_nothing_
             "ChildRegistered", "EHCNeedsAssessmentRequested", "Assigned", "Recorded"]
         assert journey.collect_events() == [] and index.collect_events() == []
         assert app.repository.get(journey.id).version == 2
+    finally:
+        app.close()
+
+
+def test_a_journey_projected_without_the_protocol_check_is_the_library_projection(
+        tmp_path: Path) -> None:
+    """``project_journey`` (a cold load from a snapshot and events, a cached journey
+    fast-forwarded) gives the journey the library's ``project_aggregate`` gives."""
+    app = SnapshotEveryEvent(env=event_store_env(None, tmp_path), today=lambda: TODAY)
+    try:
+        journey, *_ = pending_objects()
+        app.save(journey)
+        cached = copy.deepcopy(app.repository.get(journey.id))
+        journey = app.repository.get(journey.id)
+        journey.record("DecisionToAssessMade", {"assessment_test_met": True,
+                                                "reasons": "Needs the setting cannot meet."},
+                       actor=CASEWORKER, occurred_on=date(2024, 2, 5), today=TODAY)
+        app.save(journey)
+        events = list(app.events.get(journey.id))
+        for projected in (
+                project_journey(None, events), project_journey(copy.deepcopy(cached), events[2:]),
+                app.repository.get(journey.id, version=3, projector_func=project_journey)):
+            library = project_aggregate(None, events)
+            assert projected is not None and library is not None
+            assert (projected.log, projected.version, projected.state) == (
+                library.log, library.version, library.state)
+            assert projected.clocks(TODAY) == library.clocks(TODAY)
     finally:
         app.close()
