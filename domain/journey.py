@@ -208,10 +208,15 @@ class ChildJourney(Aggregate):
             idempotency_key_hash=idempotency_key_hash,
             timestamp=cls.create_timestamp(), prev_hash=self._log[-1].hash,
         )
-        candidate = cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
+        event = cls(originator_id=self.id, originator_version=self.version + 1, **kwargs)
         base = self.__dict__.get("_folded")
-        after = self._check_adds_no_violation(candidate)
-        self.trigger_event(cls, hash=event_hash(candidate), **kwargs)
+        after = self._check_adds_no_violation(event)
+        # Triggered as ``trigger_event`` would, but as the very event the rules were
+        # checked with, hashed once they passed: nothing holds it yet, and building it
+        # a second time (some fifteen frozen fields) was a tenth of a write's record.
+        object.__setattr__(event, "hash", event_hash(event))
+        event.mutate(self)
+        self._pending_events.append(event)
         self._state, self._folded = after.state, after
         keeper = self.__dict__.get("_trails")
         if keeper is not None and base is not None and base.length == len(self._log) - 1:
@@ -337,9 +342,9 @@ class KeptTrail:
 @dataclass(frozen=True)
 class Ahead:
     """A command's fold: ``after`` is the kept fold ``base`` with ``event`` folded on (the
-    candidate the rules were checked with, which differs from ``event`` only in its
-    ``hash``, which no fold reads). A log that has ``event`` after the prefix ``base``
-    folds to ``after``, whether or not the command's own save went through."""
+    rules were checked with it before its ``hash``, which no fold reads, was set). A log
+    that has ``event`` after the prefix ``base`` folds to ``after``, whether or not the
+    command's own save went through."""
 
     base: Folded
     event: JourneyEvent

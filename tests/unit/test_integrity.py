@@ -163,6 +163,25 @@ def test_any_accepted_sequence_chains_and_verifies_after_the_json_round_trip(
         app.close()
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands)
+def test_a_recorded_event_is_the_event_its_fields_build_and_is_stored_as_that_one(
+        steps: list[tuple[int, int]]) -> None:
+    """``ChildJourney.record`` hashes and triggers the event the rules were checked with
+    instead of building it again from its fields, as ``trigger_event`` would: the same
+    event, fields in the same order, stored as the same bytes."""
+    journey, _ = run(steps)
+    app = CaseTracking(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    try:
+        for event in journey.log:
+            built = type(event)(**vars(event))
+            assert built == event and list(vars(built)) == list(vars(event))
+            assert app.mapper.to_stored_event(built) == app.mapper.to_stored_event(event)
+            assert event.hash == event_hash(event)
+    finally:
+        app.close()
+
+
 def _canonical(value: Any) -> Any:
     """``domain.integrity._canonical`` as first written (before its fast paths)."""
     if value is None or isinstance(value, bool | int | float | str):
