@@ -21,7 +21,7 @@ from eventsourcing.application import (
     Recording,
 )
 from eventsourcing.domain import Aggregate, DomainEvent, OriginatorVersionError
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoder
 
 from application import access
 from application.errors import (
@@ -50,7 +50,7 @@ from application.personal_data import (
     seal_evidence,
     seal_payload,
 )
-from application.transcodings import register_domain_transcodings
+from application.transcodings import AcyclicJSONTranscoder, register_domain_transcodings
 from application.views import clock_view, event_view, journey_view_at
 from domain.actors import Actor
 from domain.case_reference import CaseReference, reference_id
@@ -164,6 +164,15 @@ class CaseTracking(Application):
         self.vault = vault
         # Writers to one journey in this process queue here before the store's check.
         self.journey_locks = JourneyLocks()
+
+    def construct_transcoder(self) -> Transcoder:
+        """Construct the library's transcoder, or without ``TRANSCODER_TOPIC`` its faster
+        equal (``AcyclicJSONTranscoder``), with the domain's transcodings."""
+        if self.factory.env.get(self.factory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()
+        transcoder = AcyclicJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -15,13 +15,18 @@ import threading
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import JSONTranscoder
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from application.history import timeline
+from application.idempotency import IdempotencyRecord
 from application.tracking import CaseTracking
+from application.transcodings import AcyclicJSONTranscoder
 from application.views import journey_view_at
+from domain.case_reference import CaseReference
 from domain.errors import DomainError
 from domain.integrity import event_hash
 from domain.journey import ChildJourney, PackedLog
@@ -92,6 +97,38 @@ def test_a_snapshot_written_before_rows_still_loads_with_its_tail(
         (newer,) = app.snapshots.recorder.select_events(journey.id, desc=True, limit=1)
         assert b'"_type_":"journey_log_rows"' in newer.state
         assert app.repository.get(journey.id).log == journey.log
+    finally:
+        app.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commands)
+def test_the_acyclic_transcoder_writes_the_bytes_the_library_transcoder_writes(
+        steps: list[tuple[int, int]]) -> None:
+    """Every event of a journey, its snapshot, an idempotency record keeping a write's
+    answer (the event and its clocks) and a case-reference index: ``AcyclicJSONTranscoder``
+    encodes each as the library's ``JSONTranscoder`` does, and decodes what it wrote."""
+    journey, _ = run(steps)
+    app = CaseTracking(env=POPO, today=lambda: TODAY)
+    try:
+        transcoder = app.mapper.transcoder
+        assert isinstance(transcoder, AcyclicJSONTranscoder)
+        library = JSONTranscoder()
+        app.register_transcodings(library)
+        answer = app._written(journey, 0, TODAY).answer()
+        events = [*journey.log, ChildJourney.Snapshot.take(journey),
+                  IdempotencyRecord.recorded("LA-901:caseworker-1", "ab" * 32, "fp", answer),
+                  *CaseReference("LA-901", "CR-1", journey.id).collect_events()]
+        for event in events:
+            state = {k: v for k, v in vars(event).items()
+                     if k not in ("originator_id", "originator_version")}
+            data = transcoder.encode(state)
+            assert data == library.encode(state)
+            assert library.decode(data) == transcoder.decode(data)
+        cycle: list[Any] = []
+        cycle.append(cycle)
+        with pytest.raises(RecursionError):
+            transcoder.encode({"answer": cycle})
     finally:
         app.close()
 
