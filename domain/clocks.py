@@ -269,14 +269,26 @@ def reading(
     responsible = responsible or spec.responsible
     if responsible_name is None and responsible is Body.LOCAL_AUTHORITY:
         responsible_name = context.authority
-    return ClockReading(
-        clock=spec.id, name=spec.name, episode=episode, started_on=started_on,
-        due_on=due_on, stopped_on=stopped_on, status=status,
-        responsible=responsible, citation=spec.citation,
-        limit=spec.limit, rule_set=rules.name, exception_ground=ground,
-        statutory=spec.statutory, kind=spec.kind, responsible_name=responsible_name,
-        days_late=days_late(due_on, stopped_on, context.today, status),
-    )
+    return _made({
+        "clock": spec.id, "name": spec.name, "episode": episode, "started_on": started_on,
+        "due_on": due_on, "stopped_on": stopped_on, "status": status,
+        "responsible": responsible, "citation": spec.citation, "limit": spec.limit,
+        "rule_set": rules.name, "exception_ground": ground, "statutory": spec.statutory,
+        "responsible_name": responsible_name,
+        "days_late": days_late(due_on, stopped_on, context.today, status),
+        "kind": spec.kind,
+    })
+
+
+def _made(fields: dict[str, object]) -> ClockReading:
+    """Return ``ClockReading(**fields)`` for every field given in declared order, without
+    the frozen dataclass's ``__init__``, which sets its sixteen fields one
+    ``object.__setattr__`` at a time: most of building a reading, and every write answers
+    its journey's clocks (issue 17). The library loads its events the same way.
+    tests/unit/test_clock_readings.py holds the two equal."""
+    made = object.__new__(ClockReading)
+    object.__setattr__(made, "__dict__", fields)
+    return made
 
 
 def days_late(due_on: date | None, stopped_on: date | None, today: date,
