@@ -191,7 +191,7 @@ class ClockContext:
     def due(self, key: str, start: date, amount: int | None = None) -> date:
         """Return the last day for step ``key`` started on ``start``, under the rules in
         force on ``start`` and counted as the provision's words say."""
-        return self.rules_on(start).due(key, start, self.counting, amount)
+        return _due(self.rules_on(start), key, start, self.counting, amount)
 
 
 # The rule set in force is a pure function of the day and the rule sets (RULE_SETS is a
@@ -199,6 +199,15 @@ class ClockContext:
 # a timeline computes the clocks after each of a journey's events, so the same few days
 # are asked thousands of times.
 _rule_set_on = lru_cache(maxsize=4096)(rule_set_on)
+
+
+@lru_cache(maxsize=4096)
+def _due(rules: RuleSet, key: str, start: date, counting: Counting, amount: int | None
+         ) -> date:
+    """Return ``rules.due(key, start, counting, amount)``: a pure function of its arguments
+    (a rule set is a constant), asked again for every reading of every episode, on every
+    write and for every event of a timeline."""
+    return rules.due(key, start, counting, amount)
 
 
 ClockFunction = Callable[["JourneyState", ClockContext], Iterable[ClockReading]]
