@@ -88,3 +88,32 @@ def test_plain_functions_run_as_they_are_and_async_ones_as_flask_would_run_them(
     assert app.ensure_sync(bound) == bound
     with pytest.raises(RuntimeError, match="async"):  # Flask without its async extra
         app.ensure_sync(coroutine)
+
+
+@pytest.mark.parametrize("actor", [None, "caseworker-7"])
+def test_the_summary_line_written_directly_is_the_line_structlog_writes(
+        capsys: pytest.CaptureFixture[str], actor: str | None) -> None:
+    from application.access import pseudonym
+    from web import logging as web_logging
+
+    web_logging.configure_logging("json")
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(request_id="probe-0002")
+    key = b"k" * 32
+    fields = {"method": "POST", "route": "/children/<uuid:child_id>/events", "status": 201,
+              "duration_ms": 1.25, "role": "caseworker" if actor else None,
+              "actor": web_logging._pseudonym(actor, key) if actor else None,
+              "organisation": "LA-901" if actor else None}
+    capsys.readouterr()
+    web_logging._write_summary(fields)  # this configuration's own processors, directly
+    web_logging._summary.logger().info("request", **fields)  # through structlog
+    direct, through = capsys.readouterr().err.splitlines()
+    structlog.contextvars.clear_contextvars()
+    as_sent = [json.loads(line) for line in (direct, through)]
+    assert [list(line) for line in as_sent] == [SUMMARY_FIELDS[:4] + ["role", "actor"]
+                                                + SUMMARY_FIELDS[6:]] * 2
+    stamps = [line.pop("timestamp") for line in as_sent]
+    assert as_sent[0] == as_sent[1] and all(s.endswith("Z") for s in stamps)
+    assert direct.replace(stamps[0], stamps[1]) == through
+    if actor:
+        assert as_sent[0]["actor"] == pseudonym(actor, key)
