@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -117,3 +118,28 @@ def test_the_summary_line_written_directly_is_the_line_structlog_writes(
     assert direct.replace(stamps[0], stamps[1]) == through
     if actor:
         assert as_sent[0]["actor"] == pseudonym(actor, key)
+
+
+def test_json_answers_from_the_encoder_made_once_are_flask_s_own(app: Flask) -> None:
+    from datetime import UTC, date, datetime
+    from uuid import UUID
+
+    from flask.json.provider import DefaultJSONProvider
+
+    answers: list[Any] = [
+        {"status": "ok"}, [1, 2.5, None, True], "text", None,
+        {"child_id": UUID(int=7), "on": date(2024, 1, 8), "at": datetime(2024, 1, 8, 9, tzinfo=UTC),
+         "name": "Zoë \u2603", "nested": {"b": 1, "a": [{"z": None}]}}]
+    with app.app_context():
+        for obj in answers:
+            ours = app.json.response(obj)
+            flask_s = DefaultJSONProvider.response(app.json, obj)
+            assert ours.get_data() == flask_s.get_data() and ours.headers == flask_s.headers
+        assert app.json.response(a=1, b=[2]).get_data() == DefaultJSONProvider.response(
+            app.json, a=1, b=[2]).get_data()
+        app.debug = True  # indented, as Flask does in debug mode
+        try:
+            assert app.json.response(answers[-1]).get_data() == DefaultJSONProvider.response(
+                app.json, answers[-1]).get_data()
+        finally:
+            app.debug = False
