@@ -12,18 +12,26 @@ on each server in turn, so that every server sees the same load. ``/livez`` is p
 Printed per checkout and path: answers/s, the server's CPU per answer (its process tree's
 user + system CPU from /proc; under ``--workers`` the gunicorn workers, on SQLite without
 the projection process, which idles) and p50 latency.
+
+``--writes N`` adds a row ``POST``: in each round, on each server in turn, 8 keep-alive
+clients write N children as ``benchmarks.write_path`` does (per child a POST /children and
+two POST /children/{id}/events, each with an Idempotency-Key); its CPU per answer is per
+POST, without the projection process (which catches up meanwhile).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import os
 import statistics
+import threading
+import time
 from pathlib import Path
 
 from benchmarks import write_path
-from benchmarks.http_aims import Throughput, serving, throughput
+from benchmarks.http_aims import CLIENTS, Throughput, cpu_by_role, serving, throughput
 from benchmarks.machine import describe, load_average
 
 
@@ -31,6 +39,46 @@ def serving_cpu_ms(result: Throughput) -> float:
     """The CPU per answer of the processes that answer (not the projection process)."""
     spent = result.server_cpu_ms()
     return sum(sum(each) for role, each in spent.items() if role != "projections")
+
+
+WRITES = "POST"
+POSTS_PER_CHILD = 3
+
+
+def writes(server: write_path.Server, children: int, first: int) -> Throughput:
+    """8 keep-alive clients write ``children`` children (numbered from ``first``: their
+    case references are unique per server) through ``server``: the POSTs answered 201,
+    their latencies, and the CPU this process and the server spent."""
+    errors: list[BaseException] = []
+    latencies: list[list[float]] = [[] for _ in range(CLIENTS)]
+    start = threading.Barrier(CLIENTS + 1)
+
+    def run(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            write = write_path.journey_writer(conn, server.token)
+            start.wait()
+            for n in range(first + i, first + children, CLIENTS):
+                write(n, latencies[i])
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    server_began = write_path.tree_cpu(server.process.pid)
+    began, cpu = time.perf_counter(), time.process_time()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    server_cpu = cpu_by_role(server_began, write_path.tree_cpu(server.process.pid))
+    if errors:
+        raise RuntimeError(f"{len(errors)} writer(s) failed") from errors[0]
+    return Throughput(children * POSTS_PER_CHILD, elapsed,
+                      [x for each in latencies for x in each], cpu, server_cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the servers' threads: one number, or one per checkout")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--paths", default="/livez,/reference")
+    parser.add_argument("--paths", default="/livez,/reference",
+                        help="paths to GET (none: only --writes)")
+    parser.add_argument("--writes", type=int, default=0,
+                        help="children to write per round and server (0: no writes)")
     parser.add_argument("--postgres-url", default=next(
         (os.environ[v] for v in write_path.POSTGRES_URL_VARIABLES if os.environ.get(v)), None))
     args = parser.parse_args(argv)
@@ -65,12 +116,21 @@ def main(argv: list[str] | None = None) -> int:
         for path in paths:  # warm every server up
             for server in servers:
                 throughput(server, [path], 0.5)
+        written = 0
+        if args.writes:
+            for server in servers:
+                writes(server, CLIENTS, written)
+            written += CLIENTS
         for n in range(args.rounds):
             order = list(enumerate(servers))
             for i, server in order if n % 2 == 0 else order[::-1]:
                 for path in paths:
                     results.setdefault((i, path), []).append(
                         throughput(server, [path], args.seconds))
+                if args.writes:
+                    results.setdefault((i, WRITES), []).append(
+                        writes(server, args.writes, written))
+            written += args.writes
     print(f"{describe()}; load average before: {before}; after: {load_average()}")
     print(f"{args.store}, --workers {args.workers} --threads {args.threads}, 8 clients, "
           f"{args.rounds} rounds x {args.seconds:g} s per path and checkout")
