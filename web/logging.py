@@ -144,11 +144,17 @@ def _write_summary(fields: dict[str, Any]) -> None:
     logger's layers around them; under any other configuration (the console's, a test's
     capture) structlog makes it."""
     bound = _summary.logger()
-    if tuple(bound._processors) == _json_chain.processors \
-            and type(bound) is _json_chain.wrapper_class and not bound._context:
+    if _written_directly(bound):
         line: Any = {**fields, "event": "request"}
         for processor in bound._processors:
             line = processor(bound._logger, "info", line)
         bound._logger.info(line)
     else:
         bound.info("request", **fields)
+
+
+def _written_directly(bound: Any) -> bool:
+    """Whether ``bound`` is a logger of the JSON configuration ``configure_logging`` made
+    (its processors as they were, its wrapper class, an empty context)."""
+    return tuple(bound._processors) == _json_chain.processors \
+        and type(bound) is _json_chain.wrapper_class and not bound._context

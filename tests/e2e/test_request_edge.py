@@ -106,6 +106,9 @@ def test_the_summary_line_written_directly_is_the_line_structlog_writes(
               "actor": web_logging._pseudonym(actor, key) if actor else None,
               "organisation": "LA-901" if actor else None}
     capsys.readouterr()
+    assert web_logging._written_directly(web_logging._summary.logger())
+    with structlog.testing.capture_logs():
+        assert not web_logging._written_directly(web_logging._summary.logger())
     web_logging._write_summary(fields)  # this configuration's own processors, directly
     web_logging._summary.logger().info("request", **fields)  # through structlog
     direct, through = capsys.readouterr().err.splitlines()
