@@ -241,7 +241,12 @@ class ReadModelProjection(Projection[ReadModelView]):
     def project(self, conn: Connection, items: Sequence[Item], done: int | None) -> int:
         """Apply the events after position ``done`` in ``conn``'s transaction, without
         tracking them (the caller tracks the last item with them); return how many."""
-        fresh = [(e, t) for e, t in items if done is None or t.notification_id > done]
+        if not items:
+            return 0
+        if done is None or items[0][1].notification_id > done:  # the usual batch: all new
+            fresh = items
+        else:
+            fresh = [(e, t) for e, t in items if t.notification_id > done]
         if not fresh:
             return 0
         journey_items = [(e, t) for e, t in fresh if isinstance(e, JourneyEvent)]

@@ -47,6 +47,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool
 
+from infrastructure import sqlite_rows
 from infrastructure.merkle import leaf_hash
 from infrastructure.persistence import split_schema, sqlalchemy_url
 
@@ -301,10 +302,15 @@ class CheckpointStore:
         return Leaf(*row) if row is not None else None
 
     def append(self, checkpoint: Checkpoint, leaves: list[Leaf]) -> None:
-        """Store a checkpoint and its new leaves in one transaction."""
+        """Store a checkpoint and its new leaves in one transaction (the leaves, a few
+        hundred a checkpoint, through the driver's executemany on SQLite:
+        ``infrastructure.sqlite_rows``, which stores what SQLAlchemy's insert stores)."""
+        rows = [{"position": leaf.position, "originator_id": leaf.originator_id,
+                 "version": leaf.version, "digest": leaf.digest} for leaf in leaves]
         with self.engine.begin() as conn:
-            if leaves:
-                conn.execute(insert(LEAVES), [asdict(leaf) for leaf in leaves])
+            if rows and not (sqlite_rows.is_sqlite(conn)
+                             and sqlite_rows.insert(conn, LEAVES, rows)):
+                conn.execute(insert(LEAVES), rows)
             conn.execute(insert(CHECKPOINTS), [asdict(checkpoint)])
 
     def close(self) -> None:

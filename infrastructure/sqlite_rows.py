@@ -12,11 +12,13 @@ Only for SQLite connections: PostgreSQL has COPY (``infrastructure.tracking``).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any]
@@ -49,11 +51,31 @@ def prepared_insert(table: Table, columns: tuple[str, ...], dialect: Dialect,
         conflict)
     processors: list[tuple[int, Processor]] = []
     for index, name in enumerate(columns):
-        column_type = table.c[name].type
-        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+        implementation = table.c[name].type.dialect_impl(dialect)
+        processor = implementation.bind_processor(dialect)
         if processor is not None:
-            processors.append((index, processor))
+            processors.append((index, _faster(implementation, processor)))
     return text, processors
+
+
+def _faster(implementation: Any, processor: Processor) -> Processor:
+    """``processor``, or for SQLite's DATE in its default storage format, the same text
+    for a ``date`` by ``date.isoformat`` (zero-padded ``YYYY-MM-DD``, as that format),
+    and anything else (None, a datetime, a wrong type) still given to ``processor``."""
+    if not isinstance(implementation, sqlite.DATE) or \
+            implementation._storage_format != _DATE_FORMAT:  # noqa: SLF001
+        return processor
+    exactly_date = date
+
+    def process(value: Any) -> Any:
+        if value.__class__ is exactly_date:
+            return value.isoformat()
+        return processor(value)
+
+    return process
+
+
+_DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"
 
 
 def converted(rows: Sequence[Mapping[str, Any]], columns: tuple[str, ...],

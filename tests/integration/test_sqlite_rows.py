@@ -162,3 +162,54 @@ def test_an_upsert_of_nothing_but_the_keys_is_left_to_sqlalchemy(tmp_path: Path)
     finally:
         engine.dispose()
     assert raw(tmp_path / "driver.sqlite")["rm_tracking"] == []
+
+
+def test_the_date_columns_quicker_conversion_gives_sqlalchemys_text_and_errors() -> None:
+    from sqlalchemy import Column, Date, DateTime, MetaData, Table
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    table = Table("t", MetaData(), Column("d", Date), Column("odd", sqlite.DATE(
+        storage_format="%(day)02d/%(month)02d/%(year)04d")), Column("at", DateTime))
+    statement = sqlite_rows.prepared_insert(table, ("d", "odd", "at"), dialect)
+    assert statement is not None
+    processors = dict(statement[1])
+    reference = {index: table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                 for index, name in enumerate(("d", "odd", "at"))}
+    values: list[Any] = [date(1, 1, 1), date(999, 12, 31), date(2024, 2, 29),
+                         date(9999, 12, 31), None,
+                         datetime(2024, 3, 31, 1, 30, 5, 7, tzinfo=timezone(timedelta(hours=1))),
+                         datetime(2024, 3, 31)]
+    for index, processor in processors.items():
+        for value in values:
+            assert processor(value) == reference[index](value), (index, value)
+        with pytest.raises(TypeError):
+            processor("2024-01-01")
+    assert processors[0] is not reference[0]  # the default format: the quicker conversion
+
+
+def test_checkpoint_leaves_written_through_the_driver_are_stored_as_sqlalchemy_stores_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infrastructure.checkpoints import Checkpoint, CheckpointStore, Leaf, engine_beside
+
+    leaves = [Leaf(1, "a" * 32, 1, "sha256:" + "0" * 64),
+              Leaf(2, "other-kind", 0, "sha256:" + "1" * 64),
+              Leaf(2**40, "b" * 32, 7, "")]
+    checkpoint = Checkpoint(1, 2**40, 3, "r" * 64, "2026-12-07T00:00:00+00:00", "k" * 16, "")
+    found = {}
+    for path_name in ("driver", "sqlalchemy"):
+        if path_name == "sqlalchemy":
+            monkeypatch.setattr(sqlite_rows, "is_sqlite", lambda conn: False)
+        (tmp_path / path_name).mkdir()
+        store = CheckpointStore(engine_beside(None, tmp_path / path_name))
+        try:
+            store.append(checkpoint, leaves)
+            assert list(store.leaves()) == leaves
+        finally:
+            store.close()
+        with closing(sqlite3.connect(tmp_path / path_name / "casetrack-integrity.sqlite")) as db:
+            found[path_name] = db.execute(
+                "SELECT position, typeof(position), originator_id, typeof(originator_id), "
+                "version, typeof(version), digest, typeof(digest) FROM integrity_leaves "
+                "ORDER BY position").fetchall()
+    assert found["driver"] == found["sqlalchemy"] and len(found["driver"]) == 3
