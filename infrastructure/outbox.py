@@ -155,13 +155,14 @@ def journey_messages(journey: ChildJourney, entries: Sequence[tuple[JourneyEvent
             return compute_clocks(state, today, policy=policy)
     start = states[first - 1]
     before = _open_readings(readings(start))[0] if start is not None else {}
+    child_id = str(journey.id)
     rows = []
     for event, tracking in entries:
         state = states[event.originator_version]
         assert state is not None
         after, every = _open_readings(readings(state))
         for kind, reading in clock_changes(before, after, every):
-            body = message_body(kind, reading, state=state, child_id=str(journey.id),
+            body = message_body(kind, reading, state=state, child_id=child_id,
                                 tracking=tracking, produced_at=produced_at)
             rows.append({"message_id": body["id"], "position": tracking.notification_id,
                          "authority": body["authority"], "kind": kind,

@@ -50,15 +50,19 @@ class EventIndexProjection(ReadModelProjection):
     def apply(self, conn: Connection, items: Sequence[tuple[JourneyEvent, Tracking]]) -> None:
         if not items:
             return
-        authorities = {str(e.originator_id): getattr(e, "authority", "") for e, _ in items
+        # Each row's authority is its child's, from the child's first event (in the batch
+        # or already indexed): filled in once the rows (and their child_id) are made.
+        rows = [event_index_row(e, t.notification_id, "") for e, t in items]
+        authorities = {row["child_id"]: getattr(e, "authority", "")
+                       for (e, _), row in zip(items, rows, strict=True)
                        if e.originator_version == 1 and hasattr(e, "authority")}
-        missing = {str(e.originator_id) for e, _ in items} - set(authorities)
+        missing = {row["child_id"] for row in rows} - set(authorities)
         if missing:
             ids = sorted(missing)
             for start in range(0, len(ids), IN_CHUNK):
                 authorities.update(_authorities(conn, ids[start:start + IN_CHUNK]))
-        rows = [event_index_row(e, t.notification_id, authorities.get(str(e.originator_id), ""))
-                for e, t in items]
+        for row in rows:
+            row["authority"] = authorities.get(row["child_id"], "")
         # A correction marks what it corrects: in the batch's own rows when the target is
         # among them, else by one UPDATE per correction (executed as one executemany).
         corrected: dict[tuple[str, int], int] = {}
