@@ -220,6 +220,11 @@ LEAVES = Table(
 )
 CHECKPOINT_COLUMNS = [CHECKPOINTS.c[name] for name in (*SIGNED_FIELDS, "signature",
                                                          "frontier")]
+# The statements every automatic checkpoint's tick runs, built once (SQLAlchemy keeps a
+# statement's cache key with it, so each run does not build and key it again).
+_EVERY_CHECKPOINT = select(*CHECKPOINT_COLUMNS).order_by(CHECKPOINTS.c.seq)
+_LATEST_CHECKPOINT = select(*CHECKPOINT_COLUMNS).order_by(CHECKPOINTS.c.seq.desc()).limit(1)
+_LAST_LEAF = select(LEAVES).order_by(LEAVES.c.position.desc()).limit(1)
 
 
 def engine_beside(database_url: str | None, data_dir: Path) -> Engine:
@@ -249,14 +254,12 @@ class CheckpointStore:
 
     def checkpoints(self) -> list[Checkpoint]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*CHECKPOINT_COLUMNS).order_by(CHECKPOINTS.c.seq)
-                                ).mappings()
+            rows = conn.execute(_EVERY_CHECKPOINT).mappings()
             return [Checkpoint(**row) for row in rows]
 
     def latest(self) -> Checkpoint | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(*CHECKPOINT_COLUMNS).order_by(CHECKPOINTS.c.seq.desc())
-                               .limit(1)).mappings().first()
+            row = conn.execute(_LATEST_CHECKPOINT).mappings().first()
         return Checkpoint(**row) if row is not None else None
 
     def leaves(self) -> Iterator[Leaf]:
@@ -297,8 +300,7 @@ class CheckpointStore:
 
     def last_leaf(self) -> Leaf | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(LEAVES).order_by(LEAVES.c.position.desc())
-                               .limit(1)).first()
+            row = conn.execute(_LAST_LEAF).first()
         return Leaf(*row) if row is not None else None
 
     def append(self, checkpoint: Checkpoint, leaves: list[Leaf]) -> None:
