@@ -4,7 +4,8 @@ A projection batch runs a score of small statements (a DELETE and an INSERT per 
 the tracking records); through SQLAlchemy each costs ~0.1 ms of Python before SQLite
 sees it, more than SQLite's own work. These write the same statements' text through the
 ``sqlite3`` cursor of the connection's transaction, each value converted by the
-column type's own SQLAlchemy bind processor, so SQLite stores exactly what
+column type's own SQLAlchemy bind processor (a ``date`` in SQLite's default DATE format
+by ``date.isoformat``, the same text), so SQLite stores exactly what
 ``conn.execute(insert(table), rows)`` would (tests/integration/test_sqlite_rows.py).
 Only for SQLite connections: PostgreSQL has COPY (``infrastructure.tracking``).
 """
