@@ -138,6 +138,7 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
             schema=schema, vault=Identifier(vault_table.name))
         self.group_commit: GroupCommit[_Write, list[int]] = GroupCommit(self._insert_batch)
         self._select_statements: dict[tuple[bool, bool, bool, bool], str] = {}
+        self._insert_batch_text: str | None = None
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -195,7 +196,11 @@ class PostgresApplicationRecorder(postgres.PostgresApplicationRecorder):
                     column.append(value)
         ids: list[list[int] | None] = [[] for _ in writes]
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(self.insert_batch_statement,
+            statement = self._insert_batch_text
+            if statement is None:  # composed once, not on every batch
+                statement = self._insert_batch_text = \
+                    self.insert_batch_statement.as_string(conn)
+            curs.execute(statement,
                          (*columns, [len(w) for w, _ in writes], *(k or None for k in keys)),
                          prepare=True)
             for row in curs.fetchall():

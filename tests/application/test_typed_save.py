@@ -130,3 +130,29 @@ def test_a_journey_projected_without_the_protocol_check_is_the_library_projectio
             assert projected.clocks(TODAY) == library.clocks(TODAY)
     finally:
         app.close()
+
+
+def test_the_access_logs_save_stores_what_the_library_save_stores(
+        two_stores: tuple[dict[str, str], dict[str, str]]) -> None:
+    """The access log saves its looks with the journeys' typed save (AccessLog.save)."""
+    from uuid import uuid4
+
+    from application.access_log import AccessLog, AccessRecord
+
+    typed_env, library_env = two_stores
+    looks = [AccessRecord(child_id=uuid4(), kind="state", actor=CASEWORKER, purpose=None,
+                          request_id=f"req-{n}", route="/children/<uuid:child_id>")
+             for n in range(3)]
+    typed, library = AccessLog(env=typed_env), AccessLog(env=library_env)
+    try:
+        typed_recordings = typed.save(*copy.deepcopy(looks))
+        library_recordings = Application.save(library, *copy.deepcopy(looks))
+        assert [(r.domain_event, r.notification.id) for r in typed_recordings] == \
+            [(r.domain_event, r.notification.id) for r in library_recordings]
+        assert [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in typed.recorder.select_notifications(start=1, limit=10)] == \
+            [(n.id, n.originator_id, n.originator_version, n.topic, n.state)
+             for n in library.recorder.select_notifications(start=1, limit=10)]
+    finally:
+        typed.close()
+        library.close()
