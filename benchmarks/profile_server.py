@@ -6,12 +6,21 @@ while N clients write, then prints the functions with the most samples, inclusiv
 self. Needs py-spy (``.venv/bin/pip install py-spy``) and permission to ptrace.
 
     .venv/bin/python -m benchmarks.profile_server --store sqlite --clients 8 --children 300
+
+``--reads SECONDS`` profiles reads instead: ``benchmarks.http_aims``'s journeys (8 of 200
+events) are saved, the server started on them (``--workers`` gunicorn processes on
+PostgreSQL, recorded with their subprocesses), and 8 keep-alive clients GET
+``/children/{id}`` (``--timeline``: ``/children/{id}/journey``) for that long, as the
+aims' reads/s row does:
+
+    .venv/bin/python -m benchmarks.profile_server --store postgres --workers 2 --reads 15 --gil
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import os
 import shutil
 import subprocess
@@ -56,6 +65,54 @@ def summarise(raw: Path, top: int, focus: str | None) -> str:
     return "\n".join(lines)
 
 
+def spy_command(py_spy: str, pid: int, raw: Path, args: argparse.Namespace,
+                subprocesses: bool = False) -> list[str]:
+    """py-spy recording ``pid`` (with ``subprocesses``: gunicorn's workers) into ``raw``."""
+    command = [py_spy, "record", "--pid", str(pid), "--format", "raw",
+               "--rate", str(args.rate), "--output", str(raw), "--threads", "--nonblocking"]
+    if subprocesses:
+        command.append("--subprocesses")
+    if args.idle:
+        command.append("--idle")
+    if args.gil:
+        command.append("--gil")
+    return command
+
+
+def profile_reads(args: argparse.Namespace, py_spy: str,
+                  fresh: contextlib.AbstractContextManager[tuple[str | None, Path]],
+                  raw: Path) -> int:
+    """Profile the server under ``http_aims``' reads: 8 clients GET the journeys."""
+    from benchmarks import http_aims
+    from infrastructure.persistence import event_store_env
+
+    workers = args.workers if args.store == "postgres" else 1
+    with fresh as (database_url, data_dir):
+        ids = http_aims.build(event_store_env(database_url, data_dir), 8, 200)
+        suffix = "/journey" if args.timeline else ""
+        paths = [f"/children/{i}{suffix}" for i in ids]
+        with http_aims.serving(http_aims.ROOT, database_url, data_dir, args.server_threads,
+                               workers) as server:
+            http_aims.throughput(server, paths, 1.0)  # every worker's cache warm
+            spy = subprocess.Popen(spy_command(py_spy, server.process.pid, raw, args,
+                                               subprocesses=True),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            time.sleep(1.0)
+            try:
+                reads = http_aims.throughput(server, paths, args.reads)
+            finally:
+                spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
+                _, err = spy.communicate(timeout=60)
+    cpu = sum(sum(each) for each in reads.server_cpu_ms().values())
+    print(f"{args.store}, 8 clients, {workers} process(es): {reads.per_second:,.0f} reads/s, "
+          f"server CPU {cpu:.2f} ms per read; raw stacks in {raw}")
+    if spy.returncode not in (0, -2) and not raw.stat().st_size:
+        print(err.decode(errors="replace"), file=sys.stderr)
+        return 1
+    print(summarise(raw, args.top, args.focus))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_server")
     parser.add_argument("--store", choices=("sqlite", "postgres"), default="sqlite")
@@ -69,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--focus", help="only stacks through a frame containing this text")
     parser.add_argument("--out", type=Path, help="keep the raw collapsed stacks here")
+    parser.add_argument("--reads", type=float, metavar="SECONDS",
+                        help="profile GET /children/{id} at 8 clients for this long instead")
+    parser.add_argument("--timeline", action="store_true",
+                        help="with --reads: GET /children/{id}/journey")
+    parser.add_argument("--workers", type=int, default=1, help="with --reads, on PostgreSQL")
     parser.add_argument("--postgres-url", default=next(
         (os.environ[v] for v in POSTGRES_URL_VARIABLES if os.environ.get(v)), None))
     args = parser.parse_args(argv)
@@ -77,16 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     py_spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
     fresh = fresh_sqlite() if args.store == "sqlite" else fresh_postgres(args.postgres_url or "")
     raw = args.out or Path(tempfile.mkstemp(prefix="casetrack-pyspy-", suffix=".txt")[1])
+    if args.reads:
+        return profile_reads(args, py_spy, fresh, raw)
     with fresh as (database_url, data_dir):
         target = http_target(database_url, data_dir, args.server_threads)
         assert target.server is not None
-        command = [py_spy, "record", "--pid", str(target.server.process.pid), "--format", "raw",
-                   "--rate", str(args.rate), "--output", str(raw), "--threads", "--nonblocking"]
-        if args.idle:
-            command.append("--idle")
-        if args.gil:
-            command.append("--gil")
-        spy = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        spy = subprocess.Popen(spy_command(py_spy, target.server.process.pid, raw, args),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1.0)
         try:
             seconds, latencies, cpu, _counted = drive(target, args.clients, args.children)
