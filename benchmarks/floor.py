@@ -27,11 +27,10 @@ import http.client
 import os
 import statistics
 import threading
-import time
 from pathlib import Path
 
 from benchmarks import write_path
-from benchmarks.http_aims import CLIENTS, Throughput, cpu_by_role, serving, throughput
+from benchmarks.http_aims import CLIENTS, Throughput, measured, serving, throughput
 from benchmarks.machine import describe, load_average
 
 
@@ -65,16 +64,7 @@ def writes(server: write_path.Server, children: int, first: int) -> Throughput:
         finally:
             conn.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    server_began = write_path.tree_cpu(server.process.pid)
-    began, cpu = time.perf_counter(), time.process_time()
-    start.wait()
-    for thread in threads:
-        thread.join()
-    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
-    server_cpu = cpu_by_role(server_began, write_path.tree_cpu(server.process.pid))
+    elapsed, cpu, server_cpu = measured(server, run, start, lambda: None)
     if errors:
         raise RuntimeError(f"{len(errors)} writer(s) failed") from errors[0]
     return Throughput(children * POSTS_PER_CHILD, elapsed,
@@ -140,11 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         total = runs[0]
         for more in runs[1:]:
             total = total + more
-        each = " ".join(f"{serving_cpu_ms(r):.3f}" for r in runs)
+        per_round = " ".join(f"{serving_cpu_ms(r):.3f}" for r in runs)
         median = statistics.median(serving_cpu_ms(r) for r in runs)
         label = f"{str(roots[i])[-24:]} t{threads[i]}"
         print(f"{label:<28} {path:<12} {total.per_second:>10,.0f} "
-              f"{serving_cpu_ms(total):>21.3f} {median:>7.3f}  {each:<30} "
+              f"{serving_cpu_ms(total):>21.3f} {median:>7.3f}  {per_round:<30} "
               f"{total.p50_ms:>7.2f}")
     return 0
 

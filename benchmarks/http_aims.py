@@ -249,6 +249,24 @@ class Throughput:
                 for role, each in self.server_cpu.items()}
 
 
+def measured(server: write_path.Server, run: Callable[[int], None], start: threading.Barrier,
+             window: Callable[[], None]) -> tuple[float, float, dict[str, list[float]]]:
+    """Run ``run(i)`` in ``CLIENTS`` threads, each waiting at ``start`` once ready; from
+    there, through ``window`` and until every thread ends: the wall seconds, this
+    process's CPU seconds and the server tree's (``cpu_by_role``)."""
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    server_began = write_path.tree_cpu(server.process.pid)
+    began, cpu = time.perf_counter(), time.process_time()
+    window()
+    for thread in threads:
+        thread.join()
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
+    return elapsed, cpu, cpu_by_role(server_began, write_path.tree_cpu(server.process.pid))
+
+
 def throughput(server: write_path.Server, paths: list[str], seconds: float) -> Throughput:
     """8 keep-alive clients (threads) GET ``paths`` in turn for ``seconds``: the 200
     answers, their latencies, and the CPU this process and the server spent. Each client
@@ -278,18 +296,11 @@ def throughput(server: write_path.Server, paths: list[str], seconds: float) -> T
         finally:
             client.close()
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    server_began = write_path.tree_cpu(server.process.pid)
-    began, cpu = time.perf_counter(), time.process_time()
-    time.sleep(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
-    server_cpu = cpu_by_role(server_began, write_path.tree_cpu(server.process.pid))
+    def window() -> None:
+        time.sleep(seconds)
+        stop.set()
+
+    elapsed, cpu, server_cpu = measured(server, run, start, window)
     if errors:
         raise RuntimeError(f"{len(errors)} failed reads, first: {errors[0]}")
     return Throughput(sum(counts), elapsed, [x for each in latencies for x in each], cpu,

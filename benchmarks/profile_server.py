@@ -27,6 +27,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.write_path import (
@@ -79,6 +81,38 @@ def spy_command(py_spy: str, pid: int, raw: Path, args: argparse.Namespace,
     return command
 
 
+@dataclass
+class Spy:
+    """A py-spy recording: its exit status and what it wrote to stderr, once stopped."""
+
+    returncode: int | None = None
+    err: bytes = b""
+
+
+@contextlib.contextmanager
+def spying(command: list[str]) -> Iterator[Spy]:
+    """Record with py-spy (``command``) while the body runs, a second after it starts."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    spy = Spy()
+    time.sleep(1.0)
+    try:
+        yield spy
+    finally:
+        process.send_signal(2)  # SIGINT: py-spy writes its output and exits
+        _, spy.err = process.communicate(timeout=60)
+        spy.returncode = process.returncode
+
+
+def reported(spy: Spy, raw: Path, args: argparse.Namespace, headline: str) -> int:
+    """Print ``headline`` and the recording's top frames; 1 if py-spy recorded nothing."""
+    print(f"{headline}; raw stacks in {raw}")
+    if spy.returncode not in (0, -2) and not raw.stat().st_size:
+        print(spy.err.decode(errors="replace"), file=sys.stderr)
+        return 1
+    print(summarise(raw, args.top, args.focus))
+    return 0
+
+
 def profile_reads(args: argparse.Namespace, py_spy: str,
                   fresh: contextlib.AbstractContextManager[tuple[str | None, Path]],
                   raw: Path) -> int:
@@ -94,23 +128,12 @@ def profile_reads(args: argparse.Namespace, py_spy: str,
         with http_aims.serving(http_aims.ROOT, database_url, data_dir, args.server_threads,
                                workers) as server:
             http_aims.throughput(server, paths, 1.0)  # every worker's cache warm
-            spy = subprocess.Popen(spy_command(py_spy, server.process.pid, raw, args,
-                                               subprocesses=True),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            time.sleep(1.0)
-            try:
+            with spying(spy_command(py_spy, server.process.pid, raw, args,
+                                    subprocesses=True)) as spy:
                 reads = http_aims.throughput(server, paths, args.reads)
-            finally:
-                spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
-                _, err = spy.communicate(timeout=60)
     cpu = sum(sum(each) for each in reads.server_cpu_ms().values())
-    print(f"{args.store}, 8 clients, {workers} process(es): {reads.per_second:,.0f} reads/s, "
-          f"server CPU {cpu:.2f} ms per read; raw stacks in {raw}")
-    if spy.returncode not in (0, -2) and not raw.stat().st_size:
-        print(err.decode(errors="replace"), file=sys.stderr)
-        return 1
-    print(summarise(raw, args.top, args.focus))
-    return 0
+    return reported(spy, raw, args, f"{args.store}, 8 clients, {workers} process(es): "
+                    f"{reads.per_second:,.0f} reads/s, server CPU {cpu:.2f} ms per read")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,23 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     with fresh as (database_url, data_dir):
         target = http_target(database_url, data_dir, args.server_threads)
         assert target.server is not None
-        spy = subprocess.Popen(spy_command(py_spy, target.server.process.pid, raw, args),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(1.0)
         try:
-            seconds, latencies, cpu, _counted = drive(target, args.clients, args.children)
+            with spying(spy_command(py_spy, target.server.process.pid, raw, args)) as spy:
+                seconds, latencies, cpu, _counted = drive(target, args.clients, args.children)
         finally:
-            spy.send_signal(2)  # SIGINT: py-spy writes its output and exits
-            _, err = spy.communicate(timeout=30)
             target.close()
     events = args.children * 3
-    print(f"{args.store}, {args.clients} clients: {events / seconds:,.0f} events/s, "
-          f"server CPU {cpu / seconds:.2f} cores; raw stacks in {raw}")
-    if spy.returncode not in (0, -2) and not raw.stat().st_size:
-        print(err.decode(errors="replace"), file=sys.stderr)
-        return 1
-    print(summarise(raw, args.top, args.focus))
-    return 0
+    return reported(spy, raw, args, f"{args.store}, {args.clients} clients: "
+                    f"{events / seconds:,.0f} events/s, server CPU {cpu / seconds:.2f} cores")
 
 
 if __name__ == "__main__":
