@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from inspect import CO_COROUTINE
@@ -50,25 +49,6 @@ class JSONProvider(DefaultJSONProvider):
     """Dates and times as ISO 8601, ids as strings."""
 
     sort_keys = False
-    _compact: tuple[tuple[Any, ...], json.JSONEncoder] | None = None
-
-    def response(self, *args: Any, **kwargs: Any) -> Any:
-        """Return Flask's answer (``jsonify``'s): out of debug mode the same text, from one
-        compact encoder made once instead of ``json.dumps`` making one per answer."""
-        if (self.compact is None and self._app.debug) or self.compact is False:
-            return super().response(*args, **kwargs)
-        obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(
-            self._compact_encoder().encode(obj) + "\n", mimetype=self.mimetype)
-
-    def _compact_encoder(self) -> json.JSONEncoder:
-        """What ``self.dumps(obj, separators=(",", ":"))`` encodes with."""
-        made_from = (self.default, self.ensure_ascii, self.sort_keys)
-        if self._compact is None or self._compact[0] != made_from:
-            self._compact = made_from, json.JSONEncoder(
-                default=self.default, ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys, separators=(",", ":"))
-        return self._compact[1]
 
     @staticmethod
     def default(o: Any) -> Any:

@@ -26,44 +26,27 @@ logger = structlog.get_logger()
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
-class _JSONChain:
-    """What ``configure_logging("json")`` last configured: its processors (as they were:
-    ``structlog.testing.capture_logs`` replaces the list's items in place) and the wrapper
-    class, to recognise that configuration (the summary line's own rendering, below)."""
-
-    processors: tuple[Any, ...] | None = None
-    wrapper_class: object = None
-
-
-_json_chain = _JSONChain()
-
-
 def configure_logging(log_format: str = "json") -> None:
     """Configure structlog once, before the app exists: JSON lines or a console."""
-    json_renderer = structlog.processors.JSONRenderer()
     renderer: structlog.types.Processor = (
         structlog.dev.ConsoleRenderer(
             exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
             if _has_rich() else structlog.dev.plain_traceback)
         if log_format == "console"
-        else json_renderer)
-    processors: list[structlog.types.Processor] = [
-        structlog.contextvars.merge_contextvars,
-        structlog.processors.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        # Tracebacks without local variables: locals hold request bodies, which may
-        # carry personal data.
-        structlog.processors.ExceptionRenderer(
-            structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
-        if log_format == "json" else structlog.dev.set_exc_info,
-        renderer,
-    ]
-    wrapper_class = structlog.make_filtering_bound_logger(logging.INFO)
-    _json_chain.processors = tuple(processors) if renderer is json_renderer else None
-    _json_chain.wrapper_class = wrapper_class
+        else structlog.processors.JSONRenderer())
     structlog.configure(
-        processors=processors,
-        wrapper_class=wrapper_class,
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            # Tracebacks without local variables: locals hold request bodies, which may
+            # carry personal data.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+            if log_format == "json" else structlog.dev.set_exc_info,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
         # WriteLogger: the line and its newline in one write, then a flush (PrintLogger's
         # print writes them apart); the same bytes on stderr.
         logger_factory=structlog.WriteLoggerFactory(sys.stderr),
@@ -117,44 +100,19 @@ def init_app(app: Flask) -> None:
     def summarise(response: Response) -> Response:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         actor = g.get("actor")
-        _write_summary({
-            "method": request.method,
-            "route": request.url_rule.rule if request.url_rule else None,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter()))
-                                 * 1000, 2),
-            "actor": _pseudonym(actor.user_id, services().naming_key) if actor else None,
-            "role": actor.role if actor else None,
-            "organisation": actor.organisation if actor else None,
-        })
+        _summary.logger().info(
+            "request", method=request.method,
+            route=request.url_rule.rule if request.url_rule else None,
+            status=response.status_code,
+            duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter()))
+                              * 1000, 2),
+            actor=_pseudonym(actor.user_id, services().naming_key) if actor else None,
+            role=actor.role if actor else None,
+            organisation=actor.organisation if actor else None,
+        )
         return response
 
 
 # The summary names the same few actors over and over: each one's pseudonym (an HMAC) is
 # computed once per naming key (application.access.pseudonym, the one definition).
 _pseudonym = lru_cache(maxsize=4096)(pseudonym)
-
-
-def _write_summary(fields: dict[str, Any]) -> None:
-    """Log the summary line: ``logger.info("request", **fields)``.
-
-    Under the JSON configuration of ``configure_logging`` the line is made by that
-    configuration's own processors and written by its own logger, as structlog's bound
-    logger does (its empty context, then the fields, then the event), without the bound
-    logger's layers around them; under any other configuration (the console's, a test's
-    capture) structlog makes it."""
-    bound = _summary.logger()
-    if _written_directly(bound):
-        line: Any = {**fields, "event": "request"}
-        for processor in bound._processors:
-            line = processor(bound._logger, "info", line)
-        bound._logger.info(line)
-    else:
-        bound.info("request", **fields)
-
-
-def _written_directly(bound: Any) -> bool:
-    """Whether ``bound`` is a logger of the JSON configuration ``configure_logging`` made
-    (its processors as they were, its wrapper class, an empty context)."""
-    return tuple(bound._processors) == _json_chain.processors \
-        and type(bound) is _json_chain.wrapper_class and not bound._context

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import structlog
@@ -91,58 +90,12 @@ def test_plain_functions_run_as_they_are_and_async_ones_as_flask_would_run_them(
         app.ensure_sync(coroutine)
 
 
-@pytest.mark.parametrize("actor", [None, "caseworker-7"])
-def test_the_summary_line_written_directly_is_the_line_structlog_writes(
-        capsys: pytest.CaptureFixture[str], actor: str | None) -> None:
+def test_the_summary_s_remembered_pseudonym_is_the_one_definition_for_each_naming_key(
+        ) -> None:
     from application.access import pseudonym
     from web import logging as web_logging
 
-    web_logging.configure_logging("json")
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(request_id="probe-0002")
-    key = b"k" * 32
-    fields = {"method": "POST", "route": "/children/<uuid:child_id>/events", "status": 201,
-              "duration_ms": 1.25, "role": "caseworker" if actor else None,
-              "actor": web_logging._pseudonym(actor, key) if actor else None,
-              "organisation": "LA-901" if actor else None}
-    capsys.readouterr()
-    assert web_logging._written_directly(web_logging._summary.logger())
-    with structlog.testing.capture_logs():
-        assert not web_logging._written_directly(web_logging._summary.logger())
-    web_logging._write_summary(fields)  # this configuration's own processors, directly
-    web_logging._summary.logger().info("request", **fields)  # through structlog
-    direct, through = capsys.readouterr().err.splitlines()
-    structlog.contextvars.clear_contextvars()
-    as_sent = [json.loads(line) for line in (direct, through)]
-    assert [list(line) for line in as_sent] == [SUMMARY_FIELDS[:4] + ["role", "actor"]
-                                                + SUMMARY_FIELDS[6:]] * 2
-    stamps = [line.pop("timestamp") for line in as_sent]
-    assert as_sent[0] == as_sent[1] and all(s.endswith("Z") for s in stamps)
-    assert direct.replace(stamps[0], stamps[1]) == through
-    if actor:
-        assert as_sent[0]["actor"] == pseudonym(actor, key)
-
-
-def test_json_answers_from_the_encoder_made_once_are_flask_s_own(app: Flask) -> None:
-    from datetime import UTC, date, datetime
-    from uuid import UUID
-
-    from flask.json.provider import DefaultJSONProvider
-
-    answers: list[Any] = [
-        {"status": "ok"}, [1, 2.5, None, True], "text", None,
-        {"child_id": UUID(int=7), "on": date(2024, 1, 8), "at": datetime(2024, 1, 8, 9, tzinfo=UTC),
-         "name": "Zoë \u2603", "nested": {"b": 1, "a": [{"z": None}]}}]
-    with app.app_context():
-        for obj in answers:
-            ours = app.json.response(obj)
-            flask_s = DefaultJSONProvider.response(app.json, obj)
-            assert ours.get_data() == flask_s.get_data() and ours.headers == flask_s.headers
-        assert app.json.response(a=1, b=[2]).get_data() == DefaultJSONProvider.response(
-            app.json, a=1, b=[2]).get_data()
-        app.debug = True  # indented, as Flask does in debug mode
-        try:
-            assert app.json.response(answers[-1]).get_data() == DefaultJSONProvider.response(
-                app.json, answers[-1]).get_data()
-        finally:
-            app.debug = False
+    for key in (b"k" * 32, b"m" * 32, b"k" * 32):
+        assert web_logging._pseudonym("caseworker-7", key) == pseudonym("caseworker-7", key)
+    assert web_logging._pseudonym("caseworker-7", b"k" * 32) != \
+        web_logging._pseudonym("caseworker-7", b"m" * 32)
