@@ -10,7 +10,7 @@ clients (``benchmarks.http_aims.throughput``) GET each of ``--paths`` for ``--se
 on each server in turn, so that every server sees the same load. ``/livez`` is public;
 ``/reference`` (the code lists) is a cheap authenticated read (a caseworker's token).
 Printed per checkout and path: answers/s, the server's CPU per answer (its process tree's
-user + system CPU from /proc; under ``--workers`` the gunicorn workers, on SQLite without
+user + system CPU from /proc; granian's workers, on SQLite without
 the projection process, which idles) and p50 latency.
 
 ``--writes N`` adds a row ``POST``: in each round, on each server in turn, 8 keep-alive

@@ -2,7 +2,7 @@
 
     python -m benchmarks.http_aims [--stores sqlite,postgres] [--journeys 8] [--events 200]
 
-Every server is ``casetrack serve`` (waitress, ``--threads``; gunicorn with ``--workers``
+Every server is ``casetrack serve`` (granian, ``--threads`` per worker; ``--workers``
 on PostgreSQL; on SQLite with its projection process) on a fresh store (a SQLite
 directory; a PostgreSQL database, dropped after). On each store:
 

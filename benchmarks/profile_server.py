@@ -8,7 +8,7 @@ self. Needs py-spy (``.venv/bin/pip install py-spy``) and permission to ptrace.
     .venv/bin/python -m benchmarks.profile_server --store sqlite --clients 8 --children 300
 
 ``--reads SECONDS`` profiles reads instead: ``benchmarks.http_aims``'s journeys (8 of 200
-events) are saved, the server started on them (``--workers`` gunicorn processes on
+events) are saved, the server started on them (``--workers`` granian processes on
 PostgreSQL, recorded with their subprocesses), and 8 keep-alive clients GET
 ``/children/{id}`` (``--timeline``: ``/children/{id}/journey``) for that long, as the
 aims' reads/s row does:
@@ -69,7 +69,7 @@ def summarise(raw: Path, top: int, focus: str | None) -> str:
 
 def spy_command(py_spy: str, pid: int, raw: Path, args: argparse.Namespace,
                 subprocesses: bool = False) -> list[str]:
-    """py-spy recording ``pid`` (with ``subprocesses``: gunicorn's workers) into ``raw``."""
+    """py-spy recording ``pid`` (with ``subprocesses``: granian's workers) into ``raw``."""
     command = [py_spy, "record", "--pid", str(pid), "--format", "raw",
                "--rate", str(args.rate), "--output", str(raw), "--threads", "--nonblocking"]
     if subprocesses:
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         target = http_target(database_url, data_dir, args.server_threads)
         assert target.server is not None
         try:
-            with spying(spy_command(py_spy, target.server.process.pid, raw, args)) as spy:
+            with spying(spy_command(py_spy, target.server.process.pid, raw, args,
+                                     subprocesses=True)) as spy:
                 seconds, latencies, cpu, _counted = drive(target, args.clients, args.children)
         finally:
             target.close()

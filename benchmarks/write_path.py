@@ -9,7 +9,7 @@ concurrent clients (threads, each writing its own children):
   server's threads share one;
 - ``casetrack``: ``CaseTracking.register_child`` and ``record_event`` in-process (rules,
   clocks, case-reference index, idempotency record per write);
-- ``http``: the same through ``casetrack serve`` (waitress in a subprocess), one
+- ``http``: the same through ``casetrack serve`` (granian in a subprocess), one
   keep-alive connection per client, bearer token, JSON in and out, a unique
   ``Idempotency-Key`` on every POST.
 
@@ -366,7 +366,7 @@ def _vm_hwm_kib(pid: int) -> int | None:
 
 def _tree_cpu_seconds(pid: int) -> float:
     """Return the user + system CPU seconds of a process and every process under it
-    (gunicorn's workers under its arbiter, the SQLite server's projection process) from
+    (granian's workers under its main process, the SQLite server's projection process) from
     /proc (NaN elsewhere)."""
     tree = tree_cpu(pid)
     return sum(seconds for _, seconds in tree.values()) if tree else math.nan
@@ -376,7 +376,7 @@ def tree_cpu(pid: int) -> dict[int, tuple[str, float]]:
     """Return, for a process and every process under it, its role and its user + system
     CPU seconds so far, from /proc (empty elsewhere, or once the process is gone). The
     role: ``server`` for ``pid``, ``projections`` for a ``casetrack projections``
-    process, ``worker`` for any other (gunicorn's)."""
+    process, ``worker`` for any other (granian's)."""
     stats: dict[int, tuple[int, float]] = {}  # pid -> (parent, CPU seconds)
     ticks = os.sysconf("SC_CLK_TCK")
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
@@ -628,7 +628,7 @@ def conditions(args: argparse.Namespace, stores: list[str]) -> list[str]:
         f"machine: {platform.system()} {platform.machine()}, {cpu_model()}, "
         f"{os.cpu_count()} CPUs, {_memory()}; load average before the run: {load}",
         f"software: Python {platform.python_version()}, eventsourcing "
-        f"{version('eventsourcing')}, waitress {version('waitress')}, SQLite "
+        f"{version('eventsourcing')}, granian {version('granian')}, SQLite "
         f"{sqlite3.sqlite_version}" + (f", PostgreSQL {_postgres_version(args.postgres_url)}"
                                        if "postgres" in stores else ""),
         f"work: {args.children} children x {EVENTS_PER_CHILD} events per run (register + 2 "
@@ -685,7 +685,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", default=",".join(PATHS),
                         help="comma-separated: bare, casetrack, http (default all)")
     parser.add_argument("--server-threads", type=int, default=None,
-                        help="waitress threads for the http path (default: the largest "
+                        help="server threads for the http path (default: the largest "
                              "--clients, at least 8)")
     parser.add_argument("--postgres-url", default=next(
         (os.environ[v] for v in POSTGRES_URL_VARIABLES if os.environ.get(v)), None),

@@ -231,7 +231,7 @@ class PostgresFactory(postgres.PostgresFactory):
 
     # eventsourcing creates its tables, types and functions (``CREATE ... IF NOT EXISTS``,
     # ``CREATE OR REPLACE FUNCTION``) whenever an application starts; two processes doing
-    # it at once (gunicorn workers, a second server, the projection worker) can fail with
+    # it at once (granian workers, a second server, the projection worker) can fail with
     # "tuple concurrently updated". A session advisory lock makes them take turns.
 
     @contextmanager

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -58,15 +57,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     parser.add_argument("--version", action=_VersionAction, nargs=0,
                         help="show the installed version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="serve the HTTP API (waitress)")
+    serve = commands.add_parser("serve", help="serve the HTTP API (granian)")
     serve.add_argument("--host", help="address to listen on (default CASETRACK_HOST or "
                        "127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default CASETRACK_PORT "
                        "or 8080)")
     serve.add_argument("--threads", type=int, default=8,
-                       help="request threads per process (default 8)")
+                       help="request threads per worker process (default 8)")
     serve.add_argument("--workers", type=int, default=1,
-                       help="server processes (gunicorn; PostgreSQL only, default 1)")
+                       help="worker processes (PostgreSQL only, default 1)")
     serve.add_argument("--projections", action="store_true",
                        help="on PostgreSQL, also run the projection worker beside the server "
                             "and restart it if it stops (otherwise run `casetrack projections "
@@ -209,9 +208,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     if settings.store == "sqlite" and (args.workers > 1 or args.projections):
-        print("casetrack: the embedded (SQLite) store serves from one process, which runs "
-              "its own projections; --workers and --projections need CASETRACK_DATABASE_URL="
-              "postgresql://...", file=sys.stderr)
+        print("casetrack: the embedded (SQLite) store serves from one worker process, beside "
+              "its own projection process; --workers and --projections need "
+              "CASETRACK_DATABASE_URL=postgresql://...", file=sys.stderr)
         return 2
     if args.workers < 1:
         print("casetrack: --workers must be 1 or more", file=sys.stderr)
@@ -219,48 +218,41 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if settings.store == "postgresql" and not _read_models_migrated(settings, args.migrate):
         return 2
     try:
-        if args.workers > 1:
-            _introduce(settings, host, port, args, None)
-            return serving.run_gunicorn(
-                settings, host, port, args.workers, args.threads, projections=args.projections,
-                announce=lambda: _announce(settings, host, port, args.workers))
-        return _serve_one_process(settings, host, port, args)
+        return _run_server(settings, host, port, args)
     except serving.PortTakenError as error:
         print(error, file=sys.stderr)
         return 2
 
 
-def _serve_one_process(settings: Settings, host: str, port: int,
-                       args: argparse.Namespace) -> int:
-    from web import create_app, serving
+def _run_server(settings: Settings, host: str, port: int, args: argparse.Namespace) -> int:
+    from web import serving
 
-    # On SQLite the projections run in a process of their own beside the server (issue 17:
-    # a write's CPU in the server is the write's alone), restarted if it stops, and it
-    # makes the automatic checkpoints and sends the webhooks (issue 16), as the
-    # PostgreSQL projection worker does.
+    # On SQLite the projections run in a process of their own beside the server's worker
+    # (issue 17: a write's CPU in the worker is the write's alone), restarted if it
+    # stops, and it makes the automatic checkpoints and sends the webhooks (issue 16), as
+    # the PostgreSQL projection worker does.
     embedded = settings.store == "sqlite"
-    app = create_app(settings, embedded_projections=not embedded)
-    _introduce(settings, host, port, args, app)
-    server = serving.bind_waitress(app, host, port, args.threads)
+    _introduce(settings, host, port, args)
     supervisor = serving.ProjectionSupervisor(
         [sys.executable, "-m", "web.cli", "projections", "run", "--parent", str(os.getpid())],
         ready_line=PROJECTIONS_RUNNING if embedded else None,
     ) if args.projections or embedded else None
-    if supervisor is not None:
-        supervisor.start()
-        # SIGTERM stops the server through its finally, which stops the worker too.
-        signal.signal(signal.SIGTERM, _exit_on_signal)
-    if embedded and supervisor is not None and not supervisor.ready.wait(PROJECTIONS_START):
-        print(f"casetrack: the projection process did not start in {PROJECTIONS_START:.0f}s; "
-              "serving, the read models behind until it does (/readyz)", file=sys.stderr)
-    serving.freeze_start_up_heap()
-    _announce(settings, host, port, 1)
-    try:
-        server.run()
-    finally:
+
+    def started() -> None:
+        if supervisor is not None:
+            supervisor.start()
+        if embedded and supervisor is not None and not supervisor.ready.wait(PROJECTIONS_START):
+            print(f"casetrack: the projection process did not start in {PROJECTIONS_START:.0f}s; "
+                  "serving, the read models behind until it does (/readyz)", file=sys.stderr)
+        _announce(settings, host, port, args.workers)
+
+    def stopped() -> None:
         if supervisor is not None:
             supervisor.stop()
-    return 0
+
+    return serving.run_granian(settings, host, port, args.workers, args.threads,
+                               embedded_projections=not embedded, started=started,
+                               stopped=stopped)
 
 
 # What the projection worker prints once its runners run (web.cli_projections), and how
@@ -269,20 +261,15 @@ PROJECTIONS_RUNNING = "projections running:"
 PROJECTIONS_START = 60.0
 
 
-def _exit_on_signal(*_: Any) -> None:
-    raise SystemExit(0)
-
-
 def _announce(settings: Settings, host: str, port: int, workers: int) -> None:
     processes = f", {workers} processes" if workers > 1 else ""
     print(f"casetrack serving on http://{host}:{port} ({settings.store} store, "
           f"{settings.env}{processes})", flush=True)
 
 
-def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespace,
-               app: Any) -> None:
+def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespace) -> None:
     """In development: load the demo into an empty store and print its tokens; else say
-    how to mint one. With ``app`` None, a short-lived app does it (closed before forking)."""
+    how to mint one. A short-lived app does it, closed before the workers are forked."""
     if settings.is_production:
         return
     from application.demo import DEMO_AUTHORITY, load_demo_cohort
@@ -290,8 +277,7 @@ def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespac
     from web.auth import mint_token
     from web.services import services_of
 
-    own = app is None
-    app = create_app(settings) if own else app
+    app = create_app(settings, embedded_projections=False)
     try:
         tracking = services_of(app).tracking
         if args.no_demo or tracking.max_position() != 0:
@@ -300,8 +286,7 @@ def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespac
             return
         child_ids = load_demo_cohort(tracking)
     finally:
-        if own:
-            services_of(app).close()
+        services_of(app).close()
     base = f"http://{host}:{port}"
     print(f"\nLoaded {len(child_ids)} synthetic demo journeys for {DEMO_AUTHORITY}.")
     print("Development tokens (valid 8 hours):")

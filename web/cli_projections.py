@@ -109,9 +109,8 @@ def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BA
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, lambda *_: stopping.set())
-    if parent is not None:
-        threading.Thread(target=_stop_without_parent, args=(parent, stopping),
-                         name="parent-watch", daemon=True).start()
+    if parent is not None:  # no worker outlives its server
+        serving.watch_parent(parent, stopping.set, stopping)
     checkpointer = None
     backoff = 1.0
     try:
@@ -140,16 +139,6 @@ def run_worker(settings: Settings, database: Any, *, max_backoff: float = MAX_BA
     finally:
         if checkpointer is not None:
             close_checkpointer(checkpointer)
-
-
-def _stop_without_parent(parent: int, stopping: threading.Event) -> None:
-    """Stop the worker once ``parent`` has ended (killed, not only stopped: it would have
-    stopped this worker itself), so no worker outlives its server."""
-    import os
-
-    while not stopping.wait(1.0):
-        if os.getppid() != parent:
-            stopping.set()
 
 
 def _follow(settings: Settings, database: Any, stopping: threading.Event,

@@ -13,7 +13,7 @@
   connection pools (``size``, ``in_use``, ``idle``, ``waiting``), read at scrape.
 
 The endpoint is protected: a bearer ``CASETRACK_METRICS_TOKEN`` (for the scraper), or a
-token of the ``admin`` role. Under ``casetrack serve --workers N`` (gunicorn) the counters
+token of the ``admin`` role. Under ``casetrack serve --workers N`` (granian) the counters
 of every worker are added up through ``PROMETHEUS_MULTIPROC_DIR``; the scrape-time gauges
 are the answering worker's own view (the positions are the database's, so the same).
 """
@@ -44,13 +44,13 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 
 
 def multiprocess_dir() -> str | None:
-    """Where gunicorn's workers write their counters (None: one process)."""
+    """Where the server's workers write their counters (None: one process)."""
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
 class Metrics:
     """The counters of one app; registered in its own registry (one process) or written
-    to the multiprocess directory (gunicorn)."""
+    to the multiprocess directory (``--workers`` above 1)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry() if multiprocess_dir() is None else None

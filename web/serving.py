@@ -1,24 +1,27 @@
-"""How ``casetrack serve`` runs: one waitress process, or gunicorn workers on PostgreSQL.
+"""How ``casetrack serve`` runs: granian, a WSGI server written in Rust (ADR 0026).
 
-- One process (the default, and the only way on the embedded store, whose projection
-  runners live in the server): waitress binds the port first, then says it is serving.
-- ``--workers N`` on PostgreSQL: gunicorn's arbiter forks N worker processes (threaded),
-  each building its own app after the fork (no connection pool or thread crosses a
-  fork); counters are added up across them for ``/metrics`` (``PROMETHEUS_MULTIPROC_DIR``).
-  With ``--projections`` the arbiter's process also runs ``casetrack projections run``
-  beside them and restarts it if it stops, until the server stops.
-- The workers share one listening socket, and a keep-alive connection stays with the
-  worker that accepted it; left alone, whichever worker wakes first accepts a burst of
-  connections (measured: 8 clients, all on one of two workers, the other idle). So a
-  worker accepts only while it holds no more connections than the worker holding fewest
-  (``AcceptBalance``: counts in memory the arbiter shares with the workers it forks).
+- granian's main process binds the port, forks the worker processes (one on the embedded
+  store, ``--workers N`` on PostgreSQL) and watches them: a worker that dies is replaced,
+  SIGHUP replaces them all in turn, SIGTERM/SIGINT stop them (each finishes what it is
+  answering) and then the server. Each worker builds its own app after the fork
+  (``worker_app``: no connection pool or thread crosses a fork) and answers on
+  ``--threads`` Python threads; HTTP itself (parsing, keep-alive, writing) is granian's
+  Rust, outside the GIL.
+- The main process also runs the projection process beside the workers (always on the
+  embedded store; with ``--projections`` on PostgreSQL) and restarts it if it stops.
+- With more than one worker, counters are added up across them for ``/metrics``
+  (``PROMETHEUS_MULTIPROC_DIR``).
+- A worker stops when the main process is gone (killed, not stopped), as the projection
+  process does, so nothing outlives the server.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -40,19 +43,6 @@ def port_taken(host: str, port: int) -> PortTakenError:
                           f"choose another port with --port (or CASETRACK_PORT)")
 
 
-def bind_waitress(app: Any, host: str, port: int, threads: int) -> Any:
-    """Return a waitress server already listening on ``host:port`` (run it with .run())."""
-    import waitress.server
-
-    try:
-        return waitress.server.create_server(app, host=host, port=port, threads=threads,
-                                             ident="casetrack")
-    except OSError as error:
-        if error.errno == errno.EADDRINUSE:
-            raise port_taken(host, port) from None
-        raise
-
-
 def freeze_start_up_heap() -> None:
     """Collect once, then move every object alive after start-up (modules, the app, its
     schemas and caches) out of the collector's reach (``gc.freeze``), before serving.
@@ -66,8 +56,8 @@ def freeze_start_up_heap() -> None:
 
 
 def check_port(host: str, port: int) -> None:
-    """Raise ``PortTakenError`` now if ``host:port`` cannot be bound (gunicorn would retry
-    for five seconds and end with a traceback)."""
+    """Raise ``PortTakenError`` now if ``host:port`` cannot be bound (the server would end
+    with a traceback)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -145,108 +135,119 @@ class ProjectionSupervisor:
         self._thread.join(timeout=5)
 
 
-ABSENT = -1  # a slot no live worker holds
+def watch_parent(parent: int, gone: Callable[[], None],
+                 stopping: threading.Event | None = None) -> threading.Thread:
+    """Call ``gone`` once process ``parent`` is no longer this process's parent (it was
+    killed: stopped, it would have stopped this process itself); checked every second
+    until ``stopping`` is set."""
+    stopping = stopping or threading.Event()
+
+    def watch() -> None:
+        while not stopping.wait(1.0):
+            if os.getppid() != parent:
+                gone()
+                return
+
+    thread = threading.Thread(target=watch, name="parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
-class AcceptBalance:
-    """How many connections each gunicorn worker holds, in shared memory made before the
-    workers are forked; one slot per worker, written only by the worker holding it (and by
-    the arbiter as it hands the slot out or takes it back)."""
+# What a worker takes out of its environment once its app is built: granian gives every
+# request's WSGI environ a copy of the worker's environment, and the settings (keys,
+# tokens, the database's password) are read once at start-up.
+SECRET_ENVIRONMENT = ("CASETRACK_", "PGPASSWORD")
+
+
+def forget_secret_environment() -> None:
+    for name in [name for name in os.environ if name.startswith(SECRET_ENVIRONMENT)]:
+        del os.environ[name]
+
+
+class WorkersReady:
+    """How many workers have built their app, counted in memory the main process shares
+    with the workers it forks. A worker starts accepting connections only once every
+    worker has (``worker_app``), so the first burst of keep-alive connections is not all
+    taken, and kept, by the worker that was ready first; a worker forked later (one
+    replaced) finds the count reached and serves at once."""
 
     def __init__(self, workers: int) -> None:
         import multiprocessing
 
-        self.counts = multiprocessing.RawArray("i", [ABSENT] * workers)
+        self.workers = workers
+        self.count = multiprocessing.Value("i", 0)
 
-    def take_slot(self, busy: set[int | None]) -> int | None:
-        """Return a slot for a worker about to be forked (in the arbiter); None when all
-        are held (workers added by signal: those accept as gunicorn's own do)."""
-        slot = next((i for i in range(len(self.counts)) if i not in busy), None)
-        if slot is not None:
-            self.counts[slot] = 0
-        return slot
+    def one_more(self) -> None:
+        with self.count.get_lock():
+            self.count.value += 1
 
-    def free(self, slot: int | None) -> None:
-        if slot is not None:
-            self.counts[slot] = ABSENT
-
-    def may_accept(self, slot: int | None, holding: int, limit: int) -> bool:
-        """Publish what the worker in ``slot`` holds; may it accept another connection?
-        Yes when no live worker able to accept (below ``limit``) holds fewer."""
-        if slot is None:
-            return True
-        self.counts[slot] = holding
-        return all(not 0 <= count < min(holding, limit) for count in self.counts)
+    def wait(self, timeout: float) -> bool:
+        """Wait until every worker has built its app; False after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while self.count.value < self.workers:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
 
 
-def balanced_worker_class(balance: AcceptBalance) -> type:
-    """gunicorn's threaded worker, accepting only while it holds the fewest connections."""
-    from gunicorn.workers.gthread import ThreadWorker
+def worker_app(settings: Settings, embedded_projections: bool, parent: int,
+               ready: WorkersReady) -> Any:
+    """The app one worker serves, built in the worker after the fork, once every worker
+    has built its own (``ready``). Until it serves, SIGTERM/SIGINT stop the worker at once
+    (the handlers inherited from the main process would ignore them); then granian's own
+    handlers let it finish what it is answering. It stops itself (SIGTERM) if ``parent``,
+    the main process, dies."""
+    from web import create_app
 
-    class BalancedThreadWorker(ThreadWorker):  # type: ignore[misc]
-        slot: int | None = None
-
-        def accept(self, server: Any, listener: Any) -> None:
-            if not balance.may_accept(self.slot, self.nr_conns, self.worker_connections):
-                time.sleep(0.002)  # a worker holding fewer takes it (all are woken)
-                return
-            super().accept(server, listener)
-            balance.may_accept(self.slot, self.nr_conns, self.worker_connections)
-
-        def murder_keepalived(self) -> None:  # once per turn of the worker's loop
-            super().murder_keepalived()
-            balance.may_accept(self.slot, self.nr_conns, self.worker_connections)
-
-    return BalancedThreadWorker
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    app = create_app(settings, embedded_projections=embedded_projections)
+    forget_secret_environment()
+    watch_parent(parent, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    freeze_start_up_heap()  # once the app is built, before serving
+    ready.one_more()
+    ready.wait(WORKERS_START)
+    return app
 
 
-def run_gunicorn(settings: Settings, host: str, port: int, workers: int, threads: int,
-                 *, projections: bool, announce: Callable[[], None]) -> int:
-    """Serve with ``workers`` gunicorn processes until stopped; 0 on a clean stop."""
-    from gunicorn.app.base import BaseApplication
-    from prometheus_client import multiprocess
+def run_granian(settings: Settings, host: str, port: int, workers: int, threads: int, *,
+                embedded_projections: bool, started: Callable[[], None],
+                stopped: Callable[[], None]) -> int:
+    """Serve with ``workers`` granian worker processes until stopped; 0 on a clean stop.
+
+    ``started`` runs in the main process once the port is bound and every worker has
+    built its app (so no thread it starts is running at a fork); ``stopped`` once the
+    workers have stopped."""
+    from granian.constants import HTTPModes, Interfaces
+    from granian.log import LogLevels
+    from granian.server.mp import MPServer
 
     check_port(host, port)
-    metrics_dir = enable_multiprocess_metrics()
-    balance = AcceptBalance(workers)
-    supervisor = ProjectionSupervisor([sys.executable, "-m", "web.cli", "projections",
-                                       "run"]) if projections else None
+    if workers > 1:
+        enable_multiprocess_metrics()
+    ready = WorkersReady(workers)
 
-    def when_ready(_server: Any) -> None:
-        if supervisor is not None:
-            supervisor.start()
-        announce()
+    class CasetrackServer(MPServer):
+        def startup(self, spawn_target: Any, target_loader: Any) -> None:
+            super().startup(spawn_target, target_loader)
+            if not ready.wait(WORKERS_START):
+                print(f"casetrack: not every worker started in {WORKERS_START:.0f}s",
+                      file=sys.stderr, flush=True)
+            started()
 
-    def pre_fork(server: Any, worker: Any) -> None:
-        worker.slot = balance.take_slot({w.slot for w in server.WORKERS.values()})
-
-    def post_worker_init(_worker: Any) -> None:
-        freeze_start_up_heap()  # each worker, once its app is built (as one process does)
-
-    def child_exit(_server: Any, worker: Any) -> None:
-        multiprocess.mark_process_dead(worker.pid, metrics_dir)
-        balance.free(worker.slot)
-
-    class Server(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            for name, value in {
-                "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
-                "workers": workers, "worker_class": balanced_worker_class(balance),
-                "threads": threads, "pre_fork": pre_fork,
-                "preload_app": False, "proc_name": "casetrack", "accesslog": None,
-                "graceful_timeout": 20, "when_ready": when_ready, "child_exit": child_exit,
-                "post_worker_init": post_worker_init,
-            }.items():
-                self.cfg.set(name, value)
-
-        def load(self) -> Any:
-            from web import create_app
-
-            return create_app(settings)
-
-    try:
-        Server().run()
-    finally:
-        if supervisor is not None:
-            supervisor.stop()
+    server = CasetrackServer(
+        "casetrack", address=host, port=port, interface=Interfaces.WSGI, http=HTTPModes.http1,
+        workers=workers, blocking_threads=threads, respawn_failed_workers=True,
+        workers_kill_timeout=GRACEFUL_SECONDS, log_level=LogLevels.error)
+    server.on_shutdown(stopped)
+    # A partial, not a closure: picklable where processes are spawned rather than forked.
+    server.serve(target_loader=functools.partial(
+        worker_app, settings, embedded_projections, os.getpid(), ready), wrap_loader=False)
     return 0
+
+
+# How long the workers may take to build their apps before serving begins regardless.
+WORKERS_START = 60.0
+# How long a worker has to finish what it is answering once told to stop.
+GRACEFUL_SECONDS = 20

@@ -40,7 +40,7 @@ print(sorted({{m.split(".")[0] for m in sys.modules}} & set(heavy)))
 # (which imports rich, and rich asyncio and pygments, when rich is installed).
 HEAVY = ("flask", "flask_smorest", "flask_limiter", "werkzeug", "jinja2", "marshmallow",
          "sqlalchemy", "eventsourcing", "psycopg", "alembic", "prometheus_client",
-         "gunicorn", "waitress", "structlog", "rich", "redis", "jwt", "cryptography",
+         "granian", "structlog", "rich", "redis", "jwt", "cryptography",
          "domain")
 
 

@@ -1,4 +1,4 @@
-"""Many processes on one PostgreSQL database: ``casetrack serve --workers N`` (gunicorn), a
+"""Many processes on one PostgreSQL database: ``casetrack serve --workers N`` (granian), a
 second server and the projection worker; nothing is lost or duplicated. The embedded
 store refuses --workers; a taken port is one line naming --port."""
 
@@ -51,22 +51,22 @@ def requests_counted(server: Server, route: str, method: str, status: str) -> fl
 @pytest.mark.slow
 def test_two_servers_and_a_worker_lose_and_duplicate_nothing(
         tmp_path: Path, postgres_schema_url: str) -> None:
-    gunicorn = Server(tmp_path / "a", postgres_schema_url)
-    gunicorn.args += ["--workers", "2"]
-    waitress = Server(tmp_path / "b", postgres_schema_url)
-    for server in (gunicorn, waitress):  # four processes share the server's connections
+    several = Server(tmp_path / "a", postgres_schema_url)
+    several.args += ["--workers", "2"]
+    one = Server(tmp_path / "b", postgres_schema_url)
+    for server in (several, one):  # four processes share the server's connections
         server.env.update(CASETRACK_DB_POOL_SIZE="1", CASETRACK_DB_MAX_OVERFLOW="2")
         server.args += ["--threads", "2"]
-    assert casetrack(gunicorn.env, "db", "upgrade").returncode == 0
+    assert casetrack(several.env, "db", "upgrade").returncode == 0
     worker = subprocess.Popen([sys.executable, "-m", "web.cli", "projections", "run"],
-                              env=gunicorn.env, cwd=ROOT, stdout=subprocess.PIPE,
+                              env=several.env, cwd=ROOT, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
-        gunicorn.start()
-        waitress.start()
+        several.start()
+        one.start()
         token = mint_token(TEST_SECRET, subject="user-1", role="caseworker",
                            organisation="LA-901")
-        servers = [gunicorn, waitress]
+        servers = [several, one]
 
         def journey(n: int) -> str:
             status, registered, _ = servers[n % 2].request(
@@ -90,7 +90,7 @@ def test_two_servers_and_a_worker_lose_and_duplicate_nothing(
         listed: list[str] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the worker projects every child, once
-            status, page, _ = waitress.request("GET", "/children?limit=100", token=token)
+            status, page, _ = one.request("GET", "/children?limit=100", token=token)
             assert status == 200
             listed = [item["child_id"] for item in page["items"]]
             if len(listed) >= CHILDREN:
@@ -98,10 +98,10 @@ def test_two_servers_and_a_worker_lose_and_duplicate_nothing(
             time.sleep(0.5)
         assert sorted(listed) == sorted(child_ids), (page, worker.poll())
 
-        # The gunicorn server's counters add up over its two worker processes.
-        assert requests_counted(gunicorn, "/children", "POST", "201") == CHILDREN // 2
+        # The two-worker server's counters add up over its two worker processes.
+        assert requests_counted(several, "/children", "POST", "201") == CHILDREN // 2
     finally:
-        for server in (gunicorn, waitress):
+        for server in (several, one):
             if server.process and server.process.poll() is None:
                 server.stop()
         worker.terminate()
@@ -156,7 +156,12 @@ def _established(pid: int, port: int) -> int:
 @pytest.mark.skipif(not Path("/proc/self/net/tcp").exists(), reason="reads /proc (Linux)")
 def test_keep_alive_connections_are_spread_over_the_workers(
         tmp_path: Path, postgres_schema_url: str) -> None:
-    """Connections opened at once are not all accepted by the worker that wakes first."""
+    """Connections opened at once are spread over the workers, not all accepted by the
+    worker that was ready or woke first. granian's workers accept from one shared socket
+    and start accepting only once every worker's app is built (``WorkersReady``); nothing
+    balances them exactly (measured, 24 rounds of 8 connections on 2 workers: 4+4 eight
+    times, 3+5 ten, 2+6 five, 0+8 once), so over three rounds each worker holds at least
+    4 of the 24 (12 expected)."""
     import http.client
 
     server = Server(tmp_path, postgres_schema_url)
@@ -166,6 +171,7 @@ def test_keep_alive_connections_are_spread_over_the_workers(
     assert server.process is not None
     workers = [int(pid) for pid in Path(f"/proc/{server.process.pid}/task/"
                f"{server.process.pid}/children").read_text().split()]
+    assert len(workers) == 2
 
     def live(conn: http.client.HTTPConnection) -> int:
         conn.request("GET", "/livez", headers={"Connection": "keep-alive"})
@@ -174,20 +180,21 @@ def test_keep_alive_connections_are_spread_over_the_workers(
         return response.status
 
     try:
-        held: list[int] = []
-        # A worker closes a connection idle for 2 s (gunicorn's keepalive): on a machine
-        # too loaded to count them all within that, the round is tried again.
-        for _ in range(5):
+        rounds: list[list[int]] = []
+        for _ in range(8):
             connections = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
                            for _ in range(8)]
             with ThreadPoolExecutor(max_workers=8) as pool:
                 assert list(pool.map(live, connections)) == [200] * 8
-            held = sorted(_established(pid, server.port) for pid in workers)
+            held = [_established(pid, server.port) for pid in workers]
             for conn in connections:
                 conn.close()
-            if sum(held) == 8:
+            if sum(held) == 8:  # else not all counted yet on a loaded machine: again
+                rounds.append(held)
+            if len(rounds) == 3:
                 break
-            time.sleep(3)  # the last round's connections are closed by both sides
-        assert held == [4, 4], held
+            time.sleep(1)  # the round's connections are closed by both sides
+        assert len(rounds) == 3, rounds
+        assert min(sum(each) for each in zip(*rounds, strict=True)) >= 4, rounds
     finally:
         server.stop()

@@ -1,4 +1,4 @@
-"""The slice through a real server (``casetrack serve``, waitress) on a free port."""
+"""The slice through a real server (``casetrack serve``, granian) on a free port."""
 
 from __future__ import annotations
 
@@ -191,3 +191,25 @@ def test_production_without_a_secret_refuses_to_start(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "CASETRACK_SECRET_KEY is required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_server_told_to_stop_while_its_worker_starts_stops_at_once(tmp_path: Path) -> None:
+    """SIGTERM while the worker is still building its app stops the server promptly, not
+    after the 20 seconds a serving worker has to finish its answers: the worker must not
+    keep the main process's handler (which, in the worker, ignores the signal), and the
+    main process stops it once it is built, or at once if it still starts."""
+    server = Server(tmp_path, None)
+    server.process = subprocess.Popen(server.args, env=server.env, cwd=ROOT,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+    deadline = time.monotonic() + 60
+    while not children.read_text().split():  # the worker forked: building its app
+        assert time.monotonic() < deadline and server.process.poll() is None
+        time.sleep(0.01)
+    began = time.monotonic()
+    server.process.terminate()
+    server.process.communicate(timeout=60)
+    assert server.process.returncode is not None
+    from web.serving import GRACEFUL_SECONDS
+
+    assert time.monotonic() - began < GRACEFUL_SECONDS / 2

@@ -1,10 +1,14 @@
-"""web.serving.freeze_start_up_heap: what is alive at start-up is frozen; what serving
-makes later is still collected, cycles included."""
+"""web.serving: what is alive at start-up is frozen, and what serving makes later is still
+collected, cycles included; what each worker runs after the fork; the parent watch."""
 
 from __future__ import annotations
 
 import gc
-import socket
+import io
+import os
+import signal
+import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -12,6 +16,7 @@ from typing import Any
 import pytest
 
 from web import serving
+from web.services import services_of
 
 
 class _Node:
@@ -37,27 +42,77 @@ def test_start_up_objects_are_frozen_and_later_cycles_are_still_collected() -> N
     assert any(obj is kept for obj in gc.get_objects())
 
 
-def test_each_gunicorn_worker_freezes_its_start_up_heap_once_its_app_is_built(
+def test_each_worker_builds_its_app_then_freezes_its_heap_and_forgets_the_secrets(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from gunicorn.app.base import BaseApplication
+    """What granian's worker runs after the fork: the app, built from the settings; the
+    heap frozen; no secret left in the environment granian copies into every request's
+    WSGI environ (checked through granian's own wrapper)."""
+    from granian.wsgi import _callback_wrapper
 
     from tests.conftest import settings_for
 
-    hooks: dict[str, Any] = {}
-
-    def run(self: Any) -> None:  # instead of serving: what a worker runs after its app
-        hooks["post_worker_init"] = self.cfg.post_worker_init
-
-    monkeypatch.setattr(serving, "enable_multiprocess_metrics", lambda: str(tmp_path))
-    monkeypatch.setattr(BaseApplication, "run", run)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    assert serving.run_gunicorn(settings_for(tmp_path), "127.0.0.1", port, 2, 4,
-                                projections=False, announce=lambda: None) == 0
+    monkeypatch.setenv("CASETRACK_SECRET_KEY", "a-synthetic-secret-for-this-test-only-0123456789")
+    monkeypatch.setenv("CASETRACK_MASTER_KEY", "ab" * 32)  # synthetic, 32 bytes in hex
+    monkeypatch.setenv("PGPASSWORD", "synthetic")
+    monkeypatch.setenv("CASETRACK_TEST_KEPT_BY_MONKEYPATCH", "x")
     assert gc.get_freeze_count() == 0
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    ready = serving.WorkersReady(1)
+    app = serving.worker_app(settings_for(tmp_path), False, os.getppid(), ready)
+    assert ready.count.value == 1
     try:
-        hooks["post_worker_init"](None)
         assert gc.get_freeze_count() > 0
+        assert not [name for name in os.environ if name.startswith(("CASETRACK_", "PGPASSWORD"))]
+        seen: dict[str, Any] = {}
+
+        def inner(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+            seen.update(environ)
+            return app(environ, start_response)  # type: ignore[no-any-return]
+
+        class Proto:
+            def response_bytes(self, status: int, headers: Any, body: bytes) -> None:
+                seen["status"] = status
+
+            def response_iter(self, status: int, headers: Any, body: Any) -> None:
+                seen["status"], seen["body"] = status, b"".join(iter(body.__next__, None))
+
+        scope = {"REQUEST_METHOD": "GET", "PATH_INFO": "/livez", "QUERY_STRING": "",
+                 "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
+                 "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+                 "wsgi.input": io.BytesIO(b"")}
+        _callback_wrapper(inner, {})(Proto(), scope)
+        assert seen["status"] == 200
+        assert "PATH" in seen or "HOME" in seen  # the environment is there, less the secrets
+        assert not [name for name in seen if name.startswith(("CASETRACK_", "PGPASSWORD"))]
     finally:
         gc.unfreeze()
+        services_of(app).close()
+        for signum, handler in saved.items():  # the worker set them to the default
+            signal.signal(signum, handler)
+
+
+def test_workers_wait_for_each_other_then_a_replaced_one_serves_at_once() -> None:
+    ready = serving.WorkersReady(2)
+    ready.one_more()
+    began = time.monotonic()
+    assert not ready.wait(0.2)  # one of two
+    assert time.monotonic() - began >= 0.2
+    ready.one_more()
+    assert ready.wait(0)
+    ready.one_more()  # a replaced worker, later
+    assert ready.wait(0)
+
+
+def test_a_worker_stops_itself_once_the_main_process_is_gone() -> None:
+    """``watch_parent`` calls back once the parent it was given is not this process's."""
+    gone = threading.Event()
+    thread = serving.watch_parent(os.getppid() + 1_000_000, gone.set)
+    assert gone.wait(5)
+    thread.join(5)
+    stopping = threading.Event()
+    kept = threading.Event()
+    thread = serving.watch_parent(os.getppid(), kept.set, stopping)
+    time.sleep(1.5)
+    stopping.set()
+    thread.join(5)
+    assert not kept.is_set() and not thread.is_alive()
