@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -213,3 +215,35 @@ def test_a_server_told_to_stop_while_its_worker_starts_stops_at_once(tmp_path: P
     from web.serving import GRACEFUL_SECONDS
 
     assert time.monotonic() - began < GRACEFUL_SECONDS / 2
+
+
+def test_a_worker_that_dies_is_replaced_and_the_server_answers_again(tmp_path: Path) -> None:
+    """A worker killed outright (as by the kernel's out-of-memory killer) is replaced by
+    the main process; what was stored is there when the new worker answers."""
+    server = Server(tmp_path, None)
+    server.start()
+    assert server.process is not None
+    token = mint_token(TEST_SECRET, subject="cw-1", role="caseworker", organisation="LA-901")
+    try:
+        status, child, _ = server.request("POST", "/children", {"date_of_birth": "2016-03-01"},
+                                          token)
+        assert status == 201, child
+        children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children")
+        projections = {pid for pid in children.read_text().split()
+                       if "projections" in Path(f"/proc/{pid}/cmdline").read_text()}
+        (worker,) = set(children.read_text().split()) - projections
+        os.kill(int(worker), signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while True:
+            assert time.monotonic() < deadline, "no worker answered again within 60 s"
+            with contextlib.suppress(OSError):
+                status, state, _ = server.request("GET", f"/children/{child['child_id']}",
+                                                  token=token)
+                if status == 200:
+                    break
+            time.sleep(0.2)
+        assert state["version"] == 1
+        replaced = set(children.read_text().split()) - projections
+        assert len(replaced) == 1 and worker not in replaced
+    finally:
+        server.stop()
