@@ -51,6 +51,9 @@ def test_each_worker_builds_its_app_then_freezes_its_heap_and_forgets_the_secret
 
     from tests.conftest import settings_for
 
+    # The worker takes every CASETRACK_* variable out of the environment: give it a copy
+    # (this process's own, CASETRACK_TEST_POSTGRES_URL among them, stays for later tests).
+    monkeypatch.setattr(os, "environ", dict(os.environ))
     monkeypatch.setenv("CASETRACK_SECRET_KEY", "a-synthetic-secret-for-this-test-only-0123456789")
     monkeypatch.setenv("CASETRACK_MASTER_KEY", "ab" * 32)  # synthetic, 32 bytes in hex
     monkeypatch.setenv("PGPASSWORD", "synthetic")
