@@ -269,7 +269,8 @@ def _announce(settings: Settings, host: str, port: int, workers: int) -> None:
 
 def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespace) -> None:
     """In development: load the demo into an empty store and print its tokens; else say
-    how to mint one. A short-lived app does it, closed before the workers are forked."""
+    how to mint one. A short-lived app loads it (none is built with ``--no-demo``), closed
+    before the workers are forked."""
     if settings.is_production:
         return
     from application.demo import DEMO_AUTHORITY, load_demo_cohort
@@ -277,16 +278,19 @@ def _introduce(settings: Settings, host: str, port: int, args: argparse.Namespac
     from web.auth import mint_token
     from web.services import services_of
 
-    app = create_app(settings, embedded_projections=False)
-    try:
-        tracking = services_of(app).tracking
-        if args.no_demo or tracking.max_position() != 0:
-            print("Development: mint a token with `casetrack token --role caseworker --org "
-                  f"{DEMO_AUTHORITY} --sub you` (roles: {', '.join(DEMO_ROLES)})", flush=True)
-            return
-        child_ids = load_demo_cohort(tracking)
-    finally:
-        services_of(app).close()
+    child_ids = None
+    if not args.no_demo:
+        app = create_app(settings, embedded_projections=False)
+        try:
+            tracking = services_of(app).tracking
+            if tracking.max_position() == 0:
+                child_ids = load_demo_cohort(tracking)
+        finally:
+            services_of(app).close()
+    if child_ids is None:
+        print("Development: mint a token with `casetrack token --role caseworker --org "
+              f"{DEMO_AUTHORITY} --sub you` (roles: {', '.join(DEMO_ROLES)})", flush=True)
+        return
     base = f"http://{host}:{port}"
     print(f"\nLoaded {len(child_ids)} synthetic demo journeys for {DEMO_AUTHORITY}.")
     print("Development tokens (valid 8 hours):")
