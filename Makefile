@@ -64,10 +64,13 @@ test: $(DEV_STAMP) browser lint
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
-# Issue 17's aims table first (benchmarks.http_aims, about two minutes), then the others.
+# Issue 17's aims table first (benchmarks.http_aims, about two minutes) and the stack's
+# floor beside it (benchmarks.stack_floor, about three), then the others.
 bench: $(DEV_STAMP)
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.http_aims
+	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
+		$(BIN)/python -m benchmarks.stack_floor
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
 		$(BIN)/python -m benchmarks.write_path
 	CASETRACK_TEST_POSTGRES_URL="$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}" \
