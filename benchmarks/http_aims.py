@@ -20,8 +20,11 @@ directory; a PostgreSQL database, dropped after). On each store:
   printed under the table.
 - writes: ``benchmarks.write_path``'s journeys (register and two events per child) at 8
   clients, over the bare library writing the same events at 8 clients on a fresh store
-  (``write_path``'s ``bare`` path). On PostgreSQL the server has ``--write-workers``
-  (2) processes and the time runs to the last answer; on SQLite it runs until the last
+  (``write_path``'s ``bare`` path), in ``--write-rounds`` (3) rounds, the two alternating
+  which goes first; each write aim is the median of its rounds' same-round figures (a
+  single run of either varies by a tenth here, enough to turn "yes" into "NO"). On
+  PostgreSQL the server has ``--write-workers`` (2) processes and the time runs to the
+  last answer; on SQLite it runs until the last
   answer *and* every projection has reached the log's head (polled on ``/readyz``).
   The server's CPU per event recorded is its process tree's user + system CPU (from
   /proc) from the timed start to the last answer (on SQLite the projection process, in
@@ -387,18 +390,42 @@ def measure_reads(store: str, args: argparse.Namespace) -> Reads:
 
 
 @dataclass
-class Writes:
+class WriteRound:
+    """One round of the write rows: the bare library and the server, each on a fresh store."""
+
     rate: float  # HTTP events/s
     bare_rate: float
     cpu: dict[str, list[float]]  # the server tree's CPU seconds per process, by role
     bare_cpu: float  # the bare library's (this process's) CPU seconds
-    events: int
-    workers: int
     lag: int | None  # the projections' lag /readyz showed at the last answer (SQLite)
+
+
+@dataclass
+class Writes:
+    """The write rows' rounds (each aim is taken as the median of its rounds)."""
+
+    rounds: list[WriteRound]
+    events: int  # per round
+    workers: int
     hot: Hot | None = None
 
-    def cpu_ms(self) -> float:
-        return sum(sum(each) for each in self.cpu.values()) / self.events * 1000
+    def ratios(self) -> list[float]:
+        return [r.rate / r.bare_rate for r in self.rounds]
+
+    def cpu_ms(self) -> list[float]:
+        return [sum(map(sum, r.cpu.values())) / self.events * 1000 for r in self.rounds]
+
+    def bare_cpu_ms(self) -> list[float]:
+        return [r.bare_cpu / self.events * 1000 for r in self.rounds]
+
+    def cpu_ms_by_role(self) -> dict[str, list[float]]:
+        """Each role's processes' CPU ms per event, each the median over the rounds."""
+        roles: dict[str, list[list[float]]] = {}
+        for r in self.rounds:
+            for role, each in r.cpu.items():
+                roles.setdefault(role, []).append([x / self.events * 1000 for x in each])
+        return {role: [statistics.median(column) for column in zip(*runs, strict=False)]
+                for role, runs in roles.items()}
 
 
 @dataclass
@@ -425,24 +452,39 @@ class Hot:
 
 
 def measure_writes(store: str, args: argparse.Namespace) -> Writes:
-    """Bare library at 8 clients, then HTTP at 8 clients (and the hot journey) on a
-    server of ``--write-workers`` processes (one on SQLite), each on a fresh store."""
+    """``--write-rounds`` rounds of the bare library at 8 clients and HTTP at 8 clients
+    (the order alternating round by round) on a server of ``--write-workers`` processes
+    (one on SQLite), each on a fresh store; the hot journey on the last round's server."""
     workers = args.write_workers if store == "postgres" else 1
+    events = args.children * write_path.EVENTS_PER_CHILD
+    writes = Writes([], events, workers)
+    for round_ in range(args.write_rounds):
+        measured: dict[str, Any] = {}
+        for path in ("bare", "http") if round_ % 2 == 0 else ("http", "bare"):
+            if path == "bare":
+                measured[path] = bare_writes(store, args)
+                continue
+            with fresh(store, args) as (database_url, data_dir), \
+                    serving(args.server_root, database_url, data_dir, args.threads,
+                            workers) as server:
+                measured[path] = http_write_run(server, args.children, store == "sqlite")
+                if round_ == args.write_rounds - 1:
+                    writes.hot = hot_journey(server, args.hot_writes)
+        (bare_seconds, bare_cpu), (seconds, cpu, behind) = measured["bare"], measured["http"]
+        writes.rounds.append(WriteRound(events / seconds, events / bare_seconds, cpu,
+                                        bare_cpu, behind))
+    return writes
+
+
+def bare_writes(store: str, args: argparse.Namespace) -> tuple[float, float]:
+    """The bare library at 8 clients on a fresh store: its seconds and CPU seconds."""
     with fresh(store, args) as (database_url, data_dir):
         bare = write_path.bare_target(event_store_env(database_url, data_dir))
         try:
-            bare_seconds, _, bare_cpu, _ = write_path.drive(bare, CLIENTS, args.children)
+            seconds, _, cpu, _ = write_path.drive(bare, CLIENTS, args.children)
         finally:
             bare.close()
-    events = args.children * write_path.EVENTS_PER_CHILD
-    with fresh(store, args) as (database_url, data_dir), \
-            serving(args.server_root, database_url, data_dir, args.threads, workers) as server:
-        current = store == "sqlite"
-        seconds, cpu, behind = http_write_run(server, args.children, current)
-        writes = Writes(events / seconds, events / bare_seconds, cpu, bare_cpu, events,
-                        workers, behind)
-        writes.hot = hot_journey(server, args.hot_writes)
-    return writes
+    return seconds, cpu
 
 
 def http_write_run(server: write_path.Server, children: int, current: bool
@@ -585,23 +627,34 @@ class Row:
 
 
 def cpu_row(store: str, writes: Writes) -> Row:
-    bare = writes.bare_cpu / writes.events * 1000
-    ours = writes.cpu_ms()
+    bare, ours = statistics.median(writes.bare_cpu_ms()), statistics.median(writes.cpu_ms())
+    ratios = [a / b for a, b in zip(writes.cpu_ms(), writes.bare_cpu_ms(), strict=True)]
     return Row("server CPU per event recorded over HTTP (8 clients; process tree, /proc) / "
-               "bare library's", _where(store, writes.workers), _ratio(ours, 1.2, " ms"),
-               f"{bare:.2f} ms", f"{ours / bare:.2f}x", "<= 1.2 ms", ours <= 1.2)
+               "bare library's", _where(store, writes.workers), _ratio(ours, 1.2, " ms")
+               + _spread(writes.cpu_ms(), " ms"), f"{bare:.2f} ms",
+               f"{statistics.median(ratios):.2f}x" + _spread(ratios), "<= 1.2 ms",
+               ours <= 1.2)
 
 
 def write_row(store: str, writes: Writes) -> Row:
-    ratio = writes.rate / writes.bare_rate
+    ratio = statistics.median(writes.ratios())
     if store == "postgres":
         measure, aim = "HTTP writes / bare library, 8 clients, PostgreSQL", 0.5
     else:
         measure, aim = ("HTTP writes / bare library, 8 clients, SQLite, read models kept "
                         "current"), 0.3
-    return Row(measure, _where(store, writes.workers), f"{writes.rate:,.0f} events/s",
-               f"{writes.bare_rate:,.0f} events/s", _ratio(ratio, aim), f">= {aim}x",
-               ratio >= aim)
+    rate = statistics.median(r.rate for r in writes.rounds)
+    bare_rate = statistics.median(r.bare_rate for r in writes.rounds)
+    return Row(measure, _where(store, writes.workers), f"{rate:,.0f} events/s",
+               f"{bare_rate:,.0f} events/s", _ratio(ratio, aim) + _spread(writes.ratios()),
+               f">= {aim}x", ratio >= aim)
+
+
+def _spread(values: list[float], unit: str = "x") -> str:
+    """`` (0.28-0.31x)``: the rounds' lowest and highest, when there are several."""
+    if len(values) < 2:
+        return ""
+    return f" ({min(values):.2f}-{max(values):.2f}{unit})"
 
 
 def read_rows(store: str, reads: Reads, title: str) -> dict[str, list[Row]]:
@@ -686,9 +739,8 @@ def split(cpu_ms: dict[str, list[float]]) -> str:
 def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
     lines = []
     for store, w in writes.items():
-        per_event = {role: [x / w.events * 1000 for x in each] for role, each in w.cpu.items()}
-        lines.append(f"server CPU ms per event by process, {_where(store, w.workers)}: "
-                     f"{split(per_event)}")
+        lines.append(f"server CPU ms per event by process, {_where(store, w.workers)} "
+                     f"(medians of {len(w.rounds)} rounds): {split(w.cpu_ms_by_role())}")
     for store, w in writes.items():
         if w.hot is not None and w.workers > 1:
             per_request = {role: [x / max(w.hot.sent, 1) * 1000 for x in each]
@@ -706,9 +758,10 @@ def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
             f"({r.reads.client_cores:.2f} cores), {r.floor.client_cpu_ms:.3f} ms per /livez "
             f"({r.floor.client_cores:.2f} cores)")
     for store, w in writes.items():
-        if w.lag is not None:
+        lags = [r.lag for r in w.rounds if r.lag is not None]
+        if lags:
             lines.append(f"projection lag /readyz showed at the last write's answer, {store}: "
-                         f"{w.lag} events")
+                         f"{', '.join(map(str, lags))} events")
     return lines
 
 
@@ -721,6 +774,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=200, help="GETs per latency (default 200)")
     parser.add_argument("--seconds", type=float, default=5.0, help="per throughput row")
     parser.add_argument("--children", type=int, default=200, help="children per write row")
+    parser.add_argument("--write-rounds", type=int, default=3,
+                        help="rounds of the write rows, bare library and server alternating; "
+                             "each aim is the median (default 3)")
     parser.add_argument("--hot-writes", type=int, default=10,
                         help="events each of the 16 writers records on the hot journey")
     parser.add_argument("--threads", type=int, default=8, help="the server's threads")
@@ -755,7 +811,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{time.perf_counter() - started:.0f} s); server code: {args.server_root}")
     print(f"{describe()}; load average before the run: {before}; after: {load_average()}")
     print(f"{args.children} children x {write_path.EVENTS_PER_CHILD} events per write row, "
-          f"{CLIENTS} clients; casetrack serve --threads {args.threads}")
+          f"{CLIENTS} clients; casetrack serve --threads {args.threads}; the write rows are "
+          f"medians of {args.write_rounds} rounds (lowest-highest in brackets)")
     print()
     print(table(aims_rows(reads, writes, title)))
     print()
