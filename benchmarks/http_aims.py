@@ -156,7 +156,7 @@ def wait_current(server: write_path.Server, timeout: float = 300.0) -> float:
     while time.monotonic() < deadline:
         if lag(server) == 0:
             return time.monotonic()
-        time.sleep(0.1)
+        time.sleep(0.02)
     raise RuntimeError("the read models did not catch up in time")
 
 

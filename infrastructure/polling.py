@@ -29,10 +29,13 @@ logger = structlog.get_logger()
 BATCH_SIZE = 500
 POLL_INTERVAL = 0.05
 MAX_POLL_INTERVAL = 0.5
-# After a batch short of BATCH_SIZE, the next poll waits until this long after it: under
-# a stream of writes a runner projects one batch per interval (one transaction, one fold
-# per journey) instead of a batch per write or two (issue 17). Bounds the added lag: no
-# more than an idle runner's poll interval (MAX_POLL_INTERVAL) adds.
+# After a batch short of BATCH_SIZE, the next poll waits until this long after it while
+# the log keeps growing: under a stream of writes a runner projects one batch per
+# interval (one transaction, one fold per journey) instead of a batch per write or two
+# (issue 17). Once an interval passes with no new entry (the writes paused, or a burst
+# ended) it stops waiting and takes what came, so the read models catch up within about
+# two poll intervals of the last write rather than a whole linger after it. Bounds the
+# added lag: no more than an idle runner's poll interval (MAX_POLL_INTERVAL) adds.
 LINGER = 0.25
 
 
@@ -60,7 +63,7 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
             batch, self._buffer = self._buffer, []
             return batch
         if self._short_at is not None:
-            self._stopped.wait(max(0.0, self._short_at + self._linger - time.monotonic()))
+            self._linger_while_growing(self._short_at + self._linger)
         interval = self._interval
         while not self._stopped.is_set():
             batch = list(self._recorder.select_notifications(
@@ -73,6 +76,16 @@ class PollingSubscription(Subscription[ApplicationRecorder]):
             self._stopped.wait(interval)
             interval = min(interval * 2, MAX_POLL_INTERVAL)
         return []
+
+    def _linger_while_growing(self, until: float) -> None:
+        """Wait until ``until`` while the log grows, checking its head every interval;
+        return early once an interval added nothing (or when stopped)."""
+        head = self._last_notification_id or 0
+        while not self._stopped.wait(max(0.0, min(self._interval, until - time.monotonic()))):
+            grown = self._recorder.max_notification_id() or 0
+            if grown == head or time.monotonic() >= until:
+                return
+            head = grown
 
     def __next__(self) -> Notification:
         if not self._buffer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -238,13 +239,17 @@ def _run_server(settings: Settings, host: str, port: int, args: argparse.Namespa
         ready_line=PROJECTIONS_RUNNING if embedded else None,
     ) if args.projections or embedded else None
 
-    def started() -> None:
+    def started(stopping: threading.Event) -> None:
         if supervisor is not None:
             supervisor.start()
-        if embedded and supervisor is not None and not supervisor.ready.wait(PROJECTIONS_START):
+        # Told to stop meanwhile (SIGTERM/SIGINT): no wait, no announcement; the server
+        # then stops its workers and the projection process (``stopped``).
+        if embedded and supervisor is not None and not serving.wait_unless_stopped(
+                supervisor.ready.wait, stopping, PROJECTIONS_START) and not stopping.is_set():
             print(f"casetrack: the projection process did not start in {PROJECTIONS_START:.0f}s; "
                   "serving, the read models behind until it does (/readyz)", file=sys.stderr)
-        _announce(settings, host, port, args.workers)
+        if not stopping.is_set():
+            _announce(settings, host, port, args.workers)
 
     def stopped() -> None:
         if supervisor is not None:

@@ -191,6 +191,21 @@ class WorkersReady:
         return True
 
 
+def wait_unless_stopped(ready: Callable[[float], bool], stopping: threading.Event,
+                        timeout: float) -> bool:
+    """``ready(timeout)`` (a wait such as ``Event.wait``) taken in slices of at most 0.1 s
+    and given up once ``stopping`` is set: True once ready, False after ``timeout`` or
+    when told to stop."""
+    deadline = time.monotonic() + timeout
+    while not stopping.is_set():
+        left = deadline - time.monotonic()
+        if ready(max(0.0, min(0.1, left))):
+            return True
+        if left <= 0:
+            return False
+    return False
+
+
 def worker_app(settings: Settings, embedded_projections: bool, parent: int,
                ready: WorkersReady) -> Any:
     """The app one worker serves, built in the worker after the fork, once every worker
@@ -212,13 +227,14 @@ def worker_app(settings: Settings, embedded_projections: bool, parent: int,
 
 
 def run_granian(settings: Settings, host: str, port: int, workers: int, threads: int, *,
-                embedded_projections: bool, started: Callable[[], None],
+                embedded_projections: bool, started: Callable[[threading.Event], None],
                 stopped: Callable[[], None]) -> int:
     """Serve with ``workers`` granian worker processes until stopped; 0 on a clean stop.
 
     ``started`` runs in the main process once the port is bound and every worker has
-    built its app (so no thread it starts is running at a fork); ``stopped`` once the
-    workers have stopped."""
+    built its app (so no thread it starts is running at a fork), given an event set once
+    the server is told to stop (SIGTERM/SIGINT), so that nothing it waits for delays the
+    stop; ``stopped`` once the workers have stopped."""
     from granian.constants import HTTPModes, Interfaces
     from granian.log import LogLevels
     from granian.server.mp import MPServer
@@ -227,14 +243,20 @@ def run_granian(settings: Settings, host: str, port: int, workers: int, threads:
     if workers > 1:
         enable_multiprocess_metrics()
     ready = WorkersReady(workers)
+    stopping = threading.Event()
 
     class CasetrackServer(MPServer):
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            stopping.set()  # the startup's waits end at once; granian stops after them
+            super().signal_handler_interrupt(*args, **kwargs)
+
         def startup(self, spawn_target: Any, target_loader: Any) -> None:
             super().startup(spawn_target, target_loader)
-            if not ready.wait(WORKERS_START):
+            if not wait_unless_stopped(ready.wait, stopping, WORKERS_START) \
+                    and not stopping.is_set():
                 print(f"casetrack: not every worker started in {WORKERS_START:.0f}s",
                       file=sys.stderr, flush=True)
-            started()
+            started(stopping)
 
     server = CasetrackServer(
         "casetrack", address=host, port=port, interface=Interfaces.WSGI, http=HTTPModes.http1,

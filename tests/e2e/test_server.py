@@ -217,6 +217,41 @@ def test_a_server_told_to_stop_while_its_worker_starts_stops_at_once(tmp_path: P
     assert time.monotonic() - began < GRACEFUL_SECONDS / 2
 
 
+def test_a_server_told_to_stop_while_its_projection_process_starts_stops_at_once(
+        tmp_path: Path) -> None:
+    """On SQLite the server waits (up to a minute) for its projection process before it
+    says it is serving; SIGTERM in that wait ends it at once, without the announcement,
+    and stops the projection process too."""
+    server = Server(tmp_path, None)
+    server.process = subprocess.Popen(server.args, env=server.env, cwd=ROOT,
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    tasks = Path(f"/proc/{server.process.pid}/task")  # a thread of it starts the process
+    deadline = time.monotonic() + 60
+    projections = None
+    while projections is None:  # the projection process forked: starting, not yet ready
+        assert time.monotonic() < deadline and server.process.poll() is None
+        children: list[str] = []
+        with contextlib.suppress(OSError):
+            children = [pid for task in tasks.iterdir()
+                        for pid in (task / "children").read_text().split()]
+        for pid in children:
+            with contextlib.suppress(OSError):
+                if b"projections" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    projections = int(pid)
+        time.sleep(0.005)
+    began = time.monotonic()
+    server.process.terminate()
+    out, _ = server.process.communicate(timeout=60)
+
+    assert time.monotonic() - began < 10
+    assert "casetrack serving on" not in out
+    gone = time.monotonic() + 10  # stopped with the server (or, orphaned, by itself)
+    while Path(f"/proc/{projections}").exists() and not Path(
+            f"/proc/{projections}/stat").read_text().split(") ")[1].startswith("Z"):
+        assert time.monotonic() < gone, "the projection process outlived the server"
+        time.sleep(0.05)
+
+
 def test_a_worker_that_dies_is_replaced_and_the_server_answers_again(tmp_path: Path) -> None:
     """A worker killed outright (as by the kernel's out-of-memory killer) is replaced by
     the main process; what was stored is there when the new worker answers."""

@@ -119,3 +119,23 @@ def test_a_worker_stops_itself_once_the_main_process_is_gone() -> None:
     stopping.set()
     thread.join(5)
     assert not kept.is_set() and not thread.is_alive()
+
+
+def test_a_wait_ends_once_the_server_is_told_to_stop() -> None:
+    from web.serving import wait_unless_stopped
+
+    stopping = threading.Event()
+    looks: list[float] = []
+
+    def never(timeout: float) -> bool:
+        looks.append(timeout)
+        if len(looks) == 3:
+            stopping.set()  # as the SIGTERM handler does, between two looks
+        return False
+
+    assert wait_unless_stopped(never, stopping, timeout=3600) is False
+    assert len(looks) == 3 and all(0 <= t <= 0.1 for t in looks)
+    ready = threading.Event()
+    ready.set()
+    assert wait_unless_stopped(ready.wait, threading.Event(), timeout=1) is True
+    assert wait_unless_stopped(threading.Event().wait, threading.Event(), timeout=0.2) is False
