@@ -32,6 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 import domain.catalogue  # noqa: F401  (registers every clock, which status_on reads)
 from domain.clocks import never_late_while_open, overdue_on, status_on
+from infrastructure import sqlite_rows
 from infrastructure.persistence import with_search_path
 from infrastructure.pools import PoolSettings
 
@@ -184,6 +185,7 @@ def make_engine(url: str, schema: str | None = None, pool: PoolSettings | None =
     On PostgreSQL, ``schema`` is put first on the search path (the event store's schema).
     """
     if url.startswith("sqlite"):
+        sqlite_rows.bind_none_as_null()
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

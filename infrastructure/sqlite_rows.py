@@ -12,6 +12,7 @@ Only for SQLite connections: PostgreSQL has COPY (``infrastructure.tracking``).
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from functools import lru_cache
@@ -23,6 +24,23 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
 Processor = Callable[[Any], Any]
+
+
+def bind_none_as_null() -> None:
+    """Have ``sqlite3`` bind None (NULL) by an adapter it finds at once.
+
+    ``sqlite3`` binds ``int``, ``float`` and ``str`` as they are, but looks every other
+    value up among its adapters, then asks its protocol type for ``__adapt__``: a failed
+    attribute lookup that formats an ``AttributeError`` message before it binds NULL,
+    three times the cost of the rest of binding the value. Read-model rows hold a NULL in
+    one column in five (a summary's 21 columns hold six). The adapter gives the same None,
+    which ``sqlite3`` binds as the same NULL, in every connection of the process.
+    """
+    sqlite3.register_adapter(type(None), _none)
+
+
+def _none(value: None) -> None:
+    return value
 
 
 def is_sqlite(conn: Connection) -> bool:

@@ -213,3 +213,18 @@ def test_checkpoint_leaves_written_through_the_driver_are_stored_as_sqlalchemy_s
                 "version, typeof(version), digest, typeof(digest) FROM integrity_leaves "
                 "ORDER BY position").fetchall()
     assert found["driver"] == found["sqlalchemy"] and len(found["driver"]) == 3
+
+
+def test_none_bound_through_the_registered_adapter_is_stored_as_null(tmp_path: Path) -> None:
+    engine_at(tmp_path / "read-models.sqlite").dispose()  # registers the adapter
+    assert (type(None), sqlite3.PrepareProtocol) in sqlite3.adapters
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.execute("CREATE TABLE t (a, b TEXT, c INTEGER, d DATE, e JSON)")
+        db.executemany("INSERT INTO t VALUES (?, ?, ?, ?, ?)",
+                       [(None, None, None, None, None), (1, "x", 2, "2026-12-07", "null")])
+        db.execute("INSERT INTO t VALUES (?, ?, ?, ?, ?)", (None, "y", None, None, None))
+        assert db.execute("SELECT typeof(a), typeof(b), typeof(c), typeof(d), typeof(e), "
+                          "a IS NULL FROM t ORDER BY rowid").fetchall() == [
+            ("null", "null", "null", "null", "null", 1),
+            ("integer", "text", "integer", "text", "text", 0),
+            ("null", "text", "null", "null", "null", 1)]
