@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
+from functools import lru_cache
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -53,6 +54,14 @@ IN_CHUNK = 500
 
 JourneyLoader = Callable[[UUID, int], ChildJourney]
 Item = tuple[Any, Tracking]
+
+
+@lru_cache(maxsize=2 * RECENT_JOURNEYS)
+def child_key(child_id: UUID) -> str:
+    """Return a child's id as every read model keys its rows (``str``), made once for
+    the children of recent batches: each projection's rows of a child name it, and
+    ``UUID.__str__`` (Python) costs ten times this lookup."""
+    return str(child_id)
 
 
 class JourneyFolds:
@@ -283,7 +292,7 @@ class ReadModelProjection(Projection[ReadModelView]):
                 continue
             for table, table_rows in self.child_rows(journey, position, today).items():
                 rows[table].extend(table_rows)
-        keys = [str(child_id) for child_id in latest]
+        keys = [child_key(child_id) for child_id in latest]
         for start in range(0, len(keys), IN_CHUNK):
             chunk = keys[start:start + IN_CHUNK]
             for table in self.tables:

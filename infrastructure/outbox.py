@@ -43,7 +43,7 @@ from domain.events import JourneyEvent
 from domain.journey import ChildJourney
 from domain.state import Folded, JourneyState, folded, folded_onto
 from infrastructure import sqlite_rows
-from infrastructure.batches import ReadModelProjection
+from infrastructure.batches import ReadModelProjection, child_key
 from infrastructure.readmodels import Base, ProjectionTracking
 
 OUTBOX = "outbox"
@@ -155,7 +155,7 @@ def journey_messages(journey: ChildJourney, entries: Sequence[tuple[JourneyEvent
             return compute_clocks(state, today, policy=policy)
     start = states[first - 1]
     before = _open_readings(readings(start))[0] if start is not None else {}
-    child_id = str(journey.id)
+    child_id = child_key(journey.id)
     rows = []
     for event, tracking in entries:
         state = states[event.originator_version]

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
-from infrastructure.batches import ReadModelProjection
+from infrastructure.batches import ReadModelProjection, child_key
 from infrastructure.readmodels import Base
 from infrastructure.worktray import iso_dates
 
@@ -61,7 +61,7 @@ def request_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAU
     if every is None:
         every = compute_clocks(state, today, policy=policy)
     readings = {(r.clock, r.episode): r for r in every}
-    common = {"child_id": str(journey.id), "authority": state.child.authority,
+    common = {"child_id": child_key(journey.id), "authority": state.child.authority,
               "case_ref": state.child.case_ref}
     rows = []
     for advice in state.plan.advice:

@@ -28,7 +28,7 @@ from domain.journey import ChildJourney
 from domain.personal_data import STRUCTURED_CODES
 from domain.state import JourneyState, effective_events
 from infrastructure import sqlite_rows
-from infrastructure.batches import IN_CHUNK, ReadModelProjection
+from infrastructure.batches import IN_CHUNK, ReadModelProjection, child_key
 from infrastructure.readmodels import (
     Base,
     CaseClock,
@@ -68,7 +68,7 @@ class EventIndexProjection(ReadModelProjection):
         corrected: dict[tuple[str, int], int] = {}
         for event, _ in items:
             if isinstance(event, EntryCorrected | EntryRetracted):
-                corrected[(str(event.originator_id), event.target_version)] = \
+                corrected[(child_key(event.originator_id), event.target_version)] = \
                     event.originator_version
         for row in rows:
             row["corrected_by_version"] = corrected.get((row["child_id"], row["version"]))
@@ -125,7 +125,7 @@ def event_index_row(event: JourneyEvent, position: int, authority: str) -> dict[
     kind = ("corrected" if isinstance(event, EntryCorrected) else "retracted") \
         if corrects is not None else None
     return {
-        "position": position, "child_id": str(event.originator_id),
+        "position": position, "child_id": child_key(event.originator_id),
         "version": event.originator_version, "type": event.type_name,
         "authority": authority, "actor_user": event.actor.user_id,
         "actor_role": event.actor.role, "actor_organisation": event.actor.organisation,
@@ -157,7 +157,7 @@ def case_rows(journey: ChildJourney, position: int, today: date,
 
     state = journey.state
     assert state.child is not None
-    child_id, authority = str(journey.id), state.child.authority
+    child_id, authority = child_key(journey.id), state.child.authority
     steps: dict[str, str] = {}
     for event in effective_events(journey.log):  # as corrected, by occurrence
         steps.setdefault(event.type_name, event.occurred_on.isoformat())

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
-from infrastructure.batches import IN_CHUNK, ReadModelProjection
+from infrastructure.batches import IN_CHUNK, ReadModelProjection, child_key
 from infrastructure.readmodels import Base
 from infrastructure.tracking import among
 
@@ -77,7 +77,7 @@ def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_
     ``readings``: its state's ``compute_clocks`` on ``today``, when the caller has them)."""
     state = journey.state
     assert state.child is not None
-    child_id, authority = str(journey.id), state.child.authority
+    child_id, authority = child_key(journey.id), state.child.authority
     assigned = state.governance.assignment
     case = {"child_id": child_id, "authority": authority,
             "assigned_to": assigned.assigned_to if assigned else None,

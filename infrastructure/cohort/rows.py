@@ -14,6 +14,7 @@ from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.journey import ChildJourney
 from domain.state import replay
+from infrastructure.batches import child_key
 from infrastructure.cohort.question_facts import question_facts
 from infrastructure.cohort.tables import (
     _effective,
@@ -41,7 +42,7 @@ def cohort_rows(journey: ChildJourney, position: int, today: date,
     ``compute_clocks`` on ``today``, when the caller has them)."""
     state = journey.state
     assert state.child is not None
-    child_id, authority = str(journey.id), state.child.authority
+    child_id, authority = child_key(journey.id), state.child.authority
     if every is None:
         every = compute_clocks(state, today, policy=policy)
     readings = list({(r.clock, r.episode): r for r in every}.values())
@@ -67,7 +68,7 @@ def _child_row(journey: ChildJourney, position: int) -> dict[str, Any]:
         _effective(journey)) if e.type_name == "PlanCeased"), None)
     first = requests[0] if requests else None
     return {
-        "child_id": str(journey.id), "authority": state.child.authority,
+        "child_id": child_key(journey.id), "authority": state.child.authority,
         "date_of_birth": state.child.date_of_birth, "sex": state.child.sex,
         "ethnicity": state.child.ethnicity, "primary_need": _primary_need(needs),
         "setting_type": (current.sen_setting if current else None)

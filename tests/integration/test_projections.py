@@ -364,3 +364,12 @@ def test_a_fault_before_the_shared_commit_loses_and_doubles_nothing(
 
     assert messages(live) == messages(reference)
     assert len(messages(live)) > 100
+
+
+def test_a_childs_key_is_its_ids_text_however_often_and_from_whichever_copy_asked() -> None:
+    from infrastructure.batches import RECENT_JOURNEYS, child_key
+
+    ids = [UUID(int=n * 7919 + 1) for n in range(3 * RECENT_JOURNEYS)]
+    for child_id in ids + ids[::-1]:  # past the cache's size, then back again
+        assert child_key(child_id) == str(child_id)
+        assert child_key(UUID(child_id.hex)) == str(child_id)  # an equal, other object
