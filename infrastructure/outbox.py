@@ -45,6 +45,7 @@ from domain.state import Folded, JourneyState, folded, folded_onto
 from infrastructure import sqlite_rows
 from infrastructure.batches import ReadModelProjection, child_key
 from infrastructure.readmodels import Base, ProjectionTracking
+from infrastructure.worktray import iso_dates
 
 OUTBOX = "outbox"
 # The namespace of message ids (uuid5 of position, kind, clock and episode).
@@ -118,8 +119,7 @@ def message_body(kind: str, reading: ClockReading, *, state: Any, child_id: str,
         "kind": kind, "authority": state.child.authority, "child_id": child_id,
         "case_ref": case_ref, "position": tracking.notification_id,
         "produced_at": produced_at, "message": words,
-        "reading": {k: v.isoformat() if isinstance(v, date) else v
-                    for k, v in reading.as_dict().items()},
+        "reading": iso_dates(reading.as_dict()),
     }
 
 

@@ -160,7 +160,7 @@ def case_rows(journey: ChildJourney, position: int, today: date,
     child_id, authority = child_key(journey.id), state.child.authority
     steps: dict[str, str] = {}
     for event in effective_events(journey.log):  # as corrected, by occurrence
-        steps.setdefault(event.type_name, event.occurred_on.isoformat())
+        steps.setdefault(event.type_name, sqlite_rows.iso_text(event.occurred_on))
     last = journey.log[-1]
     if readings is None:
         readings = compute_clocks(state, today, policy=policy)
@@ -201,7 +201,7 @@ def case_rows(journey: ChildJourney, position: int, today: date,
 
 
 def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
+    return sqlite_rows.iso_text(day) if day else None
 
 
 def _need_codes(needs: list[Any]) -> list[Any]:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
+from infrastructure import sqlite_rows
 from infrastructure.batches import IN_CHUNK, ReadModelProjection, child_key
 from infrastructure.readmodels import Base
 from infrastructure.tracking import among
@@ -95,7 +96,9 @@ def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_
 
 
 def iso_dates(reading: dict[str, object]) -> dict[str, object]:
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in reading.items()}
+    """Return the reading with its dates as ISO text (the JSON the read models hold)."""
+    return {k: sqlite_rows.iso_text(v) if isinstance(v, date) else v
+            for k, v in reading.items()}
 
 
 class WorktrayProjection(ReadModelProjection):
