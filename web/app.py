@@ -9,7 +9,7 @@ from types import FunctionType
 from typing import Any
 from uuid import UUID
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -37,6 +37,7 @@ from web import logging as web_logging
 from web import personal_data as web_personal_data
 from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
+from web.context import current_request, request_globals
 from web.services import Services, install, open_services, webhooks_store
 
 PUBLIC_ENDPOINTS = frozenset({
@@ -164,8 +165,10 @@ def _register_api(app: Flask, services: Services) -> ProblemApi:
 def _init_auth(app: Flask, verifier: TokenVerifier) -> None:
     @app.before_request
     def authenticate() -> None:
-        g.actor = None
-        if request.endpoint is None or request.endpoint in PUBLIC_ENDPOINTS:
+        here, asked = request_globals(), current_request()
+        here.actor = None
+        endpoint = asked.endpoint
+        if endpoint is None or endpoint in PUBLIC_ENDPOINTS:
             return
-        g.actor = verifier.actor(request.headers.get("Authorization"))
+        here.actor = verifier.actor(asked.headers.get("Authorization"))
         security.settle_purpose()  # issue 12.3: a lawful purpose, or 422

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, request
+from flask import Flask
 
+from web.context import current_request
 from web.problems import validation_problem
 
 # The deepest a request of ours nests is about six (an event's evidence, a plan's
@@ -74,12 +75,14 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_bad_input() -> None:
-        found = query_problem(request.args.to_dict(flat=False)) if request.args else None
+        asked = current_request()
+        args = asked.args
+        found = query_problem(args.to_dict(flat=False)) if args else None
         if found is not None:
             raise validation_problem([{"pointer": f"/query/{found[0][:40]}",
                                        "detail": found[1]}], f"{found[0][:40]} {found[1]}")
-        if request.environ.get("CONTENT_TYPE") and request.mimetype in JSON_TYPES \
-                and request.content_length != 0:  # (no type, as a GET's: no JSON body)
-            why = body_problem(request.get_data(cache=True))
+        if asked.environ.get("CONTENT_TYPE") and asked.mimetype in JSON_TYPES \
+                and asked.content_length != 0:  # (no type, as a GET's: no JSON body)
+            why = body_problem(asked.get_data(cache=True))
             if why is not None:
                 raise validation_problem([{"pointer": "/", "detail": why}], why)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Response, g, jsonify
+from flask import Response, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from application.kept_views import KeptAnswer
 from application.tracking import CaseTracking, WriteResult
 from domain.personal_data import IDENTIFIER_FIELDS
+from web.context import request_globals
 from web.dumping import kept_json
 from web.openapi import IDEMPOTENCY_KEY, event_request_body, journey_links, problems
 from web.requests import (
@@ -64,7 +65,7 @@ class Children(MethodView):
         identifiers = {name: data.pop(name) for name in IDENTIFIER_FIELDS if name in data}
         return written(tracking().register_child(
             authority=data.pop("authority", actor.organisation), actor=actor,
-            request_id=g.request_id, idempotency=idempotency(body),
+            request_id=request_globals().request_id, idempotency=idempotency(body),
             identifiers=identifiers, **data))
 
 
@@ -87,7 +88,7 @@ class ChildEvents(MethodView):
             child_id, body.type_name, body.payload, actor=current_actor(),
             occurred_on=body.occurred_on, evidence=body.evidence,
             expected_version=require_if_match() if body.is_amendment else if_match_version(),
-            request_id=g.request_id, idempotency=idempotency(raw)))
+            request_id=request_globals().request_id, idempotency=idempotency(raw)))
 
 
 @blp.route("/<uuid:child_id>")

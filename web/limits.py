@@ -26,6 +26,7 @@ from flask_limiter import Limiter, RateLimitExceeded, RequestLimit
 from flask_limiter.util import get_qualified_name
 
 from web.config import Settings
+from web.context import current_request
 from web.problems import Problem, problem_response
 from web.services import services_of
 
@@ -77,7 +78,7 @@ def _check_only_where_limited(app: Flask, limiter: Limiter) -> None:
     limited: dict[str | None, bool] = {}
 
     def where_limited() -> bool:
-        endpoint = request.endpoint
+        endpoint = current_request().endpoint
         known = limited.get(endpoint)
         if known is None:
             known = limited[endpoint] = has_limits(app, limiter, endpoint)

@@ -17,10 +17,11 @@ from functools import lru_cache
 from typing import Any
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Response
 
 from application.access import pseudonym
-from web.services import services
+from web.context import current_request, request_globals
+from web.services import services_of
 
 logger = structlog.get_logger()
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -87,26 +88,29 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def bind_request_id() -> None:
-        given = request.environ.get("HTTP_X_REQUEST_ID", "")  # the X-Request-ID header
+        given = current_request().environ.get("HTTP_X_REQUEST_ID", "")  # X-Request-ID
         # 128 random bits as 32 hex digits, like uuid4().hex, from the random module (seeded
         # from the OS, and again in each forked worker) rather than a read of os.urandom per
         # request: an id to find a request by, never a secret (a caller may send its own).
-        g.request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
-        g.started = time.perf_counter()
+        request_id = given if _REQUEST_ID.match(given) else f"{random.getrandbits(128):032x}"
+        here = request_globals()
+        here.request_id = request_id
+        here.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=g.request_id)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
 
     @app.after_request
     def summarise(response: Response) -> Response:
-        response.headers["X-Request-ID"] = g.get("request_id", "")
-        actor = g.get("actor")
+        here, asked = request_globals(), current_request()
+        response.headers["X-Request-ID"] = here.get("request_id", "")
+        actor = here.get("actor")
         _summary.logger().info(
-            "request", method=request.method,
-            route=request.url_rule.rule if request.url_rule else None,
+            "request", method=asked.method,
+            route=asked.url_rule.rule if asked.url_rule else None,
             status=response.status_code,
-            duration_ms=round((time.perf_counter() - g.get("started", time.perf_counter()))
+            duration_ms=round((time.perf_counter() - here.get("started", time.perf_counter()))
                               * 1000, 2),
-            actor=_pseudonym(actor.user_id, services().naming_key) if actor else None,
+            actor=_pseudonym(actor.user_id, services_of(app).naming_key) if actor else None,
             role=actor.role if actor else None,
             organisation=actor.organisation if actor else None,
         )

@@ -26,13 +26,14 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from web.auth import AuthenticationError, TokenVerifier
 from web.config import Settings
+from web.context import current_request, request_globals
 from web.problems import Problem, problem_response
 from web.services import services, services_of
 
@@ -145,7 +146,7 @@ def init_app(app: Flask, settings: Settings, verifier: TokenVerifier) -> None:
 
 
 def _start_clock() -> None:
-    g.metrics_started = time.perf_counter()
+    request_globals().metrics_started = time.perf_counter()
 
 
 def _request_counter(metrics: Metrics) -> Callable[[Response], Response]:
@@ -155,22 +156,23 @@ def _request_counter(metrics: Metrics) -> Callable[[Response], Response]:
     timings: dict[tuple[str, str], Any] = {}
 
     def count_request(response: Response) -> Response:
-        rule = request.url_rule
+        asked, here = current_request(), request_globals()
+        rule = asked.url_rule
         route = rule.rule if rule is not None else UNMATCHED
-        method, status = request.method, response.status_code
+        method, status = asked.method, response.status_code
         counter = counts.get((route, method, status))
         if counter is None:
             counter = counts.setdefault((route, method, status),
                                         metrics.requests.labels(route, method, str(status)))
         counter.inc()
-        started = g.get("metrics_started")
+        started = here.get("metrics_started")
         if started is not None:
             timing = timings.get((route, method))
             if timing is None:
                 timing = timings.setdefault((route, method),
                                             metrics.latency.labels(route, method))
             timing.observe(time.perf_counter() - started)
-        code = g.get("problem_code")
+        code = here.get("problem_code")
         if code:
             metrics.refusals.labels(str(code)).inc()
         return response

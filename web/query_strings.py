@@ -15,12 +15,13 @@ from collections.abc import Callable, Collection, Iterable
 from functools import cache
 from typing import Any
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app
 from marshmallow import Schema, ValidationError
 from marshmallow.validate import Validator
 
 from domain.catalogue.plan import PlacementStarted
 from domain.events import payload_fields
+from web.context import current_request
 from web.problems import validation_problem
 
 EXEMPT_ENDPOINTS = frozenset({"static"})
@@ -31,11 +32,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def refuse_unknown_parameters() -> None:
-        if not request.args or request.method == "OPTIONS" or request.endpoint is None \
-                or request.endpoint in EXEMPT_ENDPOINTS:
+        asked = current_request()
+        if not asked.args or asked.method == "OPTIONS" or asked.endpoint is None \
+                or asked.endpoint in EXEMPT_ENDPOINTS:
             return
-        known = declared_parameters(request.endpoint, request.method)
-        unknown = sorted(set(request.args) - known)
+        known = declared_parameters(asked.endpoint, asked.method)
+        unknown = sorted(set(asked.args) - known)
         if unknown:
             takes = ", ".join(sorted(known)) if known else "no query parameters"
             raise validation_problem(

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from flask import g, request
+from flask import request
 from marshmallow import ValidationError
 
 from application.idempotency import fingerprint, key_hash
@@ -16,12 +16,13 @@ from application.tracking import CaseTracking, Idempotency
 from domain.actors import Actor
 from domain.catalogue.registration import EntryCorrected
 from domain.events import EVENT_TYPES
+from web.context import current_request, request_globals
 from web.problems import Problem, pointers, validation_problem
 from web.schemas import event_request_schema, partial_schema
 
 
 def current_actor() -> Actor:
-    actor: Actor = g.actor
+    actor: Actor = request_globals().actor
     return actor
 
 
@@ -51,10 +52,12 @@ def read_model_answer(result: dict[str, Any]) -> tuple[dict[str, Any], int, dict
 
 def json_object() -> dict[str, Any]:
     """Return the body as a JSON object: 400 malformed, 415 not JSON, 422 not an object."""
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+    asked = current_request()
+    mimetype = asked.mimetype
+    if mimetype != "application/json" and not mimetype.endswith("+json"):
         raise Problem(415, "unsupported-media-type", "Unsupported Media Type",
                       "send the body as application/json")
-    raw = request.get_data(cache=True)
+    raw = asked.get_data(cache=True)
     try:
         body = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
@@ -67,11 +70,12 @@ def json_object() -> dict[str, Any]:
 
 def idempotency(body: dict[str, Any]) -> Idempotency | None:
     """Return the request's Idempotency-Key (hashed) with its fingerprint, if one was sent."""
-    key = request.headers.get("Idempotency-Key")
+    asked = current_request()
+    key = asked.headers.get("Idempotency-Key")
     if key is None:
         return None
     return Idempotency(key_hash=key_hash(key),
-                       fingerprint=fingerprint(request.method, request.path, body))
+                       fingerprint=fingerprint(asked.method, asked.path, body))
 
 
 def require_if_match() -> int | None:
@@ -152,11 +156,12 @@ MAX_VERSION_DIGITS = 18  # below 2**63: the stores' integers
 
 def if_match_version() -> int | None:
     """Return the version named by If-Match, None when absent or ``*``."""
-    if not request.if_match:
+    if_match = current_request().if_match
+    if not if_match:
         return None
-    if request.if_match.star_tag:
+    if if_match.star_tag:
         return None
-    tags = [tag for tag in request.if_match.as_set(include_weak=False) if tag]
+    tags = [tag for tag in if_match.as_set(include_weak=False) if tag]
     if len(tags) != 1 or not tags[0].isdigit() or len(tags[0]) > MAX_VERSION_DIGITS:
         raise Problem(412, "stale-version", "Precondition failed",
                       "If-Match must name one journey version, e.g. \"3\"")

@@ -31,6 +31,7 @@ from infrastructure.access_index import SQLAccessIndex
 from infrastructure.persistence import sqlalchemy_url
 from web import bodies
 from web.config import Settings
+from web.context import current_request, request_globals
 from web.problems import Problem, problem_response
 from web.services import services
 
@@ -102,10 +103,11 @@ def naming() -> Naming:
 def settle_purpose() -> None:
     """Accept the stated purpose if it is a lawful one with its reference, else refuse the
     request with 422 saying why (application.purposes); called after authentication."""
-    stated = g.get("purpose_stated")
+    here = request_globals()
+    stated = here.get("purpose_stated")
     if stated is not None:
         lawful = services().settings.purposes
-        g.purpose = str(parse_purpose(stated, lawful))
+        here.purpose = str(parse_purpose(stated, lawful))
 
 
 def record_look(child_id: UUID, kind: str) -> int:
@@ -180,8 +182,9 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
 
     @app.before_request
     def preflight() -> Response | None:
-        if request.method == "OPTIONS" and origins and request.headers.get(
-                "Origin") in origins and "Access-Control-Request-Method" in request.headers:
+        asked = current_request()
+        if asked.method == "OPTIONS" and origins and asked.headers.get(
+                "Origin") in origins and "Access-Control-Request-Method" in asked.headers:
             return Response(status=204)
         return None
 
@@ -191,8 +194,9 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
     def record_read(response: Response) -> Response:
         # Only where a look can be recorded: a read of READ_ENDPOINTS, an inspector's
         # report, or a look a view began; _record_read answers every other as it is.
-        if "look" in g or request.endpoint in READ_ENDPOINTS \
-                or request.endpoint in INSPECTED_REPORT_ENDPOINTS:
+        endpoint = current_request().endpoint
+        if "look" in request_globals() or endpoint in READ_ENDPOINTS \
+                or endpoint in INSPECTED_REPORT_ENDPOINTS:
             return _record_read(response)
         return response
 
@@ -209,16 +213,17 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
             if name.lower() not in present:
                 headers.add(name, value)
         headers["Content-Security-Policy"] = _csp(response)
-        if request.endpoint not in public_endpoints:
+        asked = current_request()
+        if asked.endpoint not in public_endpoints:
             headers["Cache-Control"] = "no-store"
         if settings.is_production:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        origin = request.environ.get("HTTP_ORIGIN")  # as request.headers.get("Origin")
+        origin = asked.environ.get("HTTP_ORIGIN")  # as request.headers.get("Origin")
         if origin and origin in origins:
             headers["Access-Control-Allow-Origin"] = origin
             headers["Access-Control-Expose-Headers"] = CORS_EXPOSED
             headers["Access-Control-Max-Age"] = "600"
-            if request.method == "OPTIONS":
+            if asked.method == "OPTIONS":
                 headers["Access-Control-Allow-Methods"] = CORS_METHODS
                 headers["Access-Control-Allow-Headers"] = CORS_HEADERS
         if origins:
@@ -228,15 +233,16 @@ def init_app(app: Flask, settings: Settings, public_endpoints: frozenset[str]) -
 
 def _take_purpose() -> None:
     """Keep the purpose the caller stated, and take it out of the query string."""
-    args = request.args
+    asked, here = current_request(), request_globals()
+    args = asked.args
     # As request.headers.get(PURPOSE_HEADER), without a KeyError raised when it is absent.
-    purpose = request.environ.get(_PURPOSE_ENVIRON) or (
+    purpose = asked.environ.get(_PURPOSE_ENVIRON) or (
         args.get(PURPOSE_PARAMETER) if args else None)
     # Checked against the lawful purposes once the caller is known (settle_purpose).
-    g.purpose_stated = purpose.strip() if purpose and purpose.strip() else None
-    g.purpose = None
+    here.purpose_stated = purpose.strip() if purpose and purpose.strip() else None
+    here.purpose = None
     if args and PURPOSE_PARAMETER in args:
-        request.args = ImmutableMultiDict(  # type: ignore[misc]
+        asked.args = ImmutableMultiDict(  # type: ignore[misc]
             [(k, v) for k, v in args.items(multi=True) if k != PURPOSE_PARAMETER])
 
 

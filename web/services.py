@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from flask import Flask, current_app
+from flask import Flask
 
 from application import access
 from application.access_log import AccessLog
@@ -29,6 +29,7 @@ from infrastructure.projections import EmbeddedRunners, ReadModelDatabase
 from infrastructure.readmodels import SQLReadModels
 from infrastructure.vault import SQLVault
 from web.config import Settings
+from web.context import current_application
 
 if TYPE_CHECKING:
     from flask_smorest import Api
@@ -183,7 +184,7 @@ def services_of(app: Flask) -> Services:
 
 def services() -> Services:
     """Return the current app's services (for views and request hooks)."""
-    return services_of(current_app)
+    return services_of(current_application())
 
 
 def _sweep_vault(tracking: CaseTracking, vault: Any) -> None:

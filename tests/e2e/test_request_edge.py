@@ -99,3 +99,22 @@ def test_the_summary_s_remembered_pseudonym_is_the_one_definition_for_each_namin
         assert web_logging._pseudonym("caseworker-7", key) == pseudonym("caseworker-7", key)
     assert web_logging._pseudonym("caseworker-7", b"k" * 32) != \
         web_logging._pseudonym("caseworker-7", b"m" * 32)
+
+
+def test_hooks_read_and_write_the_very_request_globals_and_app_the_proxies_stand_for(
+        app: Flask, client: FlaskClient) -> None:
+    from flask import current_app, g, request
+
+    from web.context import current_application, current_request, request_globals
+
+    with app.test_request_context("/children?purpose=x", headers={"X-Request-ID": "r-1"}):
+        assert current_request() is request._get_current_object()  # type: ignore[attr-defined]
+        assert current_application() is current_app._get_current_object()  # type: ignore[attr-defined]
+        request_globals().seen = "set through the object"
+        assert g.seen == "set through the object"
+        current_request().args = {}  # type: ignore[assignment]  # as _take_purpose replaces it
+        assert request.args == {}
+    # A request through every hook: its id, purpose and actor set on the object are what
+    # the proxies read (the summary line and the answer's header carry the id given).
+    answer = client.get("/livez", headers={"X-Request-ID": "probe-ctx-0001"})
+    assert answer.headers["X-Request-ID"] == "probe-ctx-0001"
