@@ -765,10 +765,26 @@ def notes(reads: dict[str, Reads], writes: dict[str, Writes]) -> list[str]:
     return lines
 
 
+def add_stores_options(parser: argparse.ArgumentParser) -> None:
+    """``--stores`` (sqlite,postgres) and ``--postgres-url`` (from the environment)."""
+    parser.add_argument("--stores", default="sqlite,postgres")
+    parser.add_argument("--postgres-url", default=next(
+        (os.environ[v] for v in write_path.POSTGRES_URL_VARIABLES if os.environ.get(v)), None))
+
+
+def chosen_stores(args: argparse.Namespace) -> list[str]:
+    """The stores asked for; PostgreSQL left out, and said so, without a URL for it."""
+    stores = [s for s in args.stores.split(",") if s]
+    if "postgres" in stores and not args.postgres_url:
+        print("postgres skipped: give --postgres-url or set CASETRACK_TEST_POSTGRES_URL",
+              file=sys.stderr)
+        stores.remove("postgres")
+    return stores
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.http_aims",
                                      description=__doc__.split("\n\n")[0])
-    parser.add_argument("--stores", default="sqlite,postgres")
     parser.add_argument("--journeys", type=int, default=8)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--runs", type=int, default=200, help="GETs per latency (default 200)")
@@ -787,14 +803,9 @@ def main(argv: list[str] | None = None) -> int:
                              "as the aim says)")
     parser.add_argument("--server-root", type=Path, default=ROOT,
                         help="the checkout the servers run from (default this one)")
-    parser.add_argument("--postgres-url", default=next(
-        (os.environ[v] for v in write_path.POSTGRES_URL_VARIABLES if os.environ.get(v)), None))
+    add_stores_options(parser)
     args = parser.parse_args(argv)
-    stores = [s for s in args.stores.split(",") if s]
-    if "postgres" in stores and not args.postgres_url:
-        print("postgres skipped: give --postgres-url or set CASETRACK_TEST_POSTGRES_URL",
-              file=sys.stderr)
-        stores.remove("postgres")
+    stores = chosen_stores(args)
     before = load_average()
     started = time.perf_counter()
     reads: dict[str, Reads] = {}

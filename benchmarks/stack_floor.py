@@ -131,21 +131,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.stack_floor",
                                      description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stores", default="sqlite,postgres")
+    http_aims.add_stores_options(parser)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--children", type=int, default=200, help="children per run")
     parser.add_argument("--workers", type=int, default=2,
                         help="server processes on PostgreSQL, floor and casetrack (default 2)")
     parser.add_argument("--server-root", type=Path, default=write_path.ROOT,
                         help="the checkout casetrack serves from (default this one)")
-    parser.add_argument("--postgres-url", default=next(
-        (os.environ[v] for v in write_path.POSTGRES_URL_VARIABLES if os.environ.get(v)), None))
     args = parser.parse_args(argv)
-    stores = [s for s in args.stores.split(",") if s]
-    if "postgres" in stores and not args.postgres_url:
-        print("postgres skipped: give --postgres-url or set CASETRACK_TEST_POSTGRES_URL",
-              file=sys.stderr)
-        stores.remove("postgres")
+    stores = http_aims.chosen_stores(args)
     before, began = load_average(), time.monotonic()
     results: dict[str, dict[str, Runs]] = {}
     for store in stores:
