@@ -249,19 +249,22 @@ def _take_purpose() -> None:
 def _record_read(response: Response) -> Response:
     """Record a successful read in the access log (or wait for its look, begun by the view:
     ``begin_look``), or withhold the answer (503)."""
-    kind = READ_ENDPOINTS.get(request.endpoint or "")
-    child_id = (request.view_args or {}).get("child_id")
     begun: Future[int] | None = g.pop("look", None)
     answered = 200 <= response.status_code < 300 and g.get("actor") is not None
     try:
         if begun is not None:
-            begun.result()  # committed before anything leaves, whatever the answer
-        if not answered:
+            # Committed before anything leaves, whatever the answer; the read's only look
+            # (a view begins one for READ_ENDPOINTS only, none of them a report's).
+            begun.result()
+        elif not answered:
             return response
-        if _inspected_report():
+        elif _inspected_report():
             record_report_look()
-        elif begun is None and kind is not None and isinstance(child_id, UUID):
-            record_look(child_id, kind)
+        else:
+            kind = READ_ENDPOINTS.get(request.endpoint or "")
+            child_id = (request.view_args or {}).get("child_id")
+            if kind is not None and isinstance(child_id, UUID):
+                record_look(child_id, kind)
     except Exception as error:  # the answer must not leave unrecorded
         if not answered:
             logger.error("access_not_recorded", error_type=type(error).__name__)

@@ -200,6 +200,15 @@ def test_a_look_begun_once_the_read_is_admitted_is_committed_before_the_answer(
         "document-upload", "state", "journey", "history", "bundle", "bundle", "document"]
 
 
+def test_a_read_whose_view_began_its_look_is_no_inspectors_report() -> None:
+    """The after-request hook only waits for a look a view began (web.security._record_read):
+    the endpoints that begin one are none of those an inspector's report is recorded for,
+    so such a read has that one look and no other."""
+    from web.security import INSPECTED_REPORT_ENDPOINTS, READ_ENDPOINTS
+
+    assert INSPECTED_REPORT_ENDPOINTS.isdisjoint(READ_ENDPOINTS)
+
+
 def test_every_read_of_a_childs_record_in_the_spec_is_recorded(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
     """A new endpoint reading one child's record must record the look (or be listed here)."""
