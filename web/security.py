@@ -121,12 +121,13 @@ def begin_look() -> None:
     called by its view once the read's checks passed and before its answer is built: the
     look's commit overlaps building the answer, and the after-request hook waits for it
     before anything leaves (docs/decisions/0025-looks-begun-on-admission.md)."""
-    kind = READ_ENDPOINTS.get(request.endpoint or "")
-    child_id = (request.view_args or {}).get("child_id")
-    if kind is None or not isinstance(child_id, UUID) or g.get("actor") is None \
-            or "look" in g:
+    asked, here = current_request(), request_globals()
+    kind = READ_ENDPOINTS.get(asked.endpoint or "")
+    child_id = (asked.view_args or {}).get("child_id")
+    if kind is None or not isinstance(child_id, UUID) or here.get("actor") is None \
+            or "look" in here:
         return
-    g.look = access_log().begin(child_id, kind=kind, **_look(child_id))
+    here.look = access_log().begin(child_id, kind=kind, **_look(child_id))
 
 
 def _look(child_id: UUID) -> dict[str, Any]:
@@ -134,9 +135,11 @@ def _look(child_id: UUID) -> dict[str, Any]:
     inspection an inspector reads the record under."""
     from application.inspections import inspection_of_read
 
-    return {"actor": g.actor, "purpose": stated_purpose(), "request_id": g.get("request_id"),
-            "route": request.url_rule.rule if request.url_rule else None,
-            "inspection_id": inspection_of_read(services().tracking, g.actor, child_id)}
+    asked, here = current_request(), request_globals()
+    actor, rule = here.actor, asked.url_rule
+    return {"actor": actor, "purpose": stated_purpose(), "request_id": here.get("request_id"),
+            "route": rule.rule if rule else None,
+            "inspection_id": inspection_of_read(services().tracking, actor, child_id)}
 
 
 # Reports an inspector asks under an inspection (issue 12.2): recorded as looks of kind
@@ -249,8 +252,9 @@ def _take_purpose() -> None:
 def _record_read(response: Response) -> Response:
     """Record a successful read in the access log (or wait for its look, begun by the view:
     ``begin_look``), or withhold the answer (503)."""
-    begun: Future[int] | None = g.pop("look", None)
-    answered = 200 <= response.status_code < 300 and g.get("actor") is not None
+    asked, here = current_request(), request_globals()
+    begun: Future[int] | None = here.pop("look", None)
+    answered = 200 <= response.status_code < 300 and here.get("actor") is not None
     try:
         if begun is not None:
             # Committed before anything leaves, whatever the answer; the read's only look
@@ -261,8 +265,8 @@ def _record_read(response: Response) -> Response:
         elif _inspected_report():
             record_report_look()
         else:
-            kind = READ_ENDPOINTS.get(request.endpoint or "")
-            child_id = (request.view_args or {}).get("child_id")
+            kind = READ_ENDPOINTS.get(asked.endpoint or "")
+            child_id = (asked.view_args or {}).get("child_id")
             if kind is not None and isinstance(child_id, UUID):
                 record_look(child_id, kind)
     except Exception as error:  # the answer must not leave unrecorded
