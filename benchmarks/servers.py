@@ -13,7 +13,6 @@ in a scratch virtualenv and name its Python with ``--python`` (see benchmarks/RE
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,13 +44,8 @@ COMMANDS = {
 
 
 def start(python: str, name: str, directory: Path) -> write_path.Server:
-    port = write_path._free_port()
-    command = [python, *COMMANDS[name].format(port=port).split()]
-    process = subprocess.Popen(command, cwd=directory, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    server = write_path.Server(process, port, threads=8)
-    write_path._wait_until_live(server)
-    return server
+    return write_path.start_listening(
+        lambda port: [python, *COMMANDS[name].format(port=port).split()], directory, 8)
 
 
 def main(argv: list[str] | None = None) -> int:

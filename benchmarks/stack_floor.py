@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -57,23 +56,15 @@ def start_floor(database_url: str | None, data_dir: Path, workers: int, recorder
     if database_url:  # the tables made once, before the workers start together
         write_path.BareJourneys(env=store if recorder == "casetrack"
                                 else write_path.library_recorder(store)).close()
-    port = write_path._free_port()
     environ = {**os.environ, "PYTHONPATH": str(write_path.ROOT),
                "STACK_FLOOR_DATA_DIR": str(data_dir),
                "STACK_FLOOR_DATABASE_URL": database_url or "", "STACK_FLOOR_RECORDER": recorder}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1",
-         "--workers", str(workers), "--blocking-threads", str(THREADS),
-         "--log-level", "error", "--port", str(port), "benchmarks.stack_floor_app:app"],
-        cwd=write_path.ROOT, env=environ, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    server = write_path.Server(process, port, THREADS, workers)
-    try:
-        write_path._wait_until_live(server)
-    except BaseException:
-        server.stop()
-        raise
-    return server
+    return write_path.start_listening(
+        lambda port: [sys.executable, "-m", "granian", "--interface", "wsgi", "--http", "1",
+                      "--workers", str(workers), "--blocking-threads", str(THREADS),
+                      "--log-level", "error", "--port", str(port),
+                      "benchmarks.stack_floor_app:app"],
+        write_path.ROOT, THREADS, workers, environ)
 
 
 def run(path: str, store: str, args: argparse.Namespace

@@ -235,7 +235,7 @@ def start_server(database_url: str | None, data_dir: Path, threads: int, workers
     # The server's log (one JSON line per request, on stderr) goes to a file in the run's
     # data directory: the cost of writing it is part of serving, and a failed start
     # can be explained.
-    port = _free_port()
+    port = free_port()
     log_path = data_dir / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
@@ -245,7 +245,7 @@ def start_server(database_url: str | None, data_dir: Path, threads: int, workers
             env=environ, stdout=subprocess.DEVNULL, stderr=log, cwd=root)
     server = Server(process, port, threads, workers, log=log_path)
     try:
-        _wait_until_live(server)
+        wait_until_live(server)
     except BaseException as error:
         _stop_process(process)
         tail = log_path.read_text(errors="replace")[-2000:]
@@ -329,14 +329,14 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
 
 
-def _wait_until_live(server: Server, timeout: float = 60.0) -> None:
+def wait_until_live(server: Server, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
@@ -351,6 +351,23 @@ def _wait_until_live(server: Server, timeout: float = 60.0) -> None:
                 conn.close()
         time.sleep(0.1)
     raise RuntimeError("casetrack serve did not answer /livez in time")
+
+
+def start_listening(command: Callable[[int], list[str]], cwd: Path, threads: int,
+                    workers: int = 1, env: dict[str, str] | None = None) -> Server:
+    """Start ``command(port)`` (a server other than casetrack's) on a free port, its output
+    discarded; return it once it answers ``/livez`` (stopped, and the error raised, if it
+    never does)."""
+    port = free_port()
+    process = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    server = Server(process, port, threads, workers)
+    try:
+        wait_until_live(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def _vm_hwm_kib(pid: int) -> int | None:
