@@ -8,10 +8,14 @@ their role and organisation.
 
 from __future__ import annotations
 
+import atexit
+import collections
 import logging
+import multiprocessing.util
 import random
 import re
 import sys
+import threading
 import time
 from functools import lru_cache
 from typing import Any
@@ -53,6 +57,71 @@ def configure_logging(log_format: str = "json") -> None:
         logger_factory=structlog.WriteLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+class LineBatches:
+    """A text stream for the log lines of a serving worker: each line is kept in memory
+    and one thread of its own writes what has gathered to ``stream`` every ``interval``
+    seconds, in one write.
+
+    A write to stderr releases the GIL, and with several request threads the one that
+    wrote waits for it again behind the others: one summary line per request cost a cheap
+    answer a third of its CPU (``benchmarks.floor``, ``/livez``, 8 threads: 0.395 ms an
+    answer written per line, 0.303 ms with no write at all). The lines keep their order;
+    they reach the stream at most ``interval`` seconds late, and all of them when the
+    process ends (``close``, at exit). A process killed outright (SIGKILL) loses what it
+    had not written, at most ``interval`` seconds of lines. If the stream falls behind,
+    a writer past ``most`` waiting lines writes them itself, so memory stays bounded."""
+
+    def __init__(self, stream: Any, interval: float = 0.05, most: int = 10_000) -> None:
+        self._stream, self._interval, self._most = stream, interval, most
+        self._lines: collections.deque[str] = collections.deque()
+        self._writing = threading.Lock()  # one drain at a time, so lines keep their order
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="log-lines", daemon=True)
+        self._thread.start()
+
+    def write(self, text: str) -> int:
+        self._lines.append(text)  # deque.append: atomic, no lock on the request's path
+        if len(self._lines) > self._most:
+            self._drain()
+        return len(text)
+
+    def flush(self) -> None:
+        """Nothing: the thread writes (structlog's WriteLogger flushes after each line)."""
+
+    def _run(self) -> None:
+        while not self._closed.wait(self._interval):
+            self._drain()
+
+    def _drain(self) -> None:
+        with self._writing:
+            lines = self._lines
+            gathered = []
+            while lines:
+                gathered.append(lines.popleft())
+            if gathered:
+                self._stream.write("".join(gathered))
+                self._stream.flush()
+
+    def close(self) -> None:
+        """Stop the thread and write every line still kept; idempotent."""
+        self._closed.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+        self._drain()
+
+
+def write_lines_in_batches(interval: float = 0.05) -> LineBatches:
+    """Send this process's log lines to stderr through a ``LineBatches`` from now on,
+    written out when the process ends, however it ends short of being killed: at exit, or
+    when a granian worker (a multiprocessing child, which skips ``atexit``) returns. For a
+    serving worker, after its app is built and after any fork."""
+    batches = LineBatches(sys.stderr, interval)
+    structlog.configure(logger_factory=structlog.WriteLoggerFactory(batches))  # type: ignore[arg-type]
+    atexit.register(batches.close)
+    multiprocessing.util.Finalize(None, batches.close, exitpriority=0)
+    return batches
 
 
 def _has_rich() -> bool:

@@ -212,12 +212,15 @@ def worker_app(settings: Settings, embedded_projections: bool, parent: int,
     has built its own (``ready``). Until it serves, SIGTERM/SIGINT stop the worker at once
     (the handlers inherited from the main process would ignore them); then granian's own
     handlers let it finish what it is answering. It stops itself (SIGTERM) if ``parent``,
-    the main process, dies."""
+    the main process, dies. Its log lines go to stderr in batches
+    (``web.logging.write_lines_in_batches``)."""
     from web import create_app
+    from web.logging import write_lines_in_batches
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     app = create_app(settings, embedded_projections=embedded_projections)
+    write_lines_in_batches()
     forget_secret_environment()
     watch_parent(parent, lambda: os.kill(os.getpid(), signal.SIGTERM))
     freeze_start_up_heap()  # once the app is built, before serving

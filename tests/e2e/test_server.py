@@ -35,7 +35,8 @@ class Server:
     """A ``casetrack serve`` subprocess; started and stopped by the test."""
 
     def __init__(self, data_dir: Path, database_url: str | None, *, demo: bool = False,
-                 secret: str | None = TEST_SECRET) -> None:
+                 secret: str | None = TEST_SECRET, stderr: Any = subprocess.PIPE) -> None:
+        self.stderr = stderr
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         # The lag bound is tested on its own (test_readiness.py); the run's shared
@@ -58,12 +59,12 @@ class Server:
 
     def start(self) -> None:
         self.process = subprocess.Popen(self.args, env=self.env, cwd=ROOT,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.stderr,
                                         text=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise AssertionError(f"server exited: {self.process.stderr.read()}")  # type: ignore[union-attr]
+                raise AssertionError(f"server exited: {self.process.communicate()}")
             try:
                 if self.request("GET", "/readyz")[0] == 200:
                     return
@@ -131,6 +132,37 @@ def test_slice_through_a_real_server_survives_a_restart(server: Server) -> None:
     assert journey["version"] == 3
     k1 = next(c for c in journey["clocks"] if c["clock"] == "K1")
     assert (k1["due_on"], k1["status"]) == ("2024-02-19", "late")
+
+
+def test_each_request_s_summary_line_reaches_stderr_while_serving_and_all_at_a_stop(
+        tmp_path: Path, store_url: str | None) -> None:
+    # A worker writes its log lines in batches (web.logging.LineBatches): each still comes
+    # out soon after its request, in order, and none is left behind when the server stops.
+    log_path = tmp_path / "server.log"
+    with log_path.open("w") as log:
+        running = Server(tmp_path / "data", store_url, stderr=log)
+        running.start()
+        try:
+            ids = [f"summary-line-{n:04d}" for n in range(40)]
+            for request_id in ids[:20]:
+                assert running.request_with_headers(
+                    "GET", "/livez", None, None, {"X-Request-ID": request_id})[0] == 200
+
+            def summaries() -> list[str]:
+                return [line["request_id"] for line in map(json.loads, filter(
+                    None, log_path.read_text().splitlines())) if line.get("event") == "request"
+                    and line["request_id"].startswith("summary-line-")]
+
+            deadline = time.monotonic() + 2
+            while summaries() != ids[:20] and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert summaries() == ids[:20]
+            for request_id in ids[20:]:
+                running.request_with_headers("GET", "/livez", None, None,
+                                             {"X-Request-ID": request_id})
+        finally:
+            running.stop()
+    assert summaries() == ids
 
 
 def test_real_server_refuses_without_a_token_and_with_an_out_of_order_step(
