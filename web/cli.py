@@ -244,10 +244,13 @@ def _run_server(settings: Settings, host: str, port: int, args: argparse.Namespa
             supervisor.start()
         # Told to stop meanwhile (SIGTERM/SIGINT): no wait, no announcement; the server
         # then stops its workers and the projection process (``stopped``).
-        if embedded and supervisor is not None and not serving.wait_unless_stopped(
-                supervisor.ready.wait, stopping, PROJECTIONS_START) and not stopping.is_set():
-            print(f"casetrack: the projection process did not start in {PROJECTIONS_START:.0f}s; "
-                  "serving, the read models behind until it does (/readyz)", file=sys.stderr)
+        if embedded and supervisor is not None:
+            running = serving.wait_unless_stopped(supervisor.ready.wait, stopping,
+                                                  PROJECTIONS_START)
+            if not running and not stopping.is_set():
+                print(f"casetrack: the projection process did not start in "
+                      f"{PROJECTIONS_START:.0f}s; serving, the read models behind until it "
+                      "does (/readyz)", file=sys.stderr)
         if not stopping.is_set():
             _announce(settings, host, port, args.workers)
 

@@ -124,6 +124,33 @@ def write_lines_in_batches(interval: float = 0.05) -> LineBatches:
     return batches
 
 
+def granian_log_config(log_format: str = "json") -> dict[str, Any]:
+    """granian's own log lines (a worker that exits unexpectedly, a crash loop) as ours:
+    JSON lines on stderr with ``level``, ``timestamp`` and ``logger: granian`` (or the
+    console's), rather than ``[ERROR] ...`` text on stdout beside the JSON lines. A
+    ``logging.config.dictConfig`` for granian's ``log_dictconfig``."""
+    renderer: structlog.types.Processor = (
+        structlog.dev.ConsoleRenderer() if log_format == "console"
+        else structlog.processors.JSONRenderer())
+    formatter = {
+        "()": structlog.stdlib.ProcessorFormatter,
+        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        "foreign_pre_chain": [structlog.stdlib.add_log_level, _from_granian,
+                              structlog.processors.TimeStamper(fmt="iso", utc=True),
+                              structlog.processors.format_exc_info],
+    }
+    handler = {"class": "logging.StreamHandler", "formatter": "casetrack",
+               "stream": "ext://sys.stderr"}
+    return {"formatters": {"casetrack": formatter}, "handlers": {"casetrack": handler},
+            "loggers": {"_granian": {"handlers": ["casetrack"], "propagate": False},
+                        "granian.access": {"handlers": ["casetrack"], "propagate": False}}}
+
+
+def _from_granian(logger: Any, method: str, event: Any) -> Any:
+    event["logger"] = "granian"
+    return event
+
+
 def _has_rich() -> bool:
     import importlib.util
 

@@ -92,6 +92,9 @@ class ProjectionSupervisor:
         self.ready_line = ready_line
         self.ready = threading.Event()
         self.restarts = 0
+        # Held while a process is started, and by ``stop`` while it reads which process
+        # to stop: a stop that comes as a process starts either prevents it or stops it.
+        self._starting = threading.Lock()
         self._thread = threading.Thread(target=self._supervise, name="projections",
                                         daemon=True)
 
@@ -100,13 +103,15 @@ class ProjectionSupervisor:
 
     def _supervise(self) -> None:
         delay = self.backoff
-        while not self.stopping.is_set():
-            if self.ready_line is None:
-                self.process = subprocess.Popen(self.argv)
-            else:
-                self.process = subprocess.Popen(self.argv, stdout=subprocess.PIPE)
-                self._pass_on(self.process, self.ready_line)
-            code = self.process.wait()
+        while True:
+            with self._starting:
+                if self.stopping.is_set():
+                    return
+                process = self.process = subprocess.Popen(
+                    self.argv, stdout=None if self.ready_line is None else subprocess.PIPE)
+            if self.ready_line is not None:
+                self._pass_on(process, self.ready_line)
+            code = process.wait()
             if self.stopping.wait(0.5):  # stopped with the server (it may be signalled first)
                 return
             self.restarts += 1
@@ -126,12 +131,14 @@ class ProjectionSupervisor:
 
     def stop(self) -> None:
         self.stopping.set()
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
+        with self._starting:
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
             try:
-                self.process.wait(timeout=20)
+                process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                process.kill()
         self._thread.join(timeout=5)
 
 
@@ -242,6 +249,8 @@ def run_granian(settings: Settings, host: str, port: int, workers: int, threads:
     from granian.log import LogLevels
     from granian.server.mp import MPServer
 
+    from web.logging import granian_log_config
+
     check_port(host, port)
     if workers > 1:
         enable_multiprocess_metrics()
@@ -264,7 +273,8 @@ def run_granian(settings: Settings, host: str, port: int, workers: int, threads:
     server = CasetrackServer(
         "casetrack", address=host, port=port, interface=Interfaces.WSGI, http=HTTPModes.http1,
         workers=workers, blocking_threads=threads, respawn_failed_workers=True,
-        workers_kill_timeout=GRACEFUL_SECONDS, log_level=LogLevels.error)
+        workers_kill_timeout=GRACEFUL_SECONDS, log_level=LogLevels.error,
+        log_dictconfig=granian_log_config(settings.log_format))
     server.on_shutdown(stopped)
     # A partial, not a closure: picklable where processes are spawned rather than forked.
     server.serve(target_loader=functools.partial(

@@ -75,7 +75,7 @@ class Server:
     def stop(self) -> str:
         assert self.process is not None
         self.process.terminate()
-        out, _ = self.process.communicate(timeout=20)
+        out, self.stderr_text = self.process.communicate(timeout=20)
         return out
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None,
@@ -313,4 +313,12 @@ def test_a_worker_that_dies_is_replaced_and_the_server_answers_again(tmp_path: P
         replaced = set(children.read_text().split()) - projections
         assert len(replaced) == 1 and worker not in replaced
     finally:
-        server.stop()
+        out = server.stop()
+    # granian's own line about it is one of ours: JSON on stderr, nothing on stdout.
+    assert "[ERROR]" not in out and "Unexpected exit" not in out
+    lines = [json.loads(line) for line in server.stderr_text.splitlines()
+             if "Unexpected exit" in line]
+    assert len(lines) == 1, server.stderr_text[-2000:]
+    assert lines[0]["event"] == "Unexpected exit from worker-1"
+    assert lines[0]["level"] == "error" and lines[0]["logger"] == "granian"
+    assert lines[0]["timestamp"].endswith("Z")
