@@ -11,9 +11,7 @@ committed. See docs/decisions/0005-access-audit.md and docs/security.md.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -42,9 +40,6 @@ READ_KINDS = ("state", "journey", "history", "export", "integrity", "bundle", "c
 ACCESS_LOG_QUERY = "access-log"
 SCAN_BATCH = 500
 MAX_LIMIT = 500
-# Threads recording begun looks (``AccessLog.begin``): looks begun together commit
-# together (group commit), so a few threads serve any number of readers.
-BEGIN_THREADS = 8
 
 
 class AccessRecord(Aggregate):
@@ -123,8 +118,6 @@ class AccessLog(Application):
         # Through the attribute, so a ``save`` replaced later (a test's failing store) is
         # the one the groups use.
         self._group = CommitGroup(lambda *records: self.save(*records))
-        self._recorders: ThreadPoolExecutor | None = None
-        self._recorders_guard = threading.Lock()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -147,20 +140,6 @@ class AccessLog(Application):
                               purpose=_clean_purpose(purpose), request_id=request_id,
                               route=route, inspection_id=inspection_id)
         return self._group.commit(record)
-
-    def begin(self, child_id: UUID | None, *, kind: str, actor: Actor, **look: Any
-              ) -> Future[int]:
-        """Start recording one look (as ``record``, with its keywords) on another thread
-        and return at once: the look's commit overlaps whatever the caller does next.
-        The future answers the look's position once it is committed, or raises what
-        ``record`` raised; a read must not be answered before its look's future answered
-        (docs/decisions/0025-looks-begun-on-admission.md)."""
-        with self._recorders_guard:
-            if self._recorders is None:
-                self._recorders = ThreadPoolExecutor(BEGIN_THREADS, "access-log")
-            recorders = self._recorders
-        # Through the attribute, so a ``record`` wrapped later (the metrics' count) counts.
-        return recorders.submit(lambda: self.record(child_id, kind=kind, actor=actor, **look))
 
     def looks(self, where: AccessFilter) -> Iterator[dict[str, Any]]:
         """Yield the looks matching ``where`` in recorded order, after position ``after``.
@@ -218,10 +197,6 @@ class AccessLog(Application):
         return self.index.user_ids()
 
     def close(self) -> None:
-        with self._recorders_guard:
-            if self._recorders is not None:
-                self._recorders.shutdown(wait=True)  # every look begun is recorded first
-                self._recorders = None
         if self.index is not None:
             self.index.close()
         super().close()

@@ -15,7 +15,7 @@ from application.parent_page import parent_page
 from web.openapi import problems
 from web.pages import parent_page_html
 from web.requests import current_actor
-from web.security import begin_look
+from web.security import record_admitted_look
 from web.services import services
 
 blp = Blueprint("bundles", __name__, url_prefix="/children",
@@ -65,7 +65,7 @@ class BundleSchema(Schema):
 
 def _bundle(child_id: UUID, query: dict[str, Any]) -> dict[str, Any]:
     return case_bundle(services().tracking, child_id, actor=current_actor(),
-                       as_at=query.get("as_at"), admitted=begin_look)
+                       as_at=query.get("as_at"), admitted=record_admitted_look)
 
 
 @blp.route("/<uuid:child_id>/bundle")

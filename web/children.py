@@ -25,7 +25,7 @@ from web.requests import (
     require_if_match,
 )
 from web.schemas import JourneySchema, RegisterChildSchema, WriteResultSchema, write_answer
-from web.security import begin_look
+from web.security import record_admitted_look
 from web.services import services
 
 # One instance for every request (loading keeps no state on a schema).
@@ -97,7 +97,8 @@ class Child(MethodView):
     @problems(blp, 401, 403, 404, 500)
     def get(self, child_id: UUID) -> Any:
         """Return the journey's current state with its clocks and what is due next."""
-        view = tracking().get_journey(child_id, actor=current_actor(), admitted=begin_look)
+        view = tracking().get_journey(child_id, actor=current_actor(),
+                                      admitted=record_admitted_look)
         headers = {"ETag": f'"{view["version"]}"', "Cache-Control": "no-store"}
         if type(view) is KeptAnswer:  # every reader's same answer: encoded once, kept
             return kept_json(view, JOURNEY_SCHEMA), 200, headers

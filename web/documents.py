@@ -34,7 +34,7 @@ from web.openapi import IDEMPOTENCY_KEY, journey_links, problems
 from web.problems import Problem, validation_problem
 from web.requests import current_actor, load
 from web.schemas import MAX_INTEGER, WriteResultSchema
-from web.security import begin_look
+from web.security import record_admitted_look
 from web.services import services
 
 blp = Blueprint("documents", __name__, url_prefix="/children",
@@ -126,7 +126,7 @@ class ChildDocument(MethodView):
     def get(self, child_id: UUID, document_id: UUID) -> Response:
         """Download a document, to whoever may read the event it is attached to."""
         document = read_document(tracking(), child_id, str(document_id),
-                                 actor=current_actor(), admitted=begin_look)
+                                 actor=current_actor(), admitted=record_admitted_look)
         return Response(document.content, 200, mimetype=document.media_type, headers={
             "Content-Disposition": f'attachment; filename="{document.filename}"',
             "ETag": f'"{document.sha256}"', "Cache-Control": "no-store"})

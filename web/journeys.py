@@ -19,7 +19,7 @@ from web.dumping import DumpedList, kept_json
 from web.openapi import parameters, problems
 from web.requests import current_actor
 from web.schemas import MAX_INTEGER, JourneySchema
-from web.security import PURPOSE_PARAMETERS, begin_look, naming
+from web.security import PURPOSE_PARAMETERS, naming, record_admitted_look
 from web.services import services
 
 blp = Blueprint("journeys", __name__, url_prefix="/children",
@@ -183,7 +183,7 @@ class Journey(MethodView):
         view = journey_at(services().tracking, child_id,
                           actor=current_actor(), today=_today(), as_at=point.get("as_at"),
                           known_at=known_at, version=point.get("version"),
-                          admitted=begin_look)
+                          admitted=record_admitted_look)
         if type(view) is KeptAnswer:  # every such reader's same answer: encoded once, kept
             return kept_json(view, JOURNEY_AT), 200, {"Cache-Control": "no-store"}
         return view, 200, {"Cache-Control": "no-store"}
@@ -201,7 +201,7 @@ class History(MethodView):
         result = journey_history(tracking, child_id, actor=current_actor(),
                                  after=page["after"], limit=page["limit"],
                                  journey_notifications=journey_notifications,
-                                 admitted=begin_look)
+                                 admitted=record_admitted_look)
         return named_history(result, reader=current_actor(), naming=naming(),
                              identifiers=_vault_identifiers(tracking)), 200, {
             "Cache-Control": "no-store"}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from concurrent.futures import Future
 from typing import Any
 from uuid import UUID
 
@@ -116,18 +115,22 @@ def record_look(child_id: UUID, kind: str) -> int:
     return access_log().record(child_id, kind=kind, **_look(child_id))
 
 
-def begin_look() -> None:
-    """Start recording the current read of a child's record (``READ_ENDPOINTS``) as a look,
-    called by its view once the read's checks passed and before its answer is built: the
-    look's commit overlaps building the answer, and the after-request hook waits for it
-    before anything leaves (docs/decisions/0025-looks-begun-on-admission.md)."""
+def record_admitted_look() -> None:
+    """Record the current read of a child's record (``READ_ENDPOINTS``) as a look, called
+    by its view once the read's checks passed and before its answer is built; the look
+    commits with the looks other readers record at the same moment (group commit). If it
+    cannot be recorded, the read is answered 503 ``access-not-recorded`` and its answer is
+    never built (docs/decisions/0028-looks-recorded-on-admission.md)."""
     asked, here = current_request(), request_globals()
     kind = READ_ENDPOINTS.get(asked.endpoint or "")
     child_id = (asked.view_args or {}).get("child_id")
     if kind is None or not isinstance(child_id, UUID) or here.get("actor") is None \
             or "look" in here:
         return
-    here.look = access_log().begin(child_id, kind=kind, **_look(child_id))
+    try:
+        here.look = access_log().record(child_id, kind=kind, **_look(child_id))
+    except Exception as error:  # the answer must not be given unrecorded
+        raise _not_recorded(error) from error
 
 
 def _look(child_id: UUID) -> dict[str, Any]:
@@ -250,19 +253,18 @@ def _take_purpose() -> None:
 
 
 def _record_read(response: Response) -> Response:
-    """Record a successful read in the access log (or wait for its look, begun by the view:
-    ``begin_look``), or withhold the answer (503)."""
+    """Record a successful read in the access log (unless its view recorded its look on
+    admission: ``record_admitted_look``), or withhold the answer (503)."""
     asked, here = current_request(), request_globals()
-    begun: Future[int] | None = here.pop("look", None)
+    if here.pop("look", None) is not None:
+        # Committed before the answer was built: the read's only look (a view records one
+        # for READ_ENDPOINTS only, none of them a report's).
+        return response
     answered = 200 <= response.status_code < 300 and here.get("actor") is not None
     try:
-        if begun is not None:
-            # Committed before anything leaves, whatever the answer; the read's only look
-            # (a view begins one for READ_ENDPOINTS only, none of them a report's).
-            begun.result()
-        elif not answered:
+        if not answered:
             return response
-        elif _inspected_report():
+        if _inspected_report():
             record_report_look()
         else:
             kind = READ_ENDPOINTS.get(asked.endpoint or "")
@@ -270,15 +272,16 @@ def _record_read(response: Response) -> Response:
             if kind is not None and isinstance(child_id, UUID):
                 record_look(child_id, kind)
     except Exception as error:  # the answer must not leave unrecorded
-        if not answered:
-            logger.error("access_not_recorded", error_type=type(error).__name__)
-            return response
-        logger.error("access_not_recorded", error_type=type(error).__name__)
-        return problem_response(Problem(
-            503, "access-not-recorded", "Service Unavailable",
-            "the read could not be recorded in the access log, so it is withheld",
-            headers={"Retry-After": "5"}))
+        return problem_response(_not_recorded(error))
     return response
+
+
+def _not_recorded(error: Exception) -> Problem:
+    """The answer to a read whose look could not be recorded: 503, the answer withheld."""
+    logger.error("access_not_recorded", error_type=type(error).__name__)
+    return Problem(503, "access-not-recorded", "Service Unavailable",
+                   "the read could not be recorded in the access log, so it is withheld",
+                   headers={"Retry-After": "5"})
 
 
 def _csp(response: Response) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -158,36 +157,38 @@ def test_the_look_is_stored_before_the_answer_is_returned(
         other.close()
 
 
-def test_a_look_begun_once_the_read_is_admitted_is_committed_before_the_answer(
+READS_RECORDED_ON_ADMISSION = {
+    "state": "", "journey": "/journey", "history": "/history", "bundle": "/bundle",
+    "bundle.html": "/bundle.html", "document": "/documents/{document}"}
+
+
+def test_a_look_is_recorded_once_the_read_is_admitted_on_the_request_s_own_thread(
         app: Flask, client: FlaskClient, auth: Auth) -> None:
     """The state, the timeline, the history, the bundle (JSON and the family's page) and a
-    document's download begin their look once the access checks passed, on the access
-    log's own thread (its commit overlaps building the answer), and the answer waits for
-    it; a refused read begins none."""
+    document's download record their look once the access checks passed, on the request's
+    own thread (ADR 0028), once; a refused read records none."""
     from tests.e2e.test_documents import upload
 
     child_id = register(client, auth())
     document = upload(client, child_id, auth()).json["event"]["data"]["document_id"]
     log: AccessLog = services_of(app).access_log
     original = log.record
-    committed: list[str] = []
+    committed: list[threading.Thread] = []
 
-    def slow(*args: Any, **kwargs: Any) -> int:
-        time.sleep(0.3)  # longer than building either answer
+    def spy(*args: Any, **kwargs: Any) -> int:
         position = original(*args, **kwargs)
-        committed.append(threading.current_thread().name)
+        committed.append(threading.current_thread())
         return position
 
-    log.record = slow  # type: ignore[method-assign]
-    paths = {"state": "", "journey": "/journey", "history": "/history", "bundle": "/bundle",
-             "bundle.html": "/bundle.html", "document": f"/documents/{document}"}
-    for path in paths.values():
+    log.record = spy  # type: ignore[method-assign]
+    paths = [p.format(document=document) for p in READS_RECORDED_ON_ADMISSION.values()]
+    for path in paths:
         committed.clear()
         answer = client.get(f"/children/{child_id}{path}", headers=auth(role="manager"))
         assert answer.status_code == 200, (path, answer.data[:300])
-        assert len(committed) == 1 and committed[0].startswith("access-log"), (path, committed)
+        assert committed == [threading.current_thread()], (path, committed)
     committed.clear()
-    for path in paths.values():
+    for path in paths:
         assert client.get(f"/children/{child_id}{path}", headers=auth(
             role="manager", org="LA-999")).status_code == 403, path
         assert client.get(f"/children/{UUID(int=7)}{path}", headers=auth(
@@ -200,10 +201,38 @@ def test_a_look_begun_once_the_read_is_admitted_is_committed_before_the_answer(
         "document-upload", "state", "journey", "history", "bundle", "bundle", "document"]
 
 
-def test_a_read_whose_view_began_its_look_is_no_inspectors_report() -> None:
-    """The after-request hook only waits for a look a view began (web.security._record_read):
-    the endpoints that begin one are none of those an inspector's report is recorded for,
-    so such a read has that one look and no other."""
+def test_a_read_whose_look_fails_on_admission_is_withheld_and_its_answer_never_built(
+        app: Flask, client: FlaskClient, auth: Auth, monkeypatch: pytest.MonkeyPatch) -> None:
+    from application import tracking
+    from tests.e2e.test_documents import upload
+
+    child_id = register(client, auth())
+    document = upload(client, child_id, auth()).json["event"]["data"]["document_id"]
+    built: list[object] = []
+    build = tracking.journey_now
+    monkeypatch.setattr(tracking, "journey_now",
+                        lambda *args: built.append(args) or build(*args))
+
+    def broken(*_: Any, **__: Any) -> int:
+        raise OSError("disk full")
+
+    log: AccessLog = services_of(app).access_log
+    log.record = broken  # type: ignore[method-assign]
+    for path in READS_RECORDED_ON_ADMISSION.values():
+        answer = client.get(f"/children/{child_id}{path.format(document=document)}",
+                            headers=auth(role="manager"))
+        assert answer.status_code == 503, path
+        assert answer.mimetype == "application/problem+json"
+        assert answer.json["type"].endswith("access-not-recorded")
+        assert answer.headers["Retry-After"] == "5"
+        assert "2015-03-02" not in answer.get_data(as_text=True)
+    assert built == []  # the state's answer was never built
+
+
+def test_a_read_whose_view_recorded_its_look_is_no_inspectors_report() -> None:
+    """The after-request hook records nothing more for a look a view recorded
+    (web.security._record_read): the endpoints that record one are none of those an
+    inspector's report is recorded for, so such a read has that one look and no other."""
     from web.security import INSPECTED_REPORT_ENDPOINTS, READ_ENDPOINTS
 
     assert INSPECTED_REPORT_ENDPOINTS.isdisjoint(READ_ENDPOINTS)
