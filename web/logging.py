@@ -33,12 +33,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 def configure_logging(log_format: str = "json") -> None:
     """Configure structlog once, before the app exists: JSON lines or a console."""
-    renderer: structlog.types.Processor = (
-        structlog.dev.ConsoleRenderer(
-            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
-            if _has_rich() else structlog.dev.plain_traceback)
-        if log_format == "console"
-        else structlog.processors.JSONRenderer())
+    renderer = _renderer(log_format)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -129,12 +124,10 @@ def granian_log_config(log_format: str = "json") -> dict[str, Any]:
     JSON lines on stderr with ``level``, ``timestamp`` and ``logger: granian`` (or the
     console's), rather than ``[ERROR] ...`` text on stdout beside the JSON lines. A
     ``logging.config.dictConfig`` for granian's ``log_dictconfig``."""
-    renderer: structlog.types.Processor = (
-        structlog.dev.ConsoleRenderer() if log_format == "console"
-        else structlog.processors.JSONRenderer())
     formatter = {
         "()": structlog.stdlib.ProcessorFormatter,
-        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        "processors": [structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                       _renderer(log_format)],
         "foreign_pre_chain": [structlog.stdlib.add_log_level, _from_granian,
                               structlog.processors.TimeStamper(fmt="iso", utc=True),
                               structlog.processors.format_exc_info],
@@ -149,6 +142,15 @@ def granian_log_config(log_format: str = "json") -> dict[str, Any]:
 def _from_granian(logger: Any, method: str, event: Any) -> Any:
     event["logger"] = "granian"
     return event
+
+
+def _renderer(log_format: str) -> structlog.types.Processor:
+    """A line's last step: JSON, or the console's (tracebacks without local variables)."""
+    if log_format == "console":
+        return structlog.dev.ConsoleRenderer(
+            exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
+            if _has_rich() else structlog.dev.plain_traceback)
+    return structlog.processors.JSONRenderer()
 
 
 def _has_rich() -> bool:

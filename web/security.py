@@ -128,7 +128,7 @@ def record_admitted_look() -> None:
             or "look" in here:
         return
     try:
-        here.look = access_log().record(child_id, kind=kind, **_look(child_id))
+        here.look = record_look(child_id, kind)
     except Exception as error:  # the answer must not be given unrecorded
         raise _not_recorded(error) from error
 
@@ -260,10 +260,9 @@ def _record_read(response: Response) -> Response:
         # Committed before the answer was built: the read's only look (a view records one
         # for READ_ENDPOINTS only, none of them a report's).
         return response
-    answered = 200 <= response.status_code < 300 and here.get("actor") is not None
+    if not 200 <= response.status_code < 300 or here.get("actor") is None:
+        return response  # nothing was answered: nothing to record
     try:
-        if not answered:
-            return response
         if _inspected_report():
             record_report_look()
         else:
