@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,11 @@ def reference_version(version: str) -> ReferenceData:
     return _BY_VERSION.get(version, REFERENCE_VERSIONS[-1])
 
 
+@cache
 def codes_ever(list_name: str) -> frozenset[str]:
-    """Return every code the list has held in any version (what a filter may name)."""
+    """Return every code the list has held in any version (what a filter may name): the
+    versions are fixed when this module is imported, so each list's is made once (a
+    write checks its codes against it: a write's largest domain cost before, issue 17)."""
     return frozenset(code for ref in REFERENCE_VERSIONS for code in ref.lists.get(list_name, {}))
 
 
