@@ -12,6 +12,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.actors import Actor
+from domain.calendar import day_text
 from domain.events import EVENT_TYPES, JourneyEvent
 from domain.journey import PackedLog
 
@@ -37,7 +38,7 @@ class DateAsISO(Transcoding):
     name = "date_iso"
 
     def encode(self, obj: date) -> str:
-        return obj.isoformat()
+        return day_text(obj)  # the library looks a transcoding up by exact type: a date
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)

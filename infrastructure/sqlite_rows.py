@@ -23,6 +23,8 @@ from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Dialect
 
+from domain.calendar import day_text
+
 Processor = Callable[[Any], Any]
 
 
@@ -88,23 +90,10 @@ def _faster(implementation: Any, processor: Processor) -> Processor:
 
     def process(value: Any) -> Any:
         if value.__class__ is exactly_date:
-            return _day_text(value)
+            return day_text(value)
         return processor(value)
 
     return process
-
-
-def iso_text(value: date) -> str:
-    """Return ``value.isoformat()``; a day's (a ``date``, not a ``datetime``: equal moments
-    in two time zones are written differently) remembered, as a batch's rows hold a few
-    hundred days many times each."""
-    return _day_text(value) if value.__class__ is date else value.isoformat()
-
-
-@lru_cache(maxsize=4096)
-def _day_text(day: date) -> str:
-    # date.isoformat formats through PyUnicode_FromFormat: ten times this lookup's cost.
-    return day.isoformat()
 
 
 _DATE_FORMAT = "%(year)04d-%(month)02d-%(day)02d"

@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from domain.calendar import iso_text
 from domain.catalogue.registration import EntryCorrected, EntryRetracted
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
@@ -160,7 +161,7 @@ def case_rows(journey: ChildJourney, position: int, today: date,
     child_id, authority = child_key(journey.id), state.child.authority
     steps: dict[str, str] = {}
     for event in effective_events(journey.log):  # as corrected, by occurrence
-        steps.setdefault(event.type_name, sqlite_rows.iso_text(event.occurred_on))
+        steps.setdefault(event.type_name, iso_text(event.occurred_on))
     last = journey.log[-1]
     if readings is None:
         readings = compute_clocks(state, today, policy=policy)
@@ -201,7 +202,7 @@ def case_rows(journey: ChildJourney, position: int, today: date,
 
 
 def _iso(day: date | None) -> str | None:
-    return sqlite_rows.iso_text(day) if day else None
+    return iso_text(day) if day else None
 
 
 def _need_codes(needs: list[Any]) -> list[Any]:

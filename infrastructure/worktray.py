@@ -20,10 +20,10 @@ from sqlalchemy import Connection, Date, Index, Integer, String, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column
 
+from domain.calendar import iso_text
 from domain.clocks import DEFAULT_POLICY, ClockReading, LocalPolicy, compute_clocks
 from domain.events import JourneyEvent
 from domain.journey import ChildJourney
-from infrastructure import sqlite_rows
 from infrastructure.batches import IN_CHUNK, ReadModelProjection, child_key
 from infrastructure.readmodels import Base
 from infrastructure.tracking import among
@@ -97,7 +97,7 @@ def tray_rows(journey: ChildJourney, today: date, policy: LocalPolicy = DEFAULT_
 
 def iso_dates(reading: dict[str, object]) -> dict[str, object]:
     """Return the reading with its dates as ISO text (the JSON the read models hold)."""
-    return {k: sqlite_rows.iso_text(v) if isinstance(v, date) else v
+    return {k: iso_text(v) if isinstance(v, date) else v
             for k, v in reading.items()}
 
 

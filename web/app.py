@@ -14,6 +14,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from domain.calendar import iso_text
 from infrastructure.persistence import secure_data_dir
 from web import (
     access_log,
@@ -54,7 +55,7 @@ class JSONProvider(DefaultJSONProvider):
     @staticmethod
     def default(o: Any) -> Any:
         if isinstance(o, datetime | date):
-            return o.isoformat()
+            return iso_text(o)
         if isinstance(o, UUID):
             return str(o)
         return DefaultJSONProvider.default(o)

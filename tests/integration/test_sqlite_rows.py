@@ -188,18 +188,6 @@ def test_the_date_columns_quicker_conversion_gives_sqlalchemys_text_and_errors()
     assert processors[0] is not reference[0]  # the default format: the quicker conversion
 
 
-def test_a_dates_remembered_text_is_its_isoformat_and_a_datetimes_is_its_own() -> None:
-    days = [date(2024, 1, 1) + timedelta(days=n) for n in range(6000)]  # past the cache
-    for day in days + days[::-1] + [date(1, 1, 1), date(9999, 12, 31)]:
-        assert sqlite_rows.iso_text(day) == day.isoformat()
-        assert sqlite_rows.iso_text(date(day.year, day.month, day.day)) == day.isoformat()
-    utc = datetime(2024, 3, 31, 12, tzinfo=UTC)
-    paris = utc.astimezone(timezone(timedelta(hours=2)))
-    assert utc == paris  # equal moments, written differently
-    assert [sqlite_rows.iso_text(utc), sqlite_rows.iso_text(paris)] == [
-        "2024-03-31T12:00:00+00:00", "2024-03-31T14:00:00+02:00"]
-
-
 def test_checkpoint_leaves_written_through_the_driver_are_stored_as_sqlalchemy_stores_them(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from infrastructure.checkpoints import Checkpoint, CheckpointStore, Leaf, engine_beside
