@@ -142,8 +142,8 @@ def reference_version(version: str) -> ReferenceData:
 @cache
 def codes_ever(list_name: str) -> frozenset[str]:
     """Return every code the list has held in any version (what a filter may name): the
-    versions are fixed when this module is imported, so each list's is made once (a
-    write checks its codes against it: a write's largest domain cost before, issue 17)."""
+    versions are fixed when this module is imported, so each list's is made once (each
+    write's code checks read it; issue 17)."""
     return frozenset(code for ref in REFERENCE_VERSIONS for code in ref.lists.get(list_name, {}))
 
 
