@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import io
 import json
 import os
@@ -60,6 +61,10 @@ def casetrack_writes(children: int) -> None:
                       "CASETRACK_SECRET_KEY": secret}, embedded_projections=False)
     write_lines_in_batches()
     token = mint_token(secret, subject="bench", role="caseworker", organisation="LA-901")
+    # The journeys of this checkout's write_path, whichever checkout's code is counted:
+    # run as a script, this file's own directory comes first on the path.
+    here = importlib.import_module("write_path")
+    registration, journey_events = here.registration, here.JOURNEY_EVENTS
 
     def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
         raw = json.dumps(body).encode()
@@ -86,14 +91,10 @@ def casetrack_writes(children: int) -> None:
         return written
 
     def journey(n: int) -> None:
-        child = post("/children", {"date_of_birth": "2016-03-01", "occurred_on": "2024-01-02",
-                                   "case_ref": f"BENCH-{n:07d}"})
+        child = post("/children", registration(n))
         events = f"/children/{child['child_id']}/events"
-        post(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
-                      "requester_role": "Parent", "request_source": "1"})
-        post(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
-                      "occurred_on": "2024-02-05",
-                      "reasons": "Evidence suggests needs the setting cannot meet."})
+        for body in journey_events:
+            post(events, body)
 
     for n in range(WARM_UP):
         journey(1_000_000 + n)

@@ -306,18 +306,27 @@ def journey_writer(conn: http.client.HTTPConnection, token: str) -> Write:
         return answer
 
     def write(n: int, latencies: list[float] | None) -> None:
-        child = created("/children", {"date_of_birth": "2016-03-01",
-                                      "occurred_on": "2024-01-02",
-                                      "case_ref": f"BENCH-{n:07d}"}, latencies)
+        child = created("/children", registration(n), latencies)
         events = f"/children/{child['child_id']}/events"
-        created(events, {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
-                         "requester_role": "Parent", "request_source": "1"}, latencies)
-        created(events, {"type": "DecisionToAssessMade", "assessment_test_met": True,
-                         "occurred_on": "2024-02-05",
-                         "reasons": "Evidence suggests needs the setting cannot meet."},
-                latencies)
+        for body in JOURNEY_EVENTS:
+            created(events, body, latencies)
 
     return write
+
+
+def registration(n: int) -> dict[str, Any]:
+    """The body of child ``n``'s ``POST /children`` (its case reference from ``n``)."""
+    return {"date_of_birth": "2016-03-01", "occurred_on": "2024-01-02",
+            "case_ref": f"BENCH-{n:07d}"}
+
+
+# The bodies of the two ``POST /children/{id}/events`` after each registration.
+JOURNEY_EVENTS: tuple[dict[str, Any], ...] = (
+    {"type": "EHCNeedsAssessmentRequested", "occurred_on": "2024-01-08",
+     "requester_role": "Parent", "request_source": "1"},
+    {"type": "DecisionToAssessMade", "assessment_test_met": True, "occurred_on": "2024-02-05",
+     "reasons": "Evidence suggests needs the setting cannot meet."},
+)
 
 
 def _stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -28,7 +28,7 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from domain.calendar import day_text
+from domain.calendar import iso_text
 from domain.events import JourneyEvent
 
 GENESIS_PREFIX = "casetrack:journey-genesis:"
@@ -157,10 +157,8 @@ def _canonical(value: Any) -> Any:
     kind = type(value)
     if kind in _AS_IS:
         return value
-    if kind is date:
-        return day_text(value)
     if kind in _ISO:
-        return value.isoformat()
+        return iso_text(value)
     if kind is UUID:  # every event's originator_id
         return str(value)
     names = _DATACLASS_FIELDS.get(kind)
