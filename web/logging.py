@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import collections
+import json
 import logging
 import multiprocessing.util
 import random
@@ -17,13 +18,18 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
+from datetime import date
 from functools import lru_cache
 from typing import Any
+from uuid import UUID
 
+import orjson
 import structlog
 from flask import Flask, Response
 
 from application.access import pseudonym
+from domain.calendar import iso_text
 from web.context import current_request, request_globals
 from web.services import services_of
 
@@ -150,7 +156,26 @@ def _renderer(log_format: str) -> structlog.types.Processor:
         return structlog.dev.ConsoleRenderer(
             exception_formatter=structlog.dev.RichTracebackFormatter(show_locals=False)
             if _has_rich() else structlog.dev.plain_traceback)
-    return structlog.processors.JSONRenderer()
+    return structlog.processors.JSONRenderer(serializer=json_line)
+
+
+def json_line(event: dict[str, Any], default: Callable[[Any], Any]) -> str:
+    """Return a log line's JSON, written by orjson (docs/decisions/0029-orjson.md): a
+    fifth of ``json.dumps``'s cost, about 1% of a write's instructions. Text is UTF-8,
+    dates, moments and ids in their ISO words; what orjson refuses (a number past 64 bits)
+    is written by ``json.dumps`` in the same words, with structlog's ``default``."""
+    try:
+        return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(event, default=lambda value: _as_orjson_writes(value, default))
+
+
+def _as_orjson_writes(value: Any, default: Callable[[Any], Any]) -> Any:
+    if isinstance(value, date):
+        return iso_text(value)
+    if isinstance(value, UUID):
+        return str(value)
+    return default(value)
 
 
 def _has_rich() -> bool:

@@ -30,8 +30,8 @@ def test_the_summary_line_on_stderr_is_one_json_line_with_its_fields_in_order(
         capsys.readouterr()
         client.get("/livez", headers={"X-Request-ID": "probe-0001"})
         client.get("/reference", headers=auth())
-        lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()
-                 if '"event": "request"' in line]
+        lines = [line for line in map(json.loads, capsys.readouterr().err.splitlines())
+                 if line["event"] == "request"]
     finally:
         services_of(app).close()
     live, reference = lines
