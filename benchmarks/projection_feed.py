@@ -60,21 +60,25 @@ def write_log(store: Path, children: int) -> None:
 
 
 def digest(data_dir: Path) -> str:
-    """Every read-model row (an outbox message without its ``produced_at``), every leaf
-    and every checkpoint's signed tree (not its time or signature)."""
+    """Every read-model row (an outbox message without its ``produced_at``; a JSON
+    column by what it says, not its spacing), every leaf and every checkpoint's signed
+    tree (not its time or signature)."""
     found = hashlib.sha256()
     with closing(sqlite3.connect(data_dir / "casetrack-readmodels.sqlite")) as db:
         for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
                                    "ORDER BY name").fetchall():
-            columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
+            declared = list(db.execute(f'PRAGMA table_info("{table}")'))
+            columns = [column[1] for column in declared]
+            held_as_json = {column[1] for column in declared if column[2] == "JSON"}
             rows = []
             for values in db.execute(f'SELECT * FROM "{table}"'):  # noqa: S608
                 row = dict(zip(columns, values, strict=True))
+                for name in held_as_json & row.keys():
+                    if isinstance(row[name], str):
+                        row[name] = json.loads(row[name])
                 if table == "rm_outbox_message":
                     del row["produced_at"], row["seq"]
-                    body = json.loads(row["body"])
-                    del body["produced_at"]
-                    row["body"] = body
+                    del row["body"]["produced_at"]
                 rows.append(json.dumps(row, sort_keys=True, default=str))
             found.update(table.encode() + "\n".join(sorted(rows)).encode())
     with closing(sqlite3.connect(data_dir / "casetrack-integrity.sqlite")) as db:

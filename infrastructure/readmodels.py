@@ -8,11 +8,13 @@ values are UTC (SQLite keeps them naive, so they are always written in UTC).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -186,7 +188,8 @@ def make_engine(url: str, schema: str | None = None, pool: PoolSettings | None =
     """
     if url.startswith("sqlite"):
         sqlite_rows.bind_none_as_null()
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               json_serializer=json_text)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -205,7 +208,17 @@ def make_engine(url: str, schema: str | None = None, pool: PoolSettings | None =
 
         return engine
     url, connect_args = with_search_path(url, schema)
-    return create_engine(url, **(pool or PoolSettings()).engine_options(url, connect_args))
+    return create_engine(url, **(pool or PoolSettings()).engine_options(url, connect_args),
+                         json_serializer=json_text)
+
+
+def json_text(value: Any) -> str:
+    """Return a JSON column's text, written by orjson (docs/decisions/0029-orjson.md),
+    or by ``json.dumps`` where orjson refuses the value (a number past 64 bits)."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 # Queries: the read-model store the application's read side asks (``ReadModels``).

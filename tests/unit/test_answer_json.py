@@ -1,5 +1,6 @@
-"""Answers and log lines are written by orjson (docs/decisions/0029-orjson.md): what
-they say must be what the standard library's encoder said, dates in ``iso_text``'s words.
+"""Answers, log lines and the read models' JSON columns are written by orjson
+(docs/decisions/0029-orjson.md): what they say must be what the standard library's
+encoder said, dates in ``iso_text``'s words.
 
 Text may differ (orjson writes UTF-8 where Flask wrote ``\\u`` escapes, and its own float
 digits), so the answers are compared as parsed JSON; a day's or a moment's text is
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.calendar import iso_text
+from infrastructure.readmodels import json_text
 from web.app import CasetrackFlask, JSONProvider
 from web.logging import json_line
 
@@ -152,3 +154,17 @@ def test_a_log_line_with_what_orjson_refuses_is_written_by_json_dumps() -> None:
                              "at": iso_text(on), "1": str(child)}
     assert _strict(line) == _strict(json_line({**event, "count": 7}, default=_fallback)) \
         | {"count": 2 ** 70}
+
+
+plain_trees = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2 ** 70), 2 ** 70),
+              st.floats(allow_nan=False, allow_infinity=False), st.text()),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(plain_trees)
+def test_a_read_model_column_says_what_json_dumps_wrote(value: Any) -> None:
+    assert _strict(json_text(value)) == json.loads(json.dumps(value))
