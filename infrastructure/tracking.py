@@ -7,7 +7,6 @@ already tracked is skipped, so every event counts exactly once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from infrastructure.readmodels import (
     READ_MODEL_FILE,
     Base,
     ProjectionTracking,
+    json_text,
     make_engine,
 )
 
@@ -194,8 +194,8 @@ def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]])
     executemany on SQLite (``infrastructure.sqlite_rows``), SQLAlchemy's else.
 
     COPY writes in the connection's transaction, so the rows still commit with the
-    tracking record. JSON values are serialised as SQLAlchemy's JSON type would (None
-    as JSON null).
+    tracking record. JSON values are serialised as SQLAlchemy's JSON type serialises them
+    (the engine's ``json_text``; None as JSON null).
     """
     if not rows:
         return
@@ -214,7 +214,7 @@ def insert_rows(conn: Connection, model: type[Base], rows: list[dict[str, Any]])
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row([json.dumps(row[c]) if j else row[c]
+            copy.write_row([json_text(row[c]) if j else row[c]
                             for c, j in zip(columns, as_json, strict=True)])
 
 
