@@ -86,7 +86,7 @@ bench: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check domain application infrastructure web tests benchmarks
-	$(BIN)/mypy domain application infrastructure web
+	$(BIN)/mypy domain application infrastructure web benchmarks
 
 rules: $(DEV_STAMP)
 	$(BIN)/python -m tests.rulebook --write

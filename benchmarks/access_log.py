@@ -28,6 +28,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from application.access_log import AccessFilter, AccessLog, AccessRecord
@@ -95,10 +96,15 @@ def main() -> None:
         for name, where in queries.items():
             expected = list(islice(scan_log.scan(where), PAGE))
             assert list(islice(indexed.looks(where), PAGE)) == expected, name
-            baseline = median_ms(lambda w=where: list(islice(scan_log.scan(w), PAGE)),
-                                 args.repeat)
-            ours = median_ms(lambda w=where: list(islice(indexed.looks(w), PAGE)),
-                             args.repeat)
+
+            def scan_page(w: AccessFilter = where) -> list[dict[str, Any]]:
+                return list(islice(scan_log.scan(w), PAGE))
+
+            def index_page(w: AccessFilter = where) -> list[dict[str, Any]]:
+                return list(islice(indexed.looks(w), PAGE))
+
+            baseline = median_ms(scan_page, args.repeat)
+            ours = median_ms(index_page, args.repeat)
             table.append((name, len(expected), ours, baseline))
         indexed.close()
         scan_log.close()

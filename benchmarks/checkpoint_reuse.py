@@ -20,10 +20,12 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 from application.tracking import CaseTracking
 from benchmarks.machine import describe, load_average
 from benchmarks.worktray import journey
+from domain.events import JourneyEvent
 from infrastructure.checkpoints import CheckpointStore, load_signing_key
 from infrastructure.integrity import LogIntegrity
 from infrastructure.persistence import event_store_env
@@ -36,7 +38,7 @@ def group_read(tracking: CaseTracking, limit: int) -> RecentLog:
     recent, after = RecentLog(limit=limit), 0
     while batch := list(tracking.recorder.select_notifications(
             start=after, limit=BATCH_SIZE, inclusive_of_start=False)):
-        recent.offer(after, batch, [tracking.mapper.to_domain_event(n)
+        recent.offer(after, batch, [cast(JourneyEvent, tracking.mapper.to_domain_event(n))
                                     if _is_journey_topic(n.topic) else None for n in batch])
         after = batch[-1].id
     return recent

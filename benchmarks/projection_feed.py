@@ -128,7 +128,8 @@ def feed_once(store: Path, data_dir: Path, *, batch: int, limit: int | None,
                 on_batch=log.recent.offer)
     recorder = group.app.recorder
     after = 0
-    tracking.recorder.max_notification_id = lambda: after  # the head: what the group read
+    # the head: what the group read (a method replaced on purpose)
+    tracking.recorder.max_notification_id = lambda: after  # type: ignore[method-assign]
     with closing(sqlite3.connect(data_dir / "casetrack-events.sqlite")) as db:
         first = db.execute("SELECT originator_id FROM stored_events WHERE topic LIKE "
                            "'%ChildRegistered' LIMIT 1").fetchone()[0]

@@ -61,7 +61,7 @@ from domain.journey import SNAPSHOT_INTERVAL, ChildJourney
 
 TODAY = date(2026, 1, 5)
 AUTHORITIES = ("LA-901", "LA-902", "LA-903")
-STEPS = (
+STEPS: tuple[tuple[str, int, dict[str, Any]], ...] = (
     ("EHCNeedsAssessmentRequested", 0, {"requester_role": "Parent", "request_source": "1"}),
     ("RequestAcknowledged", 2, {}),
     ("FamilyViewsSubmitted", 10, {"author_role": "Parent"}),
@@ -435,9 +435,9 @@ def measure(store: Store, cohort: Mapping[str, Any], small: int, *,
         journey = app.journey_for_update(long_id)
         assert journey.version == LONG_JOURNEY_EVENTS, journey.version
         bare_ms = timed(lambda: list(app.repository.event_store.get(long_id)), 50)
-        for label, ours in _replay(app, long_id).items():
-            rows.append((f"replay {label} p50 / p99 ms", _pair(ours), _pair(bare_ms),
-                         f"{ours[0] / bare_ms[0]:.1f}x / {ours[1] / bare_ms[1]:.1f}x"))
+        for label, replay_ms in _replay(app, long_id).items():
+            rows.append((f"replay {label} p50 / p99 ms", _pair(replay_ms), _pair(bare_ms),
+                         f"{replay_ms[0] / bare_ms[0]:.1f}x / {replay_ms[1] / bare_ms[1]:.1f}x"))
     finally:
         app.close()
 
@@ -485,8 +485,8 @@ def _replay(app: CaseTracking, long_id: UUID) -> dict[str, tuple[float, float]]:
     try:
         from benchmarks.replay import measure_replay
     except ImportError:
-        measure_replay = None
-    if measure_replay is not None:
+        pass
+    else:
         found = measure_replay(app, long_id, runs=50, as_at=REPLAY_AS_AT, actor=actor,
                                today=TODAY)
         return {k: v for k, v in found.items() if k.startswith(("cold", "warm_get"))}
@@ -501,6 +501,8 @@ def _audit_by_hand(engine: Any) -> tuple[list[int], tuple[float, float]]:
     m = "%s" if postgres else "?"
     sql = (f"SELECT * FROM rm_event_index WHERE actor_user = {m} AND recorded_at >= {m} "
            f"AND recorded_at <= {m} ORDER BY position LIMIT 50")
+    low: datetime | str
+    high: datetime | str
     low, high = AUDIT_RECORDED
     if not postgres:  # stored naive in UTC, as text
         low, high = (str(d.replace(tzinfo=None)) for d in AUDIT_RECORDED)

@@ -63,6 +63,7 @@ def rows_for(i: int, authority: str, rng: random.Random) -> dict[str, list[dict[
              final + timedelta(days=400) if final and rng.random() < 0.1 else None,
              "cease_reason": rng.choice("1234") if final else None,
              "transferred_out_on": None, "position": i}
+    request: dict[str, Any]
     request = {"child_id": child_id, "request_id": f"request-{i}", "authority": authority,
                "received_on": received, "route": "request",
                "requester_role": child["requester"], "request_source": "1", "rya": False,
