@@ -83,6 +83,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python -m benchmarks.worktray
 	$(BIN)/python -m benchmarks.worktray \
 		--url "$${CASETRACK_TEST_POSTGRES_URL:-$(LOCAL_POSTGRES_URL)}"
+	$(BIN)/python -m benchmarks.vault_keys
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check domain application infrastructure web tests benchmarks

@@ -128,8 +128,8 @@ class SQLVault:
         self._sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.Lock()
         # On SQLite the key's INSERT skips SQLAlchemy's per-statement work (vault_sqlite).
-        self._key_writer = SQLiteKeyWriter(engine, vault_table, KEY_COLUMNS) \
-            if self._sqlite else None
+        self._key_writer = SQLiteKeyWriter(engine, vault_table, KEY_COLUMNS,
+                                           self._write_lock) if self._sqlite else None
         from infrastructure.migrations import VAULT, ensure_current
 
         ensure_current(engine, VAULT)
@@ -171,9 +171,8 @@ class SQLVault:
         """
         cipher, row = self._new_key(child_id, identifiers)
         try:
-            if self._key_writer is not None:
-                with self._write_lock:
-                    self._key_writer.insert(row)
+            if self._key_writer is not None:  # (in a group: it takes the writer lock)
+                self._key_writer.insert(row)
             else:
                 with self._writing(single_statement=True) as connection:
                     # The statement without values, the row as parameters: compiled once

@@ -2,7 +2,8 @@
 library's: a journey's events read with one SELECT answer what the library's BEGIN,
 SELECT and ROLLBACK answer; a batch written without savepoints stores and answers what
 the savepoint path does, and a writer whose version is taken fails alone either way;
-the vault's key INSERT on SQLite stores the row SQLAlchemy stores (infrastructure/
+the vault's key INSERT on SQLite stores the row SQLAlchemy stores, and keys created
+together share a commit with a taken key failing its writer alone (infrastructure/
 vault_sqlite.py). PostgreSQL keeps its own recorder (tests/integration/test_recorders.py,
 test_group_commit.py)."""
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -132,6 +135,41 @@ def test_the_sqlite_vault_writes_a_key_as_sqlalchemy_does(tmp_path: Path) -> Non
         assert vault.shred(ours)
         with pytest.raises(Exception, match="erased"):
             vault.create(ours)
+    finally:
+        vault.close()
+
+
+def test_keys_created_together_share_a_commit_and_a_taken_key_fails_alone(
+        tmp_path: Path) -> None:
+    vault = SQLVault.at(f"sqlite:///{tmp_path / 'vault.sqlite'}", os.urandom(32))
+    writer = vault._key_writer
+    assert writer is not None
+    try:
+        twice = uuid4()
+        children = [twice, twice, *(uuid4() for _ in range(5))]
+        made: dict[int, Any] = {}
+        vault._write_lock.acquire()  # the first group's leader waits here; the rest queue
+        try:
+            threads = [threading.Thread(target=lambda i=i, c=c: made.__setitem__(
+                i, vault.create(c, {"name": f"N{i}"}))) for i, c in enumerate(children)]
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + 10
+            while writer.groups.waiting < len(children) - 1 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            assert writer.groups.waiting == len(children) - 1
+        finally:
+            vault._write_lock.release()
+        for thread in threads:
+            thread.join(10)
+        assert sorted(made) == list(range(len(children)))
+        assert (writer.groups.batches, writer.groups.writes) == (2, len(children))
+        with sqlite3.connect(tmp_path / "vault.sqlite") as check:
+            stored = [r[0] for r in check.execute("SELECT child_id FROM casetrack_personal_data")]
+        assert sorted(stored) == sorted({str(c) for c in children})
+        # The one who lost the race was given the key that was kept: both seal alike.
+        assert made[0].mac(b"probe") == made[1].mac(b"probe")
+        assert vault.create(twice).mac(b"probe") == made[0].mac(b"probe")
     finally:
         vault.close()
 
