@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import date
 from inspect import CO_COROUTINE
 from types import FunctionType
 from typing import Any, cast
-from uuid import UUID
 
 import orjson
 from flask import Flask, Response
@@ -16,7 +15,6 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.response import Response as SansIOResponse
 
-from domain.calendar import iso_text
 from infrastructure.persistence import secure_data_dir
 from web import (
     access_log,
@@ -41,6 +39,7 @@ from web import personal_data as web_personal_data
 from web.auth import TokenVerifier, verifier_for
 from web.config import Settings, load_settings
 from web.context import current_request, request_globals
+from web.json_words import json_words
 from web.services import Services, install, open_services, webhooks_store
 
 PUBLIC_ENDPOINTS = frozenset({
@@ -62,11 +61,7 @@ class JSONProvider(DefaultJSONProvider):
 
     @staticmethod
     def default(o: Any) -> Any:
-        if isinstance(o, datetime | date):
-            return iso_text(o)
-        if isinstance(o, UUID):
-            return str(o)
-        return DefaultJSONProvider.default(o)
+        return json_words(o, DefaultJSONProvider.default)
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         if not kwargs:

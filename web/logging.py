@@ -19,18 +19,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import date
 from functools import lru_cache
 from typing import Any
-from uuid import UUID
 
 import orjson
 import structlog
 from flask import Flask, Response
 
 from application.access import pseudonym
-from domain.calendar import iso_text
 from web.context import current_request, request_globals
+from web.json_words import json_words
 from web.services import services_of
 
 logger = structlog.get_logger()
@@ -168,16 +166,7 @@ def json_line(event: dict[str, Any], default: Callable[[Any], Any]) -> str:
     try:
         return orjson.dumps(event, default=default, option=orjson.OPT_NON_STR_KEYS).decode()
     except orjson.JSONEncodeError:
-        return json.dumps(event, default=lambda value: _as_orjson_writes(value, default))
-
-
-def _as_orjson_writes(value: Any, default: Callable[[Any], Any]) -> Any:
-    """Return what ``json.dumps`` should write for ``value``: what orjson writes of it."""
-    if isinstance(value, date):
-        return iso_text(value)
-    if isinstance(value, UUID):
-        return str(value)
-    return default(value)
+        return json.dumps(event, default=lambda value: json_words(value, default))
 
 
 def _has_rich() -> bool:
